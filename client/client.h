@@ -1,0 +1,67 @@
+// dpmon's C++ client library: a channel to the server, stubs, a deadline on
+// every call, errors as absl::Status naming the field, and streaming ingest
+// with a window of unacknowledged batches.
+//
+//   dpmon::Client client({.server = "127.0.0.1:50051"});
+//   grpc::ClientContext ctx;
+//   client.PrepareContext(&ctx);
+//   grpc::Status s = client.ledger().GetBalance(&ctx, request, &balance);
+//
+// Thread-safety: a Client may be shared by threads; each call needs its own
+// ClientContext.
+#ifndef DPMON_CLIENT_CLIENT_H_
+#define DPMON_CLIENT_CLIENT_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "dpmon/v1/dpmon.grpc.pb.h"
+#include "grpcpp/grpcpp.h"
+
+namespace dpmon {
+
+struct ClientOptions {
+  // host:port of dpmon-server. Default: the server's default listen address.
+  std::string server = "127.0.0.1:50051";
+  // Deadline of every unary call, and of a whole ingest stream.
+  absl::Duration deadline = absl::Seconds(60);
+};
+
+class Client {
+ public:
+  explicit Client(const ClientOptions& options);
+
+  v1::Councils::Stub& councils() { return *councils_; }
+  v1::Accounts::Stub& accounts() { return *accounts_; }
+  v1::Ledger::Stub& ledger() { return *ledger_; }
+  // Sets the deadline (and nothing else) on a fresh context.
+  void PrepareContext(grpc::ClientContext* context) const;
+  const ClientOptions& options() const { return options_; }
+
+  // Sends the batches `next` yields over one StreamIngest call, with at most
+  // `window` of them unacknowledged; `on_ack` sees each acknowledgement in
+  // order. Returns the stream's final status.
+  absl::Status StreamIngest(const std::function<bool(v1::IngestBatchRequest*)>& next, int window,
+                            const std::function<void(const v1::IngestBatchResponse&)>& on_ack);
+
+ private:
+  ClientOptions options_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::Councils::Stub> councils_;
+  std::unique_ptr<v1::Accounts::Stub> accounts_;
+  std::unique_ptr<v1::Ledger::Stub> ledger_;
+};
+
+// The gRPC status as absl::Status; the message gains the BadRequest field
+// ("field: reason") where the server sent one.
+absl::Status FromGrpc(const grpc::Status& status);
+// The field of the first google.rpc.BadRequest violation in the status's
+// details, or "" if there is none.
+std::string BadRequestField(const grpc::Status& status);
+
+}  // namespace dpmon
+
+#endif  // DPMON_CLIENT_CLIENT_H_

@@ -1,0 +1,339 @@
+// dpctl: the dpmon command line for operators and cron jobs.
+//
+//   dpctl [--server=HOST:PORT] [--deadline_seconds=N] COMMAND ...
+//
+// Commands:
+//   import FILE.jsonl                       bulk import (DOMAIN.md format)
+//   councils list | councils get --council C
+//   accounts list --council C [--filter F] [--as_of D]
+//   accounts get --council C --account A
+//   transactions list --council C --account A [--from D] [--to D]
+//   statements list --council C --account A [--from D] [--to D]
+//   balance --council C --account A --as_of D
+//   totals --council C --account A --from D --to D
+//   suspense list --council C
+//
+// Output is text for people; --format=json prints one JSON object a line.
+// Exit status: 0 success; 1 failure (bad usage, server error); 3 an import
+// finished but some lines were rejected (invalid or conflicting).
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "client/client.h"
+#include "client/importer.h"
+#include "common/money.h"
+#include "google/protobuf/util/json_util.h"
+
+ABSL_FLAG(std::string, server, "127.0.0.1:50051", "dpmon-server address.");
+ABSL_FLAG(int, deadline_seconds, 60, "Deadline of each call, in seconds.");
+ABSL_FLAG(std::string, council, "", "Council id.");
+ABSL_FLAG(std::string, account, "", "Account id.");
+ABSL_FLAG(std::string, filter, "", "List filter, e.g. \"status = ACTIVE AND holding = PREPAID_CARD\".");
+ABSL_FLAG(std::string, as_of, "", "Date YYYY-MM-DD.");
+ABSL_FLAG(std::string, from, "", "First date YYYY-MM-DD (inclusive).");
+ABSL_FLAG(std::string, to, "", "Last date YYYY-MM-DD (inclusive).");
+ABSL_FLAG(std::string, format, "table", "table (for people) or json (one object a line).");
+ABSL_FLAG(int, batch_size, 1000, "import: items per ingest call (1..10000).");
+ABSL_FLAG(bool, progress, true, "import: show progress when stderr is a terminal.");
+
+namespace {
+
+constexpr int kExitFailure = 1;
+constexpr int kExitRejected = 3;
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "dpctl: %s\n", message.c_str());
+  return kExitFailure;
+}
+
+int Fail(const absl::Status& s) {
+  return Fail(absl::StrCat(absl::StatusCodeToString(s.code()), ": ", s.message()));
+}
+
+bool Json() { return absl::GetFlag(FLAGS_format) == "json"; }
+
+void PrintJson(const google::protobuf::Message& m) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions o;
+  o.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(m, &out, o);
+  std::printf("%s\n", out.c_str());
+}
+
+std::string Require(const std::string& flag, const std::string& value) {
+  if (value.empty()) {
+    std::fprintf(stderr, "dpctl: --%s is required\n", flag.c_str());
+    std::exit(kExitFailure);
+  }
+  return value;
+}
+
+std::string CouncilName() {
+  return absl::StrCat("councils/", Require("council", absl::GetFlag(FLAGS_council)));
+}
+std::string AccountName() {
+  return absl::StrCat(CouncilName(), "/accounts/", Require("account", absl::GetFlag(FLAGS_account)));
+}
+
+// Calls a unary method with a fresh context and deadline.
+template <typename Req, typename Resp, typename Call>
+absl::Status Call1(dpmon::Client& client, Call call, const Req& request, Resp* response) {
+  grpc::ClientContext context;
+  client.PrepareContext(&context);
+  return dpmon::FromGrpc(call(&context, request, response));
+}
+
+int Import(dpmon::Client& client, const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Fail(absl::StrCat("cannot read ", path));
+  const bool tty = absl::GetFlag(FLAGS_progress) && isatty(STDERR_FILENO);
+  dpmon::ImportOptions options;
+  options.batch_size = absl::GetFlag(FLAGS_batch_size);
+  if (options.batch_size < 1 || options.batch_size > 10000) {
+    return Fail("--batch_size must be 1..10000");
+  }
+  if (tty) {
+    options.progress = [](int64_t line) { std::fprintf(stderr, "\rimporting: line %lld", static_cast<long long>(line)); };
+  }
+  dpmon::Importer importer(&client, options);
+  dpmon::ImportSummary summary;
+  absl::Time start = absl::Now();
+  absl::Status s = importer.Run(in, &summary);
+  if (tty) std::fprintf(stderr, "\n");
+  for (const dpmon::LineError& e : summary.rejected) {
+    std::printf("line %lld: %s\n", static_cast<long long>(e.line), e.message.c_str());
+  }
+  std::printf("imported %s: %lld lines in %.2fs; %lld applied, %zu rejected\n", path.c_str(),
+              static_cast<long long>(summary.lines), absl::ToDoubleSeconds(absl::Now() - start),
+              static_cast<long long>(summary.applied), summary.rejected.size());
+  for (const auto& [type, n] : summary.by_type) {
+    std::printf("  %-12s %lld\n", type.c_str(), static_cast<long long>(n));
+  }
+  for (const auto& [outcome, n] : summary.ledger_outcomes) {
+    std::printf("  ledger %-10s %lld\n", outcome.c_str(), static_cast<long long>(n));
+  }
+  if (!s.ok()) return Fail(s);
+  return summary.rejected.empty() ? 0 : kExitRejected;
+}
+
+void PrintAccount(const dpmon::v1::Account& a) {
+  if (Json()) return PrintJson(a);
+  std::string refs;
+  for (const auto& r : a.external_refs()) absl::StrAppend(&refs, refs.empty() ? "" : ",", r.source(), ":", r.ref());
+  std::printf("%-40s %-10s %-13s %-18s start %s refs %s\n", a.name().c_str(),
+              dpmon::v1::AccountStatus_Name(a.status()).c_str(),
+              dpmon::v1::Holding_Name(a.holding()).c_str(),
+              dpmon::v1::Management_Name(a.management()).c_str(), a.start_date().c_str(),
+              refs.c_str());
+}
+
+int Accounts(dpmon::Client& client, const std::string& verb) {
+  if (verb == "get") {
+    dpmon::v1::GetAccountRequest r;
+    r.set_name(AccountName());
+    dpmon::v1::Account a;
+    absl::Status s = Call1(client, [&](auto* c, auto& q, auto* p) { return client.accounts().GetAccount(c, q, p); }, r, &a);
+    if (!s.ok()) return Fail(s);
+    PrintAccount(a);
+    return 0;
+  }
+  if (verb != "list") return Fail("accounts: list or get");
+  dpmon::v1::ListAccountsRequest r;
+  r.set_parent(CouncilName());
+  r.set_filter(absl::GetFlag(FLAGS_filter));
+  r.set_as_of_date(absl::GetFlag(FLAGS_as_of));
+  r.set_page_size(1000);
+  do {
+    dpmon::v1::ListAccountsResponse page;
+    absl::Status s = Call1(client, [&](auto* c, auto& q, auto* p) { return client.accounts().ListAccounts(c, q, p); }, r, &page);
+    if (!s.ok()) return Fail(s);
+    for (const auto& a : page.accounts()) PrintAccount(a);
+    r.set_page_token(page.next_page_token());
+  } while (!r.page_token().empty());
+  return 0;
+}
+
+int Transactions(dpmon::Client& client) {
+  dpmon::v1::ListTransactionsRequest r;
+  r.set_parent(AccountName());
+  r.set_start_date(absl::GetFlag(FLAGS_from));
+  r.set_end_date(absl::GetFlag(FLAGS_to));
+  r.set_page_size(1000);
+  do {
+    dpmon::v1::ListTransactionsResponse page;
+    absl::Status s = Call1(client, [&](auto* c, auto& q, auto* p) { return client.ledger().ListTransactions(c, q, p); }, r, &page);
+    if (!s.ok()) return Fail(s);
+    for (const auto& t : page.transactions()) {
+      if (Json()) {
+        PrintJson(t);
+        continue;
+      }
+      const auto& in = t.input();
+      std::printf("%s %14s %-20s %s:%s %s%s\n", in.booking_date().c_str(),
+                  dpmon::FormatPence(in.amount_pence()).c_str(),
+                  dpmon::v1::Category_Name(t.effective_category()).c_str(), in.source().c_str(),
+                  in.external_id().c_str(), in.counterparty().c_str(),
+                  in.has_reverses() ? absl::StrCat(" (reverses ", in.reverses(), ")").c_str() : "");
+    }
+    r.set_page_token(page.next_page_token());
+  } while (!r.page_token().empty());
+  return 0;
+}
+
+int Statements(dpmon::Client& client) {
+  dpmon::v1::ListStatementsRequest r;
+  r.set_parent(AccountName());
+  r.set_start_date(absl::GetFlag(FLAGS_from));
+  r.set_end_date(absl::GetFlag(FLAGS_to));
+  r.set_page_size(1000);
+  do {
+    dpmon::v1::ListStatementsResponse page;
+    absl::Status s = Call1(client, [&](auto* c, auto& q, auto* p) { return client.ledger().ListStatements(c, q, p); }, r, &page);
+    if (!s.ok()) return Fail(s);
+    for (const auto& st : page.statements()) {
+      if (Json()) {
+        PrintJson(st);
+        continue;
+      }
+      std::printf("%s %14s %s\n", st.input().date().c_str(),
+                  dpmon::FormatPence(st.input().closing_balance_pence()).c_str(),
+                  st.input().source().c_str());
+    }
+    r.set_page_token(page.next_page_token());
+  } while (!r.page_token().empty());
+  return 0;
+}
+
+int Balance(dpmon::Client& client) {
+  dpmon::v1::GetBalanceRequest r;
+  r.set_account(AccountName());
+  r.set_as_of_date(Require("as_of", absl::GetFlag(FLAGS_as_of)));
+  dpmon::v1::Balance b;
+  absl::Status s = Call1(client, [&](auto* c, auto& q, auto* p) { return client.ledger().GetBalance(c, q, p); }, r, &b);
+  if (!s.ok()) return Fail(s);
+  if (Json()) {
+    PrintJson(b);
+  } else {
+    std::printf("%s as of %s: %s (%lld pence, %lld transactions)\n", b.account().c_str(),
+                b.as_of_date().c_str(), dpmon::FormatPence(b.balance_pence()).c_str(),
+                static_cast<long long>(b.balance_pence()),
+                static_cast<long long>(b.transaction_count()));
+  }
+  return 0;
+}
+
+int Totals(dpmon::Client& client) {
+  dpmon::v1::GetCategoryTotalsRequest r;
+  r.set_account(AccountName());
+  r.set_start_date(Require("from", absl::GetFlag(FLAGS_from)));
+  r.set_end_date(Require("to", absl::GetFlag(FLAGS_to)));
+  dpmon::v1::CategoryTotals t;
+  absl::Status s = Call1(client, [&](auto* c, auto& q, auto* p) { return client.ledger().GetCategoryTotals(c, q, p); }, r, &t);
+  if (!s.ok()) return Fail(s);
+  if (Json()) {
+    PrintJson(t);
+    return 0;
+  }
+  for (const auto& row : t.totals()) {
+    std::printf("%-20s %-6s %14s %6lld\n", dpmon::v1::Category_Name(row.category()).c_str(),
+                dpmon::v1::Direction_Name(row.direction()).c_str(),
+                dpmon::FormatPence(row.net_pence()).c_str(),
+                static_cast<long long>(row.transaction_count()));
+  }
+  std::printf("%-27s %14s %6lld\n", "net", dpmon::FormatPence(t.net_pence()).c_str(),
+              static_cast<long long>(t.transaction_count()));
+  return 0;
+}
+
+int Suspense(dpmon::Client& client) {
+  dpmon::v1::ListSuspenseRequest r;
+  r.set_parent(CouncilName());
+  r.set_page_size(1000);
+  do {
+    dpmon::v1::ListSuspenseResponse page;
+    absl::Status s = Call1(client, [&](auto* c, auto& q, auto* p) { return client.ledger().ListSuspense(c, q, p); }, r, &page);
+    if (!s.ok()) return Fail(s);
+    for (const auto& item : page.items()) {
+      if (Json()) {
+        PrintJson(item);
+      } else if (item.has_transaction()) {
+        std::printf("%s:%s transaction %s %s %s\n", item.source().c_str(), item.account_ref().c_str(),
+                    item.transaction().external_id().c_str(), item.transaction().booking_date().c_str(),
+                    dpmon::FormatPence(item.transaction().amount_pence()).c_str());
+      } else {
+        std::printf("%s:%s statement %s %s\n", item.source().c_str(), item.account_ref().c_str(),
+                    item.statement().date().c_str(),
+                    dpmon::FormatPence(item.statement().closing_balance_pence()).c_str());
+      }
+    }
+    r.set_page_token(page.next_page_token());
+  } while (!r.page_token().empty());
+  return 0;
+}
+
+int Councils(dpmon::Client& client, const std::string& verb) {
+  if (verb == "get") {
+    dpmon::v1::GetCouncilRequest r;
+    r.set_name(CouncilName());
+    dpmon::v1::Council c;
+    absl::Status s = Call1(client, [&](auto* x, auto& q, auto* p) { return client.councils().GetCouncil(x, q, p); }, r, &c);
+    if (!s.ok()) return Fail(s);
+    PrintJson(c);
+    return 0;
+  }
+  dpmon::v1::ListCouncilsRequest r;
+  r.set_page_size(1000);
+  do {
+    dpmon::v1::ListCouncilsResponse page;
+    absl::Status s = Call1(client, [&](auto* x, auto& q, auto* p) { return client.councils().ListCouncils(x, q, p); }, r, &page);
+    if (!s.ok()) return Fail(s);
+    for (const auto& c : page.councils()) {
+      if (Json()) {
+        PrintJson(c);
+      } else {
+        std::printf("%-30s %s\n", c.name().c_str(), c.display_name().c_str());
+      }
+    }
+    r.set_page_token(page.next_page_token());
+  } while (!r.page_token().empty());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "dpctl COMMAND: import FILE | councils list|get | accounts list|get | transactions list | "
+      "statements list | balance | totals | suspense list. See README.md.");
+  std::vector<char*> args = absl::ParseCommandLine(argc, argv);
+  if (args.size() < 2) return Fail("no command; see dpctl --help");
+  dpmon::ClientOptions options;
+  options.server = absl::GetFlag(FLAGS_server);
+  options.deadline = absl::Seconds(absl::GetFlag(FLAGS_deadline_seconds));
+  dpmon::Client client(options);
+  const std::string command = args[1];
+  const std::string verb = args.size() > 2 ? args[2] : "";
+  if (command == "import") {
+    if (verb.empty()) return Fail("import: name the file");
+    return Import(client, verb);
+  }
+  if (command == "councils") return Councils(client, verb.empty() ? "list" : verb);
+  if (command == "accounts") return Accounts(client, verb);
+  if (command == "transactions") return Transactions(client);
+  if (command == "statements") return Statements(client);
+  if (command == "balance") return Balance(client);
+  if (command == "totals") return Totals(client);
+  if (command == "suspense") return Suspense(client);
+  return Fail(absl::StrCat("unknown command \"", command, "\"; see dpctl --help"));
+}

@@ -1,0 +1,28 @@
+// Validation of identifiers and free text: what may appear in a key.
+//
+// Council and account ids become part of resource names and RocksDB keys;
+// feed identifiers (source, account_ref, external_id) come from banks and
+// card platforms. None may contain a NUL byte, which keys use as separator.
+//
+// Each check returns OK or InvalidArgument with a reason that does not name
+// the field (the caller knows it).
+//
+// Thread-safety: pure functions.
+#ifndef DPMON_COMMON_IDS_H_
+#define DPMON_COMMON_IDS_H_
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+
+namespace dpmon {
+
+absl::Status ValidateId(absl::string_view id);
+absl::Status ValidateFeedId(absl::string_view id);
+absl::Status ValidateText(absl::string_view text);
+absl::Status ValidateRequestId(absl::string_view id);
+// A merchant category code: exactly 4 digits.
+absl::Status ValidateMcc(absl::string_view mcc);
+
+}  // namespace dpmon
+
+#endif  // DPMON_COMMON_IDS_H_

@@ -1,0 +1,55 @@
+// Every limit dpmon enforces, in one place. The proto comments quote these
+// numbers; a change here is a change to the documented API.
+#ifndef DPMON_COMMON_LIMITS_H_
+#define DPMON_COMMON_LIMITS_H_
+
+#include <cstddef>
+#include <cstdint>
+
+namespace dpmon::limits {
+
+// Identifiers: council and account ids are [A-Za-z0-9._-], 1..64 bytes.
+inline constexpr size_t kIdBytesMax = 64;
+// Feed identifiers (source, account_ref, external_id): printable ASCII
+// without control characters, 1..128 bytes.
+inline constexpr size_t kFeedIdBytesMax = 128;
+// Free text (counterparty, description, notes, display names), in bytes of UTF-8.
+inline constexpr size_t kTextBytesMax = 1024;
+// A request_id (AIP-155), any printable ASCII.
+inline constexpr size_t kRequestIdBytesMax = 128;
+
+// |amount| of one transaction or statement balance: £100,000,000.00. Far above
+// any real direct payment, far below where sums of millions of items overflow.
+inline constexpr int64_t kAmountPenceMax = 10'000'000'000;
+// Weekly amounts in a support plan: £100,000 a week.
+inline constexpr int64_t kWeeklyPenceMax = 10'000'000;
+
+// Items in one IngestBatch request or one streamed batch.
+inline constexpr int kIngestItemsMax = 10'000;
+// Batches one ingest stream may have in flight (read but not acknowledged).
+inline constexpr int kStreamBatchesInFlightMax = 8;
+// gRPC message size: a full ingest batch of maximal items fits comfortably.
+inline constexpr int kMessageBytesMax = 32 * 1024 * 1024;
+
+// List pages.
+inline constexpr int kPageSizeDefault = 100;
+inline constexpr int kPageSizeMax = 1000;
+
+// Per account: external references, plan versions, plan lines, earmarks,
+// status changes, reviews and audits. An account record stays small.
+inline constexpr int kExternalRefsMax = 16;
+inline constexpr int kPlanVersionsMax = 500;
+inline constexpr int kPlanLinesMax = 32;
+inline constexpr int kEarmarksMax = 500;
+inline constexpr int kStatusChangesMax = 500;
+inline constexpr int kReviewsMax = 500;
+inline constexpr int kAuditsMax = 500;
+
+// Items one group commit may gather from the queue before it writes.
+inline constexpr int kGroupCommitItemsMax = 50'000;
+// Requests waiting for the writer before new ones are refused (UNAVAILABLE).
+inline constexpr int kWriteQueueRequestsMax = 4096;
+
+}  // namespace dpmon::limits
+
+#endif  // DPMON_COMMON_LIMITS_H_

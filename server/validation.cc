@@ -1,0 +1,556 @@
+#include "server/validation.h"
+
+#include <set>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "common/ids.h"
+#include "common/limits.h"
+#include "server/status_util.h"
+#include "storage/totals.h"
+
+namespace dpmon {
+namespace {
+
+std::string Path(absl::string_view prefix, absl::string_view field) {
+  return prefix.empty() ? std::string(field) : absl::StrCat(prefix, ".", field);
+}
+
+absl::Status Check(const absl::Status& s, absl::string_view prefix, absl::string_view field) {
+  if (s.ok()) return s;
+  return InvalidField(Path(prefix, field), s.message());
+}
+
+absl::Status CheckRange(int64_t v, int64_t lo, int64_t hi, absl::string_view prefix,
+                        absl::string_view field) {
+  if (v < lo || v > hi) {
+    return InvalidField(Path(prefix, field),
+                        absl::StrFormat("%d is outside the allowed range %d..%d", v, lo, hi));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckDate(absl::string_view text, absl::string_view prefix, absl::string_view field,
+                       Date* out = nullptr) {
+  absl::StatusOr<Date> d = ParseDateField(text, Path(prefix, field));
+  if (!d.ok()) return d.status();
+  if (out != nullptr) *out = *d;
+  return absl::OkStatus();
+}
+
+absl::Status CheckOptionalText(bool present, const std::string& text, absl::string_view prefix,
+                               absl::string_view field) {
+  return present ? Check(ValidateText(text), prefix, field) : absl::OkStatus();
+}
+
+// Designation of the account: an id, a feed reference, or both.
+absl::Status CheckDesignation(const std::string& source, const std::string& account,
+                              const std::string& account_ref, absl::string_view prefix) {
+  if (absl::Status s = Check(ValidateFeedId(source), prefix, "source"); !s.ok()) return s;
+  if (account.empty() && account_ref.empty()) {
+    return InvalidField(Path(prefix, "account_ref"),
+                        "name the account by account or by account_ref");
+  }
+  if (!account.empty()) {
+    if (absl::Status s = Check(ValidateId(account), prefix, "account"); !s.ok()) return s;
+  }
+  if (!account_ref.empty()) {
+    if (absl::Status s = Check(ValidateFeedId(account_ref), prefix, "account_ref"); !s.ok()) {
+      return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+bool ValidCategory(int c) { return v1::Category_IsValid(c); }
+
+}  // namespace
+
+absl::StatusOr<std::string> ParseCouncilName(absl::string_view name, absl::string_view field) {
+  absl::string_view rest = name;
+  if (!absl::ConsumePrefix(&rest, "councils/")) {
+    return InvalidField(field, absl::StrFormat("\"%s\" is not of the form councils/{council}", name));
+  }
+  if (absl::Status s = ValidateId(rest); !s.ok()) {
+    return InvalidField(field, absl::StrCat("council id ", s.message()));
+  }
+  return std::string(rest);
+}
+
+absl::StatusOr<AccountRef> ParseAccountName(absl::string_view name, absl::string_view field) {
+  std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
+  if (parts.size() != 4 || parts[0] != "councils" || parts[2] != "accounts") {
+    return InvalidField(
+        field, absl::StrFormat("\"%s\" is not of the form councils/{council}/accounts/{account}", name));
+  }
+  if (absl::Status s = ValidateId(parts[1]); !s.ok()) {
+    return InvalidField(field, absl::StrCat("council id ", s.message()));
+  }
+  if (absl::Status s = ValidateId(parts[3]); !s.ok()) {
+    return InvalidField(field, absl::StrCat("account id ", s.message()));
+  }
+  return AccountRef{std::string(parts[1]), std::string(parts[3])};
+}
+
+absl::StatusOr<Date> ParseDateField(absl::string_view text, absl::string_view field) {
+  if (text.empty()) return InvalidField(field, "is required (YYYY-MM-DD)");
+  absl::StatusOr<Date> d = Date::Parse(text);
+  if (!d.ok()) return InvalidField(field, d.status().message());
+  return *d;
+}
+
+absl::Status CheckRequestId(absl::string_view request_id) {
+  if (request_id.empty()) return absl::OkStatus();
+  return Check(ValidateRequestId(request_id), "", "request_id");
+}
+
+absl::Status ValidateTransactionInput(const v1::TransactionInput& in, absl::string_view prefix,
+                                      Date* booking_date) {
+  if (absl::Status s = CheckDesignation(in.source(), in.account(), in.account_ref(), prefix);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = Check(ValidateFeedId(in.external_id()), prefix, "external_id"); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = CheckDate(in.booking_date(), prefix, "booking_date", booking_date); !s.ok()) {
+    return s;
+  }
+  if (in.amount_pence() == 0) {
+    return InvalidField(Path(prefix, "amount_pence"), "must not be zero");
+  }
+  if (in.amount_pence() > limits::kAmountPenceMax || in.amount_pence() < -limits::kAmountPenceMax) {
+    return InvalidField(Path(prefix, "amount_pence"),
+                        absl::StrFormat("%d is beyond the limit of ±%d pence", in.amount_pence(),
+                                        limits::kAmountPenceMax));
+  }
+  if (!ValidCategory(in.category())) {
+    return InvalidField(Path(prefix, "category"),
+                        absl::StrFormat("%d is not a known category", in.category()));
+  }
+  if (!in.has_reverses()) {
+    if (IsCreditCategory(in.category()) && in.amount_pence() < 0) {
+      return InvalidField(Path(prefix, "category"),
+                          absl::StrFormat("%s is a credit category but the amount is negative",
+                                          v1::Category_Name(in.category())));
+    }
+    if (IsDebitCategory(in.category()) && in.amount_pence() > 0) {
+      return InvalidField(Path(prefix, "category"),
+                          absl::StrFormat("%s is a debit category but the amount is positive",
+                                          v1::Category_Name(in.category())));
+    }
+  }
+  if (absl::Status s = CheckOptionalText(in.has_counterparty(), in.counterparty(), prefix,
+                                         "counterparty");
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s =
+          CheckOptionalText(in.has_description(), in.description(), prefix, "description");
+      !s.ok()) {
+    return s;
+  }
+  if (in.has_mcc()) {
+    if (absl::Status s = Check(ValidateMcc(in.mcc()), prefix, "mcc"); !s.ok()) return s;
+  }
+  if (in.has_reverses()) {
+    if (absl::Status s = Check(ValidateFeedId(in.reverses()), prefix, "reverses"); !s.ok()) {
+      return s;
+    }
+    if (in.reverses() == in.external_id()) {
+      return InvalidField(Path(prefix, "reverses"), "a transaction cannot reverse itself");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateStatementInput(const v1::StatementInput& in, absl::string_view prefix,
+                                    Date* date) {
+  if (absl::Status s = CheckDesignation(in.source(), in.account(), in.account_ref(), prefix);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = CheckDate(in.date(), prefix, "date", date); !s.ok()) return s;
+  return CheckRange(in.closing_balance_pence(), -limits::kAmountPenceMax, limits::kAmountPenceMax,
+                    prefix, "closing_balance_pence");
+}
+
+v1::Policy DefaultPolicy() {
+  v1::Policy p;
+  p.set_surplus_threshold_weeks(8);
+  p.set_surplus_retain_weeks(8);
+  p.set_trend_window_days(84);
+  p.set_overspend_percent(110);
+  p.set_underspend_percent(50);
+  p.set_contribution_arrears_weeks(4);
+  p.set_payment_grace_days(5);
+  for (const char* mcc :
+       {"5813", "5921", "5933", "5993", "7273", "7297", "7800", "7801", "7802", "7995"}) {
+    p.add_restricted_mccs(mcc);
+  }
+  p.add_evidence_mccs("6010");
+  p.add_evidence_mccs("6011");
+  p.set_transaction_flag_lookback_days(365);
+  p.set_unplanned_tolerance_pence(5000);
+  p.set_first_review_months(6);
+  p.set_review_interval_months(12);
+  p.set_review_alignment_days(90);
+  p.set_audit_interval_months(12);
+  p.set_due_soon_days(28);
+  p.set_feed_stale_days_card(7);
+  p.set_feed_stale_days_bank(35);
+  p.set_closure_settlement_days(28);
+  return p;
+}
+
+absl::Status MergePolicy(const v1::Policy& in, const google::protobuf::FieldMask& mask,
+                         absl::string_view prefix, v1::Policy* out) {
+  const google::protobuf::Descriptor* d = v1::Policy::descriptor();
+  const google::protobuf::Reflection* r = v1::Policy::GetReflection();
+  std::vector<const google::protobuf::FieldDescriptor*> fields;
+  if (mask.paths_size() == 0) {
+    r->ListFields(in, &fields);
+  } else {
+    for (int i = 0; i < mask.paths_size(); ++i) {
+      const google::protobuf::FieldDescriptor* f = d->FindFieldByName(mask.paths(i));
+      if (f == nullptr) {
+        return InvalidField(absl::StrCat("update_mask.paths[", i, "]"),
+                            absl::StrFormat("\"%s\" is not a policy field", mask.paths(i)));
+      }
+      fields.push_back(f);
+    }
+  }
+  for (const google::protobuf::FieldDescriptor* f : fields) {
+    if (!f->is_repeated() && !r->HasField(in, f)) {
+      return InvalidField(Path(prefix, f->name()), "is named in update_mask but has no value");
+    }
+    r->ClearField(out, f);
+  }
+  // Copy each chosen field from `in` by merging a copy holding only those fields.
+  v1::Policy chosen = in;
+  std::vector<const google::protobuf::FieldDescriptor*> all;
+  r->ListFields(chosen, &all);
+  for (const google::protobuf::FieldDescriptor* f : all) {
+    if (std::find(fields.begin(), fields.end(), f) == fields.end()) r->ClearField(&chosen, f);
+  }
+  out->MergeFrom(chosen);
+  return ValidatePolicy(*out, prefix);
+}
+
+absl::Status ValidatePolicy(const v1::Policy& p, absl::string_view prefix) {
+  struct IntRule {
+    const char* field;
+    int64_t value;
+    int64_t lo, hi;
+  };
+  const IntRule rules[] = {
+      {"surplus_threshold_weeks", p.surplus_threshold_weeks(), 0, 520},
+      {"surplus_retain_weeks", p.surplus_retain_weeks(), 0, p.surplus_threshold_weeks()},
+      {"trend_window_days", p.trend_window_days(), 28, 730},
+      {"overspend_percent", p.overspend_percent(), 100, 1000},
+      {"underspend_percent", p.underspend_percent(), 0, 100},
+      {"contribution_arrears_weeks", p.contribution_arrears_weeks(), 0, 520},
+      {"payment_grace_days", p.payment_grace_days(), 0, 365},
+      {"transaction_flag_lookback_days", p.transaction_flag_lookback_days(), 1, 3650},
+      {"unplanned_tolerance_pence", p.unplanned_tolerance_pence(), 0, limits::kAmountPenceMax},
+      {"first_review_months", p.first_review_months(), 1, 120},
+      {"review_interval_months", p.review_interval_months(), 1, 120},
+      {"review_alignment_days", p.review_alignment_days(), 0, 365},
+      {"audit_interval_months", p.audit_interval_months(), 1, 120},
+      {"due_soon_days", p.due_soon_days(), 0, 365},
+      {"feed_stale_days_card", p.feed_stale_days_card(), 1, 3650},
+      {"feed_stale_days_bank", p.feed_stale_days_bank(), 1, 3650},
+      {"closure_settlement_days", p.closure_settlement_days(), 0, 3650},
+  };
+  for (const IntRule& rule : rules) {
+    if (absl::Status s = CheckRange(rule.value, rule.lo, rule.hi, prefix, rule.field); !s.ok()) {
+      return s;
+    }
+  }
+  for (int i = 0; i < p.restricted_mccs_size(); ++i) {
+    if (absl::Status s = Check(ValidateMcc(p.restricted_mccs(i)), prefix,
+                               absl::StrCat("restricted_mccs[", i, "]"));
+        !s.ok()) {
+      return s;
+    }
+  }
+  for (int i = 0; i < p.evidence_mccs_size(); ++i) {
+    if (absl::Status s =
+            Check(ValidateMcc(p.evidence_mccs(i)), prefix, absl::StrCat("evidence_mccs[", i, "]"));
+        !s.ok()) {
+      return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateExternalRef(const v1::ExternalRef& ref, absl::string_view prefix) {
+  if (absl::Status s = Check(ValidateFeedId(ref.source()), prefix, "source"); !s.ok()) return s;
+  return Check(ValidateFeedId(ref.ref()), prefix, "ref");
+}
+
+absl::Status ValidateNewAccount(const v1::Account& a, absl::string_view prefix) {
+  if (absl::Status s = CheckDate(a.start_date(), prefix, "start_date"); !s.ok()) return s;
+  if (a.holding() == v1::HOLDING_UNSPECIFIED || !v1::Holding_IsValid(a.holding())) {
+    return InvalidField(Path(prefix, "holding"), "is required: PREPAID_CARD or BANK_ACCOUNT");
+  }
+  if (a.management() == v1::MANAGEMENT_UNSPECIFIED || !v1::Management_IsValid(a.management())) {
+    return InvalidField(Path(prefix, "management"),
+                        "is required: SELF, NOMINATED_PERSON, AUTHORISED_PERSON or MANAGED_ACCOUNT");
+  }
+  if (a.recipient() == v1::RECIPIENT_UNSPECIFIED || !v1::Recipient_IsValid(a.recipient())) {
+    return InvalidField(Path(prefix, "recipient"), "is required: SERVICE_USER or CARER");
+  }
+  if (a.external_refs_size() > limits::kExternalRefsMax) {
+    return InvalidField(Path(prefix, "external_refs"),
+                        absl::StrFormat("has %d entries; the limit is %d", a.external_refs_size(),
+                                        limits::kExternalRefsMax));
+  }
+  std::set<std::pair<std::string, std::string>> seen;
+  for (int i = 0; i < a.external_refs_size(); ++i) {
+    const std::string p = Path(prefix, absl::StrCat("external_refs[", i, "]"));
+    if (absl::Status s = ValidateExternalRef(a.external_refs(i), p); !s.ok()) return s;
+    if (!seen.emplace(a.external_refs(i).source(), a.external_refs(i).ref()).second) {
+      return InvalidField(p, "is listed twice");
+    }
+  }
+  if (!a.care_plan_review_date().empty()) {
+    if (absl::Status s = CheckDate(a.care_plan_review_date(), prefix, "care_plan_review_date");
+        !s.ok()) {
+      return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidatePlanVersion(const v1::PlanVersion& plan, absl::string_view prefix) {
+  if (absl::Status s = CheckDate(plan.effective_from(), prefix, "effective_from"); !s.ok()) return s;
+  if (absl::Status s = CheckRange(plan.weekly_dp_pence(), 0, limits::kWeeklyPenceMax, prefix,
+                                  "weekly_dp_pence");
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = CheckRange(plan.weekly_client_contribution_pence(), 0,
+                                  plan.weekly_dp_pence(), prefix,
+                                  "weekly_client_contribution_pence");
+      !s.ok()) {
+    return s;
+  }
+  if (plan.payment_cycle() == v1::PAYMENT_CYCLE_UNSPECIFIED ||
+      !v1::PaymentCycle_IsValid(plan.payment_cycle())) {
+    return InvalidField(Path(prefix, "payment_cycle"),
+                        "is required: WEEKLY, FORTNIGHTLY, FOUR_WEEKLY or MONTHLY");
+  }
+  if (plan.lines_size() > limits::kPlanLinesMax) {
+    return InvalidField(Path(prefix, "lines"), absl::StrFormat("has %d lines; the limit is %d",
+                                                               plan.lines_size(),
+                                                               limits::kPlanLinesMax));
+  }
+  std::set<int> categories;
+  for (int i = 0; i < plan.lines_size(); ++i) {
+    const std::string p = Path(prefix, absl::StrCat("lines[", i, "]"));
+    const v1::PlanLine& line = plan.lines(i);
+    if (!v1::Category_IsValid(line.category()) ||
+        !(IsDebitCategory(line.category()) || line.category() == v1::UNCATEGORISED)) {
+      return InvalidField(Path(p, "category"), "must be a debit category");
+    }
+    if (!categories.insert(line.category()).second) {
+      return InvalidField(Path(p, "category"), "appears in more than one line");
+    }
+    if (absl::Status s =
+            CheckRange(line.weekly_pence(), 0, limits::kWeeklyPenceMax, p, "weekly_pence");
+        !s.ok()) {
+      return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateEarmark(const v1::Earmark& e, absl::string_view prefix) {
+  if (absl::Status s = Check(ValidateFeedId(e.id()), prefix, "id"); !s.ok()) return s;
+  if (e.kind() == v1::EARMARK_KIND_UNSPECIFIED || !v1::EarmarkKind_IsValid(e.kind())) {
+    return InvalidField(
+        Path(prefix, "kind"),
+        "is required: AGREED_PURPOSE, OUTSTANDING_INVOICE, UNPAID_WAGES or TAX_LIABILITY");
+  }
+  if (absl::Status s = CheckRange(e.amount_pence(), 1, limits::kAmountPenceMax, prefix,
+                                  "amount_pence");
+      !s.ok()) {
+    return s;
+  }
+  Date from, until;
+  if (absl::Status s = CheckDate(e.from(), prefix, "from", &from); !s.ok()) return s;
+  if (absl::Status s = CheckDate(e.until(), prefix, "until", &until); !s.ok()) return s;
+  if (until < from) return InvalidField(Path(prefix, "until"), "is before from");
+  return Check(ValidateText(e.note()), prefix, "note");
+}
+
+absl::Status ValidateStatusChange(const v1::StatusChange& c, absl::string_view prefix) {
+  if (absl::Status s = CheckDate(c.date(), prefix, "date"); !s.ok()) return s;
+  if (c.status() == v1::ACCOUNT_STATUS_UNSPECIFIED || !v1::AccountStatus_IsValid(c.status())) {
+    return InvalidField(Path(prefix, "status"), "is required: ACTIVE, SUSPENDED or CLOSED");
+  }
+  return Check(ValidateText(c.note()), prefix, "note");
+}
+
+absl::Status ValidateReview(const v1::Review& r, absl::string_view prefix) {
+  if (absl::Status s = CheckDate(r.date(), prefix, "date"); !s.ok()) return s;
+  return Check(ValidateText(r.note()), prefix, "note");
+}
+
+absl::Status ValidateAudit(const v1::Audit& a, absl::string_view prefix) {
+  Date date, period_end;
+  if (absl::Status s = CheckDate(a.date(), prefix, "date", &date); !s.ok()) return s;
+  if (absl::Status s = CheckDate(a.period_end(), prefix, "period_end", &period_end); !s.ok()) {
+    return s;
+  }
+  if (period_end > date) {
+    return InvalidField(Path(prefix, "period_end"), "is after the audit's date");
+  }
+  if (absl::Status s = Check(ValidateText(a.note()), prefix, "note"); !s.ok()) return s;
+  return Check(ValidateText(a.auditor()), prefix, "auditor");
+}
+
+namespace {
+absl::Status Full(int size, int max, absl::string_view what) {
+  if (size >= max) {
+    return absl::FailedPreconditionError(
+        absl::StrFormat("the account already has %d %s, the limit", max, what));
+  }
+  return absl::OkStatus();
+}
+}  // namespace
+
+absl::Status ApplyStatusChange(const v1::StatusChange& change, v1::Account* account) {
+  if (absl::Status s = Full(account->status_history_size(), limits::kStatusChangesMax,
+                            "status changes");
+      !s.ok()) {
+    return s;
+  }
+  *account->add_status_history() = change;
+  return absl::OkStatus();
+}
+
+absl::Status ApplyPlanVersion(const v1::PlanVersion& plan, v1::Account* account) {
+  if (absl::Status s = Full(account->plan_versions_size(), limits::kPlanVersionsMax,
+                            "plan versions");
+      !s.ok()) {
+    return s;
+  }
+  *account->add_plan_versions() = plan;
+  return absl::OkStatus();
+}
+
+absl::Status ApplyEarmark(const v1::Earmark& earmark, v1::Account* account) {
+  for (v1::Earmark& e : *account->mutable_earmarks()) {
+    if (e.id() == earmark.id()) {
+      e = earmark;
+      return absl::OkStatus();
+    }
+  }
+  if (absl::Status s = Full(account->earmarks_size(), limits::kEarmarksMax, "earmarks"); !s.ok()) {
+    return s;
+  }
+  *account->add_earmarks() = earmark;
+  return absl::OkStatus();
+}
+
+absl::Status ApplyReview(const v1::Review& review, v1::Account* account) {
+  if (absl::Status s = Full(account->reviews_size(), limits::kReviewsMax, "reviews"); !s.ok()) {
+    return s;
+  }
+  *account->add_reviews() = review;
+  return absl::OkStatus();
+}
+
+absl::Status ApplyAudit(const v1::Audit& audit, v1::Account* account) {
+  if (absl::Status s = Full(account->audits_size(), limits::kAuditsMax, "audits"); !s.ok()) {
+    return s;
+  }
+  *account->add_audits() = audit;
+  return absl::OkStatus();
+}
+
+v1::AccountStatus StatusAt(const v1::Account& account, Date date) {
+  v1::AccountStatus status = v1::ACTIVE;
+  std::optional<Date> best;
+  for (const v1::StatusChange& c : account.status_history()) {
+    absl::StatusOr<Date> d = Date::Parse(c.date());
+    if (!d.ok() || *d > date) continue;
+    if (!best || *d >= *best) {  // On one date, the later recorded wins.
+      best = *d;
+      status = c.status();
+    }
+  }
+  return status;
+}
+
+absl::StatusOr<int> EffectivePageSize(int32_t page_size) {
+  if (page_size < 0) return InvalidField("page_size", "must not be negative");
+  if (page_size == 0) return limits::kPageSizeDefault;
+  return std::min<int>(page_size, limits::kPageSizeMax);
+}
+
+namespace {
+std::string ScopeTag(absl::string_view scope) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : scope) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return absl::StrFormat("%016x", h);
+}
+}  // namespace
+
+std::string EncodePageToken(absl::string_view scope, absl::string_view resume_key) {
+  if (resume_key.empty()) return "";
+  return absl::WebSafeBase64Escape(absl::StrCat(ScopeTag(scope), resume_key));
+}
+
+absl::StatusOr<std::string> DecodePageToken(absl::string_view token, absl::string_view scope) {
+  if (token.empty()) return std::string();
+  std::string raw;
+  if (!absl::WebSafeBase64Unescape(token, &raw) || raw.size() <= 16) {
+    return InvalidField("page_token", "is not a token this server issued");
+  }
+  if (raw.substr(0, 16) != ScopeTag(scope)) {
+    return InvalidField("page_token", "belongs to a request with other parameters");
+  }
+  return raw.substr(16);
+}
+
+absl::StatusOr<AccountFilter> ParseAccountFilter(absl::string_view filter) {
+  AccountFilter out;
+  std::string text(absl::StripAsciiWhitespace(filter));
+  if (text.empty()) return out;
+  for (absl::string_view term : absl::StrSplit(text, " AND ")) {
+    std::vector<std::string> kv = absl::StrSplit(term, '=');
+    if (kv.size() != 2) {
+      return InvalidField("filter", absl::StrFormat("\"%s\" is not of the form field = VALUE", term));
+    }
+    std::string key(absl::StripAsciiWhitespace(kv[0]));
+    std::string value(absl::StripAsciiWhitespace(kv[1]));
+    if (key == "status") {
+      v1::AccountStatus s;
+      if (!v1::AccountStatus_Parse(value, &s) || s == v1::ACCOUNT_STATUS_UNSPECIFIED) {
+        return InvalidField("filter", absl::StrFormat("status \"%s\" is not ACTIVE, SUSPENDED or CLOSED", value));
+      }
+      out.status = s;
+    } else if (key == "holding") {
+      v1::Holding h;
+      if (!v1::Holding_Parse(value, &h) || h == v1::HOLDING_UNSPECIFIED) {
+        return InvalidField("filter", absl::StrFormat("holding \"%s\" is not PREPAID_CARD or BANK_ACCOUNT", value));
+      }
+      out.holding = h;
+    } else {
+      return InvalidField("filter", absl::StrFormat("cannot filter on \"%s\" (status, holding)", key));
+    }
+  }
+  return out;
+}
+
+}  // namespace dpmon

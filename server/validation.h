@@ -1,0 +1,83 @@
+// Validation of API input and the small pure rules around it: resource
+// names, dates, ledger items, policies, account changes, page sizes and
+// tokens, account status as of a date.
+//
+// Every error is InvalidArgument naming the field (server/status_util.h), so
+// that the client is told exactly what to fix. No I/O, no clock.
+//
+// Thread-safety: pure functions.
+#ifndef DPMON_SERVER_VALIDATION_H_
+#define DPMON_SERVER_VALIDATION_H_
+
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "common/civil_date.h"
+#include "dpmon/v1/resources.pb.h"
+#include "google/protobuf/field_mask.pb.h"
+
+namespace dpmon {
+
+struct AccountRef {
+  std::string council;
+  std::string account;
+};
+
+absl::StatusOr<std::string> ParseCouncilName(absl::string_view name, absl::string_view field);
+absl::StatusOr<AccountRef> ParseAccountName(absl::string_view name, absl::string_view field);
+absl::StatusOr<Date> ParseDateField(absl::string_view text, absl::string_view field);
+absl::Status CheckRequestId(absl::string_view request_id);
+
+// `prefix` is the item's path, e.g. "items[3].transaction".
+absl::Status ValidateTransactionInput(const v1::TransactionInput& in, absl::string_view prefix,
+                                      Date* booking_date);
+absl::Status ValidateStatementInput(const v1::StatementInput& in, absl::string_view prefix,
+                                    Date* date);
+
+// DOMAIN.md's defaults, every field set.
+v1::Policy DefaultPolicy();
+// Copies into *out the fields of `in` named by `mask` (or, with an empty
+// mask, every field set in `in`), then checks the result.
+absl::Status MergePolicy(const v1::Policy& in, const google::protobuf::FieldMask& mask,
+                         absl::string_view prefix, v1::Policy* out);
+absl::Status ValidatePolicy(const v1::Policy& policy, absl::string_view prefix);
+
+// The account as given to CreateAccount (output-only fields ignored).
+absl::Status ValidateNewAccount(const v1::Account& account, absl::string_view prefix);
+absl::Status ValidatePlanVersion(const v1::PlanVersion& plan, absl::string_view prefix);
+absl::Status ValidateEarmark(const v1::Earmark& earmark, absl::string_view prefix);
+absl::Status ValidateStatusChange(const v1::StatusChange& change, absl::string_view prefix);
+absl::Status ValidateReview(const v1::Review& review, absl::string_view prefix);
+absl::Status ValidateAudit(const v1::Audit& audit, absl::string_view prefix);
+absl::Status ValidateExternalRef(const v1::ExternalRef& ref, absl::string_view prefix);
+
+// Applies one of those to a stored account (with the per-account limits).
+absl::Status ApplyStatusChange(const v1::StatusChange& change, v1::Account* account);
+absl::Status ApplyPlanVersion(const v1::PlanVersion& plan, v1::Account* account);
+absl::Status ApplyEarmark(const v1::Earmark& earmark, v1::Account* account);
+absl::Status ApplyReview(const v1::Review& review, v1::Account* account);
+absl::Status ApplyAudit(const v1::Audit& audit, v1::Account* account);
+
+// ACTIVE from the start date until a change; at D, the last change dated on
+// or before D (on one date, the later recorded).
+v1::AccountStatus StatusAt(const v1::Account& account, Date date);
+
+// page_size: 0 is the default, above the maximum is the maximum, negative is an error.
+absl::StatusOr<int> EffectivePageSize(int32_t page_size);
+// A page token binds the resume key to the request's parameters (`scope`).
+std::string EncodePageToken(absl::string_view scope, absl::string_view resume_key);
+absl::StatusOr<std::string> DecodePageToken(absl::string_view token, absl::string_view scope);
+
+struct AccountFilter {
+  std::optional<v1::AccountStatus> status;
+  std::optional<v1::Holding> holding;
+};
+// "status = ACTIVE AND holding = PREPAID_CARD" (either, both, or empty).
+absl::StatusOr<AccountFilter> ParseAccountFilter(absl::string_view filter);
+
+}  // namespace dpmon
+
+#endif  // DPMON_SERVER_VALIDATION_H_

@@ -1,0 +1,154 @@
+#include "storage/keys.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace dpmon::keys {
+namespace {
+constexpr char kSep = '\0';
+
+std::string Join(std::initializer_list<absl::string_view> parts) {
+  std::string out;
+  bool first = true;
+  for (absl::string_view p : parts) {
+    if (!first) out.push_back(kSep);
+    out.append(p.data(), p.size());
+    first = false;
+  }
+  return out;
+}
+}  // namespace
+
+void AppendDate(std::string* key, Date date) {
+  uint32_t v = static_cast<uint32_t>(date.days()) ^ 0x80000000u;
+  for (int shift = 24; shift >= 0; shift -= 8) key->push_back(static_cast<char>((v >> shift) & 0xff));
+}
+
+void AppendU64(std::string* key, uint64_t v) {
+  for (int shift = 56; shift >= 0; shift -= 8) key->push_back(static_cast<char>((v >> shift) & 0xff));
+}
+
+std::optional<Date> DecodeDate(absl::string_view b) {
+  if (b.size() != 4) return std::nullopt;
+  uint32_t v = 0;
+  for (char c : b) v = (v << 8) | static_cast<uint8_t>(c);
+  return Date::FromDays(static_cast<int32_t>(v ^ 0x80000000u));
+}
+
+std::optional<uint64_t> DecodeU64(absl::string_view b) {
+  if (b.size() != 8) return std::nullopt;
+  uint64_t v = 0;
+  for (char c : b) v = (v << 8) | static_cast<uint8_t>(c);
+  return v;
+}
+
+std::string Council(absl::string_view council) { return std::string(council); }
+
+std::string CouncilChildren(absl::string_view council) { return absl::StrCat(council, std::string(1, kSep)); }
+
+std::string Account(absl::string_view council, absl::string_view account) {
+  return Join({council, account});
+}
+
+std::string AccountParent(absl::string_view council, absl::string_view account) {
+  return Join({council, account, ""});
+}
+
+std::string Ref(absl::string_view council, absl::string_view source, absl::string_view ref) {
+  return Join({council, source, ref});
+}
+
+std::string TxnId(absl::string_view council, absl::string_view source, absl::string_view ext_id) {
+  return Join({council, source, ext_id});
+}
+
+std::string Txn(absl::string_view council, absl::string_view account, Date date, uint64_t seq) {
+  std::string k = AccountParent(council, account);
+  AppendDate(&k, date);
+  AppendU64(&k, seq);
+  return k;
+}
+
+std::string Statement(absl::string_view council, absl::string_view account, Date date) {
+  std::string k = AccountParent(council, account);
+  AppendDate(&k, date);
+  return k;
+}
+
+std::string SuspensePrefix(absl::string_view council, absl::string_view source,
+                           absl::string_view ref) {
+  return Join({council, source, ref, ""});
+}
+
+std::string SuspenseTxn(absl::string_view council, absl::string_view source, absl::string_view ref,
+                        uint64_t seq) {
+  std::string k = SuspensePrefix(council, source, ref);
+  k.push_back('T');
+  AppendU64(&k, seq);
+  return k;
+}
+
+std::string SuspenseStatement(absl::string_view council, absl::string_view source,
+                              absl::string_view ref, Date date) {
+  std::string k = SuspensePrefix(council, source, ref);
+  k.push_back('S');
+  AppendDate(&k, date);
+  return k;
+}
+
+std::string Totals(absl::string_view council, absl::string_view account, Level level,
+                   Date bucket) {
+  std::string k = AccountParent(council, account);
+  k.push_back(static_cast<char>(level));
+  AppendDate(&k, bucket);
+  return k;
+}
+
+std::string ReversalPrefix(absl::string_view council, absl::string_view source,
+                           absl::string_view original_ext_id) {
+  return Join({council, source, original_ext_id, ""});
+}
+
+std::string Reversal(absl::string_view council, absl::string_view source,
+                     absl::string_view original_ext_id, absl::string_view reversal_ext_id) {
+  return Join({council, source, original_ext_id, reversal_ext_id});
+}
+
+std::string Request(absl::string_view method, absl::string_view request_id) {
+  return Join({method, request_id});
+}
+
+std::string PrefixEnd(absl::string_view prefix) {
+  std::string end(prefix);
+  while (!end.empty()) {
+    unsigned char last = static_cast<unsigned char>(end.back());
+    if (last != 0xff) {
+      end.back() = static_cast<char>(last + 1);
+      return end;
+    }
+    end.pop_back();
+  }
+  return end;  // Empty: no upper bound.
+}
+
+std::optional<TxnKeyParts> DecodeTxn(absl::string_view key) {
+  if (key.size() < 12) return std::nullopt;
+  absl::string_view head = key.substr(0, key.size() - 12);
+  size_t first = head.find(kSep);
+  if (first == absl::string_view::npos || head.empty() || head.back() != kSep) return std::nullopt;
+  TxnKeyParts parts;
+  parts.council = std::string(head.substr(0, first));
+  parts.account = std::string(head.substr(first + 1, head.size() - first - 2));
+  std::optional<Date> date = DecodeDate(key.substr(key.size() - 12, 4));
+  std::optional<uint64_t> seq = DecodeU64(key.substr(key.size() - 8));
+  if (!date || !seq) return std::nullopt;
+  parts.date = *date;
+  parts.seq = *seq;
+  return parts;
+}
+
+std::optional<std::string> DecodeReversalExtId(absl::string_view key, size_t prefix_size) {
+  if (key.size() <= prefix_size) return std::nullopt;
+  return std::string(key.substr(prefix_size));
+}
+
+}  // namespace dpmon::keys

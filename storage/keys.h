@@ -1,0 +1,79 @@
+// Key encoding for dpmon's RocksDB column families (docs/storage.md).
+//
+// Components are joined with a 0x00 byte, which no identifier may contain
+// (common/ids.h), so that keys of one parent sort together and a shorter id
+// sorts before a longer one that extends it. Dates are 4 bytes big-endian
+// of (days since 1970-01-01 + 2^31), so byte order is date order; sequence
+// numbers are 8 bytes big-endian.
+//
+// Thread-safety: pure functions.
+#ifndef DPMON_STORAGE_KEYS_H_
+#define DPMON_STORAGE_KEYS_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "common/civil_date.h"
+
+namespace dpmon::keys {
+
+// Levels of the per-account totals.
+enum class Level : char { kYear = 'Y', kMonth = 'M', kDay = 'D' };
+
+// councils: council
+std::string Council(absl::string_view council);
+// accounts, statements, txns, totals share this parent: council \0 account \0
+std::string AccountParent(absl::string_view council, absl::string_view account);
+// accounts: council \0 account
+std::string Account(absl::string_view council, absl::string_view account);
+std::string CouncilChildren(absl::string_view council);  // council \0
+// refs: council \0 source \0 ref
+std::string Ref(absl::string_view council, absl::string_view source, absl::string_view ref);
+// txn_ids: council \0 source \0 external_id
+std::string TxnId(absl::string_view council, absl::string_view source, absl::string_view ext_id);
+// txns: council \0 account \0 date seq
+std::string Txn(absl::string_view council, absl::string_view account, Date date, uint64_t seq);
+// statements: council \0 account \0 date
+std::string Statement(absl::string_view council, absl::string_view account, Date date);
+// suspense: council \0 source \0 ref \0 'T' seq   or   ... \0 'S' date
+std::string SuspensePrefix(absl::string_view council, absl::string_view source,
+                           absl::string_view ref);
+std::string SuspenseTxn(absl::string_view council, absl::string_view source, absl::string_view ref,
+                        uint64_t seq);
+std::string SuspenseStatement(absl::string_view council, absl::string_view source,
+                              absl::string_view ref, Date date);
+// totals: council \0 account \0 level date
+std::string Totals(absl::string_view council, absl::string_view account, Level level,
+                   Date bucket);
+// reversals: council \0 source \0 original_external_id \0 reversal_external_id
+std::string ReversalPrefix(absl::string_view council, absl::string_view source,
+                           absl::string_view original_ext_id);
+std::string Reversal(absl::string_view council, absl::string_view source,
+                     absl::string_view original_ext_id, absl::string_view reversal_ext_id);
+// requests: method \0 request_id
+std::string Request(absl::string_view method, absl::string_view request_id);
+
+// Fixed-width pieces, exposed for tests and decoders.
+void AppendDate(std::string* key, Date date);
+void AppendU64(std::string* key, uint64_t v);
+std::optional<Date> DecodeDate(absl::string_view four_bytes);
+std::optional<uint64_t> DecodeU64(absl::string_view eight_bytes);
+
+// The smallest key greater than every key that starts with `prefix`.
+std::string PrefixEnd(absl::string_view prefix);
+
+struct TxnKeyParts {
+  std::string council;
+  std::string account;
+  Date date;
+  uint64_t seq = 0;
+};
+std::optional<TxnKeyParts> DecodeTxn(absl::string_view key);
+// The text after the last separator-delimited component in a suspense key.
+std::optional<std::string> DecodeReversalExtId(absl::string_view key, size_t prefix_size);
+
+}  // namespace dpmon::keys
+
+#endif  // DPMON_STORAGE_KEYS_H_

@@ -1,0 +1,1291 @@
+#include "storage/store.h"
+
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/synchronization/notification.h"
+#include "common/limits.h"
+#include "dpmon/v1/storage.pb.h"
+#include "rocksdb/cache.h"
+#include "rocksdb/db.h"
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/table.h"
+#include "rocksdb/utilities/write_batch_with_index.h"
+#include "storage/keys.h"
+
+namespace dpmon {
+namespace {
+
+constexpr int kSchemaVersion = 1;
+constexpr char kMetaSchema[] = "schema_version";
+constexpr char kMetaNextSeq[] = "next_sequence";
+// How deep a chain of reversals of reversals is followed when relinking.
+constexpr int kReversalChainDepthMax = 8;
+
+enum Cf : int {
+  kMeta = 0,  // the default column family
+  kCouncils,
+  kAccounts,
+  kRefs,
+  kTxnIds,
+  kTxns,
+  kStatements,
+  kSuspense,
+  kTotals,
+  kReversals,
+  kRequests,
+  kCfCount
+};
+const char* const kCfNames[kCfCount] = {
+    "default",
+    "councils",
+    "accounts",
+    "refs",
+    "txn_ids",
+    "txns",
+    "statements",
+    "suspense",
+    "totals",
+    "reversals",
+    "requests"};
+
+absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
+  if (s.ok()) return absl::OkStatus();
+  std::string msg = absl::StrCat(what, ": ", s.ToString());
+  if (s.IsCorruption()) return absl::DataLossError(msg);
+  if (s.IsIOError() || s.IsBusy() || s.IsTimedOut() || s.IsTryAgain()) {
+    return absl::UnavailableError(msg);
+  }
+  return absl::InternalError(msg);
+}
+
+// FNV-1a, 64-bit. A quick filter only: a matching fingerprint is always
+// confirmed by comparing the stored content byte for byte.
+uint64_t Fingerprint(absl::string_view bytes) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : bytes) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+std::string AccountName(absl::string_view council, absl::string_view account) {
+  return absl::StrCat("councils/", council, "/accounts/", account);
+}
+
+template <typename Msg>
+absl::Status ParseRecord(absl::string_view bytes, Msg* msg, absl::string_view what) {
+  if (!msg->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::DataLossError(absl::StrCat("unreadable ", what, " record"));
+  }
+  return absl::OkStatus();
+}
+
+absl::string_view View(const rocksdb::Slice& s) { return absl::string_view(s.data(), s.size()); }
+
+absl::Status WithField(absl::Status s, absl::string_view field) {
+  s.SetPayload("dpmon.field", absl::Cord(field));
+  return s;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// Writer context: what a mutation sees while it runs on the writer thread.
+class WriteContext {
+ public:
+  WriteContext(rocksdb::DB* db, const std::vector<rocksdb::ColumnFamilyHandle*>& cfs,
+               rocksdb::WriteBatchWithIndex* batch, uint64_t* next_seq)
+      : db_(db), cfs_(cfs), batch_(batch), next_seq_(next_seq) {}
+
+  absl::Status Get(Cf cf, const std::string& key, std::string* value, bool* found) {
+    rocksdb::Status s = batch_->GetFromBatchAndDB(db_, rocksdb::ReadOptions(), cfs_[cf], key, value);
+    if (s.IsNotFound()) {
+      *found = false;
+      return absl::OkStatus();
+    }
+    *found = s.ok();
+    return FromRocks(s, "read");
+  }
+
+  template <typename Msg>
+  absl::Status GetMessage(Cf cf, const std::string& key, Msg* msg, bool* found) {
+    std::string value;
+    if (absl::Status s = Get(cf, key, &value, found); !s.ok() || !*found) return s;
+    return ParseRecord(value, msg, kCfNames[cf]);
+  }
+
+  absl::Status Put(Cf cf, const std::string& key, absl::string_view value) {
+    return FromRocks(batch_->Put(cfs_[cf], key, rocksdb::Slice(value.data(), value.size())),
+                     "batch put");
+  }
+  absl::Status PutMessage(Cf cf, const std::string& key,
+                          const google::protobuf::MessageLite& msg) {
+    return Put(cf, key, msg.SerializeAsString());
+  }
+  absl::Status Delete(Cf cf, const std::string& key) {
+    return FromRocks(batch_->Delete(cfs_[cf], key), "batch delete");
+  }
+
+  // Every key with `prefix`, seeing this group's writes, as (key, value).
+  absl::Status ScanPrefix(Cf cf, const std::string& prefix,
+                          std::vector<std::pair<std::string, std::string>>* out) {
+    std::string end = keys::PrefixEnd(prefix);
+    rocksdb::ReadOptions ro;
+    std::unique_ptr<rocksdb::Iterator> base(db_->NewIterator(ro, cfs_[cf]));
+    std::unique_ptr<rocksdb::Iterator> it(batch_->NewIteratorWithBase(cfs_[cf], base.release()));
+    for (it->Seek(prefix); it->Valid(); it->Next()) {
+      rocksdb::Slice k = it->key();
+      if (!k.starts_with(prefix)) break;
+      out->emplace_back(k.ToString(), it->value().ToString());
+    }
+    return FromRocks(it->status(), "scan");
+  }
+
+  uint64_t NextSequence() { return (*next_seq_)++; }
+
+ private:
+  rocksdb::DB* db_;
+  const std::vector<rocksdb::ColumnFamilyHandle*>& cfs_;
+  rocksdb::WriteBatchWithIndex* batch_;
+  uint64_t* next_seq_;
+};
+
+// Per-mutation cache of totals rows: read once, changed in memory, written
+// once at the end of the mutation.
+class TotalsCache {
+ public:
+  TotalsCache(WriteContext* ctx, std::string council) : ctx_(ctx), council_(std::move(council)) {}
+
+  absl::Status AddTransaction(const std::string& account, Date date, int slot,
+                              int64_t amount_pence, int64_t count_delta) {
+    const std::pair<keys::Level, Date> buckets[3] = {{keys::Level::kYear, date.FirstOfYear()},
+                                                     {keys::Level::kMonth, date.FirstOfMonth()},
+                                                     {keys::Level::kDay, date}};
+    for (const auto& [level, bucket] : buckets) {
+      Totals* t;
+      if (absl::Status s = Load(keys::Totals(council_, account, level, bucket), &t); !s.ok()) {
+        return s;
+      }
+      if (absl::Status s = t->AddTransaction(slot, amount_pence, count_delta); !s.ok()) return s;
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Flush() {
+    storage::TotalsRecord record;
+    for (const auto& [key, totals] : rows_) {
+      if (totals.IsZero()) {
+        if (absl::Status s = ctx_->Delete(kTotals, key); !s.ok()) return s;
+        continue;
+      }
+      totals.ToRecord(&record);
+      if (absl::Status s = ctx_->PutMessage(kTotals, key, record); !s.ok()) return s;
+    }
+    rows_.clear();
+    return absl::OkStatus();
+  }
+
+ private:
+  absl::Status Load(const std::string& key, Totals** out) {
+    auto it = rows_.find(key);
+    if (it == rows_.end()) {
+      Totals t;
+      storage::TotalsRecord record;
+      bool found;
+      if (absl::Status s = ctx_->GetMessage(kTotals, key, &record, &found); !s.ok()) return s;
+      if (found) {
+        if (absl::Status s = Totals::FromRecord(record, &t); !s.ok()) return s;
+      }
+      it = rows_.emplace(key, t).first;
+    }
+    *out = &it->second;
+    return absl::OkStatus();
+  }
+
+  WriteContext* ctx_;
+  std::string council_;
+  std::unordered_map<std::string, Totals> rows_;
+};
+
+// ---------------------------------------------------------------------------
+class Store::Impl {
+ public:
+  using Apply = std::function<absl::Status(WriteContext&)>;
+  using Done = std::function<void(absl::Status)>;
+
+  ~Impl() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    if (writer_.joinable()) writer_.join();
+    if (db_ != nullptr) {
+      for (rocksdb::ColumnFamilyHandle* h : cfs_) {
+        if (h != nullptr) db_->DestroyColumnFamilyHandle(h);
+      }
+      db_->Close();
+    }
+  }
+
+  absl::Status Open(const StoreOptions& options) {
+    options_ = options;
+    rocksdb::Options db_options;
+    db_options.create_if_missing = true;
+    db_options.create_missing_column_families = true;
+    db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+    db_options.max_background_jobs = 2;
+    db_options.bytes_per_sync = 1 << 20;
+
+    rocksdb::BlockBasedTableOptions table;
+    table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    table.cache_index_and_filter_blocks = true;
+    rocksdb::ColumnFamilyOptions cf_options;
+    cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+
+    std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+    for (int i = 0; i < kCfCount; ++i) descriptors.emplace_back(kCfNames[i], cf_options);
+    rocksdb::DB* db = nullptr;
+    rocksdb::Status s =
+        rocksdb::DB::Open(rocksdb::DBOptions(db_options), options.path, descriptors, &cfs_, &db);
+    if (!s.ok()) return FromRocks(s, absl::StrCat("opening ", options.path));
+    db_.reset(db);
+
+    std::string value;
+    s = db_->Get(rocksdb::ReadOptions(), cfs_[kMeta], kMetaSchema, &value);
+    if (s.IsNotFound()) {
+      rocksdb::WriteOptions wo;
+      wo.sync = true;
+      s = db_->Put(wo, cfs_[kMeta], kMetaSchema, absl::StrCat(kSchemaVersion));
+      if (!s.ok()) return FromRocks(s, "writing schema version");
+    } else if (!s.ok()) {
+      return FromRocks(s, "reading schema version");
+    } else if (value != absl::StrCat(kSchemaVersion)) {
+      return absl::FailedPreconditionError(absl::StrFormat(
+          "data directory %s has schema version %s; this dpmon reads version %d", options.path,
+          value, kSchemaVersion));
+    }
+    s = db_->Get(rocksdb::ReadOptions(), cfs_[kMeta], kMetaNextSeq, &value);
+    if (s.ok()) {
+      std::optional<uint64_t> seq = keys::DecodeU64(value);
+      if (!seq) return absl::DataLossError("unreadable next_sequence");
+      next_seq_ = *seq;
+    } else if (!s.IsNotFound()) {
+      return FromRocks(s, "reading next_sequence");
+    }
+    writer_ = std::thread([this] { WriterLoop(); });
+    return absl::OkStatus();
+  }
+
+  // Queues a mutation; `done` runs on the writer thread once the group that
+  // holds it is durable (or failed).
+  void Submit(Apply apply, Done done, int weight) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stopping_) {
+        done(absl::UnavailableError("the store is shutting down"));
+        return;
+      }
+      if (static_cast<int>(queue_.size()) >= limits::kWriteQueueRequestsMax) {
+        done(absl::UnavailableError("too many writes queued; retry with backoff"));
+        return;
+      }
+      queue_.push_back({std::move(apply), std::move(done), weight});
+    }
+    cv_.notify_one();
+  }
+
+  absl::Status RunSync(Apply apply) {
+    absl::Notification n;
+    absl::Status result;
+    Submit(std::move(apply),
+           [&](absl::Status s) {
+             result = std::move(s);
+             n.Notify();
+           },
+           1);
+    n.WaitForNotification();
+    return result;
+  }
+
+  // Runs `body` once per request_id: a repeat returns the recorded response.
+  template <typename Resp>
+  absl::StatusOr<Resp> RunIdempotent(const RequestKey& key,
+                                     std::function<absl::Status(WriteContext&, Resp*)> body) {
+    Resp response;
+    absl::Status s = RunSync([&](WriteContext& ctx) { return ApplyIdempotent(ctx, key, body, &response); });
+    if (!s.ok()) return s;
+    return response;
+  }
+
+  template <typename Resp>
+  static absl::Status ApplyIdempotent(WriteContext& ctx, const RequestKey& key,
+                                      const std::function<absl::Status(WriteContext&, Resp*)>& body,
+                                      Resp* response) {
+    std::string request_key;
+    if (!key.request_id.empty()) {
+      request_key = keys::Request(key.method, key.request_id);
+      storage::RequestRecord record;
+      bool found;
+      if (absl::Status s = ctx.GetMessage(kRequests, request_key, &record, &found); !s.ok()) {
+        return s;
+      }
+      if (found) {
+        if (record.request_fingerprint() != key.request_fingerprint) {
+          return WithField(absl::InvalidArgumentError(absl::StrFormat(
+                               "request_id \"%s\" was already used for a different %s request",
+                               key.request_id, key.method)),
+                           "request_id");
+        }
+        return ParseRecord(record.response(), response, "request");
+      }
+    }
+    if (absl::Status s = body(ctx, response); !s.ok()) return s;
+    if (!request_key.empty()) {
+      storage::RequestRecord record;
+      record.set_request_fingerprint(key.request_fingerprint);
+      record.set_response(response->SerializeAsString());
+      return ctx.PutMessage(kRequests, request_key, record);
+    }
+    return absl::OkStatus();
+  }
+
+  rocksdb::DB* db() { return db_.get(); }
+  rocksdb::ColumnFamilyHandle* cf(Cf c) { return cfs_[c]; }
+
+ private:
+  struct Pending {
+    Apply apply;
+    Done done;
+    int weight;
+  };
+
+  void WriterLoop() {
+    for (;;) {
+      std::vector<Pending> group;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty()) return;  // stopping, and everything is written
+        int weight = 0;
+        while (!queue_.empty() &&
+               (group.empty() || weight + queue_.front().weight <= limits::kGroupCommitItemsMax)) {
+          weight += queue_.front().weight;
+          group.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
+      }
+      WriteGroup(&group);
+    }
+  }
+
+  void WriteGroup(std::vector<Pending>* group) {
+    rocksdb::WriteBatchWithIndex batch(rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true);
+    uint64_t seq_before = next_seq_;
+    WriteContext ctx(db_.get(), cfs_, &batch, &next_seq_);
+    std::vector<absl::Status> results;
+    results.reserve(group->size());
+    for (Pending& p : *group) {
+      batch.SetSavePoint();
+      absl::Status s = p.apply(ctx);
+      if (s.ok()) {
+        batch.PopSavePoint();
+      } else {
+        batch.RollbackToSavePoint();
+      }
+      results.push_back(std::move(s));
+    }
+    absl::Status write_status;
+    if (batch.GetWriteBatch()->Count() > 0) {
+      if (next_seq_ != seq_before) {
+        std::string v;
+        keys::AppendU64(&v, next_seq_);
+        batch.Put(cfs_[kMeta], kMetaNextSeq, v);
+      }
+      rocksdb::WriteOptions wo;
+      wo.sync = options_.sync;  // The WAL is synced before anyone is answered.
+      write_status = FromRocks(db_->Write(wo, batch.GetWriteBatch()), "write");
+      if (!write_status.ok()) next_seq_ = seq_before;
+    }
+    for (size_t i = 0; i < group->size(); ++i) {
+      (*group)[i].done(write_status.ok() ? std::move(results[i]) : write_status);
+    }
+  }
+
+  StoreOptions options_;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> cfs_;
+  uint64_t next_seq_ = 1;  // Only the writer thread touches it after Open.
+  std::thread writer_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Pending> queue_;  // GUARDED_BY(mu_)
+  bool stopping_ = false;      // GUARDED_BY(mu_)
+};
+
+// ---------------------------------------------------------------------------
+// Ledger logic that runs inside a mutation.
+namespace {
+
+struct LedgerOps {
+  WriteContext& ctx;
+  const std::string& council;
+  TotalsCache totals;
+
+  LedgerOps(WriteContext& c, const std::string& council_id)
+      : ctx(c), council(council_id), totals(&c, council_id) {}
+
+  // Places a transaction record (already carrying its sequence) into an
+  // account: writes it, counts it, links it to its original if that is
+  // known, and relinks any reversals of it that arrived earlier.
+  absl::Status PlaceInAccount(const std::string& account, Date date,
+                              storage::TransactionRecord* rec, std::string* key_out) {
+    const v1::TransactionInput& in = rec->input();
+    v1::Category category =
+        in.category() == v1::CATEGORY_UNSPECIFIED ? v1::UNCATEGORISED : in.category();
+    rec->set_effective_category(category);
+    rec->set_direction(DirectionOf(category, in.amount_pence()));
+    rec->set_reversal_linked(false);
+    if (in.has_reverses()) {
+      storage::TransactionRecord original;
+      bool linked;
+      if (absl::Status s = FindOriginal(account, in.source(), in.reverses(), &original, &linked);
+          !s.ok()) {
+        return s;
+      }
+      if (linked) {
+        rec->set_effective_category(original.effective_category());
+        rec->set_direction(original.direction());
+        rec->set_reversal_linked(true);
+      }
+      if (absl::Status s = ctx.Put(kReversals,
+                                   keys::Reversal(council, in.source(), in.reverses(), in.external_id()),
+                                   "");
+          !s.ok()) {
+        return s;
+      }
+    }
+    std::string key = keys::Txn(council, account, date, rec->sequence());
+    if (absl::Status s = ctx.PutMessage(kTxns, key, *rec); !s.ok()) return s;
+    if (absl::Status s = totals.AddTransaction(
+            account, date, SlotOf(rec->effective_category(), rec->direction()), in.amount_pence(), 1);
+        !s.ok()) {
+      return s;
+    }
+    if (key_out != nullptr) *key_out = key;
+    return RelinkReversalsOf(account, *rec, 0);
+  }
+
+  // The original a reversal names, if it is a transaction of the same account.
+  absl::Status FindOriginal(const std::string& account, const std::string& source,
+                            const std::string& original_ext_id, storage::TransactionRecord* out,
+                            bool* linked) {
+    *linked = false;
+    storage::TxnIndexEntry entry;
+    bool found;
+    if (absl::Status s = ctx.GetMessage(kTxnIds, keys::TxnId(council, source, original_ext_id),
+                                        &entry, &found);
+        !s.ok() || !found || entry.in_suspense()) {
+      return s;
+    }
+    std::optional<keys::TxnKeyParts> parts = keys::DecodeTxn(entry.location_key());
+    if (!parts) return absl::DataLossError("unreadable transaction key in txn_ids");
+    if (parts->account != account) return absl::OkStatus();
+    if (absl::Status s = ctx.GetMessage(kTxns, entry.location_key(), out, &found); !s.ok()) return s;
+    if (!found) return absl::DataLossError("txn_ids names a transaction that is not stored");
+    *linked = true;
+    return absl::OkStatus();
+  }
+
+  // Reversals of `original` that are in the same account now count as its
+  // category and direction.
+  absl::Status RelinkReversalsOf(const std::string& account,
+                                 const storage::TransactionRecord& original, int depth) {
+    if (depth >= kReversalChainDepthMax) return absl::OkStatus();
+    const std::string prefix =
+        keys::ReversalPrefix(council, original.input().source(), original.input().external_id());
+    std::vector<std::pair<std::string, std::string>> rows;
+    if (absl::Status s = ctx.ScanPrefix(kReversals, prefix, &rows); !s.ok()) return s;
+    for (const auto& row : rows) {
+      std::string rev_id = row.first.substr(prefix.size());
+      storage::TxnIndexEntry entry;
+      bool found;
+      if (absl::Status s = ctx.GetMessage(
+              kTxnIds, keys::TxnId(council, original.input().source(), rev_id), &entry, &found);
+          !s.ok()) {
+        return s;
+      }
+      if (!found || entry.in_suspense()) continue;
+      std::optional<keys::TxnKeyParts> parts = keys::DecodeTxn(entry.location_key());
+      if (!parts) return absl::DataLossError("unreadable transaction key in txn_ids");
+      if (parts->account != account) continue;
+      storage::TransactionRecord rev;
+      if (absl::Status s = ctx.GetMessage(kTxns, entry.location_key(), &rev, &found); !s.ok()) {
+        return s;
+      }
+      if (!found) return absl::DataLossError("txn_ids names a transaction that is not stored");
+      if (rev.reversal_linked() && rev.effective_category() == original.effective_category() &&
+          rev.direction() == original.direction()) {
+        continue;
+      }
+      int old_slot = SlotOf(rev.effective_category(), rev.direction());
+      int new_slot = SlotOf(original.effective_category(), original.direction());
+      int64_t amount = rev.input().amount_pence();
+      if (absl::Status s = totals.AddTransaction(account, parts->date, old_slot, -amount, -1);
+          !s.ok()) {
+        return s;
+      }
+      if (absl::Status s = totals.AddTransaction(account, parts->date, new_slot, amount, 1);
+          !s.ok()) {
+        return s;
+      }
+      rev.set_effective_category(original.effective_category());
+      rev.set_direction(original.direction());
+      rev.set_reversal_linked(true);
+      if (absl::Status s = ctx.PutMessage(kTxns, entry.location_key(), rev); !s.ok()) return s;
+      if (absl::Status s = RelinkReversalsOf(account, rev, depth + 1); !s.ok()) return s;
+    }
+    return absl::OkStatus();
+  }
+
+  // Resolves where an item goes: an account id, or suspense (empty account).
+  // Returns an item-level error (with field) for an unknown account.
+  absl::Status ResolveAccount(const std::string& account, const std::string& source,
+                              const std::string& account_ref, const std::string& field_prefix,
+                              std::string* resolved) {
+    resolved->clear();
+    if (!account.empty()) {
+      std::string unused;
+      bool found;
+      if (absl::Status s = ctx.Get(kAccounts, keys::Account(council, account), &unused, &found);
+          !s.ok()) {
+        return s;
+      }
+      if (!found) {
+        return WithField(absl::NotFoundError(absl::StrFormat(
+                             "no account \"%s\" in council \"%s\"", account, council)),
+                         field_prefix + ".account");
+      }
+      *resolved = account;
+    }
+    if (!account_ref.empty()) {
+      std::string holder;
+      bool found;
+      if (absl::Status s = ctx.Get(kRefs, keys::Ref(council, source, account_ref), &holder, &found);
+          !s.ok()) {
+        return s;
+      }
+      if (found && !resolved->empty() && holder != *resolved) {
+        return WithField(
+            absl::InvalidArgumentError(absl::StrFormat(
+                "account_ref \"%s\" belongs to account \"%s\", not \"%s\"", account_ref, holder,
+                *resolved)),
+            field_prefix + ".account_ref");
+      }
+      if (found) *resolved = holder;
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status IngestTransaction(const LedgerWrite& w, v1::ItemResult* result) {
+    const v1::TransactionInput& in = w.transaction;
+    const std::string field = absl::StrCat("items[", w.index, "].transaction");
+    std::string content = in.SerializeAsString();
+    uint64_t fp = Fingerprint(content);
+    const std::string id_key = keys::TxnId(council, in.source(), in.external_id());
+    storage::TxnIndexEntry entry;
+    bool found;
+    if (absl::Status s = ctx.GetMessage(kTxnIds, id_key, &entry, &found); !s.ok()) return s;
+    if (found) return Repeat(entry, fp, content, result);
+
+    std::string account;
+    absl::Status resolve = ResolveAccount(in.account(), in.source(), in.account_ref(), field, &account);
+    if (!resolve.ok()) return ItemError(resolve, result);
+
+    storage::TransactionRecord rec;
+    *rec.mutable_input() = in;
+    rec.set_fingerprint(fp);
+    rec.set_sequence(static_cast<int64_t>(ctx.NextSequence()));
+    entry.set_fingerprint(fp);
+    if (account.empty()) {
+      std::string key =
+          keys::SuspenseTxn(council, in.source(), in.account_ref(), rec.sequence());
+      rec.set_effective_category(in.category() == v1::CATEGORY_UNSPECIFIED ? v1::UNCATEGORISED
+                                                                           : in.category());
+      rec.set_direction(DirectionOf(rec.effective_category(), in.amount_pence()));
+      if (absl::Status s = ctx.PutMessage(kSuspense, key, rec); !s.ok()) return s;
+      entry.set_location_key(key);
+      entry.set_in_suspense(true);
+      result->set_outcome(v1::SUSPENSE);
+    } else {
+      std::string key;
+      if (absl::Status s = PlaceInAccount(account, w.date, &rec, &key); !s.ok()) return s;
+      entry.set_location_key(key);
+      result->set_outcome(v1::ACCEPTED);
+    }
+    return ctx.PutMessage(kTxnIds, id_key, entry);
+  }
+
+  // A transaction id seen before: DUPLICATE if the content is the same.
+  absl::Status Repeat(const storage::TxnIndexEntry& entry, uint64_t fp, const std::string& content,
+                      v1::ItemResult* result) {
+    if (entry.fingerprint() == fp) {
+      storage::TransactionRecord stored;
+      bool found;
+      if (absl::Status s = ctx.GetMessage(entry.in_suspense() ? kSuspense : kTxns,
+                                          entry.location_key(), &stored, &found);
+          !s.ok()) {
+        return s;
+      }
+      if (!found) return absl::DataLossError("txn_ids names a transaction that is not stored");
+      if (stored.input().SerializeAsString() == content) {
+        result->set_outcome(v1::DUPLICATE);
+        return absl::OkStatus();
+      }
+    }
+    result->set_outcome(v1::CONFLICT);
+    result->set_reason(
+        "a transaction with this source and external_id was already received with different "
+        "content; the first one stands");
+    return absl::OkStatus();
+  }
+
+  absl::Status IngestStatement(const LedgerWrite& w, v1::ItemResult* result) {
+    const v1::StatementInput& in = w.statement;
+    const std::string field = absl::StrCat("items[", w.index, "].statement");
+    std::string account;
+    absl::Status resolve = ResolveAccount(in.account(), in.source(), in.account_ref(), field, &account);
+    if (!resolve.ok()) return ItemError(resolve, result);
+    const bool suspense = account.empty();
+    const std::string key = suspense
+                                ? keys::SuspenseStatement(council, in.source(), in.account_ref(), w.date)
+                                : keys::Statement(council, account, w.date);
+    storage::StatementRecord existing;
+    bool found;
+    if (absl::Status s = ctx.GetMessage(suspense ? kSuspense : kStatements, key, &existing, &found);
+        !s.ok()) {
+      return s;
+    }
+    if (found) {
+      if (SameStatement(existing.input(), in)) {
+        result->set_outcome(v1::DUPLICATE);
+      } else {
+        result->set_outcome(v1::CONFLICT);
+        result->set_reason(absl::StrFormat(
+            "a statement for %s was already received with closing balance %d pence; the first "
+            "one stands",
+            w.date.ToString(), existing.input().closing_balance_pence()));
+      }
+      return absl::OkStatus();
+    }
+    storage::StatementRecord rec;
+    *rec.mutable_input() = in;
+    rec.set_sequence(static_cast<int64_t>(ctx.NextSequence()));
+    result->set_outcome(suspense ? v1::SUSPENSE : v1::ACCEPTED);
+    return ctx.PutMessage(suspense ? kSuspense : kStatements, key, rec);
+  }
+
+  // A statement's identity is (account, date); its content is its source and
+  // closing balance, however the account was named.
+  static bool SameStatement(const v1::StatementInput& a, const v1::StatementInput& b) {
+    return a.source() == b.source() && a.closing_balance_pence() == b.closing_balance_pence();
+  }
+
+  static absl::Status ItemError(const absl::Status& s, v1::ItemResult* result) {
+    absl::optional<absl::Cord> field = s.GetPayload("dpmon.field");
+    if (!field) return s;  // Not an item-level problem.
+    result->set_outcome(v1::INVALID);
+    result->set_field(std::string(*field));
+    result->set_reason(std::string(s.message()));
+    return absl::OkStatus();
+  }
+
+  // Moves every suspense item waiting for (source, ref) into `account`.
+  absl::Status Attach(const std::string& account, const std::string& source,
+                      const std::string& ref, AttachResult* out) {
+    std::vector<std::pair<std::string, std::string>> rows;
+    const std::string prefix = keys::SuspensePrefix(council, source, ref);
+    if (absl::Status s = ctx.ScanPrefix(kSuspense, prefix, &rows); !s.ok()) return s;
+    for (const auto& [key, value] : rows) {
+      char kind = key.size() > prefix.size() ? key[prefix.size()] : '?';
+      if (kind == 'T') {
+        if (absl::Status s = AttachTransaction(account, key, value); !s.ok()) return s;
+        ++out->transactions;
+      } else if (kind == 'S') {
+        bool attached;
+        if (absl::Status s = AttachStatement(account, key, value, &attached); !s.ok()) return s;
+        attached ? ++out->statements : ++out->conflicting_statements;
+      } else {
+        return absl::DataLossError("unreadable suspense key");
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status AttachTransaction(const std::string& account, const std::string& suspense_key,
+                                 const std::string& value) {
+    storage::TransactionRecord rec;
+    if (absl::Status s = ParseRecord(value, &rec, "suspense"); !s.ok()) return s;
+    absl::StatusOr<Date> date = Date::Parse(rec.input().booking_date());
+    if (!date.ok()) return absl::DataLossError("unreadable booking date in suspense");
+    rec.set_from_suspense(true);
+    std::string key;
+    if (absl::Status s = PlaceInAccount(account, *date, &rec, &key); !s.ok()) return s;
+    storage::TxnIndexEntry entry;
+    entry.set_fingerprint(rec.fingerprint());
+    entry.set_location_key(key);
+    if (absl::Status s = ctx.PutMessage(
+            kTxnIds, keys::TxnId(council, rec.input().source(), rec.input().external_id()), entry);
+        !s.ok()) {
+      return s;
+    }
+    return ctx.Delete(kSuspense, suspense_key);
+  }
+
+  absl::Status AttachStatement(const std::string& account, const std::string& suspense_key,
+                               const std::string& value, bool* attached) {
+    storage::StatementRecord rec;
+    if (absl::Status s = ParseRecord(value, &rec, "suspense"); !s.ok()) return s;
+    absl::StatusOr<Date> date = Date::Parse(rec.input().date());
+    if (!date.ok()) return absl::DataLossError("unreadable statement date in suspense");
+    const std::string key = keys::Statement(council, account, *date);
+    storage::StatementRecord existing;
+    bool found;
+    if (absl::Status s = ctx.GetMessage(kStatements, key, &existing, &found); !s.ok()) return s;
+    if (found && !SameStatement(existing.input(), rec.input())) {
+      *attached = false;  // Stays in suspense for an operator to look at.
+      return absl::OkStatus();
+    }
+    *attached = true;
+    if (!found) {
+      if (absl::Status s = ctx.PutMessage(kStatements, key, rec); !s.ok()) return s;
+    }
+    return ctx.Delete(kSuspense, suspense_key);
+  }
+};
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Store::~Store() = default;
+
+absl::Status Store::Open(const StoreOptions& options, std::unique_ptr<Store>* store) {
+  auto impl = std::make_unique<Impl>();
+  if (absl::Status s = impl->Open(options); !s.ok()) return s;
+  store->reset(new Store(std::move(impl)));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::Council> Store::CreateCouncil(const std::string& council_id,
+                                                 const v1::Council& council,
+                                                 const RequestKey& key) {
+  return impl_->RunIdempotent<v1::Council>(key, [&](WriteContext& ctx, v1::Council* out) {
+    const std::string k = keys::Council(council_id);
+    std::string unused;
+    bool found;
+    if (absl::Status s = ctx.Get(kCouncils, k, &unused, &found); !s.ok()) return s;
+    if (found) {
+      return WithField(
+          absl::AlreadyExistsError(absl::StrFormat("council \"%s\" already exists", council_id)),
+          "council_id");
+    }
+    storage::CouncilRecord record;
+    *record.mutable_council() = council;
+    record.mutable_council()->set_name(absl::StrCat("councils/", council_id));
+    *out = record.council();
+    return ctx.PutMessage(kCouncils, k, record);
+  });
+}
+
+absl::StatusOr<v1::Council> Store::GetCouncil(const std::string& council_id) {
+  std::string value;
+  rocksdb::Status s =
+      impl_->db()->Get(rocksdb::ReadOptions(), impl_->cf(kCouncils), keys::Council(council_id), &value);
+  if (s.IsNotFound()) {
+    return absl::NotFoundError(absl::StrFormat("council \"%s\" not found", council_id));
+  }
+  if (!s.ok()) return FromRocks(s, "reading council");
+  storage::CouncilRecord record;
+  if (absl::Status st = ParseRecord(value, &record, "council"); !st.ok()) return st;
+  return record.council();
+}
+
+absl::StatusOr<v1::Council> Store::UpdateCouncil(const std::string& council_id,
+                                                 const CouncilMutator& mutate,
+                                                 const RequestKey& key) {
+  return impl_->RunIdempotent<v1::Council>(key, [&](WriteContext& ctx, v1::Council* out) {
+    const std::string k = keys::Council(council_id);
+    storage::CouncilRecord record;
+    bool found;
+    if (absl::Status s = ctx.GetMessage(kCouncils, k, &record, &found); !s.ok()) return s;
+    if (!found) return absl::NotFoundError(absl::StrFormat("council \"%s\" not found", council_id));
+    if (absl::Status s = mutate(record.mutable_council()); !s.ok()) return s;
+    *out = record.council();
+    return ctx.PutMessage(kCouncils, k, record);
+  });
+}
+
+absl::StatusOr<Page<v1::Council>> Store::ListCouncils(const std::string& after_key, int limit) {
+  Page<v1::Council> page;
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db()->NewIterator(rocksdb::ReadOptions(), impl_->cf(kCouncils)));
+  after_key.empty() ? it->SeekToFirst() : it->Seek(after_key);
+  if (!after_key.empty() && it->Valid() && it->key() == after_key) it->Next();
+  for (; it->Valid(); it->Next()) {
+    if (static_cast<int>(page.items.size()) == limit) {
+      page.next_key = page.items.empty() ? "" : std::string(page.items.back().name().substr(9));
+      break;
+    }
+    storage::CouncilRecord record;
+    if (absl::Status s = ParseRecord(View(it->value()), &record, "council"); !s.ok()) {
+      return s;
+    }
+    page.items.push_back(record.council());
+  }
+  if (absl::Status s = FromRocks(it->status(), "listing councils"); !s.ok()) return s;
+  return page;
+}
+
+namespace {
+
+absl::Status CheckCouncil(WriteContext& ctx, const std::string& council_id) {
+  std::string unused;
+  bool found;
+  if (absl::Status s = ctx.Get(kCouncils, keys::Council(council_id), &unused, &found); !s.ok()) {
+    return s;
+  }
+  if (!found) return absl::NotFoundError(absl::StrFormat("council \"%s\" not found", council_id));
+  return absl::OkStatus();
+}
+
+// Takes (source, ref) for `account` and attaches what waits for it.
+absl::Status TakeRef(LedgerOps& ops, const std::string& account, const v1::ExternalRef& ref,
+                     AttachResult* attached) {
+  const std::string k = keys::Ref(ops.council, ref.source(), ref.ref());
+  std::string holder;
+  bool found;
+  if (absl::Status s = ops.ctx.Get(kRefs, k, &holder, &found); !s.ok()) return s;
+  if (found && holder != account) {
+    return WithField(absl::FailedPreconditionError(absl::StrFormat(
+                         "external reference %s:%s already belongs to account \"%s\"",
+                         ref.source(), ref.ref(), holder)),
+                     "external_refs");
+  }
+  if (found) return absl::OkStatus();
+  if (absl::Status s = ops.ctx.Put(kRefs, k, account); !s.ok()) return s;
+  return ops.Attach(account, ref.source(), ref.ref(), attached);
+}
+
+void FillAttach(const AttachResult& a, v1::AddExternalRefResponse* out) {
+  out->set_attached_transactions(out->attached_transactions() + a.transactions);
+  out->set_attached_statements(out->attached_statements() + a.statements);
+  out->set_conflicting_statements(out->conflicting_statements() + a.conflicting_statements);
+}
+
+}  // namespace
+
+absl::StatusOr<v1::AddExternalRefResponse> Store::CreateAccount(const std::string& council_id,
+                                                                 const std::string& account_id,
+                                                                 const v1::Account& account,
+                                                                 const RequestKey& key) {
+  return impl_->RunIdempotent<v1::AddExternalRefResponse>(
+      key, [&](WriteContext& ctx, v1::AddExternalRefResponse* out) {
+        if (absl::Status s = CheckCouncil(ctx, council_id); !s.ok()) return s;
+        const std::string k = keys::Account(council_id, account_id);
+        std::string unused;
+        bool found;
+        if (absl::Status s = ctx.Get(kAccounts, k, &unused, &found); !s.ok()) return s;
+        if (found) {
+          return WithField(absl::AlreadyExistsError(absl::StrFormat(
+                               "account \"%s\" already exists in council \"%s\"", account_id,
+                               council_id)),
+                           "account_id");
+        }
+        storage::AccountRecord record;
+        *record.mutable_account() = account;
+        record.mutable_account()->set_name(AccountName(council_id, account_id));
+        record.mutable_account()->clear_status();
+        if (absl::Status s = ctx.PutMessage(kAccounts, k, record); !s.ok()) return s;
+        LedgerOps ops(ctx, council_id);
+        for (const v1::ExternalRef& ref : account.external_refs()) {
+          AttachResult attached;
+          if (absl::Status s = TakeRef(ops, account_id, ref, &attached); !s.ok()) return s;
+          FillAttach(attached, out);
+        }
+        *out->mutable_account() = record.account();
+        return ops.totals.Flush();
+      });
+}
+
+absl::StatusOr<v1::Account> Store::GetAccount(const std::string& council_id,
+                                              const std::string& account_id) {
+  std::string value;
+  rocksdb::Status s = impl_->db()->Get(rocksdb::ReadOptions(), impl_->cf(kAccounts),
+                                       keys::Account(council_id, account_id), &value);
+  if (s.IsNotFound()) {
+    return absl::NotFoundError(absl::StrFormat("account \"%s\" not found in council \"%s\"",
+                                               account_id, council_id));
+  }
+  if (!s.ok()) return FromRocks(s, "reading account");
+  storage::AccountRecord record;
+  if (absl::Status st = ParseRecord(value, &record, "account"); !st.ok()) return st;
+  return record.account();
+}
+
+absl::StatusOr<v1::Account> Store::UpdateAccount(const std::string& council_id,
+                                                 const std::string& account_id,
+                                                 const AccountMutator& mutate,
+                                                 const RequestKey& key) {
+  return impl_->RunIdempotent<v1::Account>(key, [&](WriteContext& ctx, v1::Account* out) {
+    const std::string k = keys::Account(council_id, account_id);
+    storage::AccountRecord record;
+    bool found;
+    if (absl::Status s = ctx.GetMessage(kAccounts, k, &record, &found); !s.ok()) return s;
+    if (!found) {
+      return absl::NotFoundError(absl::StrFormat("account \"%s\" not found in council \"%s\"",
+                                                 account_id, council_id));
+    }
+    if (absl::Status s = mutate(record.mutable_account()); !s.ok()) return s;
+    *out = record.account();
+    return ctx.PutMessage(kAccounts, k, record);
+  });
+}
+
+absl::StatusOr<v1::AddExternalRefResponse> Store::AddExternalRef(const std::string& council_id,
+                                                                 const std::string& account_id,
+                                                                 const v1::ExternalRef& ref,
+                                                                 const RequestKey& key) {
+  return impl_->RunIdempotent<v1::AddExternalRefResponse>(
+      key, [&](WriteContext& ctx, v1::AddExternalRefResponse* out) {
+        const std::string k = keys::Account(council_id, account_id);
+        storage::AccountRecord record;
+        bool found;
+        if (absl::Status s = ctx.GetMessage(kAccounts, k, &record, &found); !s.ok()) return s;
+        if (!found) {
+          return absl::NotFoundError(absl::StrFormat("account \"%s\" not found in council \"%s\"",
+                                                     account_id, council_id));
+        }
+        bool already = false;
+        for (const v1::ExternalRef& r : record.account().external_refs()) {
+          already |= r.source() == ref.source() && r.ref() == ref.ref();
+        }
+        if (!already) {
+          if (record.account().external_refs_size() >= limits::kExternalRefsMax) {
+            return WithField(absl::FailedPreconditionError(absl::StrFormat(
+                                 "the account already has %d external references, the limit",
+                                 limits::kExternalRefsMax)),
+                             "external_ref");
+          }
+          *record.mutable_account()->add_external_refs() = ref;
+          if (absl::Status s = ctx.PutMessage(kAccounts, k, record); !s.ok()) return s;
+        }
+        LedgerOps ops(ctx, council_id);
+        AttachResult attached;
+        if (absl::Status s = TakeRef(ops, account_id, ref, &attached); !s.ok()) return s;
+        FillAttach(attached, out);
+        *out->mutable_account() = record.account();
+        return ops.totals.Flush();
+      });
+}
+
+absl::StatusOr<Page<v1::Account>> Store::ListAccounts(
+    const std::string& council_id, const std::string& after_account, int limit,
+    const std::function<bool(const v1::Account&)>& keep) {
+  Page<v1::Account> page;
+  const std::string prefix = keys::CouncilChildren(council_id);
+  const std::string end = keys::PrefixEnd(prefix);
+  rocksdb::Slice upper(end);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db()->NewIterator(ro, impl_->cf(kAccounts)));
+  const std::string start = after_account.empty() ? prefix : keys::Account(council_id, after_account);
+  it->Seek(start);
+  if (!after_account.empty() && it->Valid() && it->key() == start) it->Next();
+  std::string last_id;
+  for (; it->Valid(); it->Next()) {
+    if (static_cast<int>(page.items.size()) == limit) {
+      page.next_key = last_id;
+      break;
+    }
+    storage::AccountRecord record;
+    if (absl::Status s = ParseRecord(View(it->value()), &record, "account"); !s.ok()) {
+      return s;
+    }
+    last_id = it->key().ToString().substr(prefix.size());
+    if (keep(record.account())) page.items.push_back(std::move(*record.mutable_account()));
+  }
+  if (absl::Status s = FromRocks(it->status(), "listing accounts"); !s.ok()) return s;
+  return page;
+}
+
+void Store::IngestAsync(const std::string& council_id, std::vector<LedgerWrite> items,
+                        v1::IngestBatchResponse response, const RequestKey& key, IngestDone done) {
+  struct State {
+    std::string council;
+    std::vector<LedgerWrite> items;
+    v1::IngestBatchResponse response;
+    RequestKey key;
+  };
+  auto state = std::make_shared<State>(
+      State{council_id, std::move(items), std::move(response), key});
+  int weight = std::max<int>(1, static_cast<int>(state->items.size()));
+  impl_->Submit(
+      [state](WriteContext& ctx) {
+        std::function<absl::Status(WriteContext&, v1::IngestBatchResponse*)> body =
+            [state](WriteContext& c, v1::IngestBatchResponse* out) {
+              if (absl::Status s = CheckCouncil(c, state->council); !s.ok()) return s;
+              LedgerOps ops(c, state->council);
+              for (const LedgerWrite& w : state->items) {
+                v1::ItemResult* result = out->mutable_results(w.index);
+                absl::Status s = w.is_transaction ? ops.IngestTransaction(w, result)
+                                                  : ops.IngestStatement(w, result);
+                if (!s.ok()) return s;
+              }
+              for (const v1::ItemResult& r : out->results()) {
+                switch (r.outcome()) {
+                  case v1::ACCEPTED: out->set_accepted(out->accepted() + 1); break;
+                  case v1::DUPLICATE: out->set_duplicate(out->duplicate() + 1); break;
+                  case v1::CONFLICT: out->set_conflict(out->conflict() + 1); break;
+                  case v1::SUSPENSE: out->set_suspense(out->suspense() + 1); break;
+                  case v1::INVALID: out->set_invalid(out->invalid() + 1); break;
+                  default: return absl::InternalError("an item was left without a result");
+                }
+              }
+              return ops.totals.Flush();
+            };
+        // Work on a copy so that a rolled-back attempt leaves no results behind.
+        v1::IngestBatchResponse out = state->response;
+        absl::Status s = Impl::ApplyIdempotent(ctx, state->key, body, &out);
+        if (s.ok()) state->response = std::move(out);
+        return s;
+      },
+      [state, done = std::move(done)](absl::Status s) {
+        if (!s.ok()) {
+          done(std::move(s));
+          return;
+        }
+        done(std::move(state->response));
+      },
+      weight);
+}
+
+absl::StatusOr<v1::IngestBatchResponse> Store::Ingest(const std::string& council_id,
+                                                      std::vector<LedgerWrite> items,
+                                                      v1::IngestBatchResponse response,
+                                                      const RequestKey& key) {
+  absl::Notification n;
+  absl::StatusOr<v1::IngestBatchResponse> result;
+  IngestAsync(council_id, std::move(items), std::move(response), key,
+              [&](absl::StatusOr<v1::IngestBatchResponse> r) {
+                result = std::move(r);
+                n.Notify();
+              });
+  n.WaitForNotification();
+  return result;
+}
+
+namespace {
+
+// Scans [lower, upper) of `cf` from after `after_key`, parsing each value.
+template <typename Record, typename Out>
+absl::Status ScanRange(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, const std::string& lower,
+                       const std::string& upper, const std::string& after_key, int limit,
+                       Page<Out>* page, const std::function<Out(const Record&, absl::string_view)>& convert) {
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, cf));
+  if (!after_key.empty() && after_key >= lower) {
+    it->Seek(after_key);
+    if (it->Valid() && it->key() == after_key) it->Next();
+  } else {
+    it->Seek(lower);
+  }
+  std::string last;
+  for (; it->Valid(); it->Next()) {
+    if (static_cast<int>(page->items.size()) == limit) {
+      page->next_key = last;
+      break;
+    }
+    Record record;
+    if (absl::Status s = ParseRecord(View(it->value()), &record, "ledger"); !s.ok()) {
+      return s;
+    }
+    last = it->key().ToString();
+    page->items.push_back(convert(record, View(it->key())));
+  }
+  return FromRocks(it->status(), "scan");
+}
+
+}  // namespace
+
+absl::StatusOr<Page<v1::Transaction>> Store::ListTransactions(const std::string& council_id,
+                                                              const std::string& account_id,
+                                                              Date from, Date to,
+                                                              const std::string& after_key,
+                                                              int limit) {
+  const std::string parent = keys::AccountParent(council_id, account_id);
+  std::string lower = parent, upper = parent;
+  keys::AppendDate(&lower, from);
+  keys::AppendDate(&upper, to.AddDays(1));
+  Page<v1::Transaction> page;
+  const std::string name = AccountName(council_id, account_id);
+  absl::Status s = ScanRange<storage::TransactionRecord, v1::Transaction>(
+      impl_->db(), impl_->cf(kTxns), lower, upper, after_key, limit, &page,
+      [&](const storage::TransactionRecord& r, absl::string_view) {
+        v1::Transaction t;
+        t.set_account(name);
+        *t.mutable_input() = r.input();
+        t.set_effective_category(r.effective_category());
+        t.set_direction(r.direction());
+        t.set_reversal_linked(r.reversal_linked());
+        t.set_sequence(r.sequence());
+        t.set_from_suspense(r.from_suspense());
+        return t;
+      });
+  if (!s.ok()) return s;
+  return page;
+}
+
+absl::StatusOr<Page<v1::Statement>> Store::ListStatements(const std::string& council_id,
+                                                          const std::string& account_id, Date from,
+                                                          Date to, const std::string& after_key,
+                                                          int limit) {
+  const std::string parent = keys::AccountParent(council_id, account_id);
+  std::string lower = parent, upper = parent;
+  keys::AppendDate(&lower, from);
+  keys::AppendDate(&upper, to.AddDays(1));
+  Page<v1::Statement> page;
+  const std::string name = AccountName(council_id, account_id);
+  absl::Status s = ScanRange<storage::StatementRecord, v1::Statement>(
+      impl_->db(), impl_->cf(kStatements), lower, upper, after_key, limit, &page,
+      [&](const storage::StatementRecord& r, absl::string_view) {
+        v1::Statement st;
+        st.set_account(name);
+        *st.mutable_input() = r.input();
+        st.set_sequence(r.sequence());
+        return st;
+      });
+  if (!s.ok()) return s;
+  return page;
+}
+
+absl::StatusOr<Page<v1::SuspenseItem>> Store::ListSuspense(const std::string& council_id,
+                                                           const std::string& after_key,
+                                                           int limit) {
+  const std::string lower = keys::CouncilChildren(council_id);
+  const std::string upper = keys::PrefixEnd(lower);
+  Page<v1::SuspenseItem> page;
+  // Suspense values are either records; the key's kind byte says which, and
+  // both records start with `input` (field 1) so parse by kind.
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db()->NewIterator(ro, impl_->cf(kSuspense)));
+  if (!after_key.empty() && after_key >= lower) {
+    it->Seek(after_key);
+    if (it->Valid() && it->key() == after_key) it->Next();
+  } else {
+    it->Seek(lower);
+  }
+  std::string last;
+  for (; it->Valid(); it->Next()) {
+    if (static_cast<int>(page.items.size()) == limit) {
+      page.next_key = last;
+      break;
+    }
+    absl::string_view key = View(it->key());
+    // council \0 source \0 ref \0 kind ...: the kind is after the third separator.
+    size_t a = key.find('\0');
+    size_t b = key.find('\0', a + 1);
+    size_t c = key.find('\0', b + 1);
+    if (a == absl::string_view::npos || b == absl::string_view::npos ||
+        c == absl::string_view::npos || c + 1 >= key.size()) {
+      return absl::DataLossError("unreadable suspense key");
+    }
+    v1::SuspenseItem item;
+    item.set_source(std::string(key.substr(a + 1, b - a - 1)));
+    item.set_account_ref(std::string(key.substr(b + 1, c - b - 1)));
+    if (key[c + 1] == 'T') {
+      storage::TransactionRecord r;
+      if (absl::Status s = ParseRecord(View(it->value()), &r, "suspense"); !s.ok()) return s;
+      *item.mutable_transaction() = r.input();
+      item.set_sequence(r.sequence());
+    } else {
+      storage::StatementRecord r;
+      if (absl::Status s = ParseRecord(View(it->value()), &r, "suspense"); !s.ok()) return s;
+      *item.mutable_statement() = r.input();
+      item.set_sequence(r.sequence());
+    }
+    last = std::string(key);
+    page.items.push_back(std::move(item));
+  }
+  if (absl::Status s = FromRocks(it->status(), "listing suspense"); !s.ok()) return s;
+  return page;
+}
+
+absl::StatusOr<Totals> Store::SumThrough(const std::string& council_id,
+                                         const std::string& account_id, Date through) {
+  // Whole years before `through`'s year, whole months of its year before its
+  // month, and the days of its month up to and including it.
+  struct Range {
+    keys::Level level;
+    Date from;
+    Date to_exclusive;
+  };
+  const Range ranges[3] = {
+      {keys::Level::kYear, Date::FromDays(INT32_MIN / 2), through.FirstOfYear()},
+      {keys::Level::kMonth, through.FirstOfYear(), through.FirstOfMonth()},
+      {keys::Level::kDay, through.FirstOfMonth(), through.AddDays(1)}};
+  Totals sum;
+  storage::TotalsRecord record;
+  for (const Range& r : ranges) {
+    const std::string lower = keys::Totals(council_id, account_id, r.level, r.from);
+    const std::string upper = keys::Totals(council_id, account_id, r.level, r.to_exclusive);
+    rocksdb::Slice upper_slice(upper);
+    rocksdb::ReadOptions ro;
+    ro.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(impl_->db()->NewIterator(ro, impl_->cf(kTotals)));
+    for (it->Seek(lower); it->Valid(); it->Next()) {
+      if (absl::Status s = ParseRecord(View(it->value()), &record, "totals"); !s.ok()) {
+        return s;
+      }
+      Totals row;
+      if (absl::Status s = Totals::FromRecord(record, &row); !s.ok()) return s;
+      if (absl::Status s = sum.Add(row); !s.ok()) return s;
+    }
+    if (absl::Status s = FromRocks(it->status(), "reading totals"); !s.ok()) return s;
+  }
+  return sum;
+}
+
+absl::StatusOr<Totals> Store::SumRange(const std::string& council_id, const std::string& account_id,
+                                       Date from, Date to) {
+  absl::StatusOr<Totals> through_to = SumThrough(council_id, account_id, to);
+  if (!through_to.ok()) return through_to.status();
+  absl::StatusOr<Totals> before_from = SumThrough(council_id, account_id, from.AddDays(-1));
+  if (!before_from.ok()) return before_from.status();
+  if (absl::Status s = through_to->Subtract(*before_from); !s.ok()) return s;
+  return *through_to;
+}
+
+absl::Status Store::Flush() {
+  rocksdb::FlushOptions fo;
+  fo.wait = true;
+  std::vector<rocksdb::ColumnFamilyHandle*> all;
+  for (int i = 0; i < kCfCount; ++i) all.push_back(impl_->cf(static_cast<Cf>(i)));
+  return FromRocks(impl_->db()->Flush(fo, all), "flush");
+}
+
+}  // namespace dpmon
