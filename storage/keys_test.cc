@@ -1,0 +1,86 @@
+#include "storage/keys.h"
+
+#include <algorithm>
+#include <random>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace dpmon::keys {
+namespace {
+
+TEST(Keys, DateEncodingRoundTripsAndSortsByDate) {
+  std::mt19937 rng(7);
+  std::vector<int32_t> days;
+  for (int i = 0; i < 2000; ++i) days.push_back(static_cast<int32_t>(rng() % 200000) - 100000);
+  days.push_back(0);
+  days.push_back(-1);
+  std::vector<std::string> encoded;
+  for (int32_t d : days) {
+    std::string k;
+    AppendDate(&k, Date::FromDays(d));
+    ASSERT_EQ(k.size(), 4u);
+    ASSERT_EQ(DecodeDate(k)->days(), d);
+    encoded.push_back(k);
+  }
+  for (size_t i = 0; i < days.size(); ++i) {
+    for (size_t j = i + 1; j < std::min(days.size(), i + 50); ++j) {
+      EXPECT_EQ(days[i] < days[j], encoded[i] < encoded[j]) << days[i] << " " << days[j];
+    }
+  }
+}
+
+TEST(Keys, SequenceEncodingRoundTripsAndSorts) {
+  for (uint64_t v : {0ull, 1ull, 255ull, 256ull, 1ull << 40, ~0ull}) {
+    std::string k;
+    AppendU64(&k, v);
+    EXPECT_EQ(*DecodeU64(k), v);
+  }
+  std::string a, b;
+  AppendU64(&a, 255);
+  AppendU64(&b, 256);
+  EXPECT_LT(a, b);
+}
+
+TEST(Keys, TxnKeyRoundTrips) {
+  Date d = *Date::Parse("2025-09-05");
+  std::string k = Txn("wilts", "A1001", d, 42);
+  std::optional<TxnKeyParts> p = DecodeTxn(k);
+  ASSERT_TRUE(p.has_value());
+  EXPECT_EQ(p->council, "wilts");
+  EXPECT_EQ(p->account, "A1001");
+  EXPECT_EQ(p->date, d);
+  EXPECT_EQ(p->seq, 42u);
+}
+
+TEST(Keys, AccountsOfOneCouncilSortTogetherAndByDateThenSequence) {
+  Date d1 = *Date::Parse("2025-01-01"), d2 = *Date::Parse("2025-01-02");
+  // An account id that extends another must not interleave with it.
+  EXPECT_LT(Txn("c", "A1", d2, 1), Txn("c", "A10", d1, 0));
+  EXPECT_LT(Txn("c", "A1", d1, 9), Txn("c", "A1", d2, 1));
+  EXPECT_LT(Txn("c", "A1", d1, 1), Txn("c", "A1", d1, 2));
+  EXPECT_LT(Account("c", "zzz"), Account("c1", "a"));
+  std::string parent = AccountParent("c", "A1");
+  EXPECT_EQ(Txn("c", "A1", d1, 1).rfind(parent, 0), 0u);
+  EXPECT_NE(Txn("c", "A10", d1, 1).rfind(parent, 0), 0u);
+}
+
+TEST(Keys, TotalsLevelsAreSeparateRanges) {
+  Date d = *Date::Parse("2025-06-15");
+  std::string y = Totals("c", "a", Level::kYear, d.FirstOfYear());
+  std::string m = Totals("c", "a", Level::kMonth, d.FirstOfMonth());
+  std::string day = Totals("c", "a", Level::kDay, d);
+  EXPECT_LT(day, m);  // 'D' < 'M' < 'Y'
+  EXPECT_LT(m, y);
+}
+
+TEST(Keys, PrefixEndBoundsThePrefix) {
+  std::string p = SuspensePrefix("c", "src", "ref");
+  std::string end = PrefixEnd(p);
+  EXPECT_LT(SuspenseTxn("c", "src", "ref", ~0ull), end);
+  EXPECT_GE(SuspensePrefix("c", "src", "ref0"), end);
+  EXPECT_EQ(PrefixEnd(std::string("a\xff\xff", 3)), "b");
+}
+
+}  // namespace
+}  // namespace dpmon::keys

@@ -1,0 +1,316 @@
+#include "storage/store.h"
+
+#include <filesystem>
+#include <map>
+#include <random>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+
+namespace dpmon {
+namespace {
+
+Date D(const char* s) { return *Date::Parse(s); }
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           absl::StrCat("dpmon_store_test_", ::testing::UnitTest::GetInstance()->current_test_info()->name(),
+                        "_", getpid());
+    std::filesystem::remove_all(dir_);
+    Reopen();
+    v1::Council c;
+    c.set_display_name("Test Council");
+    ASSERT_TRUE(store_->CreateCouncil("c", c, {}).ok());
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void Reopen() {
+    store_.reset();
+    StoreOptions o;
+    o.path = dir_.string();
+    ASSERT_TRUE(Store::Open(o, &store_).ok());
+  }
+  void CreateAccount(const std::string& id, const std::string& ref) {
+    v1::Account a;
+    a.set_start_date("2025-01-01");
+    a.set_holding(v1::PREPAID_CARD);
+    a.set_management(v1::SELF);
+    a.set_recipient(v1::SERVICE_USER);
+    if (!ref.empty()) {
+      v1::ExternalRef* r = a.add_external_refs();
+      r->set_source("card");
+      r->set_ref(ref);
+    }
+    ASSERT_TRUE(store_->CreateAccount("c", id, a, {}).ok());
+  }
+  static LedgerWrite Txn(const std::string& ref, const std::string& id, const char* date,
+                         int64_t amount, v1::Category cat = v1::CATEGORY_UNSPECIFIED,
+                         const std::string& reverses = "") {
+    LedgerWrite w;
+    w.is_transaction = true;
+    w.transaction.set_source("card");
+    w.transaction.set_account_ref(ref);
+    w.transaction.set_external_id(id);
+    w.transaction.set_booking_date(date);
+    w.transaction.set_amount_pence(amount);
+    w.transaction.set_category(cat);
+    if (!reverses.empty()) w.transaction.set_reverses(reverses);
+    w.date = D(date);
+    return w;
+  }
+  static LedgerWrite Stmt(const std::string& ref, const char* date, int64_t balance) {
+    LedgerWrite w;
+    w.is_transaction = false;
+    w.statement.set_source("card");
+    w.statement.set_account_ref(ref);
+    w.statement.set_date(date);
+    w.statement.set_closing_balance_pence(balance);
+    w.date = D(date);
+    return w;
+  }
+  // Ingests and returns the outcomes in order.
+  std::vector<v1::ItemOutcome> Ingest(std::vector<LedgerWrite> items, const std::string& request_id = "") {
+    v1::IngestBatchResponse response;
+    for (size_t i = 0; i < items.size(); ++i) {
+      items[i].index = static_cast<int>(i);
+      response.add_results()->set_index(static_cast<int>(i));
+    }
+    absl::StatusOr<v1::IngestBatchResponse> r =
+        store_->Ingest("c", std::move(items), response, {"IngestBatch", request_id, request_id});
+    EXPECT_TRUE(r.ok()) << r.status();
+    std::vector<v1::ItemOutcome> out;
+    if (r.ok()) {
+      for (const auto& res : r->results()) out.push_back(res.outcome());
+    }
+    return out;
+  }
+  int64_t Balance(const std::string& account, const char* date) {
+    absl::StatusOr<Totals> t = store_->SumThrough("c", account, D(date));
+    EXPECT_TRUE(t.ok());
+    int64_t b = 0;
+    EXPECT_TRUE(t->NetPence(&b).ok());
+    return b;
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<Store> store_;
+};
+
+using O = v1::ItemOutcome;
+
+TEST_F(StoreTest, EverythingSurvivesCloseAndReopen) {
+  CreateAccount("A1", "R1");
+  EXPECT_EQ(Ingest({Txn("R1", "T1", "2025-01-05", 10000, v1::COUNCIL_PAYMENT),
+                    Txn("R1", "T2", "2025-02-05", -2500, v1::PA_WAGES), Stmt("R1", "2025-02-28", 7500),
+                    Txn("NOBODY", "T3", "2025-02-06", -100)}),
+            (std::vector<O>{v1::ACCEPTED, v1::ACCEPTED, v1::ACCEPTED, v1::SUSPENSE}));
+  Reopen();
+  EXPECT_EQ(Balance("A1", "2025-12-31"), 7500);
+  EXPECT_TRUE(store_->GetCouncil("c").ok());
+  EXPECT_TRUE(store_->GetAccount("c", "A1").ok());
+  auto txns = store_->ListTransactions("c", "A1", D("2025-01-01"), D("2025-12-31"), "", 100);
+  ASSERT_TRUE(txns.ok());
+  EXPECT_EQ(txns->items.size(), 2u);
+  auto stmts = store_->ListStatements("c", "A1", D("2025-01-01"), D("2025-12-31"), "", 100);
+  ASSERT_TRUE(stmts.ok());
+  EXPECT_EQ(stmts->items.size(), 1u);
+  auto suspense = store_->ListSuspense("c", "", 100);
+  ASSERT_TRUE(suspense.ok());
+  ASSERT_EQ(suspense->items.size(), 1u);
+  EXPECT_EQ(suspense->items[0].account_ref(), "NOBODY");
+  // Sequences continue after reopening: a new item does not reuse one.
+  EXPECT_EQ(Ingest({Txn("R1", "T4", "2025-01-05", 1, v1::REFUND)}), (std::vector<O>{v1::ACCEPTED}));
+  txns = store_->ListTransactions("c", "A1", D("2025-01-05"), D("2025-01-05"), "", 100);
+  ASSERT_EQ(txns->items.size(), 2u);
+  EXPECT_NE(txns->items[0].sequence(), txns->items[1].sequence());
+}
+
+TEST_F(StoreTest, SameItemTwiceIsDuplicateAndChangedContentIsConflict) {
+  CreateAccount("A1", "R1");
+  EXPECT_EQ(Ingest({Txn("R1", "T1", "2025-01-05", -500, v1::EQUIPMENT)}), (std::vector<O>{v1::ACCEPTED}));
+  EXPECT_EQ(Ingest({Txn("R1", "T1", "2025-01-05", -500, v1::EQUIPMENT),
+                    Txn("R1", "T1", "2025-01-05", -501, v1::EQUIPMENT),
+                    Txn("R1", "T1", "2025-01-06", -500, v1::EQUIPMENT),
+                    Txn("R1", "T1", "2025-01-05", -500, v1::TRANSPORT)}),
+            (std::vector<O>{v1::DUPLICATE, v1::CONFLICT, v1::CONFLICT, v1::CONFLICT}));
+  // Within one batch as well: the first stands.
+  EXPECT_EQ(Ingest({Txn("R1", "T9", "2025-01-07", -100), Txn("R1", "T9", "2025-01-07", -100),
+                    Txn("R1", "T9", "2025-01-07", -200)}),
+            (std::vector<O>{v1::ACCEPTED, v1::DUPLICATE, v1::CONFLICT}));
+  EXPECT_EQ(Balance("A1", "2025-12-31"), -600);
+  EXPECT_EQ(Ingest({Stmt("R1", "2025-01-31", -600), Stmt("R1", "2025-01-31", -600),
+                    Stmt("R1", "2025-01-31", -601)}),
+            (std::vector<O>{v1::ACCEPTED, v1::DUPLICATE, v1::CONFLICT}));
+}
+
+TEST_F(StoreTest, UnknownAccountIdIsInvalidAndTheRestStillApply) {
+  CreateAccount("A1", "R1");
+  LedgerWrite bad = Txn("", "T2", "2025-01-05", -100);
+  bad.transaction.set_account("NOPE");
+  auto outcomes = Ingest({Txn("R1", "T1", "2025-01-05", -100), bad, Txn("R1", "T3", "2025-01-06", -100)});
+  EXPECT_EQ(outcomes, (std::vector<O>{v1::ACCEPTED, v1::INVALID, v1::ACCEPTED}));
+  EXPECT_EQ(Balance("A1", "2025-12-31"), -200);
+}
+
+TEST_F(StoreTest, FailedMutationWritesNothing) {
+  CreateAccount("A1", "R1");
+  absl::StatusOr<v1::Account> r = store_->UpdateAccount(
+      "c", "A1",
+      [](v1::Account* a) {
+        a->set_care_plan_review_date("2026-01-01");
+        return absl::FailedPreconditionError("no");
+      },
+      {});
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_->GetAccount("c", "A1")->care_plan_review_date(), "");
+  // Ingest into a council that does not exist: nothing at all is written.
+  v1::IngestBatchResponse response;
+  response.add_results()->set_index(0);
+  std::vector<LedgerWrite> items{Txn("R1", "T1", "2025-01-05", -100)};
+  auto ingest = store_->Ingest("nope", items, response, {});
+  EXPECT_EQ(ingest.status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(StoreTest, SuspenseAttachesWhenAnAccountTakesTheReference) {
+  EXPECT_EQ(Ingest({Txn("R9", "T1", "2025-03-01", 20000, v1::COUNCIL_PAYMENT),
+                    Txn("R9", "T2", "2025-03-02", -5000, v1::RESPITE), Stmt("R9", "2025-03-31", 15000)}),
+            (std::vector<O>{v1::SUSPENSE, v1::SUSPENSE, v1::SUSPENSE}));
+  // Resent while still in suspense: duplicate.
+  EXPECT_EQ(Ingest({Txn("R9", "T1", "2025-03-01", 20000, v1::COUNCIL_PAYMENT)}),
+            (std::vector<O>{v1::DUPLICATE}));
+  CreateAccount("A9", "R9");
+  EXPECT_EQ(Balance("A9", "2025-03-01"), 20000);
+  EXPECT_EQ(Balance("A9", "2025-03-31"), 15000);
+  EXPECT_TRUE(store_->ListSuspense("c", "", 100)->items.empty());
+  EXPECT_EQ(store_->ListStatements("c", "A9", D("2025-01-01"), D("2025-12-31"), "", 10)->items.size(), 1u);
+  // Resent after attaching: still a duplicate, still counted once.
+  EXPECT_EQ(Ingest({Txn("R9", "T1", "2025-03-01", 20000, v1::COUNCIL_PAYMENT)}),
+            (std::vector<O>{v1::DUPLICATE}));
+  EXPECT_EQ(Balance("A9", "2025-12-31"), 15000);
+  // A reference added later attaches too.
+  EXPECT_EQ(Ingest({Txn("R10", "T5", "2025-04-01", -1000, v1::TRANSPORT)}), (std::vector<O>{v1::SUSPENSE}));
+  v1::ExternalRef ref;
+  ref.set_source("card");
+  ref.set_ref("R10");
+  auto added = store_->AddExternalRef("c", "A9", ref, {});
+  ASSERT_TRUE(added.ok());
+  EXPECT_EQ(added->attached_transactions(), 1);
+  EXPECT_EQ(Balance("A9", "2025-12-31"), 14000);
+}
+
+TEST_F(StoreTest, ReversalCountsAsItsOriginalWhicheverArrivesFirst) {
+  CreateAccount("A1", "R1");
+  // Reversal first: counts as sent (REFUND credit) until the original arrives.
+  EXPECT_EQ(Ingest({Txn("R1", "REV", "2025-02-10", 2500, v1::REFUND, "ORIG")}), (std::vector<O>{v1::ACCEPTED}));
+  auto refund = store_->SumRange("c", "A1", D("2025-02-10"), D("2025-02-10"));
+  EXPECT_EQ(refund->net_pence[SlotOf(v1::REFUND, v1::CREDIT)], 2500);
+  EXPECT_EQ(Ingest({Txn("R1", "ORIG", "2025-02-01", -2500, v1::RESPITE)}), (std::vector<O>{v1::ACCEPTED}));
+  auto feb = store_->SumRange("c", "A1", D("2025-02-01"), D("2025-02-28"));
+  ASSERT_TRUE(feb.ok());
+  EXPECT_EQ(feb->net_pence[SlotOf(v1::REFUND, v1::CREDIT)], 0);
+  EXPECT_EQ(feb->count[SlotOf(v1::REFUND, v1::CREDIT)], 0);
+  EXPECT_EQ(feb->net_pence[SlotOf(v1::RESPITE, v1::DEBIT)], 0);
+  EXPECT_EQ(feb->count[SlotOf(v1::RESPITE, v1::DEBIT)], 2);
+  // Booked in its own window: RESPITE spend reduced on the reversal's date.
+  auto tenth = store_->SumRange("c", "A1", D("2025-02-10"), D("2025-02-10"));
+  EXPECT_EQ(tenth->net_pence[SlotOf(v1::RESPITE, v1::DEBIT)], 2500);
+  auto txns = store_->ListTransactions("c", "A1", D("2025-02-10"), D("2025-02-10"), "", 10);
+  ASSERT_EQ(txns->items.size(), 1u);
+  EXPECT_TRUE(txns->items[0].reversal_linked());
+  EXPECT_EQ(txns->items[0].effective_category(), v1::RESPITE);
+  EXPECT_EQ(txns->items[0].direction(), v1::DEBIT);
+}
+
+TEST_F(StoreTest, RequestIdReturnsTheFirstAnswer) {
+  CreateAccount("A1", "R1");
+  EXPECT_EQ(Ingest({Txn("R1", "T1", "2025-01-05", -100)}, "req-1"), (std::vector<O>{v1::ACCEPTED}));
+  // The retry gets ACCEPTED again (the first answer), and nothing changes.
+  EXPECT_EQ(Ingest({Txn("R1", "T1", "2025-01-05", -100)}, "req-1"), (std::vector<O>{v1::ACCEPTED}));
+  EXPECT_EQ(Balance("A1", "2025-12-31"), -100);
+}
+
+// The aggregates must equal a brute-force sum of the raw transactions, for
+// random data arriving in random order with duplicates, conflicts, suspense
+// and reversals.
+TEST_F(StoreTest, AggregatesEqualBruteForceOverRandomData) {
+  std::mt19937 rng(20251122);
+  const std::vector<std::string> refs = {"R0", "R1", "R2", "R3"};
+  CreateAccount("A0", "R0");
+  CreateAccount("A1", "R1");
+  // R2 and R3 start in suspense; R2 is attached half way.
+  struct Raw {
+    std::string ref;
+    std::string id;
+    Date date;
+    int64_t amount;
+  };
+  std::map<std::string, Raw> first;  // external id -> the version that stands
+  std::vector<LedgerWrite> all;
+  const Date base = D("2023-01-01");
+  for (int i = 0; i < 3000; ++i) {
+    std::string id = absl::StrCat("T", rng() % 2500);  // repeats: duplicates and conflicts
+    std::string ref = refs[rng() % refs.size()];
+    Date date = base.AddDays(static_cast<int32_t>(rng() % 1100));
+    int64_t amount = static_cast<int64_t>(rng() % 200000) - 100000;
+    if (amount == 0) amount = 1;
+    auto it = first.find(id);
+    if (it != first.end() && rng() % 2 == 0) {  // an exact resend
+      ref = it->second.ref;
+      date = it->second.date;
+      amount = it->second.amount;
+    }
+    std::string date_text = date.ToString();
+    LedgerWrite w = Txn(ref, id, date_text.c_str(), amount);
+    if (rng() % 10 == 0 && !first.empty()) {
+      auto other = first.begin();
+      std::advance(other, rng() % first.size());
+      if (other->first != id) w.transaction.set_reverses(other->first);
+    }
+    if (it == first.end()) first[id] = Raw{ref, id, date, amount};
+    all.push_back(w);
+  }
+  for (size_t start = 0; start < all.size(); start += 500) {
+    std::vector<LedgerWrite> chunk(all.begin() + start, all.begin() + std::min(all.size(), start + 500));
+    Ingest(chunk);
+    if (start == 1500) CreateAccount("A2", "R2");
+  }
+  Reopen();
+  const std::map<std::string, std::string> account_of = {{"R0", "A0"}, {"R1", "A1"}, {"R2", "A2"}};
+  for (const auto& [ref, account] : account_of) {
+    for (int probe = 0; probe < 40; ++probe) {
+      Date from = base.AddDays(static_cast<int32_t>(rng() % 1200) - 50);
+      Date to = from.AddDays(static_cast<int32_t>(rng() % 400));
+      int64_t want_net = 0, want_count = 0, want_balance = 0;
+      for (const auto& [id, raw] : first) {
+        if (raw.ref != ref) continue;
+        if (raw.date <= to) want_balance += raw.amount;
+        if (raw.date >= from && raw.date <= to) {
+          want_net += raw.amount;
+          ++want_count;
+        }
+      }
+      absl::StatusOr<Totals> got = store_->SumRange("c", account, from, to);
+      ASSERT_TRUE(got.ok());
+      int64_t net;
+      ASSERT_TRUE(got->NetPence(&net).ok());
+      EXPECT_EQ(net, want_net) << account << " " << from.ToString() << ".." << to.ToString();
+      EXPECT_EQ(got->TransactionCount(), want_count);
+      EXPECT_EQ(Balance(account, to.ToString().c_str()), want_balance);
+    }
+  }
+  // Whatever has no account is still in suspense, none lost.
+  int64_t want_suspense = 0;
+  for (const auto& [id, raw] : first) want_suspense += raw.ref == "R3";
+  auto suspense = store_->ListSuspense("c", "", 1000);
+  ASSERT_TRUE(suspense.ok());
+  int64_t got_suspense = 0;
+  for (const auto& item : suspense->items) got_suspense += item.has_transaction();
+  EXPECT_EQ(got_suspense, want_suspense);
+}
+
+}  // namespace
+}  // namespace dpmon
