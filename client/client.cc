@@ -25,13 +25,13 @@ void Client::PrepareContext(grpc::ClientContext* context) const {
   context->set_deadline(absl::ToChronoTime(absl::Now() + options_.deadline));
 }
 
-absl::Status Client::StreamIngest(const std::function<bool(v1::IngestBatchRequest*)>& next,
-                                  int window,
-                                  const std::function<void(const v1::IngestBatchResponse&)>& on_ack) {
+absl::Status Client::StreamIngest(
+    const std::function<bool(v1::IngestBatchRequest*)>& next, int window,
+    const std::function<void(const v1::IngestBatchResponse&)>& on_ack) {
   grpc::ClientContext context;
   PrepareContext(&context);
-  std::unique_ptr<grpc::ClientReaderWriter<v1::IngestBatchRequest, v1::IngestBatchResponse>> stream =
-      ledger_->StreamIngest(&context);
+  std::unique_ptr<grpc::ClientReaderWriter<v1::IngestBatchRequest, v1::IngestBatchResponse>>
+      stream = ledger_->StreamIngest(&context);
   std::mutex mu;
   std::condition_variable cv;
   int unacked = 0;

@@ -39,7 +39,8 @@ ABSL_FLAG(std::string, server, "127.0.0.1:50051", "dpmon-server address.");
 ABSL_FLAG(int, deadline_seconds, 60, "Deadline of each call, in seconds.");
 ABSL_FLAG(std::string, council, "", "Council id.");
 ABSL_FLAG(std::string, account, "", "Account id.");
-ABSL_FLAG(std::string, filter, "", "List filter, e.g. \"status = ACTIVE AND holding = PREPAID_CARD\".");
+ABSL_FLAG(std::string, filter, "",
+          "List filter, e.g. \"status = ACTIVE AND holding = PREPAID_CARD\".");
 ABSL_FLAG(std::string, as_of, "", "Date YYYY-MM-DD.");
 ABSL_FLAG(std::string, from, "", "First date YYYY-MM-DD (inclusive).");
 ABSL_FLAG(std::string, to, "", "Last date YYYY-MM-DD (inclusive).");
@@ -83,7 +84,8 @@ std::string CouncilName() {
   return absl::StrCat("councils/", Require("council", absl::GetFlag(FLAGS_council)));
 }
 std::string AccountName() {
-  return absl::StrCat(CouncilName(), "/accounts/", Require("account", absl::GetFlag(FLAGS_account)));
+  return absl::StrCat(CouncilName(), "/accounts/",
+                      Require("account", absl::GetFlag(FLAGS_account)));
 }
 
 // Calls a unary method with a fresh context and deadline.
@@ -104,7 +106,9 @@ int Import(dpmon::Client& client, const std::string& path) {
     return Fail("--batch_size must be 1..10000");
   }
   if (tty) {
-    options.progress = [](int64_t line) { std::fprintf(stderr, "\rimporting: line %lld", static_cast<long long>(line)); };
+    options.progress = [](int64_t line) {
+      std::fprintf(stderr, "\rimporting: line %lld", static_cast<long long>(line));
+    };
   }
   dpmon::Importer importer(&client, options);
   dpmon::ImportSummary summary;
@@ -130,7 +134,8 @@ int Import(dpmon::Client& client, const std::string& path) {
 void PrintAccount(const dpmon::v1::Account& a) {
   if (Json()) return PrintJson(a);
   std::string refs;
-  for (const auto& r : a.external_refs()) absl::StrAppend(&refs, refs.empty() ? "" : ",", r.source(), ":", r.ref());
+  for (const auto& r : a.external_refs())
+    absl::StrAppend(&refs, refs.empty() ? "" : ",", r.source(), ":", r.ref());
   std::printf("%-40s %-10s %-13s %-18s start %s refs %s\n", a.name().c_str(),
               dpmon::v1::AccountStatus_Name(a.status()).c_str(),
               dpmon::v1::Holding_Name(a.holding()).c_str(),
@@ -143,7 +148,9 @@ int Accounts(dpmon::Client& client, const std::string& verb) {
     dpmon::v1::GetAccountRequest r;
     r.set_name(AccountName());
     dpmon::v1::Account a;
-    absl::Status s = Call1(client, [&](auto* c, auto& q, auto* p) { return client.accounts().GetAccount(c, q, p); }, r, &a);
+    absl::Status s = Call1(
+        client, [&](auto* c, auto& q, auto* p) { return client.accounts().GetAccount(c, q, p); }, r,
+        &a);
     if (!s.ok()) return Fail(s);
     PrintAccount(a);
     return 0;
@@ -156,7 +163,9 @@ int Accounts(dpmon::Client& client, const std::string& verb) {
   r.set_page_size(1000);
   do {
     dpmon::v1::ListAccountsResponse page;
-    absl::Status s = Call1(client, [&](auto* c, auto& q, auto* p) { return client.accounts().ListAccounts(c, q, p); }, r, &page);
+    absl::Status s = Call1(
+        client, [&](auto* c, auto& q, auto* p) { return client.accounts().ListAccounts(c, q, p); },
+        r, &page);
     if (!s.ok()) return Fail(s);
     for (const auto& a : page.accounts()) PrintAccount(a);
     r.set_page_token(page.next_page_token());
@@ -172,7 +181,10 @@ int Transactions(dpmon::Client& client) {
   r.set_page_size(1000);
   do {
     dpmon::v1::ListTransactionsResponse page;
-    absl::Status s = Call1(client, [&](auto* c, auto& q, auto* p) { return client.ledger().ListTransactions(c, q, p); }, r, &page);
+    absl::Status s = Call1(
+        client,
+        [&](auto* c, auto& q, auto* p) { return client.ledger().ListTransactions(c, q, p); }, r,
+        &page);
     if (!s.ok()) return Fail(s);
     for (const auto& t : page.transactions()) {
       if (Json()) {
@@ -199,7 +211,9 @@ int Statements(dpmon::Client& client) {
   r.set_page_size(1000);
   do {
     dpmon::v1::ListStatementsResponse page;
-    absl::Status s = Call1(client, [&](auto* c, auto& q, auto* p) { return client.ledger().ListStatements(c, q, p); }, r, &page);
+    absl::Status s = Call1(
+        client, [&](auto* c, auto& q, auto* p) { return client.ledger().ListStatements(c, q, p); },
+        r, &page);
     if (!s.ok()) return Fail(s);
     for (const auto& st : page.statements()) {
       if (Json()) {
@@ -220,7 +234,9 @@ int Balance(dpmon::Client& client) {
   r.set_account(AccountName());
   r.set_as_of_date(Require("as_of", absl::GetFlag(FLAGS_as_of)));
   dpmon::v1::Balance b;
-  absl::Status s = Call1(client, [&](auto* c, auto& q, auto* p) { return client.ledger().GetBalance(c, q, p); }, r, &b);
+  absl::Status s = Call1(
+      client, [&](auto* c, auto& q, auto* p) { return client.ledger().GetBalance(c, q, p); }, r,
+      &b);
   if (!s.ok()) return Fail(s);
   if (Json()) {
     PrintJson(b);
@@ -239,7 +255,9 @@ int Totals(dpmon::Client& client) {
   r.set_start_date(Require("from", absl::GetFlag(FLAGS_from)));
   r.set_end_date(Require("to", absl::GetFlag(FLAGS_to)));
   dpmon::v1::CategoryTotals t;
-  absl::Status s = Call1(client, [&](auto* c, auto& q, auto* p) { return client.ledger().GetCategoryTotals(c, q, p); }, r, &t);
+  absl::Status s = Call1(
+      client, [&](auto* c, auto& q, auto* p) { return client.ledger().GetCategoryTotals(c, q, p); },
+      r, &t);
   if (!s.ok()) return Fail(s);
   if (Json()) {
     PrintJson(t);
@@ -262,14 +280,17 @@ int Suspense(dpmon::Client& client) {
   r.set_page_size(1000);
   do {
     dpmon::v1::ListSuspenseResponse page;
-    absl::Status s = Call1(client, [&](auto* c, auto& q, auto* p) { return client.ledger().ListSuspense(c, q, p); }, r, &page);
+    absl::Status s = Call1(
+        client, [&](auto* c, auto& q, auto* p) { return client.ledger().ListSuspense(c, q, p); }, r,
+        &page);
     if (!s.ok()) return Fail(s);
     for (const auto& item : page.items()) {
       if (Json()) {
         PrintJson(item);
       } else if (item.has_transaction()) {
-        std::printf("%s:%s transaction %s %s %s\n", item.source().c_str(), item.account_ref().c_str(),
-                    item.transaction().external_id().c_str(), item.transaction().booking_date().c_str(),
+        std::printf("%s:%s transaction %s %s %s\n", item.source().c_str(),
+                    item.account_ref().c_str(), item.transaction().external_id().c_str(),
+                    item.transaction().booking_date().c_str(),
                     dpmon::FormatPence(item.transaction().amount_pence()).c_str());
       } else {
         std::printf("%s:%s statement %s %s\n", item.source().c_str(), item.account_ref().c_str(),
@@ -287,7 +308,9 @@ int Councils(dpmon::Client& client, const std::string& verb) {
     dpmon::v1::GetCouncilRequest r;
     r.set_name(CouncilName());
     dpmon::v1::Council c;
-    absl::Status s = Call1(client, [&](auto* x, auto& q, auto* p) { return client.councils().GetCouncil(x, q, p); }, r, &c);
+    absl::Status s = Call1(
+        client, [&](auto* x, auto& q, auto* p) { return client.councils().GetCouncil(x, q, p); }, r,
+        &c);
     if (!s.ok()) return Fail(s);
     PrintJson(c);
     return 0;
@@ -296,7 +319,9 @@ int Councils(dpmon::Client& client, const std::string& verb) {
   r.set_page_size(1000);
   do {
     dpmon::v1::ListCouncilsResponse page;
-    absl::Status s = Call1(client, [&](auto* x, auto& q, auto* p) { return client.councils().ListCouncils(x, q, p); }, r, &page);
+    absl::Status s = Call1(
+        client, [&](auto* x, auto& q, auto* p) { return client.councils().ListCouncils(x, q, p); },
+        r, &page);
     if (!s.ok()) return Fail(s);
     for (const auto& c : page.councils()) {
       if (Json()) {

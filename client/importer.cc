@@ -54,16 +54,16 @@ absl::Status Importer::ApplyLine(int64_t line_no, const std::string& text, Impor
   google::protobuf::util::JsonParseOptions parse_options;
   parse_options.ignore_unknown_fields = false;
   if (auto s = google::protobuf::util::JsonStringToMessage(text, &line, parse_options); !s.ok()) {
-    summary->rejected.push_back({line_no, absl::StrCat("not a valid import line: ", s.message().as_string())});
+    summary->rejected.push_back(
+        {line_no, absl::StrCat("not a valid import line: ", s.message().as_string())});
     return absl::OkStatus();
   }
   const std::string& type = line.type();
   ++summary->by_type[type.empty() ? "(none)" : type];
 
   if (type == "transaction" || type == "statement") {
-    if (!batch_lines_.empty() &&
-        (batch_council_ != line.council() ||
-         static_cast<int>(batch_lines_.size()) >= options_.batch_size)) {
+    if (!batch_lines_.empty() && (batch_council_ != line.council() ||
+                                  static_cast<int>(batch_lines_.size()) >= options_.batch_size)) {
       if (absl::Status s = Flush(summary); !s.ok()) return s;
     }
     batch_council_ = line.council();
@@ -103,7 +103,8 @@ absl::Status Importer::ApplyLine(int64_t line_no, const std::string& text, Impor
     *r.mutable_council()->mutable_policy() = line.policy();
     r.set_request_id(request_id);
     result = Unary<v1::CreateCouncilRequest, v1::Council>(
-        client_, [&](auto* c, auto& q, auto* p) { return client_->councils().CreateCouncil(c, q, p); }, r);
+        client_,
+        [&](auto* c, auto& q, auto* p) { return client_->councils().CreateCouncil(c, q, p); }, r);
   } else if (type == "account") {
     v1::CreateAccountRequest r;
     r.set_parent(CouncilName(line.council()));
@@ -117,7 +118,8 @@ absl::Status Importer::ApplyLine(int64_t line_no, const std::string& text, Impor
     a->set_care_plan_review_date(line.care_plan_review_date());
     r.set_request_id(request_id);
     result = Unary<v1::CreateAccountRequest, v1::Account>(
-        client_, [&](auto* c, auto& q, auto* p) { return client_->accounts().CreateAccount(c, q, p); }, r);
+        client_,
+        [&](auto* c, auto& q, auto* p) { return client_->accounts().CreateAccount(c, q, p); }, r);
   } else if (type == "plan") {
     v1::CreatePlanVersionRequest r;
     r.set_account(AccountName(line.council(), line.account()));
@@ -129,7 +131,9 @@ absl::Status Importer::ApplyLine(int64_t line_no, const std::string& text, Impor
     *p->mutable_lines() = line.lines();
     r.set_request_id(request_id);
     result = Unary<v1::CreatePlanVersionRequest, v1::Account>(
-        client_, [&](auto* c, auto& q, auto* p) { return client_->accounts().CreatePlanVersion(c, q, p); }, r);
+        client_,
+        [&](auto* c, auto& q, auto* p) { return client_->accounts().CreatePlanVersion(c, q, p); },
+        r);
   } else if (type == "earmark") {
     v1::UpsertEarmarkRequest r;
     r.set_account(AccountName(line.council(), line.account()));
@@ -142,7 +146,8 @@ absl::Status Importer::ApplyLine(int64_t line_no, const std::string& text, Impor
     e->set_note(line.note());
     r.set_request_id(request_id);
     result = Unary<v1::UpsertEarmarkRequest, v1::Account>(
-        client_, [&](auto* c, auto& q, auto* p) { return client_->accounts().UpsertEarmark(c, q, p); }, r);
+        client_,
+        [&](auto* c, auto& q, auto* p) { return client_->accounts().UpsertEarmark(c, q, p); }, r);
   } else if (type == "status") {
     v1::ChangeAccountStatusRequest r;
     r.set_account(AccountName(line.council(), line.account()));
@@ -151,7 +156,9 @@ absl::Status Importer::ApplyLine(int64_t line_no, const std::string& text, Impor
     r.mutable_change()->set_note(line.note());
     r.set_request_id(request_id);
     result = Unary<v1::ChangeAccountStatusRequest, v1::Account>(
-        client_, [&](auto* c, auto& q, auto* p) { return client_->accounts().ChangeAccountStatus(c, q, p); }, r);
+        client_,
+        [&](auto* c, auto& q, auto* p) { return client_->accounts().ChangeAccountStatus(c, q, p); },
+        r);
   } else if (type == "review") {
     v1::RecordReviewRequest r;
     r.set_account(AccountName(line.council(), line.account()));
@@ -159,7 +166,8 @@ absl::Status Importer::ApplyLine(int64_t line_no, const std::string& text, Impor
     r.mutable_review()->set_note(line.note());
     r.set_request_id(request_id);
     result = Unary<v1::RecordReviewRequest, v1::Account>(
-        client_, [&](auto* c, auto& q, auto* p) { return client_->accounts().RecordReview(c, q, p); }, r);
+        client_,
+        [&](auto* c, auto& q, auto* p) { return client_->accounts().RecordReview(c, q, p); }, r);
   } else if (type == "audit") {
     v1::RecordAuditRequest r;
     r.set_account(AccountName(line.council(), line.account()));
@@ -169,7 +177,8 @@ absl::Status Importer::ApplyLine(int64_t line_no, const std::string& text, Impor
     r.mutable_audit()->set_auditor(line.auditor());
     r.set_request_id(request_id);
     result = Unary<v1::RecordAuditRequest, v1::Account>(
-        client_, [&](auto* c, auto& q, auto* p) { return client_->accounts().RecordAudit(c, q, p); }, r);
+        client_,
+        [&](auto* c, auto& q, auto* p) { return client_->accounts().RecordAudit(c, q, p); }, r);
   } else {
     summary->rejected.push_back(
         {line_no, absl::StrFormat("type: \"%s\" is not one of council, account, plan, earmark, "

@@ -37,10 +37,10 @@ struct LineError {
 
 struct ImportSummary {
   int64_t lines = 0;
-  std::map<std::string, int64_t> by_type;           // "account" -> 40
-  std::map<std::string, int64_t> ledger_outcomes;   // "ACCEPTED" -> 6000
-  std::vector<LineError> rejected;                  // Invalid lines and conflicts, in line order.
-  int64_t applied = 0;                              // Lines that took effect or were already there.
+  std::map<std::string, int64_t> by_type;          // "account" -> 40
+  std::map<std::string, int64_t> ledger_outcomes;  // "ACCEPTED" -> 6000
+  std::vector<LineError> rejected;                 // Invalid lines and conflicts, in line order.
+  int64_t applied = 0;                             // Lines that took effect or were already there.
 };
 
 class Importer {

@@ -37,8 +37,7 @@ absl::StatusOr<Date> Date::FromYmd(int year, int month, int day) {
     return absl::InvalidArgumentError(absl::StrFormat("month %d does not exist", month));
   }
   if (day < 1 || day > DaysInMonth(year, month)) {
-    return absl::InvalidArgumentError(
-        absl::StrFormat("%04d-%02d has no day %d", year, month, day));
+    return absl::InvalidArgumentError(absl::StrFormat("%04d-%02d has no day %d", year, month, day));
   }
   return Date(static_cast<int32_t>(absl::CivilDay(year, month, day) - kEpoch));
 }

@@ -42,9 +42,13 @@ class Date {
   Date FirstOfMonth() const;
   Date FirstOfYear() const;
 
-  friend constexpr bool operator==(Date a, Date b) { return a.days_since_epoch_ == b.days_since_epoch_; }
+  friend constexpr bool operator==(Date a, Date b) {
+    return a.days_since_epoch_ == b.days_since_epoch_;
+  }
   friend constexpr bool operator!=(Date a, Date b) { return !(a == b); }
-  friend constexpr bool operator<(Date a, Date b) { return a.days_since_epoch_ < b.days_since_epoch_; }
+  friend constexpr bool operator<(Date a, Date b) {
+    return a.days_since_epoch_ < b.days_since_epoch_;
+  }
   friend constexpr bool operator<=(Date a, Date b) { return !(b < a); }
   friend constexpr bool operator>(Date a, Date b) { return b < a; }
   friend constexpr bool operator>=(Date a, Date b) { return !(a < b); }

@@ -28,8 +28,7 @@ absl::Status ValidateId(absl::string_view id) {
   if (absl::Status s = CheckLength(id, limits::kIdBytesMax); !s.ok()) return s;
   for (char c : id) {
     if (!IsIdChar(c)) {
-      return absl::InvalidArgumentError(
-          "may contain only letters, digits, '.', '_' and '-'");
+      return absl::InvalidArgumentError("may contain only letters, digits, '.', '_' and '-'");
     }
   }
   return absl::OkStatus();

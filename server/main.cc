@@ -29,14 +29,14 @@
 #include "server/services.h"
 #include "storage/store.h"
 
-ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
-          "Address to listen on. Default: loopback only.");
+ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "Address to listen on. Default: loopback only.");
 ABSL_FLAG(std::string, data_dir, "data/dpmon", "RocksDB directory; created if missing.");
 ABSL_FLAG(std::string, durability, "sync",
           "sync: every acknowledged write is on disk (WAL fsync, group commit). none: no fsync "
           "(benchmarks only; acknowledged writes can be lost on power loss).");
 ABSL_FLAG(int, threads, 8, "Threads for calls that read or wait on the store.");
-ABSL_FLAG(int, shutdown_grace_seconds, 10, "How long in-flight calls may take to finish on shutdown.");
+ABSL_FLAG(int, shutdown_grace_seconds, 10,
+          "How long in-flight calls may take to finish on shutdown.");
 ABSL_FLAG(std::string, ready_file, "",
           "If set, the bound address is written to this file once the server is serving (for "
           "scripts and tests using port 0).");

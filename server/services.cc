@@ -200,14 +200,13 @@ grpc::ServerUnaryReactor* AccountsService::ListAccounts(grpc::CallbackServerCont
       if (!d.ok()) return d.status();
       as_of = *d;
     }
-    const std::string scope =
-        absl::StrCat("accounts\n", request->parent(), "\n", request->filter(), "\n",
-                     request->as_of_date());
+    const std::string scope = absl::StrCat("accounts\n", request->parent(), "\n", request->filter(),
+                                           "\n", request->as_of_date());
     absl::StatusOr<std::string> after = DecodePageToken(request->page_token(), scope);
     if (!after.ok()) return after.status();
     if (absl::Status s = ctx_.store->GetCouncil(*council).status(); !s.ok()) return s;
-    absl::StatusOr<Page<v1::Account>> page = ctx_.store->ListAccounts(
-        *council, *after, *size, [&](const v1::Account& a) {
+    absl::StatusOr<Page<v1::Account>> page =
+        ctx_.store->ListAccounts(*council, *after, *size, [&](const v1::Account& a) {
           if (filter->holding && a.holding() != *filter->holding) return false;
           if (filter->status && StatusAt(a, as_of) != *filter->status) return false;
           return true;
@@ -238,15 +237,16 @@ grpc::ServerUnaryReactor* AccountsService::UpdateAccount(grpc::CallbackServerCon
       const std::string field = absl::StrCat("update_mask.paths[", i, "]");
       if (path == "care_plan_review_date") {
         if (!in.care_plan_review_date().empty()) {
-          if (absl::Status s = ParseDateField(in.care_plan_review_date(),
-                                              "account.care_plan_review_date")
-                                   .status();
+          if (absl::Status s =
+                  ParseDateField(in.care_plan_review_date(), "account.care_plan_review_date")
+                      .status();
               !s.ok()) {
             return s;
           }
         }
       } else if (path == "management") {
-        if (in.management() == v1::MANAGEMENT_UNSPECIFIED || !v1::Management_IsValid(in.management())) {
+        if (in.management() == v1::MANAGEMENT_UNSPECIFIED ||
+            !v1::Management_IsValid(in.management())) {
           return InvalidField("account.management", "must be a management type");
         }
       } else if (path == "recipient") {
@@ -254,7 +254,11 @@ grpc::ServerUnaryReactor* AccountsService::UpdateAccount(grpc::CallbackServerCon
           return InvalidField("account.recipient", "must be SERVICE_USER or CARER");
         }
       } else {
-        return InvalidField(field, absl::StrFormat("\"%s\" cannot be updated here (care_plan_review_date, management, recipient)", path));
+        return InvalidField(
+            field,
+            absl::StrFormat(
+                "\"%s\" cannot be updated here (care_plan_review_date, management, recipient)",
+                path));
       }
     }
     absl::StatusOr<v1::Account> updated = ctx_.store->UpdateAccount(
@@ -386,11 +390,13 @@ absl::Status PrepareIngest(const v1::IngestBatchRequest& request, std::string* c
       w.is_transaction = true;
       if (s.ok()) w.transaction = item.transaction();
     } else if (item.has_statement()) {
-      s = ValidateStatementInput(item.statement(), absl::StrCat("items[", i, "].statement"), &w.date);
+      s = ValidateStatementInput(item.statement(), absl::StrCat("items[", i, "].statement"),
+                                 &w.date);
       w.is_transaction = false;
       if (s.ok()) w.statement = item.statement();
     } else {
-      s = InvalidField(absl::StrCat("items[", i, "]"), "holds neither a transaction nor a statement");
+      s = InvalidField(absl::StrCat("items[", i, "]"),
+                       "holds neither a transaction nor a statement");
     }
     if (!s.ok()) {
       result->set_outcome(v1::INVALID);
@@ -410,7 +416,6 @@ absl::Status PrepareIngest(const v1::IngestBatchRequest& request, std::string* c
                     request.request_id().empty() ? std::string() : copy.SerializeAsString()};
   return absl::OkStatus();
 }
-
 
 grpc::ServerUnaryReactor* LedgerService::IngestBatch(grpc::CallbackServerContext* context,
                                                      const v1::IngestBatchRequest* request,
@@ -465,8 +470,9 @@ class IngestStream final
     }
     ++in_store_;
     lock.unlock();
-    store_->IngestAsync(council, std::move(writes), std::move(prepared), key,
-                        [this](absl::StatusOr<v1::IngestBatchResponse> r) { OnStored(std::move(r)); });
+    store_->IngestAsync(
+        council, std::move(writes), std::move(prepared), key,
+        [this](absl::StatusOr<v1::IngestBatchResponse> r) { OnStored(std::move(r)); });
     lock.lock();
     if (in_store_ + static_cast<int>(to_write_.size()) < limits::kStreamBatchesInFlightMax) {
       StartRead(&request_);
@@ -548,13 +554,13 @@ class IngestStream final
   std::mutex mu_;
   v1::IngestBatchRequest request_;
   std::deque<v1::IngestBatchResponse> to_write_;  // GUARDED_BY(mu_)
-  int in_store_ = 0;                               // GUARDED_BY(mu_)
-  bool reads_done_ = false;                        // GUARDED_BY(mu_)
-  bool read_paused_ = false;                       // GUARDED_BY(mu_)
-  bool writing_ = false;                           // GUARDED_BY(mu_)
-  bool finished_ = false;                          // GUARDED_BY(mu_)
-  bool done_ = false;                              // GUARDED_BY(mu_)
-  absl::Status error_;                             // GUARDED_BY(mu_)
+  int in_store_ = 0;                              // GUARDED_BY(mu_)
+  bool reads_done_ = false;                       // GUARDED_BY(mu_)
+  bool read_paused_ = false;                      // GUARDED_BY(mu_)
+  bool writing_ = false;                          // GUARDED_BY(mu_)
+  bool finished_ = false;                         // GUARDED_BY(mu_)
+  bool done_ = false;                             // GUARDED_BY(mu_)
+  absl::Status error_;                            // GUARDED_BY(mu_)
 };
 
 }  // namespace
@@ -599,8 +605,8 @@ grpc::ServerUnaryReactor* LedgerService::ListTransactions(
     if (!size.ok()) return size.status();
     absl::StatusOr<DateRange> range = ParseRange(request->start_date(), request->end_date());
     if (!range.ok()) return range.status();
-    const std::string scope = absl::StrCat("txns\n", request->parent(), "\n",
-                                           request->start_date(), "\n", request->end_date());
+    const std::string scope = absl::StrCat("txns\n", request->parent(), "\n", request->start_date(),
+                                           "\n", request->end_date());
     absl::StatusOr<std::string> after = DecodePageToken(request->page_token(), scope);
     if (!after.ok()) return after.status();
     if (absl::Status s = ctx_.store->GetAccount(name->council, name->account).status(); !s.ok()) {

@@ -73,7 +73,8 @@ bool ValidCategory(int c) { return v1::Category_IsValid(c); }
 absl::StatusOr<std::string> ParseCouncilName(absl::string_view name, absl::string_view field) {
   absl::string_view rest = name;
   if (!absl::ConsumePrefix(&rest, "councils/")) {
-    return InvalidField(field, absl::StrFormat("\"%s\" is not of the form councils/{council}", name));
+    return InvalidField(field,
+                        absl::StrFormat("\"%s\" is not of the form councils/{council}", name));
   }
   if (absl::Status s = ValidateId(rest); !s.ok()) {
     return InvalidField(field, absl::StrCat("council id ", s.message()));
@@ -85,7 +86,8 @@ absl::StatusOr<AccountRef> ParseAccountName(absl::string_view name, absl::string
   std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
   if (parts.size() != 4 || parts[0] != "councils" || parts[2] != "accounts") {
     return InvalidField(
-        field, absl::StrFormat("\"%s\" is not of the form councils/{council}/accounts/{account}", name));
+        field,
+        absl::StrFormat("\"%s\" is not of the form councils/{council}/accounts/{account}", name));
   }
   if (absl::Status s = ValidateId(parts[1]); !s.ok()) {
     return InvalidField(field, absl::StrCat("council id ", s.message()));
@@ -117,7 +119,8 @@ absl::Status ValidateTransactionInput(const v1::TransactionInput& in, absl::stri
   if (absl::Status s = Check(ValidateFeedId(in.external_id()), prefix, "external_id"); !s.ok()) {
     return s;
   }
-  if (absl::Status s = CheckDate(in.booking_date(), prefix, "booking_date", booking_date); !s.ok()) {
+  if (absl::Status s = CheckDate(in.booking_date(), prefix, "booking_date", booking_date);
+      !s.ok()) {
     return s;
   }
   if (in.amount_pence() == 0) {
@@ -144,8 +147,8 @@ absl::Status ValidateTransactionInput(const v1::TransactionInput& in, absl::stri
                                           v1::Category_Name(in.category())));
     }
   }
-  if (absl::Status s = CheckOptionalText(in.has_counterparty(), in.counterparty(), prefix,
-                                         "counterparty");
+  if (absl::Status s =
+          CheckOptionalText(in.has_counterparty(), in.counterparty(), prefix, "counterparty");
       !s.ok()) {
     return s;
   }
@@ -299,8 +302,9 @@ absl::Status ValidateNewAccount(const v1::Account& a, absl::string_view prefix) 
     return InvalidField(Path(prefix, "holding"), "is required: PREPAID_CARD or BANK_ACCOUNT");
   }
   if (a.management() == v1::MANAGEMENT_UNSPECIFIED || !v1::Management_IsValid(a.management())) {
-    return InvalidField(Path(prefix, "management"),
-                        "is required: SELF, NOMINATED_PERSON, AUTHORISED_PERSON or MANAGED_ACCOUNT");
+    return InvalidField(
+        Path(prefix, "management"),
+        "is required: SELF, NOMINATED_PERSON, AUTHORISED_PERSON or MANAGED_ACCOUNT");
   }
   if (a.recipient() == v1::RECIPIENT_UNSPECIFIED || !v1::Recipient_IsValid(a.recipient())) {
     return InvalidField(Path(prefix, "recipient"), "is required: SERVICE_USER or CARER");
@@ -328,15 +332,16 @@ absl::Status ValidateNewAccount(const v1::Account& a, absl::string_view prefix) 
 }
 
 absl::Status ValidatePlanVersion(const v1::PlanVersion& plan, absl::string_view prefix) {
-  if (absl::Status s = CheckDate(plan.effective_from(), prefix, "effective_from"); !s.ok()) return s;
-  if (absl::Status s = CheckRange(plan.weekly_dp_pence(), 0, limits::kWeeklyPenceMax, prefix,
-                                  "weekly_dp_pence");
+  if (absl::Status s = CheckDate(plan.effective_from(), prefix, "effective_from"); !s.ok())
+    return s;
+  if (absl::Status s =
+          CheckRange(plan.weekly_dp_pence(), 0, limits::kWeeklyPenceMax, prefix, "weekly_dp_pence");
       !s.ok()) {
     return s;
   }
-  if (absl::Status s = CheckRange(plan.weekly_client_contribution_pence(), 0,
-                                  plan.weekly_dp_pence(), prefix,
-                                  "weekly_client_contribution_pence");
+  if (absl::Status s =
+          CheckRange(plan.weekly_client_contribution_pence(), 0, plan.weekly_dp_pence(), prefix,
+                     "weekly_client_contribution_pence");
       !s.ok()) {
     return s;
   }
@@ -346,9 +351,9 @@ absl::Status ValidatePlanVersion(const v1::PlanVersion& plan, absl::string_view 
                         "is required: WEEKLY, FORTNIGHTLY, FOUR_WEEKLY or MONTHLY");
   }
   if (plan.lines_size() > limits::kPlanLinesMax) {
-    return InvalidField(Path(prefix, "lines"), absl::StrFormat("has %d lines; the limit is %d",
-                                                               plan.lines_size(),
-                                                               limits::kPlanLinesMax));
+    return InvalidField(
+        Path(prefix, "lines"),
+        absl::StrFormat("has %d lines; the limit is %d", plan.lines_size(), limits::kPlanLinesMax));
   }
   std::set<int> categories;
   for (int i = 0; i < plan.lines_size(); ++i) {
@@ -377,8 +382,8 @@ absl::Status ValidateEarmark(const v1::Earmark& e, absl::string_view prefix) {
         Path(prefix, "kind"),
         "is required: AGREED_PURPOSE, OUTSTANDING_INVOICE, UNPAID_WAGES or TAX_LIABILITY");
   }
-  if (absl::Status s = CheckRange(e.amount_pence(), 1, limits::kAmountPenceMax, prefix,
-                                  "amount_pence");
+  if (absl::Status s =
+          CheckRange(e.amount_pence(), 1, limits::kAmountPenceMax, prefix, "amount_pence");
       !s.ok()) {
     return s;
   }
@@ -426,8 +431,8 @@ absl::Status Full(int size, int max, absl::string_view what) {
 }  // namespace
 
 absl::Status ApplyStatusChange(const v1::StatusChange& change, v1::Account* account) {
-  if (absl::Status s = Full(account->status_history_size(), limits::kStatusChangesMax,
-                            "status changes");
+  if (absl::Status s =
+          Full(account->status_history_size(), limits::kStatusChangesMax, "status changes");
       !s.ok()) {
     return s;
   }
@@ -436,8 +441,8 @@ absl::Status ApplyStatusChange(const v1::StatusChange& change, v1::Account* acco
 }
 
 absl::Status ApplyPlanVersion(const v1::PlanVersion& plan, v1::Account* account) {
-  if (absl::Status s = Full(account->plan_versions_size(), limits::kPlanVersionsMax,
-                            "plan versions");
+  if (absl::Status s =
+          Full(account->plan_versions_size(), limits::kPlanVersionsMax, "plan versions");
       !s.ok()) {
     return s;
   }
@@ -530,24 +535,28 @@ absl::StatusOr<AccountFilter> ParseAccountFilter(absl::string_view filter) {
   for (absl::string_view term : absl::StrSplit(text, " AND ")) {
     std::vector<std::string> kv = absl::StrSplit(term, '=');
     if (kv.size() != 2) {
-      return InvalidField("filter", absl::StrFormat("\"%s\" is not of the form field = VALUE", term));
+      return InvalidField("filter",
+                          absl::StrFormat("\"%s\" is not of the form field = VALUE", term));
     }
     std::string key(absl::StripAsciiWhitespace(kv[0]));
     std::string value(absl::StripAsciiWhitespace(kv[1]));
     if (key == "status") {
       v1::AccountStatus s;
       if (!v1::AccountStatus_Parse(value, &s) || s == v1::ACCOUNT_STATUS_UNSPECIFIED) {
-        return InvalidField("filter", absl::StrFormat("status \"%s\" is not ACTIVE, SUSPENDED or CLOSED", value));
+        return InvalidField(
+            "filter", absl::StrFormat("status \"%s\" is not ACTIVE, SUSPENDED or CLOSED", value));
       }
       out.status = s;
     } else if (key == "holding") {
       v1::Holding h;
       if (!v1::Holding_Parse(value, &h) || h == v1::HOLDING_UNSPECIFIED) {
-        return InvalidField("filter", absl::StrFormat("holding \"%s\" is not PREPAID_CARD or BANK_ACCOUNT", value));
+        return InvalidField(
+            "filter", absl::StrFormat("holding \"%s\" is not PREPAID_CARD or BANK_ACCOUNT", value));
       }
       out.holding = h;
     } else {
-      return InvalidField("filter", absl::StrFormat("cannot filter on \"%s\" (status, holding)", key));
+      return InvalidField("filter",
+                          absl::StrFormat("cannot filter on \"%s\" (status, holding)", key));
     }
   }
   return out;

@@ -33,7 +33,8 @@ TEST(ValidateTransactionInput, NamesTheFieldOfEachProblem) {
       {"no date", [](auto* t) { t->clear_booking_date(); }, "booking_date"},
       {"zero", [](auto* t) { t->set_amount_pence(0); }, "amount_pence"},
       {"huge", [](auto* t) { t->set_amount_pence(-10'000'000'001); }, "amount_pence"},
-      {"unknown category", [](auto* t) { t->set_category(static_cast<v1::Category>(77)); }, "category"},
+      {"unknown category", [](auto* t) { t->set_category(static_cast<v1::Category>(77)); },
+       "category"},
       {"credit category negative", [](auto* t) { t->set_category(v1::REFUND); }, "category"},
       {"debit category positive", [](auto* t) { t->set_amount_pence(10); }, "category"},
       {"empty id", [](auto* t) { t->clear_external_id(); }, "external_id"},
@@ -116,7 +117,8 @@ TEST(Names, ParseAndReject) {
   EXPECT_EQ(a->account, "A1001");
   EXPECT_EQ(ParseAccountName("councils/wilts/A1001", "name").status().code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(ParseCouncilName("councils/", "name").status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ParseCouncilName("councils/", "name").status().code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -20,11 +20,13 @@ std::string Join(std::initializer_list<absl::string_view> parts) {
 
 void AppendDate(std::string* key, Date date) {
   uint32_t v = static_cast<uint32_t>(date.days()) ^ 0x80000000u;
-  for (int shift = 24; shift >= 0; shift -= 8) key->push_back(static_cast<char>((v >> shift) & 0xff));
+  for (int shift = 24; shift >= 0; shift -= 8)
+    key->push_back(static_cast<char>((v >> shift) & 0xff));
 }
 
 void AppendU64(std::string* key, uint64_t v) {
-  for (int shift = 56; shift >= 0; shift -= 8) key->push_back(static_cast<char>((v >> shift) & 0xff));
+  for (int shift = 56; shift >= 0; shift -= 8)
+    key->push_back(static_cast<char>((v >> shift) & 0xff));
 }
 
 std::optional<Date> DecodeDate(absl::string_view b) {
@@ -43,7 +45,9 @@ std::optional<uint64_t> DecodeU64(absl::string_view b) {
 
 std::string Council(absl::string_view council) { return std::string(council); }
 
-std::string CouncilChildren(absl::string_view council) { return absl::StrCat(council, std::string(1, kSep)); }
+std::string CouncilChildren(absl::string_view council) {
+  return absl::StrCat(council, std::string(1, kSep));
+}
 
 std::string Account(absl::string_view council, absl::string_view account) {
   return Join({council, account});
@@ -95,8 +99,7 @@ std::string SuspenseStatement(absl::string_view council, absl::string_view sourc
   return k;
 }
 
-std::string Totals(absl::string_view council, absl::string_view account, Level level,
-                   Date bucket) {
+std::string Totals(absl::string_view council, absl::string_view account, Level level, Date bucket) {
   std::string k = AccountParent(council, account);
   k.push_back(static_cast<char>(level));
   AppendDate(&k, bucket);
@@ -111,6 +114,13 @@ std::string ReversalPrefix(absl::string_view council, absl::string_view source,
 std::string Reversal(absl::string_view council, absl::string_view source,
                      absl::string_view original_ext_id, absl::string_view reversal_ext_id) {
   return Join({council, source, original_ext_id, reversal_ext_id});
+}
+
+std::string ReversedMarker(absl::string_view council, absl::string_view source,
+                           absl::string_view original_ext_id) {
+  std::string k = Join({council, source, original_ext_id});
+  k.push_back('\x01');
+  return k;
 }
 
 std::string Request(absl::string_view method, absl::string_view request_id) {

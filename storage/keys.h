@@ -45,13 +45,16 @@ std::string SuspenseTxn(absl::string_view council, absl::string_view source, abs
 std::string SuspenseStatement(absl::string_view council, absl::string_view source,
                               absl::string_view ref, Date date);
 // totals: council \0 account \0 level date
-std::string Totals(absl::string_view council, absl::string_view account, Level level,
-                   Date bucket);
+std::string Totals(absl::string_view council, absl::string_view account, Level level, Date bucket);
 // reversals: council \0 source \0 original_external_id \0 reversal_external_id
 std::string ReversalPrefix(absl::string_view council, absl::string_view source,
                            absl::string_view original_ext_id);
 std::string Reversal(absl::string_view council, absl::string_view source,
                      absl::string_view original_ext_id, absl::string_view reversal_ext_id);
+// reversals: council \0 source \0 original_external_id \x01 — "some reversal names this id".
+// Sorts after every entry of ReversalPrefix for the same original.
+std::string ReversedMarker(absl::string_view council, absl::string_view source,
+                           absl::string_view original_ext_id);
 // requests: method \0 request_id
 std::string Request(absl::string_view method, absl::string_view request_id);
 

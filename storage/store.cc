@@ -42,18 +42,9 @@ enum Cf : int {
   kRequests,
   kCfCount
 };
-const char* const kCfNames[kCfCount] = {
-    "default",
-    "councils",
-    "accounts",
-    "refs",
-    "txn_ids",
-    "txns",
-    "statements",
-    "suspense",
-    "totals",
-    "reversals",
-    "requests"};
+const char* const kCfNames[kCfCount] = {"default", "councils",  "accounts",   "refs",
+                                        "txn_ids", "txns",      "statements", "suspense",
+                                        "totals",  "reversals", "requests"};
 
 absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
   if (s.ok()) return absl::OkStatus();
@@ -106,7 +97,8 @@ class WriteContext {
       : db_(db), cfs_(cfs), batch_(batch), next_seq_(next_seq) {}
 
   absl::Status Get(Cf cf, const std::string& key, std::string* value, bool* found) {
-    rocksdb::Status s = batch_->GetFromBatchAndDB(db_, rocksdb::ReadOptions(), cfs_[cf], key, value);
+    rocksdb::Status s =
+        batch_->GetFromBatchAndDB(db_, rocksdb::ReadOptions(), cfs_[cf], key, value);
     if (s.IsNotFound()) {
       *found = false;
       return absl::OkStatus();
@@ -126,8 +118,7 @@ class WriteContext {
     return FromRocks(batch_->Put(cfs_[cf], key, rocksdb::Slice(value.data(), value.size())),
                      "batch put");
   }
-  absl::Status PutMessage(Cf cf, const std::string& key,
-                          const google::protobuf::MessageLite& msg) {
+  absl::Status PutMessage(Cf cf, const std::string& key, const google::protobuf::MessageLite& msg) {
     return Put(cf, key, msg.SerializeAsString());
   }
   absl::Status Delete(Cf cf, const std::string& key) {
@@ -164,8 +155,8 @@ class TotalsCache {
  public:
   TotalsCache(WriteContext* ctx, std::string council) : ctx_(ctx), council_(std::move(council)) {}
 
-  absl::Status AddTransaction(const std::string& account, Date date, int slot,
-                              int64_t amount_pence, int64_t count_delta) {
+  absl::Status AddTransaction(const std::string& account, Date date, int slot, int64_t amount_pence,
+                              int64_t count_delta) {
     const std::pair<keys::Level, Date> buckets[3] = {{keys::Level::kYear, date.FirstOfYear()},
                                                      {keys::Level::kMonth, date.FirstOfMonth()},
                                                      {keys::Level::kDay, date}};
@@ -270,9 +261,9 @@ class Store::Impl {
     } else if (!s.ok()) {
       return FromRocks(s, "reading schema version");
     } else if (value != absl::StrCat(kSchemaVersion)) {
-      return absl::FailedPreconditionError(absl::StrFormat(
-          "data directory %s has schema version %s; this dpmon reads version %d", options.path,
-          value, kSchemaVersion));
+      return absl::FailedPreconditionError(
+          absl::StrFormat("data directory %s has schema version %s; this dpmon reads version %d",
+                          options.path, value, kSchemaVersion));
     }
     s = db_->Get(rocksdb::ReadOptions(), cfs_[kMeta], kMetaNextSeq, &value);
     if (s.ok()) {
@@ -307,12 +298,13 @@ class Store::Impl {
   absl::Status RunSync(Apply apply) {
     absl::Notification n;
     absl::Status result;
-    Submit(std::move(apply),
-           [&](absl::Status s) {
-             result = std::move(s);
-             n.Notify();
-           },
-           1);
+    Submit(
+        std::move(apply),
+        [&](absl::Status s) {
+          result = std::move(s);
+          n.Notify();
+        },
+        1);
     n.WaitForNotification();
     return result;
   }
@@ -322,7 +314,8 @@ class Store::Impl {
   absl::StatusOr<Resp> RunIdempotent(const RequestKey& key,
                                      std::function<absl::Status(WriteContext&, Resp*)> body) {
     Resp response;
-    absl::Status s = RunSync([&](WriteContext& ctx) { return ApplyIdempotent(ctx, key, body, &response); });
+    absl::Status s =
+        RunSync([&](WriteContext& ctx) { return ApplyIdempotent(ctx, key, body, &response); });
     if (!s.ok()) return s;
     return response;
   }
@@ -468,17 +461,25 @@ struct LedgerOps {
         rec->set_direction(original.direction());
         rec->set_reversal_linked(true);
       }
-      if (absl::Status s = ctx.Put(kReversals,
-                                   keys::Reversal(council, in.source(), in.reverses(), in.external_id()),
-                                   "");
+      if (absl::Status s =
+              ctx.Put(kReversals,
+                      keys::Reversal(council, in.source(), in.reverses(), in.external_id()), "");
+          !s.ok()) {
+        return s;
+      }
+      // A marker that one exists: arrivals look it up with one point read
+      // (a bloom-filter miss for nearly all) instead of opening a scan.
+      if (absl::Status s =
+              ctx.Put(kReversals, keys::ReversedMarker(council, in.source(), in.reverses()), "");
           !s.ok()) {
         return s;
       }
     }
     std::string key = keys::Txn(council, account, date, rec->sequence());
     if (absl::Status s = ctx.PutMessage(kTxns, key, *rec); !s.ok()) return s;
-    if (absl::Status s = totals.AddTransaction(
-            account, date, SlotOf(rec->effective_category(), rec->direction()), in.amount_pence(), 1);
+    if (absl::Status s = totals.AddTransaction(account, date,
+                                               SlotOf(rec->effective_category(), rec->direction()),
+                                               in.amount_pence(), 1);
         !s.ok()) {
       return s;
     }
@@ -493,15 +494,16 @@ struct LedgerOps {
     *linked = false;
     storage::TxnIndexEntry entry;
     bool found;
-    if (absl::Status s = ctx.GetMessage(kTxnIds, keys::TxnId(council, source, original_ext_id),
-                                        &entry, &found);
+    if (absl::Status s =
+            ctx.GetMessage(kTxnIds, keys::TxnId(council, source, original_ext_id), &entry, &found);
         !s.ok() || !found || entry.in_suspense()) {
       return s;
     }
     std::optional<keys::TxnKeyParts> parts = keys::DecodeTxn(entry.location_key());
     if (!parts) return absl::DataLossError("unreadable transaction key in txn_ids");
     if (parts->account != account) return absl::OkStatus();
-    if (absl::Status s = ctx.GetMessage(kTxns, entry.location_key(), out, &found); !s.ok()) return s;
+    if (absl::Status s = ctx.GetMessage(kTxns, entry.location_key(), out, &found); !s.ok())
+      return s;
     if (!found) return absl::DataLossError("txn_ids names a transaction that is not stored");
     *linked = true;
     return absl::OkStatus();
@@ -512,6 +514,15 @@ struct LedgerOps {
   absl::Status RelinkReversalsOf(const std::string& account,
                                  const storage::TransactionRecord& original, int depth) {
     if (depth >= kReversalChainDepthMax) return absl::OkStatus();
+    std::string unused;
+    bool any;
+    if (absl::Status s = ctx.Get(kReversals,
+                                 keys::ReversedMarker(council, original.input().source(),
+                                                      original.input().external_id()),
+                                 &unused, &any);
+        !s.ok() || !any) {
+      return s;
+    }
     const std::string prefix =
         keys::ReversalPrefix(council, original.input().source(), original.input().external_id());
     std::vector<std::pair<std::string, std::string>> rows;
@@ -572,8 +583,8 @@ struct LedgerOps {
         return s;
       }
       if (!found) {
-        return WithField(absl::NotFoundError(absl::StrFormat(
-                             "no account \"%s\" in council \"%s\"", account, council)),
+        return WithField(absl::NotFoundError(absl::StrFormat("no account \"%s\" in council \"%s\"",
+                                                             account, council)),
                          field_prefix + ".account");
       }
       *resolved = account;
@@ -586,11 +597,10 @@ struct LedgerOps {
         return s;
       }
       if (found && !resolved->empty() && holder != *resolved) {
-        return WithField(
-            absl::InvalidArgumentError(absl::StrFormat(
-                "account_ref \"%s\" belongs to account \"%s\", not \"%s\"", account_ref, holder,
-                *resolved)),
-            field_prefix + ".account_ref");
+        return WithField(absl::InvalidArgumentError(absl::StrFormat(
+                             "account_ref \"%s\" belongs to account \"%s\", not \"%s\"",
+                             account_ref, holder, *resolved)),
+                         field_prefix + ".account_ref");
       }
       if (found) *resolved = holder;
     }
@@ -609,7 +619,8 @@ struct LedgerOps {
     if (found) return Repeat(entry, fp, content, result);
 
     std::string account;
-    absl::Status resolve = ResolveAccount(in.account(), in.source(), in.account_ref(), field, &account);
+    absl::Status resolve =
+        ResolveAccount(in.account(), in.source(), in.account_ref(), field, &account);
     if (!resolve.ok()) return ItemError(resolve, result);
 
     storage::TransactionRecord rec;
@@ -618,8 +629,7 @@ struct LedgerOps {
     rec.set_sequence(static_cast<int64_t>(ctx.NextSequence()));
     entry.set_fingerprint(fp);
     if (account.empty()) {
-      std::string key =
-          keys::SuspenseTxn(council, in.source(), in.account_ref(), rec.sequence());
+      std::string key = keys::SuspenseTxn(council, in.source(), in.account_ref(), rec.sequence());
       rec.set_effective_category(in.category() == v1::CATEGORY_UNSPECIFIED ? v1::UNCATEGORISED
                                                                            : in.category());
       rec.set_direction(DirectionOf(rec.effective_category(), in.amount_pence()));
@@ -664,12 +674,13 @@ struct LedgerOps {
     const v1::StatementInput& in = w.statement;
     const std::string field = absl::StrCat("items[", w.index, "].statement");
     std::string account;
-    absl::Status resolve = ResolveAccount(in.account(), in.source(), in.account_ref(), field, &account);
+    absl::Status resolve =
+        ResolveAccount(in.account(), in.source(), in.account_ref(), field, &account);
     if (!resolve.ok()) return ItemError(resolve, result);
     const bool suspense = account.empty();
-    const std::string key = suspense
-                                ? keys::SuspenseStatement(council, in.source(), in.account_ref(), w.date)
-                                : keys::Statement(council, account, w.date);
+    const std::string key =
+        suspense ? keys::SuspenseStatement(council, in.source(), in.account_ref(), w.date)
+                 : keys::Statement(council, account, w.date);
     storage::StatementRecord existing;
     bool found;
     if (absl::Status s = ctx.GetMessage(suspense ? kSuspense : kStatements, key, &existing, &found);
@@ -711,8 +722,8 @@ struct LedgerOps {
   }
 
   // Moves every suspense item waiting for (source, ref) into `account`.
-  absl::Status Attach(const std::string& account, const std::string& source,
-                      const std::string& ref, AttachResult* out) {
+  absl::Status Attach(const std::string& account, const std::string& source, const std::string& ref,
+                      AttachResult* out) {
     std::vector<std::pair<std::string, std::string>> rows;
     const std::string prefix = keys::SuspensePrefix(council, source, ref);
     if (absl::Status s = ctx.ScanPrefix(kSuspense, prefix, &rows); !s.ok()) return s;
@@ -722,7 +733,7 @@ struct LedgerOps {
         if (absl::Status s = AttachTransaction(account, key, value); !s.ok()) return s;
         ++out->transactions;
       } else if (kind == 'S') {
-        bool attached;
+        bool attached = false;
         if (absl::Status s = AttachStatement(account, key, value, &attached); !s.ok()) return s;
         attached ? ++out->statements : ++out->conflicting_statements;
       } else {
@@ -810,8 +821,8 @@ absl::StatusOr<v1::Council> Store::CreateCouncil(const std::string& council_id,
 
 absl::StatusOr<v1::Council> Store::GetCouncil(const std::string& council_id) {
   std::string value;
-  rocksdb::Status s =
-      impl_->db()->Get(rocksdb::ReadOptions(), impl_->cf(kCouncils), keys::Council(council_id), &value);
+  rocksdb::Status s = impl_->db()->Get(rocksdb::ReadOptions(), impl_->cf(kCouncils),
+                                       keys::Council(council_id), &value);
   if (s.IsNotFound()) {
     return absl::NotFoundError(absl::StrFormat("council \"%s\" not found", council_id));
   }
@@ -878,8 +889,8 @@ absl::Status TakeRef(LedgerOps& ops, const std::string& account, const v1::Exter
   if (absl::Status s = ops.ctx.Get(kRefs, k, &holder, &found); !s.ok()) return s;
   if (found && holder != account) {
     return WithField(absl::FailedPreconditionError(absl::StrFormat(
-                         "external reference %s:%s already belongs to account \"%s\"",
-                         ref.source(), ref.ref(), holder)),
+                         "external reference %s:%s already belongs to account \"%s\"", ref.source(),
+                         ref.ref(), holder)),
                      "external_refs");
   }
   if (found) return absl::OkStatus();
@@ -896,9 +907,9 @@ void FillAttach(const AttachResult& a, v1::AddExternalRefResponse* out) {
 }  // namespace
 
 absl::StatusOr<v1::AddExternalRefResponse> Store::CreateAccount(const std::string& council_id,
-                                                                 const std::string& account_id,
-                                                                 const v1::Account& account,
-                                                                 const RequestKey& key) {
+                                                                const std::string& account_id,
+                                                                const v1::Account& account,
+                                                                const RequestKey& key) {
   return impl_->RunIdempotent<v1::AddExternalRefResponse>(
       key, [&](WriteContext& ctx, v1::AddExternalRefResponse* out) {
         if (absl::Status s = CheckCouncil(ctx, council_id); !s.ok()) return s;
@@ -907,10 +918,10 @@ absl::StatusOr<v1::AddExternalRefResponse> Store::CreateAccount(const std::strin
         bool found;
         if (absl::Status s = ctx.Get(kAccounts, k, &unused, &found); !s.ok()) return s;
         if (found) {
-          return WithField(absl::AlreadyExistsError(absl::StrFormat(
-                               "account \"%s\" already exists in council \"%s\"", account_id,
-                               council_id)),
-                           "account_id");
+          return WithField(
+              absl::AlreadyExistsError(absl::StrFormat(
+                  "account \"%s\" already exists in council \"%s\"", account_id, council_id)),
+              "account_id");
         }
         storage::AccountRecord record;
         *record.mutable_account() = account;
@@ -934,8 +945,8 @@ absl::StatusOr<v1::Account> Store::GetAccount(const std::string& council_id,
   rocksdb::Status s = impl_->db()->Get(rocksdb::ReadOptions(), impl_->cf(kAccounts),
                                        keys::Account(council_id, account_id), &value);
   if (s.IsNotFound()) {
-    return absl::NotFoundError(absl::StrFormat("account \"%s\" not found in council \"%s\"",
-                                               account_id, council_id));
+    return absl::NotFoundError(
+        absl::StrFormat("account \"%s\" not found in council \"%s\"", account_id, council_id));
   }
   if (!s.ok()) return FromRocks(s, "reading account");
   storage::AccountRecord record;
@@ -953,8 +964,8 @@ absl::StatusOr<v1::Account> Store::UpdateAccount(const std::string& council_id,
     bool found;
     if (absl::Status s = ctx.GetMessage(kAccounts, k, &record, &found); !s.ok()) return s;
     if (!found) {
-      return absl::NotFoundError(absl::StrFormat("account \"%s\" not found in council \"%s\"",
-                                                 account_id, council_id));
+      return absl::NotFoundError(
+          absl::StrFormat("account \"%s\" not found in council \"%s\"", account_id, council_id));
     }
     if (absl::Status s = mutate(record.mutable_account()); !s.ok()) return s;
     *out = record.account();
@@ -1009,7 +1020,8 @@ absl::StatusOr<Page<v1::Account>> Store::ListAccounts(
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = &upper;
   std::unique_ptr<rocksdb::Iterator> it(impl_->db()->NewIterator(ro, impl_->cf(kAccounts)));
-  const std::string start = after_account.empty() ? prefix : keys::Account(council_id, after_account);
+  const std::string start =
+      after_account.empty() ? prefix : keys::Account(council_id, after_account);
   it->Seek(start);
   if (!after_account.empty() && it->Valid() && it->key() == start) it->Next();
   std::string last_id;
@@ -1037,8 +1049,8 @@ void Store::IngestAsync(const std::string& council_id, std::vector<LedgerWrite> 
     v1::IngestBatchResponse response;
     RequestKey key;
   };
-  auto state = std::make_shared<State>(
-      State{council_id, std::move(items), std::move(response), key});
+  auto state =
+      std::make_shared<State>(State{council_id, std::move(items), std::move(response), key});
   int weight = std::max<int>(1, static_cast<int>(state->items.size()));
   impl_->Submit(
       [state](WriteContext& ctx) {
@@ -1054,12 +1066,23 @@ void Store::IngestAsync(const std::string& council_id, std::vector<LedgerWrite> 
               }
               for (const v1::ItemResult& r : out->results()) {
                 switch (r.outcome()) {
-                  case v1::ACCEPTED: out->set_accepted(out->accepted() + 1); break;
-                  case v1::DUPLICATE: out->set_duplicate(out->duplicate() + 1); break;
-                  case v1::CONFLICT: out->set_conflict(out->conflict() + 1); break;
-                  case v1::SUSPENSE: out->set_suspense(out->suspense() + 1); break;
-                  case v1::INVALID: out->set_invalid(out->invalid() + 1); break;
-                  default: return absl::InternalError("an item was left without a result");
+                  case v1::ACCEPTED:
+                    out->set_accepted(out->accepted() + 1);
+                    break;
+                  case v1::DUPLICATE:
+                    out->set_duplicate(out->duplicate() + 1);
+                    break;
+                  case v1::CONFLICT:
+                    out->set_conflict(out->conflict() + 1);
+                    break;
+                  case v1::SUSPENSE:
+                    out->set_suspense(out->suspense() + 1);
+                    break;
+                  case v1::INVALID:
+                    out->set_invalid(out->invalid() + 1);
+                    break;
+                  default:
+                    return absl::InternalError("an item was left without a result");
                 }
               }
               return ops.totals.Flush();
@@ -1101,7 +1124,8 @@ namespace {
 template <typename Record, typename Out>
 absl::Status ScanRange(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, const std::string& lower,
                        const std::string& upper, const std::string& after_key, int limit,
-                       Page<Out>* page, const std::function<Out(const Record&, absl::string_view)>& convert) {
+                       Page<Out>* page,
+                       const std::function<Out(const Record&, absl::string_view)>& convert) {
   rocksdb::Slice upper_slice(upper);
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = &upper_slice;

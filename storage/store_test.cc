@@ -16,8 +16,9 @@ class StoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = std::filesystem::temp_directory_path() /
-           absl::StrCat("dpmon_store_test_", ::testing::UnitTest::GetInstance()->current_test_info()->name(),
-                        "_", getpid());
+           absl::StrCat("dpmon_store_test_",
+                        ::testing::UnitTest::GetInstance()->current_test_info()->name(), "_",
+                        getpid());
     std::filesystem::remove_all(dir_);
     Reopen();
     v1::Council c;
@@ -73,7 +74,8 @@ class StoreTest : public ::testing::Test {
     return w;
   }
   // Ingests and returns the outcomes in order.
-  std::vector<v1::ItemOutcome> Ingest(std::vector<LedgerWrite> items, const std::string& request_id = "") {
+  std::vector<v1::ItemOutcome> Ingest(std::vector<LedgerWrite> items,
+                                      const std::string& request_id = "") {
     v1::IngestBatchResponse response;
     for (size_t i = 0; i < items.size(); ++i) {
       items[i].index = static_cast<int>(i);
@@ -105,8 +107,8 @@ using O = v1::ItemOutcome;
 TEST_F(StoreTest, EverythingSurvivesCloseAndReopen) {
   CreateAccount("A1", "R1");
   EXPECT_EQ(Ingest({Txn("R1", "T1", "2025-01-05", 10000, v1::COUNCIL_PAYMENT),
-                    Txn("R1", "T2", "2025-02-05", -2500, v1::PA_WAGES), Stmt("R1", "2025-02-28", 7500),
-                    Txn("NOBODY", "T3", "2025-02-06", -100)}),
+                    Txn("R1", "T2", "2025-02-05", -2500, v1::PA_WAGES),
+                    Stmt("R1", "2025-02-28", 7500), Txn("NOBODY", "T3", "2025-02-06", -100)}),
             (std::vector<O>{v1::ACCEPTED, v1::ACCEPTED, v1::ACCEPTED, v1::SUSPENSE}));
   Reopen();
   EXPECT_EQ(Balance("A1", "2025-12-31"), 7500);
@@ -131,7 +133,8 @@ TEST_F(StoreTest, EverythingSurvivesCloseAndReopen) {
 
 TEST_F(StoreTest, SameItemTwiceIsDuplicateAndChangedContentIsConflict) {
   CreateAccount("A1", "R1");
-  EXPECT_EQ(Ingest({Txn("R1", "T1", "2025-01-05", -500, v1::EQUIPMENT)}), (std::vector<O>{v1::ACCEPTED}));
+  EXPECT_EQ(Ingest({Txn("R1", "T1", "2025-01-05", -500, v1::EQUIPMENT)}),
+            (std::vector<O>{v1::ACCEPTED}));
   EXPECT_EQ(Ingest({Txn("R1", "T1", "2025-01-05", -500, v1::EQUIPMENT),
                     Txn("R1", "T1", "2025-01-05", -501, v1::EQUIPMENT),
                     Txn("R1", "T1", "2025-01-06", -500, v1::EQUIPMENT),
@@ -151,20 +154,21 @@ TEST_F(StoreTest, UnknownAccountIdIsInvalidAndTheRestStillApply) {
   CreateAccount("A1", "R1");
   LedgerWrite bad = Txn("", "T2", "2025-01-05", -100);
   bad.transaction.set_account("NOPE");
-  auto outcomes = Ingest({Txn("R1", "T1", "2025-01-05", -100), bad, Txn("R1", "T3", "2025-01-06", -100)});
+  auto outcomes =
+      Ingest({Txn("R1", "T1", "2025-01-05", -100), bad, Txn("R1", "T3", "2025-01-06", -100)});
   EXPECT_EQ(outcomes, (std::vector<O>{v1::ACCEPTED, v1::INVALID, v1::ACCEPTED}));
   EXPECT_EQ(Balance("A1", "2025-12-31"), -200);
 }
 
 TEST_F(StoreTest, FailedMutationWritesNothing) {
   CreateAccount("A1", "R1");
-  absl::StatusOr<v1::Account> r = store_->UpdateAccount(
-      "c", "A1",
-      [](v1::Account* a) {
-        a->set_care_plan_review_date("2026-01-01");
-        return absl::FailedPreconditionError("no");
-      },
-      {});
+  absl::StatusOr<v1::Account> r =
+      store_->UpdateAccount("c", "A1",
+                            [](v1::Account* a) {
+                              a->set_care_plan_review_date("2026-01-01");
+                              return absl::FailedPreconditionError("no");
+                            },
+                            {});
   EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(store_->GetAccount("c", "A1")->care_plan_review_date(), "");
   // Ingest into a council that does not exist: nothing at all is written.
@@ -176,9 +180,10 @@ TEST_F(StoreTest, FailedMutationWritesNothing) {
 }
 
 TEST_F(StoreTest, SuspenseAttachesWhenAnAccountTakesTheReference) {
-  EXPECT_EQ(Ingest({Txn("R9", "T1", "2025-03-01", 20000, v1::COUNCIL_PAYMENT),
-                    Txn("R9", "T2", "2025-03-02", -5000, v1::RESPITE), Stmt("R9", "2025-03-31", 15000)}),
-            (std::vector<O>{v1::SUSPENSE, v1::SUSPENSE, v1::SUSPENSE}));
+  EXPECT_EQ(
+      Ingest({Txn("R9", "T1", "2025-03-01", 20000, v1::COUNCIL_PAYMENT),
+              Txn("R9", "T2", "2025-03-02", -5000, v1::RESPITE), Stmt("R9", "2025-03-31", 15000)}),
+      (std::vector<O>{v1::SUSPENSE, v1::SUSPENSE, v1::SUSPENSE}));
   // Resent while still in suspense: duplicate.
   EXPECT_EQ(Ingest({Txn("R9", "T1", "2025-03-01", 20000, v1::COUNCIL_PAYMENT)}),
             (std::vector<O>{v1::DUPLICATE}));
@@ -186,13 +191,16 @@ TEST_F(StoreTest, SuspenseAttachesWhenAnAccountTakesTheReference) {
   EXPECT_EQ(Balance("A9", "2025-03-01"), 20000);
   EXPECT_EQ(Balance("A9", "2025-03-31"), 15000);
   EXPECT_TRUE(store_->ListSuspense("c", "", 100)->items.empty());
-  EXPECT_EQ(store_->ListStatements("c", "A9", D("2025-01-01"), D("2025-12-31"), "", 10)->items.size(), 1u);
+  EXPECT_EQ(
+      store_->ListStatements("c", "A9", D("2025-01-01"), D("2025-12-31"), "", 10)->items.size(),
+      1u);
   // Resent after attaching: still a duplicate, still counted once.
   EXPECT_EQ(Ingest({Txn("R9", "T1", "2025-03-01", 20000, v1::COUNCIL_PAYMENT)}),
             (std::vector<O>{v1::DUPLICATE}));
   EXPECT_EQ(Balance("A9", "2025-12-31"), 15000);
   // A reference added later attaches too.
-  EXPECT_EQ(Ingest({Txn("R10", "T5", "2025-04-01", -1000, v1::TRANSPORT)}), (std::vector<O>{v1::SUSPENSE}));
+  EXPECT_EQ(Ingest({Txn("R10", "T5", "2025-04-01", -1000, v1::TRANSPORT)}),
+            (std::vector<O>{v1::SUSPENSE}));
   v1::ExternalRef ref;
   ref.set_source("card");
   ref.set_ref("R10");
@@ -205,10 +213,12 @@ TEST_F(StoreTest, SuspenseAttachesWhenAnAccountTakesTheReference) {
 TEST_F(StoreTest, ReversalCountsAsItsOriginalWhicheverArrivesFirst) {
   CreateAccount("A1", "R1");
   // Reversal first: counts as sent (REFUND credit) until the original arrives.
-  EXPECT_EQ(Ingest({Txn("R1", "REV", "2025-02-10", 2500, v1::REFUND, "ORIG")}), (std::vector<O>{v1::ACCEPTED}));
+  EXPECT_EQ(Ingest({Txn("R1", "REV", "2025-02-10", 2500, v1::REFUND, "ORIG")}),
+            (std::vector<O>{v1::ACCEPTED}));
   auto refund = store_->SumRange("c", "A1", D("2025-02-10"), D("2025-02-10"));
   EXPECT_EQ(refund->net_pence[SlotOf(v1::REFUND, v1::CREDIT)], 2500);
-  EXPECT_EQ(Ingest({Txn("R1", "ORIG", "2025-02-01", -2500, v1::RESPITE)}), (std::vector<O>{v1::ACCEPTED}));
+  EXPECT_EQ(Ingest({Txn("R1", "ORIG", "2025-02-01", -2500, v1::RESPITE)}),
+            (std::vector<O>{v1::ACCEPTED}));
   auto feb = store_->SumRange("c", "A1", D("2025-02-01"), D("2025-02-28"));
   ASSERT_TRUE(feb.ok());
   EXPECT_EQ(feb->net_pence[SlotOf(v1::REFUND, v1::CREDIT)], 0);
@@ -274,7 +284,8 @@ TEST_F(StoreTest, AggregatesEqualBruteForceOverRandomData) {
     all.push_back(w);
   }
   for (size_t start = 0; start < all.size(); start += 500) {
-    std::vector<LedgerWrite> chunk(all.begin() + start, all.begin() + std::min(all.size(), start + 500));
+    std::vector<LedgerWrite> chunk(all.begin() + start,
+                                   all.begin() + std::min(all.size(), start + 500));
     Ingest(chunk);
     if (start == 1500) CreateAccount("A2", "R2");
   }

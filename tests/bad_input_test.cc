@@ -17,7 +17,8 @@ class BadInput : public ::testing::Test {
     v1::CreateCouncilRequest c;
     c.set_council_id("c");
     v1::Council council;
-    ASSERT_TRUE(Call([&](auto* ctx) { return client_->councils().CreateCouncil(ctx, c, &council); }).ok());
+    ASSERT_TRUE(
+        Call([&](auto* ctx) { return client_->councils().CreateCouncil(ctx, c, &council); }).ok());
     v1::CreateAccountRequest a;
     a.set_parent("councils/c");
     a.set_account_id("A1");
@@ -26,7 +27,8 @@ class BadInput : public ::testing::Test {
     a.mutable_account()->set_management(v1::SELF);
     a.mutable_account()->set_recipient(v1::SERVICE_USER);
     v1::Account account;
-    ASSERT_TRUE(Call([&](auto* ctx) { return client_->accounts().CreateAccount(ctx, a, &account); }).ok());
+    ASSERT_TRUE(
+        Call([&](auto* ctx) { return client_->accounts().CreateAccount(ctx, a, &account); }).ok());
     v1::IngestBatchResponse r;
     ASSERT_TRUE(Ingest({Good("T0", -1234)}, &r).ok());
   }
@@ -87,11 +89,12 @@ TEST_F(BadInput, InvalidItemsAreReportedByFieldAndTheValidOnesApply) {
   unknown_account.set_account("NOPE");
   v1::TransactionInput fine = Good("T7", -700);
   v1::IngestBatchResponse r;
-  ASSERT_TRUE(Ingest({bad_date, zero, huge, unknown_category, empty_id, unknown_account, fine}, &r).ok());
+  ASSERT_TRUE(
+      Ingest({bad_date, zero, huge, unknown_category, empty_id, unknown_account, fine}, &r).ok());
   ASSERT_EQ(r.results_size(), 7);
   const char* fields[] = {"items[0].transaction.booking_date", "items[1].transaction.amount_pence",
                           "items[2].transaction.amount_pence", "items[3].transaction.category",
-                          "items[4].transaction.external_id", "items[5].transaction.account"};
+                          "items[4].transaction.external_id",  "items[5].transaction.account"};
   for (int i = 0; i < 6; ++i) {
     EXPECT_EQ(r.results(i).outcome(), v1::INVALID) << i;
     EXPECT_EQ(r.results(i).field(), fields[i]);
@@ -185,13 +188,16 @@ TEST_F(BadInput, ARetriedMutationWithTheSameRequestIdAppliesOnce) {
   p.mutable_plan_version()->set_weekly_dp_pence(1000);
   p.mutable_plan_version()->set_payment_cycle(v1::WEEKLY);
   v1::Account first, second;
-  ASSERT_TRUE(Call([&](auto* ctx) { return client_->accounts().CreatePlanVersion(ctx, p, &first); }).ok());
-  ASSERT_TRUE(Call([&](auto* ctx) { return client_->accounts().CreatePlanVersion(ctx, p, &second); }).ok());
+  ASSERT_TRUE(
+      Call([&](auto* ctx) { return client_->accounts().CreatePlanVersion(ctx, p, &first); }).ok());
+  ASSERT_TRUE(
+      Call([&](auto* ctx) { return client_->accounts().CreatePlanVersion(ctx, p, &second); }).ok());
   EXPECT_EQ(first.plan_versions_size(), 1);
   EXPECT_EQ(second.plan_versions_size(), 1);
   // The same request_id on a different request is refused.
   p.mutable_plan_version()->set_weekly_dp_pence(2000);
-  grpc::Status s = Call([&](auto* ctx) { return client_->accounts().CreatePlanVersion(ctx, p, &second); });
+  grpc::Status s =
+      Call([&](auto* ctx) { return client_->accounts().CreatePlanVersion(ctx, p, &second); });
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(BadRequestField(s), "request_id");
 }

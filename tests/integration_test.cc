@@ -45,8 +45,9 @@ struct Expected {
         for (const auto& r : l.external_refs()) e.ref_owner[{r.source(), r.ref()}] = l.account();
       }
       if (l.type() == "transaction") {
-        e.txns.emplace(std::make_pair(l.source(), l.external_id()),
-                       Txn{l.account(), l.source(), l.account_ref(), l.booking_date(), l.amount_pence()});
+        e.txns.emplace(
+            std::make_pair(l.source(), l.external_id()),
+            Txn{l.account(), l.source(), l.account_ref(), l.booking_date(), l.amount_pence()});
       }
     }
     return e;
@@ -144,8 +145,9 @@ void CheckScenario(const std::string& name) {
   Client client({.server = server.address()});
   auto check_all = [&] {
     for (const std::string& account : want.accounts) {
-      for (const char* date : {"2023-12-31", "2024-06-30", "2024-12-31", "2025-03-31", "2025-09-15",
-                               "2025-10-05", "2025-12-31", "2026-01-20", "2026-06-30", "2099-12-31"}) {
+      for (const char* date :
+           {"2023-12-31", "2024-06-30", "2024-12-31", "2025-03-31", "2025-09-15", "2025-10-05",
+            "2025-12-31", "2026-01-20", "2026-06-30", "2099-12-31"}) {
         EXPECT_EQ(GetBalance(client, want.council, account, date), want.Balance(account, date))
             << account << " as of " << date;
       }

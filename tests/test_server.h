@@ -20,8 +20,8 @@ class TestServer {
 
   // Starts the server and waits until it serves; false on failure.
   bool Start(const std::vector<std::string>& extra_flags = {});
-  void Kill9();       // Power-cut stand-in: SIGKILL, no shutdown.
-  bool Terminate();   // SIGTERM and wait; true if it exited 0.
+  void Kill9();      // Power-cut stand-in: SIGKILL, no shutdown.
+  bool Terminate();  // SIGTERM and wait; true if it exited 0.
   bool Running();
   const std::string& address() const { return address_; }
   const std::string& data_dir() const { return data_dir_; }
