@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
+#include "common/fingerprint.h"
 #include "dpmon/v1/import.pb.h"
 #include "google/protobuf/util/json_util.h"
 
@@ -12,12 +13,7 @@ namespace {
 // A request_id from the line's text: the same line imported again is the
 // same request, so the server answers it as before and changes nothing.
 std::string LineRequestId(absl::string_view kind, absl::string_view text) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return absl::StrFormat("import-%s-%016x-%d", kind, h, text.size());
+  return absl::StrFormat("import-%s-%016x-%d", kind, Fingerprint64(text), text.size());
 }
 
 std::string CouncilName(const std::string& c) { return absl::StrCat("councils/", c); }

@@ -8,6 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/fingerprint.h"
 #include "common/ids.h"
 #include "common/limits.h"
 #include "server/status_util.h"
@@ -502,12 +503,7 @@ absl::StatusOr<int> EffectivePageSize(int32_t page_size) {
 
 namespace {
 std::string ScopeTag(absl::string_view scope) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : scope) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return absl::StrFormat("%016x", h);
+  return absl::StrFormat("%016x", Fingerprint64(scope));
 }
 }  // namespace
 

@@ -156,9 +156,4 @@ std::optional<TxnKeyParts> DecodeTxn(absl::string_view key) {
   return parts;
 }
 
-std::optional<std::string> DecodeReversalExtId(absl::string_view key, size_t prefix_size) {
-  if (key.size() <= prefix_size) return std::nullopt;
-  return std::string(key.substr(prefix_size));
-}
-
 }  // namespace dpmon::keys

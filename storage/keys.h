@@ -74,8 +74,6 @@ struct TxnKeyParts {
   uint64_t seq = 0;
 };
 std::optional<TxnKeyParts> DecodeTxn(absl::string_view key);
-// The text after the last separator-delimited component in a suspense key.
-std::optional<std::string> DecodeReversalExtId(absl::string_view key, size_t prefix_size);
 
 }  // namespace dpmon::keys
 

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/notification.h"
+#include "common/fingerprint.h"
 #include "common/limits.h"
 #include "dpmon/v1/storage.pb.h"
 #include "rocksdb/cache.h"
@@ -56,16 +57,9 @@ absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
   return absl::InternalError(msg);
 }
 
-// FNV-1a, 64-bit. A quick filter only: a matching fingerprint is always
-// confirmed by comparing the stored content byte for byte.
-uint64_t Fingerprint(absl::string_view bytes) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : bytes) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
+// A quick filter only: a matching fingerprint is always confirmed by
+// comparing the stored content byte for byte.
+uint64_t Fingerprint(absl::string_view bytes) { return Fingerprint64(bytes); }
 
 std::string AccountName(absl::string_view council, absl::string_view account) {
   return absl::StrCat("councils/", council, "/accounts/", account);
