@@ -1,0 +1,118 @@
+// The monitoring rules of DOMAIN.md as pure functions: an account, the
+// council's policy, a date and the ledger facts as of that date in; flags
+// out. No gRPC, no RocksDB, no clock.
+//
+//   AccountModel model;
+//   absl::Status s = AccountModel::FromAccount(account, &model);
+//   Window w = EvaluationWindow(model, policy, as_of);
+//   LedgerFacts facts = ...;  // read from the per-account aggregates over w
+//   std::vector<RuleFlag> flags = EvaluateAccount(model, policy, as_of, facts);
+//
+// Thread-safety: pure functions over value types.
+#ifndef DPMON_SERVER_RULES_H_
+#define DPMON_SERVER_RULES_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "common/civil_date.h"
+#include "dpmon/v1/resources.pb.h"
+#include "storage/ledger_facts.h"
+#include "storage/totals.h"
+
+namespace dpmon::rules {
+
+using ::dpmon::LedgerFacts;
+using ::dpmon::WatchedDebit;
+
+// An account with its dates parsed, in the order the rules need them.
+struct AccountModel {
+  struct StatusChange {
+    Date date;
+    v1::AccountStatus status = v1::ACTIVE;
+  };
+  struct PlanVersion {
+    Date effective_from;
+    int64_t weekly_dp_pence = 0;
+    int64_t weekly_client_contribution_pence = 0;
+    v1::PaymentCycle payment_cycle = v1::PAYMENT_CYCLE_UNSPECIFIED;
+    std::vector<v1::Category> line_categories;
+  };
+  struct Earmark {
+    Date from;
+    Date until;
+    int64_t amount_pence = 0;
+  };
+  struct Audit {
+    Date date;
+    Date period_end;
+  };
+
+  Date start_date;
+  v1::Holding holding = v1::HOLDING_UNSPECIFIED;
+  std::optional<Date> care_plan_review_date;
+  // Sorted by date; on one date only the last recorded survives.
+  std::vector<StatusChange> status_changes;
+  std::vector<PlanVersion> plan_versions;
+  std::vector<Earmark> earmarks;
+  std::vector<Date> review_dates;  // Sorted.
+  std::vector<Audit> audits;
+
+  // DataLoss if a stored date does not parse.
+  static absl::Status FromAccount(const v1::Account& account, AccountModel* out);
+
+  v1::AccountStatus StatusAt(Date d) const;
+  // The first day of the unbroken CLOSED run that includes d; nullopt unless
+  // CLOSED at d.
+  std::optional<Date> ClosedSince(Date d) const;
+  // The plan version in force on d, or nullptr before the first.
+  const PlanVersion* PlanAt(Date d) const;
+};
+
+// The trend window [start, end] as of D: [max(D − W + 1, start_date), D].
+struct Window {
+  Date start;
+  Date end;
+  int32_t length_days() const { return end - start + 1; }
+};
+Window EvaluationWindow(const AccountModel& account, const v1::Policy& policy, Date as_of);
+
+// floor(Σ over the days of [from, to] of the weekly amount in force / 7);
+// `contribution` picks weekly_client_contribution_pence instead of
+// weekly_dp_pence. OutOfRange on overflow.
+absl::Status PlannedOver(const AccountModel& account, Date from, Date to, bool contribution,
+                         int64_t* out);
+
+// One flag as the rules raise it.
+struct RuleFlag {
+  v1::FlagKind kind = v1::FLAG_KIND_UNSPECIFIED;
+  v1::Severity severity = v1::SEVERITY_UNSPECIFIED;
+  std::string subject;
+  std::optional<int64_t> amount_pence;
+  std::optional<Date> date;
+
+  friend bool operator==(const RuleFlag& a, const RuleFlag& b) {
+    return a.kind == b.kind && a.severity == b.severity && a.subject == b.subject &&
+           a.amount_pence == b.amount_pence && a.date == b.date;
+  }
+};
+
+// DOMAIN.md's name of a kind ("SURPLUS"), and a severity ("WARNING").
+const std::string& KindName(v1::FlagKind kind);
+const std::string& SeverityName(v1::Severity severity);
+v1::Severity SeverityOf(v1::FlagKind kind);
+// Whether an officer may resolve flags of this kind (rules 8 and 9).
+bool IsPerTransaction(v1::FlagKind kind);
+
+// Every flag DOMAIN.md's 16 rules raise for the account as of D, sorted by
+// kind name then subject (byte order). `policy` must be complete. An
+// arithmetic overflow (amounts beyond any real account) is OutOfRange.
+absl::Status EvaluateAccount(const AccountModel& account, const v1::Policy& policy, Date as_of,
+                             const LedgerFacts& facts, std::vector<RuleFlag>* flags);
+
+}  // namespace dpmon::rules
+
+#endif  // DPMON_SERVER_RULES_H_
