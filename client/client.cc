@@ -19,6 +19,7 @@ Client::Client(const ClientOptions& options) : options_(options) {
   councils_ = v1::Councils::NewStub(channel_);
   accounts_ = v1::Accounts::NewStub(channel_);
   ledger_ = v1::Ledger::NewStub(channel_);
+  monitoring_ = v1::Monitoring::NewStub(channel_);
 }
 
 void Client::PrepareContext(grpc::ClientContext* context) const {

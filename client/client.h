@@ -37,6 +37,7 @@ class Client {
   v1::Councils::Stub& councils() { return *councils_; }
   v1::Accounts::Stub& accounts() { return *accounts_; }
   v1::Ledger::Stub& ledger() { return *ledger_; }
+  v1::Monitoring::Stub& monitoring() { return *monitoring_; }
   // Sets the deadline (and nothing else) on a fresh context.
   void PrepareContext(grpc::ClientContext* context) const;
   const ClientOptions& options() const { return options_; }
@@ -53,6 +54,7 @@ class Client {
   std::unique_ptr<v1::Councils::Stub> councils_;
   std::unique_ptr<v1::Accounts::Stub> accounts_;
   std::unique_ptr<v1::Ledger::Stub> ledger_;
+  std::unique_ptr<v1::Monitoring::Stub> monitoring_;
 };
 
 // The gRPC status as absl::Status; the message gains the BadRequest field

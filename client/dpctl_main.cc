@@ -12,13 +12,25 @@
 //   balance --council C --account A --as_of D
 //   totals --council C --account A --from D --to D
 //   suspense list --council C
+//   evaluate --council C [--as-of D]        evaluate every account, store the flags
+//   flags --council C --as-of D             the flag report as of D (DOMAIN.md's JSON
+//                                           with --format json), computed, nothing stored
+//   flags --council C [--account A] [--kind K] [--state S,...]
+//                                           stored flags, most severe and oldest first
+//   flags counts --council C                stored flags by kind, severity and state
+//   flags ack|resolve --council C --account A --kind K [--subject S] --note N --actor WHO
+//   overview --council C --account A [--as-of D]
+//
+// Flag names may be written with dashes or underscores (--as-of, --as_of).
 //
 // Output is text for people; --format=json prints one JSON object a line.
 // Exit status: 0 success; 1 failure (bad usage, server error); 3 an import
 // finished but some lines were rejected (invalid or conflicting).
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <string>
@@ -29,8 +41,10 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "client/client.h"
+#include "client/flag_report.h"
 #include "client/importer.h"
 #include "common/money.h"
 #include "google/protobuf/util/json_util.h"
@@ -45,6 +59,12 @@ ABSL_FLAG(std::string, as_of, "", "Date YYYY-MM-DD.");
 ABSL_FLAG(std::string, from, "", "First date YYYY-MM-DD (inclusive).");
 ABSL_FLAG(std::string, to, "", "Last date YYYY-MM-DD (inclusive).");
 ABSL_FLAG(std::string, format, "table", "table (for people) or json (one object a line).");
+ABSL_FLAG(std::string, kind, "", "Flag kind, e.g. SURPLUS.");
+ABSL_FLAG(std::string, state, "",
+          "Flag states, comma-separated: OPEN,ACKNOWLEDGED,RESOLVED,CLEARED.");
+ABSL_FLAG(std::string, subject, "", "Flag subject (e.g. cardco:T6, RESPITE, 2026-02-28).");
+ABSL_FLAG(std::string, note, "", "Note recorded with an acknowledgement or resolution.");
+ABSL_FLAG(std::string, actor, "", "Who acknowledges or resolves (default: $USER).");
 ABSL_FLAG(int, batch_size, 1000, "import: items per ingest call (1..10000).");
 ABSL_FLAG(bool, progress, true, "import: show progress when stderr is a terminal.");
 
@@ -337,11 +357,236 @@ int Councils(dpmon::Client& client, const std::string& verb) {
 
 }  // namespace
 
+// ---- monitoring ----
+
+int Evaluate(dpmon::Client& client) {
+  dpmon::v1::EvaluateCouncilRequest r;
+  r.set_council(CouncilName());
+  r.set_as_of_date(absl::GetFlag(FLAGS_as_of));
+  dpmon::v1::EvaluateCouncilResponse out;
+  absl::Status s = Call1(
+      client,
+      [&](auto* c, auto& q, auto* p) { return client.monitoring().EvaluateCouncil(c, q, p); }, r,
+      &out);
+  if (!s.ok()) return Fail(s);
+  if (Json()) {
+    PrintJson(out);
+  } else {
+    std::printf(
+        "evaluated %lld accounts of %s as of %s in %lld ms: %lld raised, %lld cleared, "
+        "%lld updated\n",
+        static_cast<long long>(out.accounts()), r.council().c_str(), out.as_of_date().c_str(),
+        static_cast<long long>(out.duration_ms()), static_cast<long long>(out.raised()),
+        static_cast<long long>(out.cleared()), static_cast<long long>(out.updated()));
+  }
+  return 0;
+}
+
+std::string Amount(const dpmon::v1::Flag& f) {
+  return f.has_amount_pence() ? dpmon::FormatPence(f.amount_pence()) : "";
+}
+
+void PrintFlagTable(const std::vector<dpmon::v1::Flag>& flags, bool with_state) {
+  std::printf("%-14s %-24s %-8s %-28s %14s %-10s%s\n", "ACCOUNT", "KIND", "SEVERITY", "SUBJECT",
+              "AMOUNT", "DATE", with_state ? "  STATE         RAISED" : "");
+  for (const dpmon::v1::Flag& f : flags) {
+    std::printf("%-14s %-24s %-8s %-28s %14s %-10s", dpmon::AccountIdOfName(f.account()).c_str(),
+                dpmon::v1::FlagKind_Name(f.kind()).c_str(),
+                dpmon::v1::Severity_Name(f.severity()).c_str(), f.subject().c_str(),
+                Amount(f).c_str(), f.date().c_str());
+    if (with_state) {
+      std::printf("  %-13s %s", dpmon::v1::FlagState_Name(f.state()).c_str(),
+                  f.raised_on().c_str());
+    }
+    std::printf("\n");
+  }
+  std::printf("%zu flags\n", flags.size());
+}
+
+int FlagReport(dpmon::Client& client) {
+  std::vector<dpmon::v1::Flag> flags;
+  dpmon::v1::ComputeFlagReportRequest r;
+  r.set_council(CouncilName());
+  r.set_as_of_date(absl::GetFlag(FLAGS_as_of));
+  r.set_page_size(1000);
+  do {
+    dpmon::v1::ComputeFlagReportResponse page;
+    absl::Status s = Call1(
+        client,
+        [&](auto* c, auto& q, auto* p) { return client.monitoring().ComputeFlagReport(c, q, p); },
+        r, &page);
+    if (!s.ok()) return Fail(s);
+    for (dpmon::v1::Flag& f : *page.mutable_flags()) flags.push_back(std::move(f));
+    r.set_page_token(page.next_page_token());
+  } while (!r.page_token().empty());
+  if (Json()) {
+    std::fputs(dpmon::FlagReportJson(flags).c_str(), stdout);
+  } else {
+    PrintFlagTable(flags, false);
+  }
+  return 0;
+}
+
+int ListStoredFlags(dpmon::Client& client) {
+  dpmon::v1::ListFlagsRequest r;
+  r.set_council(CouncilName());
+  r.set_page_size(1000);
+  if (!absl::GetFlag(FLAGS_account).empty()) r.set_account(AccountName());
+  if (const std::string k = absl::GetFlag(FLAGS_kind); !k.empty()) {
+    dpmon::v1::FlagKind kind;
+    if (!dpmon::v1::FlagKind_Parse(k, &kind)) return Fail(absl::StrCat("unknown --kind ", k));
+    r.set_kind(kind);
+  }
+  for (absl::string_view st : absl::StrSplit(absl::GetFlag(FLAGS_state), ',', absl::SkipEmpty())) {
+    dpmon::v1::FlagState state;
+    if (!dpmon::v1::FlagState_Parse(std::string(st), &state)) {
+      return Fail(absl::StrCat("unknown --state ", st));
+    }
+    r.add_states(state);
+  }
+  std::vector<dpmon::v1::Flag> flags;
+  do {
+    dpmon::v1::ListFlagsResponse page;
+    absl::Status s = Call1(
+        client, [&](auto* c, auto& q, auto* p) { return client.monitoring().ListFlags(c, q, p); },
+        r, &page);
+    if (!s.ok()) return Fail(s);
+    for (dpmon::v1::Flag& f : *page.mutable_flags()) {
+      if (Json()) {
+        PrintJson(f);
+      } else {
+        flags.push_back(std::move(f));
+      }
+    }
+    r.set_page_token(page.next_page_token());
+  } while (!r.page_token().empty());
+  if (!Json()) PrintFlagTable(flags, true);
+  return 0;
+}
+
+int CountFlags(dpmon::Client& client) {
+  dpmon::v1::CountFlagsRequest r;
+  r.set_council(CouncilName());
+  dpmon::v1::CountFlagsResponse out;
+  absl::Status s = Call1(
+      client, [&](auto* c, auto& q, auto* p) { return client.monitoring().CountFlags(c, q, p); }, r,
+      &out);
+  if (!s.ok()) return Fail(s);
+  if (Json()) {
+    PrintJson(out);
+    return 0;
+  }
+  std::printf("last evaluation: as of %s, finished %s\n",
+              out.evaluated_as_of_date().empty() ? "-" : out.evaluated_as_of_date().c_str(),
+              out.evaluated_at().empty() ? "-" : out.evaluated_at().c_str());
+  std::printf("%-24s %-8s %-13s %8s\n", "KIND", "SEVERITY", "STATE", "COUNT");
+  for (const dpmon::v1::FlagCount& c : out.counts()) {
+    std::printf("%-24s %-8s %-13s %8lld\n", dpmon::v1::FlagKind_Name(c.kind()).c_str(),
+                dpmon::v1::Severity_Name(c.severity()).c_str(),
+                dpmon::v1::FlagState_Name(c.state()).c_str(), static_cast<long long>(c.count()));
+  }
+  return 0;
+}
+
+int ActOnFlag(dpmon::Client& client, bool resolve) {
+  dpmon::v1::ActOnFlagRequest r;
+  r.set_account(AccountName());
+  dpmon::v1::FlagKind kind;
+  const std::string k = Require("kind", absl::GetFlag(FLAGS_kind));
+  if (!dpmon::v1::FlagKind_Parse(k, &kind)) return Fail(absl::StrCat("unknown --kind ", k));
+  r.set_kind(kind);
+  r.set_subject(absl::GetFlag(FLAGS_subject));
+  r.set_note(Require("note", absl::GetFlag(FLAGS_note)));
+  std::string actor = absl::GetFlag(FLAGS_actor);
+  if (actor.empty() && std::getenv("USER") != nullptr) actor = std::getenv("USER");
+  r.set_actor(Require("actor", actor));
+  dpmon::v1::Flag out;
+  absl::Status s = Call1(
+      client,
+      [&](auto* c, auto& q, auto* p) {
+        return resolve ? client.monitoring().ResolveFlag(c, q, p)
+                       : client.monitoring().AcknowledgeFlag(c, q, p);
+      },
+      r, &out);
+  if (!s.ok()) return Fail(s);
+  if (Json()) {
+    PrintJson(out);
+  } else {
+    std::printf("%s %s %s: %s\n", dpmon::AccountIdOfName(out.account()).c_str(),
+                dpmon::v1::FlagKind_Name(out.kind()).c_str(), out.subject().c_str(),
+                dpmon::v1::FlagState_Name(out.state()).c_str());
+  }
+  return 0;
+}
+
+int Flags(dpmon::Client& client, const std::string& verb) {
+  if (verb == "counts") return CountFlags(client);
+  if (verb == "ack") return ActOnFlag(client, false);
+  if (verb == "resolve") return ActOnFlag(client, true);
+  if (!verb.empty() && verb != "list") return Fail(absl::StrCat("flags: unknown verb ", verb));
+  if (!absl::GetFlag(FLAGS_as_of).empty()) return FlagReport(client);
+  return ListStoredFlags(client);
+}
+
+int Overview(dpmon::Client& client) {
+  dpmon::v1::GetAccountOverviewRequest r;
+  r.set_account(AccountName());
+  r.set_as_of_date(absl::GetFlag(FLAGS_as_of));
+  dpmon::v1::AccountOverview o;
+  absl::Status s = Call1(
+      client,
+      [&](auto* c, auto& q, auto* p) { return client.monitoring().GetAccountOverview(c, q, p); }, r,
+      &o);
+  if (!s.ok()) return Fail(s);
+  if (Json()) {
+    PrintJson(o);
+    return 0;
+  }
+  std::printf("%s  %s  as of %s\n", o.account().name().c_str(),
+              dpmon::v1::AccountStatus_Name(o.status()).c_str(), o.as_of_date().c_str());
+  std::printf("balance %s, earmarked %s, available %s\n",
+              dpmon::FormatPence(o.balance_pence()).c_str(),
+              dpmon::FormatPence(o.earmarked_pence()).c_str(),
+              dpmon::FormatPence(o.available_pence()).c_str());
+  std::printf("window %s..%s: planned %s, spent %s\n", o.window_start().c_str(),
+              o.as_of_date().c_str(), dpmon::FormatPence(o.planned_pence()).c_str(),
+              dpmon::FormatPence(o.spend_pence()).c_str());
+  for (const dpmon::v1::PlanLineActual& l : o.lines()) {
+    std::printf("  %-20s planned %12s  actual %12s\n",
+                dpmon::v1::Category_Name(l.category()).c_str(),
+                dpmon::FormatPence(l.planned_pence()).c_str(),
+                dpmon::FormatPence(l.actual_pence()).c_str());
+  }
+  std::printf("next review due %s, next audit due %s, last feed %s\n", o.next_review_due().c_str(),
+              o.next_audit_due().empty() ? "-" : o.next_audit_due().c_str(),
+              o.last_feed_date().empty() ? "-" : o.last_feed_date().c_str());
+  if (o.has_last_statement()) {
+    std::printf("last statement %s: %s, ledger %s (%s)\n",
+                o.last_statement().input().date().c_str(),
+                dpmon::FormatPence(o.last_statement().input().closing_balance_pence()).c_str(),
+                dpmon::FormatPence(o.last_statement_ledger_pence()).c_str(),
+                o.last_statement_reconciles() ? "reconciles" : "DOES NOT RECONCILE");
+  }
+  std::vector<dpmon::v1::Flag> flags(o.flags().begin(), o.flags().end());
+  PrintFlagTable(flags, true);
+  return 0;
+}
+
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "dpctl COMMAND: import FILE | councils list|get | accounts list|get | transactions list | "
-      "statements list | balance | totals | suspense list. See README.md.");
-  std::vector<char*> args = absl::ParseCommandLine(argc, argv);
+      "statements list | balance | totals | suspense list | evaluate | flags | overview. See "
+      "README.md.");
+  // Accept --as-of as well as --as_of: dashes in flag names become underscores.
+  std::vector<std::string> normalized(argv, argv + argc);
+  for (std::string& a : normalized) {
+    if (a.size() < 3 || a.compare(0, 2, "--") != 0) continue;
+    const size_t end = std::min(a.find('='), a.size());
+    std::replace(a.begin() + 2, a.begin() + static_cast<std::ptrdiff_t>(end), '-', '_');
+  }
+  std::vector<char*> raw;
+  for (std::string& a : normalized) raw.push_back(a.data());
+  std::vector<char*> args = absl::ParseCommandLine(static_cast<int>(raw.size()), raw.data());
   if (args.size() < 2) return Fail("no command; see dpctl --help");
   dpmon::ClientOptions options;
   options.server = absl::GetFlag(FLAGS_server);
@@ -360,5 +605,8 @@ int main(int argc, char** argv) {
   if (command == "balance") return Balance(client);
   if (command == "totals") return Totals(client);
   if (command == "suspense") return Suspense(client);
+  if (command == "evaluate") return Evaluate(client);
+  if (command == "flags") return Flags(client, verb);
+  if (command == "overview") return Overview(client);
   return Fail(absl::StrCat("unknown command \"", command, "\"; see dpctl --help"));
 }

@@ -4,17 +4,31 @@
 #include "absl/time/time.h"
 
 namespace dpmon {
-
-Date TodayInLondon() {
+namespace {
+const absl::TimeZone& London() {
   static const absl::TimeZone zone = [] {
     absl::TimeZone tz;
     // Without tzdata, UTC is at most an hour off; dates are still civil dates.
     if (!absl::LoadTimeZone("Europe/London", &tz)) tz = absl::UTCTimeZone();
     return tz;
   }();
-  absl::CivilDay day = absl::ToCivilDay(absl::Now(), zone);
+  return zone;
+}
+}  // namespace
+
+Date TodayInLondon() {
+  absl::CivilDay day = absl::ToCivilDay(absl::Now(), London());
   absl::StatusOr<Date> d = Date::FromYmd(static_cast<int>(day.year()), day.month(), day.day());
   return d.ok() ? *d : Date();
+}
+
+int MinuteOfDayInLondon() {
+  absl::CivilMinute m = absl::ToCivilMinute(absl::Now(), London());
+  return m.hour() * 60 + m.minute();
+}
+
+std::string NowRfc3339() {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone());
 }
 
 }  // namespace dpmon

@@ -25,7 +25,9 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "server/clock.h"
+#include "server/evaluator.h"
 #include "server/executor.h"
+#include "server/monitoring_service.h"
 #include "server/services.h"
 #include "storage/store.h"
 
@@ -37,6 +39,12 @@ ABSL_FLAG(std::string, durability, "sync",
 ABSL_FLAG(int, threads, 8, "Threads for calls that read or wait on the store.");
 ABSL_FLAG(int, shutdown_grace_seconds, 10,
           "How long in-flight calls may take to finish on shutdown.");
+ABSL_FLAG(std::string, evaluate_at, "02:00",
+          "Local time (Europe/London, HH:MM) at which every council is evaluated each day; a "
+          "server started later in the day evaluates at once. \"off\": never.");
+ABSL_FLAG(int, evaluation_threads, 0, "Threads evaluating accounts at once. 0: one per CPU core.");
+ABSL_FLAG(int, reevaluate_delay_ms, 1000,
+          "How long changed accounts are gathered before they are re-evaluated as of today.");
 ABSL_FLAG(std::string, ready_file, "",
           "If set, the bound address is written to this file once the server is serving (for "
           "scripts and tests using port 0).");
@@ -72,6 +80,24 @@ int main(int argc, char** argv) {
     Log(absl::StrCat("cannot create ", store_options.path, ": ", ec.message()));
     return 1;
   }
+  int evaluate_minute = -1;
+  if (const std::string at = absl::GetFlag(FLAGS_evaluate_at); at != "off") {
+    int h = -1, m = -1;
+    char tail = 0;
+    if (std::sscanf(at.c_str(), "%2d:%2d%c", &h, &m, &tail) != 2 || h < 0 || h > 23 || m < 0 ||
+        m > 59) {
+      Log(absl::StrCat("--evaluate_at must be HH:MM or off, not \"", at, "\""));
+      return 2;
+    }
+    evaluate_minute = h * 60 + m;
+  }
+  // The evaluator is created once the store is open; changes reported before
+  // then (none: nothing writes before serving) would be dropped.
+  std::atomic<dpmon::Evaluator*> evaluator_ptr{nullptr};
+  store_options.on_accounts_changed = [&evaluator_ptr](const std::string& council,
+                                                       const std::vector<std::string>& accounts) {
+    if (dpmon::Evaluator* e = evaluator_ptr.load()) e->MarkChanged(council, accounts);
+  };
   std::unique_ptr<dpmon::Store> store;
   if (absl::Status s = dpmon::Store::Open(store_options, &store); !s.ok()) {
     Log(absl::StrCat("cannot open the store: ", s.ToString()));
@@ -84,6 +110,14 @@ int main(int argc, char** argv) {
   dpmon::CouncilsService councils(ctx);
   dpmon::AccountsService accounts(ctx);
   dpmon::LedgerService ledger(ctx);
+  int evaluation_threads = absl::GetFlag(FLAGS_evaluation_threads);
+  if (evaluation_threads <= 0) {
+    evaluation_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  }
+  auto evaluator = std::make_unique<dpmon::Evaluator>(store.get(), evaluation_threads);
+  evaluator_ptr.store(evaluator.get());
+  evaluator->StartBackground(evaluate_minute, absl::GetFlag(FLAGS_reevaluate_delay_ms));
+  dpmon::MonitoringService monitoring(ctx, evaluator.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -96,6 +130,7 @@ int main(int argc, char** argv) {
   builder.RegisterService(&councils);
   builder.RegisterService(&accounts);
   builder.RegisterService(&ledger);
+  builder.RegisterService(&monitoring);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     Log(absl::StrCat("cannot listen on ", listen));
@@ -125,7 +160,9 @@ int main(int argc, char** argv) {
                    std::chrono::seconds(absl::GetFlag(FLAGS_shutdown_grace_seconds)));
   server->Wait();
   executor.reset();  // Runs what was queued.
-  store.reset();     // Writes what was queued, then closes.
+  evaluator_ptr.store(nullptr);
+  evaluator.reset();  // Stops background evaluation (an evaluation in progress finishes).
+  store.reset();      // Writes what was queued, then closes.
   Log("stopped cleanly");
   return 0;
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <functional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -109,7 +110,10 @@ absl::Status AccountModel::FromAccount(const v1::Account& a, AccountModel* out) 
     pv.weekly_dp_pence = p.weekly_dp_pence();
     pv.weekly_client_contribution_pence = p.weekly_client_contribution_pence();
     pv.payment_cycle = p.payment_cycle();
-    for (const v1::PlanLine& l : p.lines()) pv.line_categories.push_back(l.category());
+    for (const v1::PlanLine& l : p.lines()) {
+      pv.line_categories.push_back(l.category());
+      pv.line_weekly_pence.push_back(l.weekly_pence());
+    }
     m.plan_versions.push_back(std::move(pv));
   }
   std::stable_sort(m.plan_versions.begin(), m.plan_versions.end(),
@@ -195,8 +199,11 @@ Window EvaluationWindow(const AccountModel& account, const v1::Policy& policy, D
   return Window{start, as_of};
 }
 
-absl::Status PlannedOver(const AccountModel& account, Date from, Date to, bool contribution,
-                         int64_t* out) {
+namespace {
+// floor(Σ over the days of [from, to] of weekly(version in force) / 7).
+absl::Status WeeklyOver(const AccountModel& account, Date from, Date to,
+                        const std::function<int64_t(const AccountModel::PlanVersion&)>& weekly,
+                        int64_t* out) {
   Checked c;
   int64_t sum = 0;
   const auto& plans = account.plan_versions;
@@ -205,13 +212,36 @@ absl::Status PlannedOver(const AccountModel& account, Date from, Date to, bool c
     Date seg_end = i + 1 < plans.size() ? plans[i + 1].effective_from.AddDays(-1) : to;
     if (seg_end > to) seg_end = to;
     if (seg_end < seg_start) continue;
-    int64_t weekly =
-        contribution ? plans[i].weekly_client_contribution_pence : plans[i].weekly_dp_pence;
-    sum = c.Add(sum, c.Mul(weekly, seg_end - seg_start + 1));
+    sum = c.Add(sum, c.Mul(weekly(plans[i]), seg_end - seg_start + 1));
   }
   if (absl::Status s = c.status("a planned amount"); !s.ok()) return s;
   *out = sum / 7;  // Never negative: floor.
   return absl::OkStatus();
+}
+}  // namespace
+
+absl::Status PlannedOver(const AccountModel& account, Date from, Date to, bool contribution,
+                         int64_t* out) {
+  return WeeklyOver(
+      account, from, to,
+      [contribution](const AccountModel::PlanVersion& p) {
+        return contribution ? p.weekly_client_contribution_pence : p.weekly_dp_pence;
+      },
+      out);
+}
+
+absl::Status PlannedLineOver(const AccountModel& account, v1::Category category, Date from, Date to,
+                             int64_t* out) {
+  return WeeklyOver(
+      account, from, to,
+      [category](const AccountModel::PlanVersion& p) {
+        int64_t weekly = 0;
+        for (size_t i = 0; i < p.line_categories.size(); ++i) {
+          if (p.line_categories[i] == category) weekly += p.line_weekly_pence[i];
+        }
+        return weekly;
+      },
+      out);
 }
 
 const std::string& KindName(v1::FlagKind kind) {
@@ -265,6 +295,38 @@ bool IsPerTransaction(v1::FlagKind kind) {
   return kind == v1::RESTRICTED_SPEND || kind == v1::EVIDENCE_REQUIRED;
 }
 
+Date ReviewDue(const AccountModel& account, const v1::Policy& policy, Date as_of) {
+  std::optional<Date> last_review;
+  for (Date d : account.review_dates) {
+    if (d <= as_of) last_review = d;
+  }
+  Date due = last_review ? AddMonths(*last_review, policy.review_interval_months())
+                         : AddMonths(account.start_date, policy.first_review_months());
+  if (account.care_plan_review_date &&
+      due.AddDays(-policy.review_alignment_days()) <= *account.care_plan_review_date &&
+      *account.care_plan_review_date <= due) {
+    due = *account.care_plan_review_date;
+  }
+  return due;
+}
+
+std::optional<Date> AuditDue(const AccountModel& account, const v1::Policy& policy, Date as_of) {
+  if (std::optional<Date> since = account.ClosedSince(as_of)) {
+    for (const AccountModel::Audit& a : account.audits) {
+      if (a.date <= as_of && a.period_end >= *since) return std::nullopt;  // final audit done
+    }
+    return since->AddDays(policy.closure_settlement_days());
+  }
+  Date base = account.start_date;
+  bool any = false;
+  for (const AccountModel::Audit& a : account.audits) {
+    if (a.date > as_of) continue;
+    if (!any || a.period_end > base) base = a.period_end;
+    any = true;
+  }
+  return AddMonths(base, policy.audit_interval_months());
+}
+
 absl::Status EvaluateAccount(const AccountModel& account, const v1::Policy& policy, Date as_of,
                              const LedgerFacts& facts, std::vector<RuleFlag>* flags) {
   flags->clear();
@@ -280,13 +342,8 @@ absl::Status EvaluateAccount(const AccountModel& account, const v1::Policy& poli
   if (status == v1::CLOSED) {
     const Date since = *account.ClosedSince(as_of);
     // Rule 13: the final audit.
-    bool final_audit = false;
-    for (const AccountModel::Audit& a : account.audits) {
-      if (a.date <= as_of && a.period_end >= since) final_audit = true;
-    }
-    if (!final_audit) {
-      AddDue(since.AddDays(policy.closure_settlement_days()), as_of, policy, v1::AUDIT_DUE,
-             v1::AUDIT_OVERDUE, flags);
+    if (std::optional<Date> due = AuditDue(account, policy, as_of)) {
+      AddDue(*due, as_of, policy, v1::AUDIT_DUE, v1::AUDIT_OVERDUE, flags);
     }
     // Rule 16.
     if (as_of > since.AddDays(policy.closure_settlement_days()) && balance != 0) {
@@ -396,33 +453,11 @@ absl::Status EvaluateAccount(const AccountModel& account, const v1::Policy& poli
       }
     }
 
-    // Rule 11.
-    {
-      std::optional<Date> last_review;
-      for (Date d : account.review_dates) {
-        if (d <= as_of) last_review = d;
-      }
-      Date due = last_review ? AddMonths(*last_review, policy.review_interval_months())
-                             : AddMonths(account.start_date, policy.first_review_months());
-      if (account.care_plan_review_date &&
-          due.AddDays(-policy.review_alignment_days()) <= *account.care_plan_review_date &&
-          *account.care_plan_review_date <= due) {
-        due = *account.care_plan_review_date;
-      }
-      AddDue(due, as_of, policy, v1::REVIEW_DUE, v1::REVIEW_OVERDUE, flags);
-    }
-    // Rule 12.
-    {
-      Date base = account.start_date;
-      bool any = false;
-      for (const AccountModel::Audit& a : account.audits) {
-        if (a.date > as_of) continue;
-        if (!any || a.period_end > base) base = a.period_end;
-        any = true;
-      }
-      AddDue(AddMonths(base, policy.audit_interval_months()), as_of, policy, v1::AUDIT_DUE,
-             v1::AUDIT_OVERDUE, flags);
-    }
+    // Rules 11 and 12.
+    AddDue(ReviewDue(account, policy, as_of), as_of, policy, v1::REVIEW_DUE, v1::REVIEW_OVERDUE,
+           flags);
+    AddDue(*AuditDue(account, policy, as_of), as_of, policy, v1::AUDIT_DUE, v1::AUDIT_OVERDUE,
+           flags);
     // Rule 14.
     {
       std::optional<Date> last;

@@ -40,6 +40,7 @@ struct AccountModel {
     int64_t weekly_client_contribution_pence = 0;
     v1::PaymentCycle payment_cycle = v1::PAYMENT_CYCLE_UNSPECIFIED;
     std::vector<v1::Category> line_categories;
+    std::vector<int64_t> line_weekly_pence;  // Parallel to line_categories.
   };
   struct Earmark {
     Date from;
@@ -99,6 +100,18 @@ struct RuleFlag {
            a.amount_pence == b.amount_pence && a.date == b.date;
   }
 };
+
+// Planned spend of one plan line category over [from, to]: the weekly
+// amount of that category's line in the version in force each day (0 where
+// it has none) × days / 7, rounded down once.
+absl::Status PlannedLineOver(const AccountModel& account, v1::Category category, Date from, Date to,
+                             int64_t* out);
+
+// Rule 11's review due date as of D.
+Date ReviewDue(const AccountModel& account, const v1::Policy& policy, Date as_of);
+// Rule 12's audit due date, or while CLOSED rule 13's final audit due date
+// (nullopt once the final audit is recorded).
+std::optional<Date> AuditDue(const AccountModel& account, const v1::Policy& policy, Date as_of);
 
 // DOMAIN.md's name of a kind ("SURPLUS"), and a severity ("WARNING").
 const std::string& KindName(v1::FlagKind kind);

@@ -8,27 +8,12 @@
 #include "absl/strings/strip.h"
 #include "common/ids.h"
 #include "common/limits.h"
+#include "server/service_util.h"
 #include "server/status_util.h"
 #include "server/validation.h"
 
 namespace dpmon {
 namespace {
-
-// Runs `work` on the executor and finishes the call with its status.
-grpc::ServerUnaryReactor* RunOn(Executor* executor, grpc::CallbackServerContext* context,
-                                std::function<absl::Status()> work) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  executor->Submit([reactor, work = std::move(work)] { reactor->Finish(ToGrpc(work())); });
-  return reactor;
-}
-
-// The request without its request_id: what a retry must repeat exactly.
-template <typename Req>
-RequestKey KeyFor(absl::string_view method, const Req& request) {
-  Req copy = request;
-  copy.clear_request_id();
-  return RequestKey{std::string(method), request.request_id(), copy.SerializeAsString()};
-}
 
 void PresentAccount(Date today, v1::Account* account) {
   account->set_status(StatusAt(*account, today));

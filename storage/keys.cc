@@ -45,6 +45,65 @@ std::optional<uint64_t> DecodeU64(absl::string_view b) {
 
 std::string Council(absl::string_view council) { return std::string(council); }
 
+void AppendU32(std::string* key, uint32_t v) {
+  for (int shift = 24; shift >= 0; shift -= 8)
+    key->push_back(static_cast<char>((v >> shift) & 0xff));
+}
+
+std::optional<uint32_t> DecodeU32(absl::string_view b) {
+  if (b.size() != 4) return std::nullopt;
+  uint32_t v = 0;
+  for (char c : b) v = (v << 8) | static_cast<uint8_t>(c);
+  return v;
+}
+
+std::string MarkPrefix(absl::string_view council, absl::string_view account, char kind) {
+  std::string k = AccountParent(council, account);
+  k.push_back(kind);
+  return k;
+}
+
+std::string Mark(absl::string_view council, absl::string_view account, char kind, Date date,
+                 uint64_t seq) {
+  std::string k = MarkPrefix(council, account, kind);
+  AppendDate(&k, date);
+  AppendU64(&k, seq);
+  return k;
+}
+
+std::string FlagSubjectPrefix(absl::string_view council, absl::string_view account,
+                              absl::string_view kind, absl::string_view subject) {
+  return Join({council, account, kind, subject, ""});
+}
+
+std::string Flag(absl::string_view council, absl::string_view account, absl::string_view kind,
+                 absl::string_view subject, uint32_t occurrence) {
+  std::string k = FlagSubjectPrefix(council, account, kind, subject);
+  AppendU32(&k, occurrence);
+  return k;
+}
+
+std::string FlagIndexTail(int severity, Date raised_on, absl::string_view account,
+                          absl::string_view kind, absl::string_view subject, uint32_t occurrence) {
+  std::string k(1, static_cast<char>('0' + (3 - severity)));
+  AppendDate(&k, raised_on);
+  k += Join({account, kind, subject, ""});
+  AppendU32(&k, occurrence);
+  return k;
+}
+
+std::string FlagByGroupPrefix(absl::string_view council, char group) {
+  return Join({council, absl::string_view("S", 1)}) + group;
+}
+
+std::string FlagByKindPrefix(absl::string_view council, absl::string_view kind, char group) {
+  return absl::StrCat(Join({council, "K"}), kind, std::string(1, kSep), std::string(1, group));
+}
+
+std::string FlagCounts(absl::string_view council) { return Join({council, "C"}); }
+
+std::string CouncilEvaluation(absl::string_view council) { return Join({council, "V"}); }
+
 std::string CouncilChildren(absl::string_view council) {
   return absl::StrCat(council, std::string(1, kSep));
 }

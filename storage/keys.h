@@ -55,6 +55,35 @@ std::string Reversal(absl::string_view council, absl::string_view source,
 // Sorts after every entry of ReversalPrefix for the same original.
 std::string ReversedMarker(absl::string_view council, absl::string_view source,
                            absl::string_view original_ext_id);
+// marks: council \0 account \0 kind date seq. Kind 'P': a council payment
+// (not a reversal); 'W': a debit that rules 8 and 9 watch.
+inline constexpr char kMarkCouncilPayment = 'P';
+inline constexpr char kMarkWatched = 'W';
+std::string MarkPrefix(absl::string_view council, absl::string_view account, char kind);
+std::string Mark(absl::string_view council, absl::string_view account, char kind, Date date,
+                 uint64_t seq);
+// flags: council \0 account \0 kind \0 subject \0 occurrence (4 bytes)
+std::string FlagSubjectPrefix(absl::string_view council, absl::string_view account,
+                              absl::string_view kind, absl::string_view subject);
+std::string Flag(absl::string_view council, absl::string_view account, absl::string_view kind,
+                 absl::string_view subject, uint32_t occurrence);
+// flag_index: the dashboard's orderings of the flags of a council.
+//   council \0 'S' group tail                 every flag, by group
+//   council \0 'K' kind \0 group tail         by kind, then group
+//   tail = severity rank (1: '0' CRITICAL .. '2' INFO) raised_on (4)
+//          account \0 kind \0 subject \0 occurrence (4)
+//   group: 'A' OPEN or ACKNOWLEDGED, 'R' RESOLVED, 'X' CLEARED
+//   council \0 'C'            FlagCountsRecord
+//   council \0 'V'            EvaluationRecord of the latest whole-council run
+std::string FlagIndexTail(int severity, Date raised_on, absl::string_view account,
+                          absl::string_view kind, absl::string_view subject, uint32_t occurrence);
+std::string FlagByGroupPrefix(absl::string_view council, char group);
+std::string FlagByKindPrefix(absl::string_view council, absl::string_view kind, char group);
+std::string FlagCounts(absl::string_view council);
+std::string CouncilEvaluation(absl::string_view council);
+void AppendU32(std::string* key, uint32_t v);
+std::optional<uint32_t> DecodeU32(absl::string_view four_bytes);
+
 // requests: method \0 request_id
 std::string Request(absl::string_view method, absl::string_view request_id);
 

@@ -1,424 +1,13 @@
 #include "storage/store.h"
 
-#include <condition_variable>
-#include <deque>
-#include <map>
-#include <mutex>
-#include <thread>
-#include <unordered_map>
+#include <algorithm>
+#include <memory>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/synchronization/notification.h"
-#include "common/fingerprint.h"
-#include "common/limits.h"
-#include "dpmon/v1/storage.pb.h"
-#include "rocksdb/cache.h"
-#include "rocksdb/db.h"
-#include "rocksdb/filter_policy.h"
-#include "rocksdb/table.h"
-#include "rocksdb/utilities/write_batch_with_index.h"
-#include "storage/keys.h"
+#include "storage/store_internal.h"
 
 namespace dpmon {
-namespace {
-
-constexpr int kSchemaVersion = 1;
-constexpr char kMetaSchema[] = "schema_version";
-constexpr char kMetaNextSeq[] = "next_sequence";
-// How deep a chain of reversals of reversals is followed when relinking.
-constexpr int kReversalChainDepthMax = 8;
-
-enum Cf : int {
-  kMeta = 0,  // the default column family
-  kCouncils,
-  kAccounts,
-  kRefs,
-  kTxnIds,
-  kTxns,
-  kStatements,
-  kSuspense,
-  kTotals,
-  kReversals,
-  kRequests,
-  kCfCount
-};
-const char* const kCfNames[kCfCount] = {"default", "councils",  "accounts",   "refs",
-                                        "txn_ids", "txns",      "statements", "suspense",
-                                        "totals",  "reversals", "requests"};
-
-absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
-  if (s.ok()) return absl::OkStatus();
-  std::string msg = absl::StrCat(what, ": ", s.ToString());
-  if (s.IsCorruption()) return absl::DataLossError(msg);
-  if (s.IsIOError() || s.IsBusy() || s.IsTimedOut() || s.IsTryAgain()) {
-    return absl::UnavailableError(msg);
-  }
-  return absl::InternalError(msg);
-}
-
-// A quick filter only: a matching fingerprint is always confirmed by
-// comparing the stored content byte for byte.
-uint64_t Fingerprint(absl::string_view bytes) { return Fingerprint64(bytes); }
-
-std::string AccountName(absl::string_view council, absl::string_view account) {
-  return absl::StrCat("councils/", council, "/accounts/", account);
-}
-
-template <typename Msg>
-absl::Status ParseRecord(absl::string_view bytes, Msg* msg, absl::string_view what) {
-  if (!msg->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-    return absl::DataLossError(absl::StrCat("unreadable ", what, " record"));
-  }
-  return absl::OkStatus();
-}
-
-absl::string_view View(const rocksdb::Slice& s) { return absl::string_view(s.data(), s.size()); }
-
-absl::Status WithField(absl::Status s, absl::string_view field) {
-  s.SetPayload("dpmon.field", absl::Cord(field));
-  return s;
-}
-
-}  // namespace
-
-// ---------------------------------------------------------------------------
-// Writer context: what a mutation sees while it runs on the writer thread.
-class WriteContext {
- public:
-  WriteContext(rocksdb::DB* db, const std::vector<rocksdb::ColumnFamilyHandle*>& cfs,
-               rocksdb::WriteBatchWithIndex* batch, uint64_t* next_seq)
-      : db_(db), cfs_(cfs), batch_(batch), next_seq_(next_seq) {}
-
-  absl::Status Get(Cf cf, const std::string& key, std::string* value, bool* found) {
-    rocksdb::Status s =
-        batch_->GetFromBatchAndDB(db_, rocksdb::ReadOptions(), cfs_[cf], key, value);
-    if (s.IsNotFound()) {
-      *found = false;
-      return absl::OkStatus();
-    }
-    *found = s.ok();
-    return FromRocks(s, "read");
-  }
-
-  template <typename Msg>
-  absl::Status GetMessage(Cf cf, const std::string& key, Msg* msg, bool* found) {
-    std::string value;
-    if (absl::Status s = Get(cf, key, &value, found); !s.ok() || !*found) return s;
-    return ParseRecord(value, msg, kCfNames[cf]);
-  }
-
-  absl::Status Put(Cf cf, const std::string& key, absl::string_view value) {
-    return FromRocks(batch_->Put(cfs_[cf], key, rocksdb::Slice(value.data(), value.size())),
-                     "batch put");
-  }
-  absl::Status PutMessage(Cf cf, const std::string& key, const google::protobuf::MessageLite& msg) {
-    return Put(cf, key, msg.SerializeAsString());
-  }
-  absl::Status Delete(Cf cf, const std::string& key) {
-    return FromRocks(batch_->Delete(cfs_[cf], key), "batch delete");
-  }
-
-  // Every key with `prefix`, seeing this group's writes, as (key, value).
-  absl::Status ScanPrefix(Cf cf, const std::string& prefix,
-                          std::vector<std::pair<std::string, std::string>>* out) {
-    std::string end = keys::PrefixEnd(prefix);
-    rocksdb::ReadOptions ro;
-    std::unique_ptr<rocksdb::Iterator> base(db_->NewIterator(ro, cfs_[cf]));
-    std::unique_ptr<rocksdb::Iterator> it(batch_->NewIteratorWithBase(cfs_[cf], base.release()));
-    for (it->Seek(prefix); it->Valid(); it->Next()) {
-      rocksdb::Slice k = it->key();
-      if (!k.starts_with(prefix)) break;
-      out->emplace_back(k.ToString(), it->value().ToString());
-    }
-    return FromRocks(it->status(), "scan");
-  }
-
-  uint64_t NextSequence() { return (*next_seq_)++; }
-
- private:
-  rocksdb::DB* db_;
-  const std::vector<rocksdb::ColumnFamilyHandle*>& cfs_;
-  rocksdb::WriteBatchWithIndex* batch_;
-  uint64_t* next_seq_;
-};
-
-// Per-mutation cache of totals rows: read once, changed in memory, written
-// once at the end of the mutation.
-class TotalsCache {
- public:
-  TotalsCache(WriteContext* ctx, std::string council) : ctx_(ctx), council_(std::move(council)) {}
-
-  absl::Status AddTransaction(const std::string& account, Date date, int slot, int64_t amount_pence,
-                              int64_t count_delta) {
-    const std::pair<keys::Level, Date> buckets[3] = {{keys::Level::kYear, date.FirstOfYear()},
-                                                     {keys::Level::kMonth, date.FirstOfMonth()},
-                                                     {keys::Level::kDay, date}};
-    for (const auto& [level, bucket] : buckets) {
-      Totals* t;
-      if (absl::Status s = Load(keys::Totals(council_, account, level, bucket), &t); !s.ok()) {
-        return s;
-      }
-      if (absl::Status s = t->AddTransaction(slot, amount_pence, count_delta); !s.ok()) return s;
-    }
-    return absl::OkStatus();
-  }
-
-  absl::Status Flush() {
-    storage::TotalsRecord record;
-    for (const auto& [key, totals] : rows_) {
-      if (totals.IsZero()) {
-        if (absl::Status s = ctx_->Delete(kTotals, key); !s.ok()) return s;
-        continue;
-      }
-      totals.ToRecord(&record);
-      if (absl::Status s = ctx_->PutMessage(kTotals, key, record); !s.ok()) return s;
-    }
-    rows_.clear();
-    return absl::OkStatus();
-  }
-
- private:
-  absl::Status Load(const std::string& key, Totals** out) {
-    auto it = rows_.find(key);
-    if (it == rows_.end()) {
-      Totals t;
-      storage::TotalsRecord record;
-      bool found;
-      if (absl::Status s = ctx_->GetMessage(kTotals, key, &record, &found); !s.ok()) return s;
-      if (found) {
-        if (absl::Status s = Totals::FromRecord(record, &t); !s.ok()) return s;
-      }
-      it = rows_.emplace(key, t).first;
-    }
-    *out = &it->second;
-    return absl::OkStatus();
-  }
-
-  WriteContext* ctx_;
-  std::string council_;
-  std::unordered_map<std::string, Totals> rows_;
-};
-
-// ---------------------------------------------------------------------------
-class Store::Impl {
- public:
-  using Apply = std::function<absl::Status(WriteContext&)>;
-  using Done = std::function<void(absl::Status)>;
-
-  ~Impl() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stopping_ = true;
-    }
-    cv_.notify_all();
-    if (writer_.joinable()) writer_.join();
-    if (db_ != nullptr) {
-      for (rocksdb::ColumnFamilyHandle* h : cfs_) {
-        if (h != nullptr) db_->DestroyColumnFamilyHandle(h);
-      }
-      db_->Close();
-    }
-  }
-
-  absl::Status Open(const StoreOptions& options) {
-    options_ = options;
-    rocksdb::Options db_options;
-    db_options.create_if_missing = true;
-    db_options.create_missing_column_families = true;
-    db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
-    db_options.max_background_jobs = 2;
-    db_options.bytes_per_sync = 1 << 20;
-
-    rocksdb::BlockBasedTableOptions table;
-    table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
-    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-    table.cache_index_and_filter_blocks = true;
-    rocksdb::ColumnFamilyOptions cf_options;
-    cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-
-    std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-    for (int i = 0; i < kCfCount; ++i) descriptors.emplace_back(kCfNames[i], cf_options);
-    rocksdb::DB* db = nullptr;
-    rocksdb::Status s =
-        rocksdb::DB::Open(rocksdb::DBOptions(db_options), options.path, descriptors, &cfs_, &db);
-    if (!s.ok()) return FromRocks(s, absl::StrCat("opening ", options.path));
-    db_.reset(db);
-
-    std::string value;
-    s = db_->Get(rocksdb::ReadOptions(), cfs_[kMeta], kMetaSchema, &value);
-    if (s.IsNotFound()) {
-      rocksdb::WriteOptions wo;
-      wo.sync = true;
-      s = db_->Put(wo, cfs_[kMeta], kMetaSchema, absl::StrCat(kSchemaVersion));
-      if (!s.ok()) return FromRocks(s, "writing schema version");
-    } else if (!s.ok()) {
-      return FromRocks(s, "reading schema version");
-    } else if (value != absl::StrCat(kSchemaVersion)) {
-      return absl::FailedPreconditionError(
-          absl::StrFormat("data directory %s has schema version %s; this dpmon reads version %d",
-                          options.path, value, kSchemaVersion));
-    }
-    s = db_->Get(rocksdb::ReadOptions(), cfs_[kMeta], kMetaNextSeq, &value);
-    if (s.ok()) {
-      std::optional<uint64_t> seq = keys::DecodeU64(value);
-      if (!seq) return absl::DataLossError("unreadable next_sequence");
-      next_seq_ = *seq;
-    } else if (!s.IsNotFound()) {
-      return FromRocks(s, "reading next_sequence");
-    }
-    writer_ = std::thread([this] { WriterLoop(); });
-    return absl::OkStatus();
-  }
-
-  // Queues a mutation; `done` runs on the writer thread once the group that
-  // holds it is durable (or failed).
-  void Submit(Apply apply, Done done, int weight) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (stopping_) {
-        done(absl::UnavailableError("the store is shutting down"));
-        return;
-      }
-      if (static_cast<int>(queue_.size()) >= limits::kWriteQueueRequestsMax) {
-        done(absl::UnavailableError("too many writes queued; retry with backoff"));
-        return;
-      }
-      queue_.push_back({std::move(apply), std::move(done), weight});
-    }
-    cv_.notify_one();
-  }
-
-  absl::Status RunSync(Apply apply) {
-    absl::Notification n;
-    absl::Status result;
-    Submit(
-        std::move(apply),
-        [&](absl::Status s) {
-          result = std::move(s);
-          n.Notify();
-        },
-        1);
-    n.WaitForNotification();
-    return result;
-  }
-
-  // Runs `body` once per request_id: a repeat returns the recorded response.
-  template <typename Resp>
-  absl::StatusOr<Resp> RunIdempotent(const RequestKey& key,
-                                     std::function<absl::Status(WriteContext&, Resp*)> body) {
-    Resp response;
-    absl::Status s =
-        RunSync([&](WriteContext& ctx) { return ApplyIdempotent(ctx, key, body, &response); });
-    if (!s.ok()) return s;
-    return response;
-  }
-
-  template <typename Resp>
-  static absl::Status ApplyIdempotent(WriteContext& ctx, const RequestKey& key,
-                                      const std::function<absl::Status(WriteContext&, Resp*)>& body,
-                                      Resp* response) {
-    std::string request_key;
-    if (!key.request_id.empty()) {
-      request_key = keys::Request(key.method, key.request_id);
-      storage::RequestRecord record;
-      bool found;
-      if (absl::Status s = ctx.GetMessage(kRequests, request_key, &record, &found); !s.ok()) {
-        return s;
-      }
-      if (found) {
-        if (record.request_fingerprint() != key.request_fingerprint) {
-          return WithField(absl::InvalidArgumentError(absl::StrFormat(
-                               "request_id \"%s\" was already used for a different %s request",
-                               key.request_id, key.method)),
-                           "request_id");
-        }
-        return ParseRecord(record.response(), response, "request");
-      }
-    }
-    if (absl::Status s = body(ctx, response); !s.ok()) return s;
-    if (!request_key.empty()) {
-      storage::RequestRecord record;
-      record.set_request_fingerprint(key.request_fingerprint);
-      record.set_response(response->SerializeAsString());
-      return ctx.PutMessage(kRequests, request_key, record);
-    }
-    return absl::OkStatus();
-  }
-
-  rocksdb::DB* db() { return db_.get(); }
-  rocksdb::ColumnFamilyHandle* cf(Cf c) { return cfs_[c]; }
-
- private:
-  struct Pending {
-    Apply apply;
-    Done done;
-    int weight;
-  };
-
-  void WriterLoop() {
-    for (;;) {
-      std::vector<Pending> group;
-      {
-        std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-        if (queue_.empty()) return;  // stopping, and everything is written
-        int weight = 0;
-        while (!queue_.empty() &&
-               (group.empty() || weight + queue_.front().weight <= limits::kGroupCommitItemsMax)) {
-          weight += queue_.front().weight;
-          group.push_back(std::move(queue_.front()));
-          queue_.pop_front();
-        }
-      }
-      WriteGroup(&group);
-    }
-  }
-
-  void WriteGroup(std::vector<Pending>* group) {
-    rocksdb::WriteBatchWithIndex batch(rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true);
-    uint64_t seq_before = next_seq_;
-    WriteContext ctx(db_.get(), cfs_, &batch, &next_seq_);
-    std::vector<absl::Status> results;
-    results.reserve(group->size());
-    for (Pending& p : *group) {
-      batch.SetSavePoint();
-      absl::Status s = p.apply(ctx);
-      if (s.ok()) {
-        batch.PopSavePoint();
-      } else {
-        batch.RollbackToSavePoint();
-      }
-      results.push_back(std::move(s));
-    }
-    absl::Status write_status;
-    if (batch.GetWriteBatch()->Count() > 0) {
-      if (next_seq_ != seq_before) {
-        std::string v;
-        keys::AppendU64(&v, next_seq_);
-        batch.Put(cfs_[kMeta], kMetaNextSeq, v);
-      }
-      rocksdb::WriteOptions wo;
-      wo.sync = options_.sync;  // The WAL is synced before anyone is answered.
-      write_status = FromRocks(db_->Write(wo, batch.GetWriteBatch()), "write");
-      if (!write_status.ok()) next_seq_ = seq_before;
-    }
-    for (size_t i = 0; i < group->size(); ++i) {
-      (*group)[i].done(write_status.ok() ? std::move(results[i]) : write_status);
-    }
-  }
-
-  StoreOptions options_;
-  std::unique_ptr<rocksdb::DB> db_;
-  std::vector<rocksdb::ColumnFamilyHandle*> cfs_;
-  uint64_t next_seq_ = 1;  // Only the writer thread touches it after Open.
-  std::thread writer_;
-
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Pending> queue_;  // GUARDED_BY(mu_)
-  bool stopping_ = false;      // GUARDED_BY(mu_)
-};
 
 // ---------------------------------------------------------------------------
 // Ledger logic that runs inside a mutation.
@@ -431,6 +20,45 @@ struct LedgerOps {
 
   LedgerOps(WriteContext& c, const std::string& council_id)
       : ctx(c), council(council_id), totals(&c, council_id) {}
+
+  // The council's policy, read once per mutation.
+  absl::Status GetPolicy(const v1::Policy** out) {
+    if (!policy_loaded) {
+      storage::CouncilRecord record;
+      bool found;
+      if (absl::Status s = ctx.GetMessage(kCouncils, keys::Council(council), &record, &found);
+          !s.ok()) {
+        return s;
+      }
+      if (!found) return absl::NotFoundError(absl::StrFormat("council \"%s\" not found", council));
+      policy = record.council().policy();
+      policy_loaded = true;
+    }
+    *out = &policy;
+    return absl::OkStatus();
+  }
+
+  // The marks that let evaluation find a transaction without scanning the
+  // account: council payments (rule 7) and watched debits (rules 8, 9).
+  absl::Status MarkTransaction(const std::string& account, Date date,
+                               const storage::TransactionRecord& rec) {
+    const v1::TransactionInput& in = rec.input();
+    if (in.has_reverses()) return absl::OkStatus();
+    if (rec.effective_category() == v1::COUNCIL_PAYMENT) {
+      return ctx.Put(kMarks,
+                     keys::Mark(council, account, keys::kMarkCouncilPayment, date, rec.sequence()),
+                     "");
+    }
+    const v1::Policy* p;
+    if (absl::Status s = GetPolicy(&p); !s.ok()) return s;
+    if (!IsWatched(*p, rec)) return absl::OkStatus();
+    return ctx.PutMessage(kMarks,
+                          keys::Mark(council, account, keys::kMarkWatched, date, rec.sequence()),
+                          WatchOf(rec));
+  }
+
+  v1::Policy policy;
+  bool policy_loaded = false;
 
   // Places a transaction record (already carrying its sequence) into an
   // account: writes it, counts it, links it to its original if that is
@@ -477,6 +105,7 @@ struct LedgerOps {
         !s.ok()) {
       return s;
     }
+    if (absl::Status s = MarkTransaction(account, date, *rec); !s.ok()) return s;
     if (key_out != nullptr) *key_out = key;
     return RelinkReversalsOf(account, *rec, 0);
   }
@@ -826,6 +455,45 @@ absl::StatusOr<v1::Council> Store::GetCouncil(const std::string& council_id) {
   return record.council();
 }
 
+namespace {
+// The restricted or evidence MCCs changed: rebuild the council's watched
+// debit marks from its transactions, in the same write as the policy.
+absl::Status RewatchCouncil(WriteContext& ctx, const std::string& council_id,
+                            const v1::Policy& policy) {
+  const std::string prefix = keys::CouncilChildren(council_id);
+  std::vector<std::string> stale;
+  if (absl::Status s = ctx.ForEachPrefix(kMarks, prefix,
+                                         [&](absl::string_view key, absl::string_view) {
+                                           // council \0 account \0 kind ...
+                                           size_t sep = key.find('\0', prefix.size());
+                                           if (sep != absl::string_view::npos &&
+                                               sep + 1 < key.size() &&
+                                               key[sep + 1] == keys::kMarkWatched) {
+                                             stale.emplace_back(key);
+                                           }
+                                           return absl::OkStatus();
+                                         });
+      !s.ok()) {
+    return s;
+  }
+  for (const std::string& key : stale) {
+    if (absl::Status s = ctx.Delete(kMarks, key); !s.ok()) return s;
+  }
+  storage::TransactionRecord rec;
+  return ctx.ForEachPrefix(
+      kTxns, prefix, [&](absl::string_view key, absl::string_view value) -> absl::Status {
+        if (absl::Status s = ParseRecord(value, &rec, "txns"); !s.ok()) return s;
+        if (!IsWatched(policy, rec)) return absl::OkStatus();
+        std::optional<keys::TxnKeyParts> parts = keys::DecodeTxn(key);
+        if (!parts) return absl::DataLossError("unreadable transaction key");
+        return ctx.PutMessage(
+            kMarks,
+            keys::Mark(council_id, parts->account, keys::kMarkWatched, parts->date, parts->seq),
+            WatchOf(rec));
+      });
+}
+}  // namespace
+
 absl::StatusOr<v1::Council> Store::UpdateCouncil(const std::string& council_id,
                                                  const CouncilMutator& mutate,
                                                  const RequestKey& key) {
@@ -835,9 +503,18 @@ absl::StatusOr<v1::Council> Store::UpdateCouncil(const std::string& council_id,
     bool found;
     if (absl::Status s = ctx.GetMessage(kCouncils, k, &record, &found); !s.ok()) return s;
     if (!found) return absl::NotFoundError(absl::StrFormat("council \"%s\" not found", council_id));
+    const v1::Policy before = record.council().policy();
     if (absl::Status s = mutate(record.mutable_council()); !s.ok()) return s;
     *out = record.council();
-    return ctx.PutMessage(kCouncils, k, record);
+    if (absl::Status s = ctx.PutMessage(kCouncils, k, record); !s.ok()) return s;
+    const v1::Policy& after = record.council().policy();
+    if (std::equal(before.restricted_mccs().begin(), before.restricted_mccs().end(),
+                   after.restricted_mccs().begin(), after.restricted_mccs().end()) &&
+        std::equal(before.evidence_mccs().begin(), before.evidence_mccs().end(),
+                   after.evidence_mccs().begin(), after.evidence_mccs().end())) {
+      return absl::OkStatus();
+    }
+    return RewatchCouncil(ctx, council_id, after);
   });
 }
 
@@ -1255,35 +932,11 @@ absl::StatusOr<Page<v1::SuspenseItem>> Store::ListSuspense(const std::string& co
 
 absl::StatusOr<Totals> Store::SumThrough(const std::string& council_id,
                                          const std::string& account_id, Date through) {
-  // Whole years before `through`'s year, whole months of its year before its
-  // month, and the days of its month up to and including it.
-  struct Range {
-    keys::Level level;
-    Date from;
-    Date to_exclusive;
-  };
-  const Range ranges[3] = {
-      {keys::Level::kYear, Date::FromDays(INT32_MIN / 2), through.FirstOfYear()},
-      {keys::Level::kMonth, through.FirstOfYear(), through.FirstOfMonth()},
-      {keys::Level::kDay, through.FirstOfMonth(), through.AddDays(1)}};
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db()->NewIterator(rocksdb::ReadOptions(), impl_->cf(kTotals)));
   Totals sum;
-  storage::TotalsRecord record;
-  for (const Range& r : ranges) {
-    const std::string lower = keys::Totals(council_id, account_id, r.level, r.from);
-    const std::string upper = keys::Totals(council_id, account_id, r.level, r.to_exclusive);
-    rocksdb::Slice upper_slice(upper);
-    rocksdb::ReadOptions ro;
-    ro.iterate_upper_bound = &upper_slice;
-    std::unique_ptr<rocksdb::Iterator> it(impl_->db()->NewIterator(ro, impl_->cf(kTotals)));
-    for (it->Seek(lower); it->Valid(); it->Next()) {
-      if (absl::Status s = ParseRecord(View(it->value()), &record, "totals"); !s.ok()) {
-        return s;
-      }
-      Totals row;
-      if (absl::Status s = Totals::FromRecord(record, &row); !s.ok()) return s;
-      if (absl::Status s = sum.Add(row); !s.ok()) return s;
-    }
-    if (absl::Status s = FromRocks(it->status(), "reading totals"); !s.ok()) return s;
+  if (absl::Status s = SumThroughWith(it.get(), council_id, account_id, through, &sum); !s.ok()) {
+    return s;
   }
   return sum;
 }

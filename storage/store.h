@@ -28,6 +28,8 @@
 #include "common/civil_date.h"
 #include "dpmon/v1/dpmon.pb.h"
 #include "dpmon/v1/resources.pb.h"
+#include "dpmon/v1/storage.pb.h"
+#include "storage/ledger_facts.h"
 #include "storage/totals.h"
 
 namespace dpmon {
@@ -42,6 +44,10 @@ struct StoreOptions {
   // Shared block cache for all column families, in bytes.
   // Default: 256 MiB.
   size_t block_cache_bytes = 256u << 20;
+  // Called on the writer thread after each durable write with the accounts
+  // (of one council) whose ledger or record it changed. Must not block.
+  std::function<void(const std::string& council, const std::vector<std::string>& accounts)>
+      on_accounts_changed;
 };
 
 // A mutation's AIP-155 identity. An empty request_id means none: the
@@ -153,6 +159,67 @@ class Store {
   // Sums over [from, to].
   absl::StatusOr<Totals> SumRange(const std::string& council_id, const std::string& account_id,
                                   Date from, Date to);
+
+  // ---- monitoring (flag_store.cc) ----
+  // Reads LedgerFacts for many accounts from one consistent view of the
+  // store. Not thread-safe: one per thread.
+  class FactsReader {
+   public:
+    virtual ~FactsReader() = default;
+    // Facts as of `as_of`: window sums over [window_start, as_of], watched
+    // debits booked in [lookback_start, as_of].
+    virtual absl::Status Read(const std::string& council_id, const std::string& account_id,
+                              Date as_of, Date window_start, Date lookback_start,
+                              LedgerFacts* out) = 0;
+  };
+  std::unique_ptr<FactsReader> NewFactsReader();
+
+  // The flags the rules raise for one account as of a date: account, kind,
+  // severity, subject, amount_pence and date set; the rest is the store's.
+  struct AccountEvaluation {
+    std::string account_id;
+    std::vector<v1::Flag> flags;
+  };
+  struct EvaluationCounts {
+    int64_t raised = 0;   // New occurrences.
+    int64_t cleared = 0;  // Occurrences whose condition stopped holding.
+    int64_t updated = 0;  // Still holding, with a new amount or date.
+  };
+  // Brings the stored flags of each account in line with what the rules
+  // found as of `as_of`: raises, updates and clears, keeping the history.
+  // `now` is the RFC 3339 time recorded on raised flags.
+  absl::StatusOr<EvaluationCounts> ApplyEvaluation(const std::string& council_id, Date as_of,
+                                                   const std::string& now,
+                                                   std::vector<AccountEvaluation> accounts);
+  // Records that a whole-council evaluation finished.
+  absl::Status RecordCouncilEvaluation(const std::string& council_id,
+                                       const storage::EvaluationRecord& record);
+  absl::StatusOr<storage::EvaluationRecord> GetCouncilEvaluation(const std::string& council_id);
+
+  // Every occurrence of every flag of one account, in key order (account,
+  // kind, subject, occurrence).
+  absl::StatusOr<std::vector<v1::Flag>> GetAccountFlags(const std::string& council_id,
+                                                        const std::string& account_id);
+
+  struct FlagQuery {
+    // Groups to list, in this order: 'A' (OPEN, ACKNOWLEDGED), 'R'
+    // (RESOLVED), 'X' (CLEARED). Within a group: most severe, then oldest.
+    std::string groups = "A";
+    std::vector<v1::FlagState> states;  // Empty: every state of the groups.
+    v1::FlagKind kind = v1::FLAG_KIND_UNSPECIFIED;
+    v1::Severity severity = v1::SEVERITY_UNSPECIFIED;
+    std::string account_id;  // "" = every account.
+  };
+  absl::StatusOr<Page<v1::Flag>> ListFlags(const std::string& council_id, const FlagQuery& query,
+                                           const std::string& after_key, int limit);
+  // Counts of the council's flags by "KIND/STATE".
+  absl::StatusOr<storage::FlagCountsRecord> CountFlags(const std::string& council_id);
+
+  // Acknowledges (any flag that still holds) or resolves (a per-transaction
+  // flag) the latest occurrence of (account, kind, subject).
+  absl::StatusOr<v1::Flag> ActOnFlag(const std::string& council_id, const std::string& account_id,
+                                     v1::FlagKind kind, const std::string& subject,
+                                     const v1::FlagAction& action, const RequestKey& key);
 
   // Forces memtables to disk (tests, shutdown).
   absl::Status Flush();

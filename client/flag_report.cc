@@ -1,0 +1,68 @@
+#include "client/flag_report.h"
+
+#include <algorithm>
+#include <tuple>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace dpmon {
+
+std::string JsonQuote(absl::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          out += absl::StrFormat("\\u%04x", static_cast<unsigned char>(c));
+        } else {
+          out.push_back(c);
+        }
+    }
+  }
+  out.push_back('"');
+  return out;
+}
+
+std::string AccountIdOfName(const std::string& name) {
+  const size_t slash = name.rfind('/');
+  return slash == std::string::npos ? name : name.substr(slash + 1);
+}
+
+std::string FlagReportJson(std::vector<v1::Flag> flags) {
+  auto key = [](const v1::Flag& f) {
+    return std::make_tuple(AccountIdOfName(f.account()), v1::FlagKind_Name(f.kind()), f.subject());
+  };
+  std::stable_sort(flags.begin(), flags.end(),
+                   [&](const v1::Flag& a, const v1::Flag& b) { return key(a) < key(b); });
+  std::string out = "[";
+  for (size_t i = 0; i < flags.size(); ++i) {
+    const v1::Flag& f = flags[i];
+    absl::StrAppend(
+        &out, i == 0 ? "\n " : ",\n ", "{\"account\":", JsonQuote(AccountIdOfName(f.account())),
+        ",\"kind\":", JsonQuote(v1::FlagKind_Name(f.kind())),
+        ",\"severity\":", JsonQuote(v1::Severity_Name(f.severity())),
+        ",\"subject\":", JsonQuote(f.subject()),
+        ",\"amount_pence\":", f.has_amount_pence() ? absl::StrCat(f.amount_pence()) : "null",
+        ",\"date\":", f.date().empty() ? "null" : JsonQuote(f.date()), "}");
+  }
+  absl::StrAppend(&out, flags.empty() ? "]\n" : "\n]\n");
+  return out;
+}
+
+}  // namespace dpmon

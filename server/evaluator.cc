@@ -1,0 +1,255 @@
+#include "server/evaluator.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <iostream>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "server/clock.h"
+
+namespace dpmon {
+namespace {
+
+// Accounts read, evaluated and stored together.
+constexpr int kPageAccounts = 2000;
+
+}  // namespace
+
+std::string AccountIdOf(const v1::Account& account) {
+  const std::string& name = account.name();
+  size_t slash = name.rfind('/');
+  return slash == std::string::npos ? name : name.substr(slash + 1);
+}
+
+Evaluator::Evaluator(Store* store, int threads) : store_(store), threads_(std::max(1, threads)) {}
+
+Evaluator::~Evaluator() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (background_.joinable()) background_.join();
+}
+
+v1::Flag Evaluator::ToFlag(const std::string& council_id, const std::string& account_id,
+                           const rules::RuleFlag& f) {
+  v1::Flag out;
+  out.set_account(absl::StrCat("councils/", council_id, "/accounts/", account_id));
+  out.set_kind(f.kind);
+  out.set_severity(f.severity);
+  out.set_subject(f.subject);
+  if (f.amount_pence) out.set_amount_pence(*f.amount_pence);
+  if (f.date) out.set_date(f.date->ToString());
+  return out;
+}
+
+absl::Status Evaluator::Compute(const std::string& council_id, const v1::Policy& policy,
+                                const std::vector<v1::Account>& accounts, Date as_of,
+                                std::vector<AccountResult>* out) {
+  out->assign(accounts.size(), AccountResult());
+  std::atomic<size_t> next{0};
+  std::vector<absl::Status> errors(threads_);
+  auto work = [&](int worker) {
+    std::unique_ptr<Store::FactsReader> reader = store_->NewFactsReader();
+    for (;;) {
+      const size_t i = next.fetch_add(1);
+      if (i >= accounts.size()) return;
+      AccountResult& r = (*out)[i];
+      r.account_id = AccountIdOf(accounts[i]);
+      rules::AccountModel model;
+      absl::Status s = rules::AccountModel::FromAccount(accounts[i], &model);
+      if (s.ok() && as_of >= model.start_date) {
+        const rules::Window w = rules::EvaluationWindow(model, policy, as_of);
+        const Date lookback = as_of.AddDays(-policy.transaction_flag_lookback_days() + 1);
+        LedgerFacts facts;
+        s = reader->Read(council_id, r.account_id, as_of, w.start, lookback, &facts);
+        if (s.ok()) s = rules::EvaluateAccount(model, policy, as_of, facts, &r.flags);
+      }
+      if (!s.ok()) {
+        errors[worker] = absl::Status(
+            s.code(), absl::StrCat("evaluating account ", r.account_id, ": ", s.message()));
+        next.store(accounts.size());
+        return;
+      }
+    }
+  };
+  const int n = static_cast<int>(std::min<size_t>(threads_, accounts.size()));
+  std::vector<std::thread> pool;
+  for (int t = 1; t < n; ++t) pool.emplace_back(work, t);
+  if (n > 0) work(0);
+  for (std::thread& t : pool) t.join();
+  for (const absl::Status& e : errors) {
+    if (!e.ok()) return e;
+  }
+  return absl::OkStatus();
+}
+
+namespace {
+std::vector<Store::AccountEvaluation> ToStore(const std::string& council_id,
+                                              std::vector<AccountResult>& results) {
+  std::vector<Store::AccountEvaluation> out;
+  out.reserve(results.size());
+  for (AccountResult& r : results) {
+    Store::AccountEvaluation e;
+    e.account_id = r.account_id;
+    for (const rules::RuleFlag& f : r.flags) {
+      e.flags.push_back(Evaluator::ToFlag(council_id, r.account_id, f));
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+}  // namespace
+
+absl::StatusOr<v1::EvaluateCouncilResponse> Evaluator::EvaluateCouncil(
+    const std::string& council_id, Date as_of) {
+  const auto started = std::chrono::steady_clock::now();
+  absl::StatusOr<v1::Council> council = store_->GetCouncil(council_id);
+  if (!council.ok()) return council.status();
+  const std::string now = NowRfc3339();
+  v1::EvaluateCouncilResponse response;
+  response.set_as_of_date(as_of.ToString());
+  std::string after;
+  for (;;) {
+    absl::StatusOr<Page<v1::Account>> page = store_->ListAccounts(
+        council_id, after, kPageAccounts, [](const v1::Account&) { return true; });
+    if (!page.ok()) return page.status();
+    std::vector<AccountResult> results;
+    if (absl::Status s = Compute(council_id, council->policy(), page->items, as_of, &results);
+        !s.ok()) {
+      return s;
+    }
+    absl::StatusOr<Store::EvaluationCounts> counts =
+        store_->ApplyEvaluation(council_id, as_of, now, ToStore(council_id, results));
+    if (!counts.ok()) return counts.status();
+    response.set_accounts(response.accounts() + static_cast<int64_t>(page->items.size()));
+    response.set_raised(response.raised() + counts->raised);
+    response.set_cleared(response.cleared() + counts->cleared);
+    response.set_updated(response.updated() + counts->updated);
+    if (page->next_key.empty()) break;
+    after = page->next_key;
+  }
+  response.set_duration_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::steady_clock::now() - started)
+                               .count());
+  storage::EvaluationRecord record;
+  record.set_as_of(response.as_of_date());
+  record.set_finished_at(NowRfc3339());
+  record.set_accounts(response.accounts());
+  record.set_raised(response.raised());
+  record.set_cleared(response.cleared());
+  record.set_duration_ms(response.duration_ms());
+  if (absl::Status s = store_->RecordCouncilEvaluation(council_id, record); !s.ok()) return s;
+  return response;
+}
+
+absl::Status Evaluator::EvaluateAccounts(const std::string& council_id,
+                                         const std::vector<std::string>& account_ids, Date as_of) {
+  absl::StatusOr<v1::Council> council = store_->GetCouncil(council_id);
+  if (!council.ok()) return council.status();
+  std::vector<v1::Account> accounts;
+  for (const std::string& id : account_ids) {
+    absl::StatusOr<v1::Account> a = store_->GetAccount(council_id, id);
+    if (absl::IsNotFound(a.status())) continue;
+    if (!a.ok()) return a.status();
+    accounts.push_back(*std::move(a));
+  }
+  std::vector<AccountResult> results;
+  if (absl::Status s = Compute(council_id, council->policy(), accounts, as_of, &results); !s.ok()) {
+    return s;
+  }
+  return store_->ApplyEvaluation(council_id, as_of, NowRfc3339(), ToStore(council_id, results))
+      .status();
+}
+
+void Evaluator::MarkChanged(const std::string& council_id,
+                            const std::vector<std::string>& account_ids) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::set<std::string>& set = dirty_[council_id];
+    set.insert(account_ids.begin(), account_ids.end());
+  }
+  cv_.notify_all();
+}
+
+void Evaluator::WaitIdle() {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [this] { return stopping_ || (dirty_.empty() && !busy_); });
+}
+
+void Evaluator::StartBackground(int daily_minute, int dirty_delay_ms) {
+  background_ = std::thread(
+      [this, daily_minute, dirty_delay_ms] { BackgroundLoop(daily_minute, dirty_delay_ms); });
+}
+
+void Evaluator::BackgroundLoop(int daily_minute, int dirty_delay_ms) {
+  // The day whose scheduled run is done; a server started after the daily
+  // time runs it at once.
+  Date done_day;
+  bool done_any = false;
+  for (;;) {
+    std::map<std::string, std::set<std::string>> batch;
+    bool daily = false;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      // Wake for changes, or each 20 s for the daily schedule; then let
+      // changes gather for a moment so that a stream's batches share a run.
+      cv_.wait_for(lock, std::chrono::seconds(20), [this] { return stopping_ || !dirty_.empty(); });
+      if (!dirty_.empty()) {
+        cv_.wait_for(lock, std::chrono::milliseconds(dirty_delay_ms), [this] { return stopping_; });
+      }
+      if (stopping_) return;
+      const Date today = TodayInLondon();
+      if (daily_minute >= 0 && MinuteOfDayInLondon() >= daily_minute &&
+          (!done_any || done_day != today)) {
+        daily = true;
+        done_day = today;
+        done_any = true;
+      }
+      batch.swap(dirty_);
+      busy_ = !batch.empty() || daily;
+    }
+    const Date today = TodayInLondon();
+    for (const auto& [council, ids] : batch) {
+      absl::Status s =
+          EvaluateAccounts(council, std::vector<std::string>(ids.begin(), ids.end()), today);
+      if (!s.ok()) {
+        std::cerr << "dpmon: re-evaluating " << ids.size() << " accounts of council " << council
+                  << " failed: " << s << "\n";
+      }
+    }
+    if (daily) {
+      std::string after;
+      for (;;) {
+        absl::StatusOr<Page<v1::Council>> councils = store_->ListCouncils(after, 100);
+        if (!councils.ok()) {
+          std::cerr << "dpmon: daily evaluation: " << councils.status() << "\n";
+          break;
+        }
+        for (const v1::Council& c : councils->items) {
+          const std::string id = c.name().substr(c.name().rfind('/') + 1);
+          absl::StatusOr<v1::EvaluateCouncilResponse> r = EvaluateCouncil(id, today);
+          if (r.ok()) {
+            std::cerr << "dpmon: daily evaluation of " << id << " as of " << today.ToString()
+                      << ": " << r->accounts() << " accounts, " << r->raised() << " raised, "
+                      << r->cleared() << " cleared, " << r->duration_ms() << " ms\n";
+          } else {
+            std::cerr << "dpmon: daily evaluation of " << id << " failed: " << r.status() << "\n";
+          }
+        }
+        if (councils->next_key.empty()) break;
+        after = councils->next_key;
+      }
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      busy_ = false;
+    }
+    cv_.notify_all();
+  }
+}
+
+}  // namespace dpmon

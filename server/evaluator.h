@@ -1,0 +1,88 @@
+// Evaluator: runs the monitoring rules (server/rules.h) over accounts read
+// from the Store, in parallel, and stores the flags.
+//
+// Each account is evaluated from its record and its ledger facts (the
+// per-account aggregates and marks), never from its whole history. Councils
+// are processed a page of accounts at a time, so memory stays bounded
+// whatever the council's size.
+//
+// Thread-safety: every method may be called from any thread.
+#ifndef DPMON_SERVER_EVALUATOR_H_
+#define DPMON_SERVER_EVALUATOR_H_
+
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "common/civil_date.h"
+#include "dpmon/v1/dpmon.pb.h"
+#include "server/rules.h"
+#include "storage/store.h"
+
+namespace dpmon {
+
+struct AccountResult {
+  std::string account_id;
+  std::vector<rules::RuleFlag> flags;
+};
+
+class Evaluator {
+ public:
+  // `threads`: how many accounts are evaluated at once.
+  Evaluator(Store* store, int threads);
+  ~Evaluator();
+  Evaluator(const Evaluator&) = delete;
+  Evaluator& operator=(const Evaluator&) = delete;
+
+  // The flags of `accounts` (records of one council) as of `as_of`, in the
+  // accounts' order. Stores nothing.
+  absl::Status Compute(const std::string& council_id, const v1::Policy& policy,
+                       const std::vector<v1::Account>& accounts, Date as_of,
+                       std::vector<AccountResult>* out);
+
+  // Evaluates every account of the council and stores the flags.
+  absl::StatusOr<v1::EvaluateCouncilResponse> EvaluateCouncil(const std::string& council_id,
+                                                              Date as_of);
+  // Evaluates some accounts of a council (unknown ids are skipped).
+  absl::Status EvaluateAccounts(const std::string& council_id,
+                                const std::vector<std::string>& account_ids, Date as_of);
+
+  // Background work: re-evaluates, as of today, accounts reported changed
+  // (after a short delay that gathers them), and evaluates every council
+  // each day at `daily_minute` minutes after local midnight (Europe/London).
+  void StartBackground(int daily_minute, int dirty_delay_ms);
+  // Queues accounts for re-evaluation; returns at once.
+  void MarkChanged(const std::string& council_id, const std::vector<std::string>& account_ids);
+  // Waits until every account marked so far has been re-evaluated (tests).
+  void WaitIdle();
+
+  // The flag as the API shows it.
+  static v1::Flag ToFlag(const std::string& council_id, const std::string& account_id,
+                         const rules::RuleFlag& f);
+
+ private:
+  void BackgroundLoop(int daily_minute, int dirty_delay_ms);
+
+  Store* store_;
+  int threads_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::map<std::string, std::set<std::string>> dirty_;  // GUARDED_BY(mu_)
+  bool busy_ = false;                                   // GUARDED_BY(mu_)
+  bool stopping_ = false;                               // GUARDED_BY(mu_)
+  std::thread background_;
+};
+
+std::string AccountIdOf(const v1::Account& account);
+
+}  // namespace dpmon
+
+#endif  // DPMON_SERVER_EVALUATOR_H_

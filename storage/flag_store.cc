@@ -1,0 +1,542 @@
+// Store: monitoring. Ledger facts for the rules, stored flags with their
+// lifecycle, and the dashboard's flag index (docs/storage.md).
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "storage/store.h"
+#include "storage/store_internal.h"
+
+namespace dpmon {
+namespace {
+
+std::string KindKey(v1::FlagKind kind) { return v1::FlagKind_Name(kind); }
+
+char GroupOf(v1::FlagState state) {
+  switch (state) {
+    case v1::RESOLVED:
+      return 'R';
+    case v1::CLEARED:
+      return 'X';
+    default:
+      return 'A';
+  }
+}
+
+std::string CountKey(v1::FlagKind kind, v1::FlagState state) {
+  return absl::StrCat(v1::FlagKind_Name(kind), "/", v1::FlagState_Name(state));
+}
+
+absl::StatusOr<Date> StoredDate(const std::string& text, absl::string_view what) {
+  absl::StatusOr<Date> d = Date::Parse(text);
+  if (!d.ok()) return absl::DataLossError(absl::StrCat("stored flag ", what, " \"", text, "\""));
+  return *d;
+}
+
+// The index tail of a flag: severity rank, raised_on, account, kind,
+// subject, occurrence.
+absl::StatusOr<std::string> TailOf(const std::string& account_id, const v1::Flag& f) {
+  absl::StatusOr<Date> raised = StoredDate(f.raised_on(), "raised_on");
+  if (!raised.ok()) return raised.status();
+  return keys::FlagIndexTail(static_cast<int>(f.severity()), *raised, account_id, KindKey(f.kind()),
+                             f.subject(), static_cast<uint32_t>(f.occurrence()));
+}
+
+// Writes one occurrence of a flag, its index entries and its counts,
+// replacing `old` (the same occurrence before the change) if given.
+class FlagWriter {
+ public:
+  FlagWriter(WriteContext& ctx, const std::string& council) : ctx_(ctx), council_(council) {}
+
+  absl::Status Write(const std::string& account_id, const v1::Flag* old, const v1::Flag& now) {
+    absl::StatusOr<std::string> tail = TailOf(account_id, now);
+    if (!tail.ok()) return tail.status();
+    if (old != nullptr) {
+      --deltas_[CountKey(old->kind(), old->state())];
+      if (GroupOf(old->state()) != GroupOf(now.state())) {
+        absl::StatusOr<std::string> old_tail = TailOf(account_id, *old);
+        if (!old_tail.ok()) return old_tail.status();
+        for (const std::string& k : IndexKeys(*old, *old_tail)) {
+          if (absl::Status s = ctx_.Delete(kFlagIndex, k); !s.ok()) return s;
+        }
+      }
+    }
+    ++deltas_[CountKey(now.kind(), now.state())];
+    const std::string value = now.SerializeAsString();
+    if (absl::Status s =
+            ctx_.Put(kFlags,
+                     keys::Flag(council_, account_id, KindKey(now.kind()), now.subject(),
+                                static_cast<uint32_t>(now.occurrence())),
+                     value);
+        !s.ok()) {
+      return s;
+    }
+    for (const std::string& k : IndexKeys(now, *tail)) {
+      if (absl::Status s = ctx_.Put(kFlagIndex, k, value); !s.ok()) return s;
+    }
+    return absl::OkStatus();
+  }
+
+  // Applies the counted changes to the council's counts record.
+  absl::Status Flush() {
+    if (deltas_.empty()) return absl::OkStatus();
+    storage::FlagCountsRecord counts;
+    bool found;
+    const std::string key = keys::FlagCounts(council_);
+    if (absl::Status s = ctx_.GetMessage(kFlagIndex, key, &counts, &found); !s.ok()) return s;
+    for (const auto& [k, delta] : deltas_) {
+      int64_t& c = (*counts.mutable_counts())[k];
+      c += delta;
+      if (c == 0) counts.mutable_counts()->erase(k);
+    }
+    deltas_.clear();
+    return ctx_.PutMessage(kFlagIndex, key, counts);
+  }
+
+ private:
+  std::vector<std::string> IndexKeys(const v1::Flag& f, const std::string& tail) const {
+    const char group = GroupOf(f.state());
+    return {keys::FlagByGroupPrefix(council_, group) + tail,
+            keys::FlagByKindPrefix(council_, KindKey(f.kind()), group) + tail};
+  }
+
+  WriteContext& ctx_;
+  const std::string& council_;
+  std::map<std::string, int64_t> deltas_;
+};
+
+using FlagId = std::pair<int, std::string>;  // (kind, subject)
+
+// The latest occurrence of each (kind, subject) of an account.
+absl::Status LatestFlags(WriteContext& ctx, const std::string& council,
+                         const std::string& account_id, std::map<FlagId, v1::Flag>* out) {
+  return ctx.ForEachPrefix(kFlags, keys::AccountParent(council, account_id),
+                           [&](absl::string_view, absl::string_view value) -> absl::Status {
+                             v1::Flag f;
+                             if (absl::Status s = ParseRecord(value, &f, "flags"); !s.ok()) {
+                               return s;
+                             }
+                             FlagId id{static_cast<int>(f.kind()), f.subject()};
+                             auto it = out->find(id);
+                             if (it == out->end() || it->second.occurrence() < f.occurrence()) {
+                               (*out)[id] = std::move(f);
+                             }
+                             return absl::OkStatus();
+                           });
+}
+
+bool SameFacts(const v1::Flag& a, const v1::Flag& b) {
+  return a.severity() == b.severity() && a.has_amount_pence() == b.has_amount_pence() &&
+         a.amount_pence() == b.amount_pence() && a.date() == b.date();
+}
+
+class FactsReaderImpl : public Store::FactsReader {
+ public:
+  FactsReaderImpl(rocksdb::DB* db, const std::vector<rocksdb::ColumnFamilyHandle*>& cfs)
+      : db_(db), cfs_(cfs), snapshot_(db->GetSnapshot()) {
+    ro_.snapshot = snapshot_;
+    totals_.reset(db_->NewIterator(ro_, cfs_[kTotals]));
+    marks_.reset(db_->NewIterator(ro_, cfs_[kMarks]));
+    statements_.reset(db_->NewIterator(ro_, cfs_[kStatements]));
+  }
+  ~FactsReaderImpl() override {
+    totals_.reset();
+    marks_.reset();
+    statements_.reset();
+    db_->ReleaseSnapshot(snapshot_);
+  }
+
+  absl::Status Read(const std::string& council, const std::string& account, Date as_of,
+                    Date window_start, Date lookback_start, LedgerFacts* out) override {
+    *out = LedgerFacts();
+    Totals through, before;
+    if (absl::Status s = SumThroughWith(totals_.get(), council, account, as_of, &through);
+        !s.ok()) {
+      return s;
+    }
+    if (absl::Status s = through.NetPence(&out->balance_pence); !s.ok()) return s;
+    if (absl::Status s =
+            SumThroughWith(totals_.get(), council, account, window_start.AddDays(-1), &before);
+        !s.ok()) {
+      return s;
+    }
+    out->window = through;
+    if (absl::Status s = out->window.Subtract(before); !s.ok()) return s;
+
+    // Latest council payment on or before as_of.
+    {
+      const std::string prefix = keys::MarkPrefix(council, account, keys::kMarkCouncilPayment);
+      marks_->SeekForPrev(
+          keys::Mark(council, account, keys::kMarkCouncilPayment, as_of, UINT64_MAX));
+      if (marks_->Valid() && marks_->key().starts_with(prefix)) {
+        out->last_council_payment = keys::DecodeDate(View(marks_->key()).substr(prefix.size(), 4));
+      }
+      if (absl::Status s = FromRocks(marks_->status(), "reading marks"); !s.ok()) return s;
+    }
+    // Latest day with transactions on or before as_of.
+    {
+      const std::string day = keys::Totals(council, account, keys::Level::kDay, as_of);
+      const std::string prefix = day.substr(0, day.size() - 4);
+      totals_->SeekForPrev(day);
+      if (totals_->Valid() && totals_->key().starts_with(prefix)) {
+        out->last_transaction = keys::DecodeDate(View(totals_->key()).substr(prefix.size(), 4));
+      }
+      if (absl::Status s = FromRocks(totals_->status(), "reading totals"); !s.ok()) return s;
+    }
+    // Latest statement on or before as_of, and the ledger on its date.
+    {
+      const std::string prefix = keys::AccountParent(council, account);
+      statements_->SeekForPrev(keys::Statement(council, account, as_of));
+      if (statements_->Valid() && statements_->key().starts_with(prefix)) {
+        storage::StatementRecord rec;
+        if (absl::Status s = ParseRecord(View(statements_->value()), &rec, "statements"); !s.ok()) {
+          return s;
+        }
+        std::optional<Date> date = keys::DecodeDate(View(statements_->key()).substr(prefix.size()));
+        if (!date) return absl::DataLossError("unreadable statement key");
+        LedgerFacts::Statement st;
+        st.date = *date;
+        st.closing_balance_pence = rec.input().closing_balance_pence();
+        Totals at;
+        if (absl::Status s = SumThroughWith(totals_.get(), council, account, *date, &at); !s.ok()) {
+          return s;
+        }
+        if (absl::Status s = at.NetPence(&st.ledger_balance_pence); !s.ok()) return s;
+        out->last_statement = st;
+      }
+      if (absl::Status s = FromRocks(statements_->status(), "reading statements"); !s.ok()) {
+        return s;
+      }
+    }
+    // Watched debits in the lookback.
+    {
+      const std::string prefix = keys::MarkPrefix(council, account, keys::kMarkWatched);
+      const std::string upper = keys::Mark(council, account, keys::kMarkWatched, as_of, UINT64_MAX);
+      storage::WatchRecord w;
+      for (marks_->Seek(keys::Mark(council, account, keys::kMarkWatched, lookback_start, 0));
+           marks_->Valid() && marks_->key().compare(upper) <= 0; marks_->Next()) {
+        if (absl::Status s = ParseRecord(View(marks_->value()), &w, "marks"); !s.ok()) return s;
+        WatchedDebit d;
+        std::optional<Date> date = keys::DecodeDate(View(marks_->key()).substr(prefix.size(), 4));
+        if (!date) return absl::DataLossError("unreadable mark key");
+        d.booking_date = *date;
+        d.source = w.source();
+        d.external_id = w.external_id();
+        d.amount_pence = w.amount_pence();
+        d.mcc = w.mcc();
+        d.category = w.category();
+        if (absl::Status s =
+                Reversed(council, account, d.source, d.external_id, as_of, &d.reversed);
+            !s.ok()) {
+          return s;
+        }
+        out->watched_debits.push_back(std::move(d));
+      }
+      if (absl::Status s = FromRocks(marks_->status(), "reading marks"); !s.ok()) return s;
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  // Whether a reversal of (source, external_id) in the same account is
+  // booked on or before as_of.
+  absl::Status Reversed(const std::string& council, const std::string& account,
+                        const std::string& source, const std::string& external_id, Date as_of,
+                        bool* reversed) {
+    *reversed = false;
+    std::string unused;
+    rocksdb::Status s = db_->Get(ro_, cfs_[kReversals],
+                                 keys::ReversedMarker(council, source, external_id), &unused);
+    if (s.IsNotFound()) return absl::OkStatus();
+    if (!s.ok()) return FromRocks(s, "reading reversals");
+    const std::string prefix = keys::ReversalPrefix(council, source, external_id);
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro_, cfs_[kReversals]));
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      const std::string rev_id(View(it->key()).substr(prefix.size()));
+      std::string value;
+      rocksdb::Status g =
+          db_->Get(ro_, cfs_[kTxnIds], keys::TxnId(council, source, rev_id), &value);
+      if (g.IsNotFound()) continue;
+      if (!g.ok()) return FromRocks(g, "reading txn_ids");
+      storage::TxnIndexEntry entry;
+      if (absl::Status p = ParseRecord(value, &entry, "txn_ids"); !p.ok()) return p;
+      if (entry.in_suspense()) continue;
+      std::optional<keys::TxnKeyParts> parts = keys::DecodeTxn(entry.location_key());
+      if (!parts) return absl::DataLossError("unreadable transaction key in txn_ids");
+      if (parts->account == account && parts->date <= as_of) {
+        *reversed = true;
+        break;
+      }
+    }
+    return FromRocks(it->status(), "reading reversals");
+  }
+
+  rocksdb::DB* db_;
+  const std::vector<rocksdb::ColumnFamilyHandle*>& cfs_;
+  const rocksdb::Snapshot* snapshot_;
+  rocksdb::ReadOptions ro_;
+  std::unique_ptr<rocksdb::Iterator> totals_;
+  std::unique_ptr<rocksdb::Iterator> marks_;
+  std::unique_ptr<rocksdb::Iterator> statements_;
+};
+
+}  // namespace
+
+std::unique_ptr<Store::FactsReader> Store::NewFactsReader() {
+  return std::make_unique<FactsReaderImpl>(impl_->db(), impl_->cfs());
+}
+
+absl::StatusOr<Store::EvaluationCounts> Store::ApplyEvaluation(
+    const std::string& council_id, Date as_of, const std::string& now,
+    std::vector<AccountEvaluation> accounts) {
+  EvaluationCounts counts;
+  const std::string as_of_text = as_of.ToString();
+  absl::Status status = impl_->RunSync([&](WriteContext& ctx) -> absl::Status {
+    counts = EvaluationCounts();
+    FlagWriter writer(ctx, council_id);
+    for (AccountEvaluation& a : accounts) {
+      std::map<FlagId, v1::Flag> latest;
+      if (absl::Status s = LatestFlags(ctx, council_id, a.account_id, &latest); !s.ok()) return s;
+      std::map<FlagId, v1::Flag*> found;
+      for (v1::Flag& f : a.flags) found[{static_cast<int>(f.kind()), f.subject()}] = &f;
+      // What was stored: update, clear, or raise again.
+      for (auto& [id, old] : latest) {
+        auto hit = found.find(id);
+        const bool holds = hit != found.end();
+        v1::Flag next = old;
+        bool raise_again = false;
+        switch (old.state()) {
+          case v1::OPEN:
+          case v1::ACKNOWLEDGED:
+            if (holds) {
+              if (SameFacts(old, *hit->second)) continue;
+              next.set_severity(hit->second->severity());
+              if (hit->second->has_amount_pence()) {
+                next.set_amount_pence(hit->second->amount_pence());
+              } else {
+                next.clear_amount_pence();
+              }
+              next.set_date(hit->second->date());
+              ++counts.updated;
+            } else {
+              next.set_state(v1::CLEARED);
+              next.set_cleared_on(as_of_text);
+              ++counts.cleared;
+            }
+            break;
+          case v1::RESOLVED:
+            // Resolved stays resolved while it holds; once it has stopped
+            // holding, holding again is a new occurrence.
+            if (holds && next.cleared_on().empty()) continue;
+            if (holds) {
+              raise_again = true;
+              break;
+            }
+            if (!next.cleared_on().empty()) continue;
+            next.set_cleared_on(as_of_text);
+            break;
+          case v1::CLEARED:
+            if (!holds) continue;
+            raise_again = true;
+            break;
+          default:
+            return absl::DataLossError("stored flag without a state");
+        }
+        if (raise_again) {
+          v1::Flag fresh = *hit->second;
+          fresh.set_occurrence(old.occurrence() + 1);
+          fresh.set_state(v1::OPEN);
+          fresh.set_raised_on(as_of_text);
+          fresh.set_raised_at(now);
+          if (absl::Status s = writer.Write(a.account_id, nullptr, fresh); !s.ok()) return s;
+          ++counts.raised;
+        } else {
+          if (absl::Status s = writer.Write(a.account_id, &old, next); !s.ok()) return s;
+        }
+      }
+      // New (kind, subject)s.
+      for (auto& [id, f] : found) {
+        if (latest.count(id)) continue;
+        f->set_occurrence(1);
+        f->set_state(v1::OPEN);
+        f->set_raised_on(as_of_text);
+        f->set_raised_at(now);
+        if (absl::Status s = writer.Write(a.account_id, nullptr, *f); !s.ok()) return s;
+        ++counts.raised;
+      }
+    }
+    return writer.Flush();
+  });
+  if (!status.ok()) return status;
+  return counts;
+}
+
+absl::Status Store::RecordCouncilEvaluation(const std::string& council_id,
+                                            const storage::EvaluationRecord& record) {
+  return impl_->RunSync([&](WriteContext& ctx) {
+    return ctx.PutMessage(kFlagIndex, keys::CouncilEvaluation(council_id), record);
+  });
+}
+
+absl::StatusOr<storage::EvaluationRecord> Store::GetCouncilEvaluation(
+    const std::string& council_id) {
+  std::string value;
+  rocksdb::Status s = impl_->db()->Get(rocksdb::ReadOptions(), impl_->cf(kFlagIndex),
+                                       keys::CouncilEvaluation(council_id), &value);
+  storage::EvaluationRecord record;
+  if (s.IsNotFound()) return record;
+  if (!s.ok()) return FromRocks(s, "reading evaluation");
+  if (absl::Status p = ParseRecord(value, &record, "evaluation"); !p.ok()) return p;
+  return record;
+}
+
+absl::StatusOr<std::vector<v1::Flag>> Store::GetAccountFlags(const std::string& council_id,
+                                                             const std::string& account_id) {
+  std::vector<v1::Flag> out;
+  const std::string prefix = keys::AccountParent(council_id, account_id);
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db()->NewIterator(rocksdb::ReadOptions(), impl_->cf(kFlags)));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    v1::Flag f;
+    if (absl::Status s = ParseRecord(View(it->value()), &f, "flags"); !s.ok()) return s;
+    out.push_back(std::move(f));
+  }
+  if (absl::Status s = FromRocks(it->status(), "reading flags"); !s.ok()) return s;
+  return out;
+}
+
+namespace {
+bool Matches(const Store::FlagQuery& q, const v1::Flag& f) {
+  if (!q.states.empty() &&
+      std::find(q.states.begin(), q.states.end(), f.state()) == q.states.end()) {
+    return false;
+  }
+  if (q.kind != v1::FLAG_KIND_UNSPECIFIED && f.kind() != q.kind) return false;
+  if (q.severity != v1::SEVERITY_UNSPECIFIED && f.severity() != q.severity) return false;
+  return q.groups.find(GroupOf(f.state())) != std::string::npos;
+}
+}  // namespace
+
+absl::StatusOr<Page<v1::Flag>> Store::ListFlags(const std::string& council_id,
+                                                const FlagQuery& query,
+                                                const std::string& after_key, int limit) {
+  Page<v1::Flag> page;
+  // Resume keys are group + tail; groups are listed in query order.
+  auto group_rank = [&](char g) { return query.groups.find(g); };
+  if (!query.account_id.empty()) {
+    absl::StatusOr<std::vector<v1::Flag>> all = GetAccountFlags(council_id, query.account_id);
+    if (!all.ok()) return all.status();
+    std::vector<std::pair<std::string, v1::Flag*>> rows;
+    for (v1::Flag& f : *all) {
+      if (!Matches(query, f)) continue;
+      absl::StatusOr<std::string> tail = TailOf(query.account_id, f);
+      if (!tail.ok()) return tail.status();
+      rows.emplace_back(std::string(1, GroupOf(f.state())) + *tail, &f);
+    }
+    auto less = [&](const std::string& a, const std::string& b) {
+      if (a[0] != b[0]) return group_rank(a[0]) < group_rank(b[0]);
+      return a < b;
+    };
+    std::sort(rows.begin(), rows.end(),
+              [&](const auto& x, const auto& y) { return less(x.first, y.first); });
+    for (auto& [key, f] : rows) {
+      if (!after_key.empty() && !less(after_key, key)) continue;
+      if (static_cast<int>(page.items.size()) == limit) return page;
+      page.items.push_back(*f);
+      page.next_key = key;
+    }
+    page.next_key.clear();
+    return page;
+  }
+
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db()->NewIterator(rocksdb::ReadOptions(), impl_->cf(kFlagIndex)));
+  for (char group : query.groups) {
+    if (!after_key.empty() && group_rank(group) < group_rank(after_key[0])) continue;
+    std::string prefix = query.kind != v1::FLAG_KIND_UNSPECIFIED
+                             ? keys::FlagByKindPrefix(council_id, KindKey(query.kind), group)
+                             : keys::FlagByGroupPrefix(council_id, group);
+    if (query.severity != v1::SEVERITY_UNSPECIFIED) {
+      prefix.push_back(static_cast<char>('0' + (3 - static_cast<int>(query.severity))));
+    }
+    const std::string base = query.kind != v1::FLAG_KIND_UNSPECIFIED
+                                 ? keys::FlagByKindPrefix(council_id, KindKey(query.kind), group)
+                                 : keys::FlagByGroupPrefix(council_id, group);
+    std::string start = prefix;
+    const bool resume = !after_key.empty() && after_key[0] == group;
+    if (resume && base + after_key.substr(1) > start) start = base + after_key.substr(1);
+    v1::Flag f;
+    for (it->Seek(start); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      absl::string_view tail = View(it->key()).substr(base.size());
+      if (resume && tail == absl::string_view(after_key).substr(1)) continue;
+      if (absl::Status s = ParseRecord(View(it->value()), &f, "flag_index"); !s.ok()) return s;
+      if (!Matches(query, f)) continue;
+      if (static_cast<int>(page.items.size()) == limit) return page;  // next_key: the last kept
+      page.items.push_back(f);
+      page.next_key = absl::StrCat(std::string(1, group), tail);
+    }
+    if (absl::Status s = FromRocks(it->status(), "listing flags"); !s.ok()) return s;
+  }
+  page.next_key.clear();
+  return page;
+}
+
+absl::StatusOr<storage::FlagCountsRecord> Store::CountFlags(const std::string& council_id) {
+  std::string value;
+  rocksdb::Status s = impl_->db()->Get(rocksdb::ReadOptions(), impl_->cf(kFlagIndex),
+                                       keys::FlagCounts(council_id), &value);
+  storage::FlagCountsRecord record;
+  if (s.IsNotFound()) return record;
+  if (!s.ok()) return FromRocks(s, "reading flag counts");
+  if (absl::Status p = ParseRecord(value, &record, "flag counts"); !p.ok()) return p;
+  return record;
+}
+
+absl::StatusOr<v1::Flag> Store::ActOnFlag(const std::string& council_id,
+                                          const std::string& account_id, v1::FlagKind kind,
+                                          const std::string& subject, const v1::FlagAction& action,
+                                          const RequestKey& key) {
+  return impl_->RunIdempotent<v1::Flag>(key, [&](WriteContext& ctx, v1::Flag* out) {
+    v1::Flag latest;
+    bool any = false;
+    if (absl::Status s = ctx.ForEachPrefix(
+            kFlags, keys::FlagSubjectPrefix(council_id, account_id, KindKey(kind), subject),
+            [&](absl::string_view, absl::string_view value) {
+              any = true;
+              return ParseRecord(value, &latest, "flags");
+            });
+        !s.ok()) {
+      return s;
+    }
+    if (!any) {
+      return absl::NotFoundError(absl::StrFormat(
+          "account \"%s\" has no %s flag with subject \"%s\"", account_id, KindKey(kind), subject));
+    }
+    if (latest.state() != v1::OPEN && latest.state() != v1::ACKNOWLEDGED) {
+      return absl::FailedPreconditionError(
+          absl::StrFormat("the flag is %s; only an OPEN or ACKNOWLEDGED flag can be acted on",
+                          v1::FlagState_Name(latest.state())));
+    }
+    if (action.state() == v1::RESOLVED && kind != v1::RESTRICTED_SPEND &&
+        kind != v1::EVIDENCE_REQUIRED) {
+      return WithField(
+          absl::FailedPreconditionError(absl::StrFormat(
+              "%s clears by itself when its condition stops holding; only RESTRICTED_SPEND and "
+              "EVIDENCE_REQUIRED flags are resolved",
+              KindKey(kind))),
+          "kind");
+    }
+    v1::Flag next = latest;
+    next.set_state(action.state());
+    *next.add_actions() = action;
+    FlagWriter writer(ctx, council_id);
+    if (absl::Status s = writer.Write(account_id, &latest, next); !s.ok()) return s;
+    *out = next;
+    return writer.Flush();
+  });
+}
+
+}  // namespace dpmon
