@@ -380,10 +380,14 @@ TEST_P(ReviewDue, Matches) {
   for (const RuleFlag& x : flags) kinds += KindName(x.kind) + "(" + x.subject + ") ";
   if (std::string(c.expect_kind) == "REVIEW_DUE") {
     EXPECT_NE(due, std::nullopt) << kinds;
-    if (due) EXPECT_EQ(due->date, D(c.expect_due));
+    if (due) {
+      EXPECT_EQ(due->date, D(c.expect_due));
+    }
   } else if (std::string(c.expect_kind) == "REVIEW_OVERDUE") {
     EXPECT_NE(overdue, std::nullopt) << kinds;
-    if (overdue) EXPECT_EQ(overdue->severity, v1::WARNING);
+    if (overdue) {
+      EXPECT_EQ(overdue->severity, v1::WARNING);
+    }
   } else {
     for (const RuleFlag& x : flags) {
       EXPECT_NE(x.kind, v1::REVIEW_DUE) << kinds;

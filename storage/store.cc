@@ -49,7 +49,7 @@ struct LedgerOps {
                      keys::Mark(council, account, keys::kMarkCouncilPayment, date, rec.sequence()),
                      "");
     }
-    const v1::Policy* p;
+    const v1::Policy* p = nullptr;
     if (absl::Status s = GetPolicy(&p); !s.ok()) return s;
     if (!IsWatched(*p, rec)) return absl::OkStatus();
     return ctx.PutMessage(kMarks,
