@@ -190,6 +190,7 @@ void Evaluator::BackgroundLoop(int daily_minute, int dirty_delay_ms) {
   // time runs it at once.
   Date done_day;
   bool done_any = false;
+  bool first = true;
   for (;;) {
     std::map<std::string, std::set<std::string>> batch;
     bool daily = false;
@@ -197,7 +198,11 @@ void Evaluator::BackgroundLoop(int daily_minute, int dirty_delay_ms) {
       std::unique_lock<std::mutex> lock(mu_);
       // Wake for changes, or each 20 s for the daily schedule; then let
       // changes gather for a moment so that a stream's batches share a run.
-      cv_.wait_for(lock, std::chrono::seconds(20), [this] { return stopping_ || !dirty_.empty(); });
+      if (!first) {
+        cv_.wait_for(lock, std::chrono::seconds(20),
+                     [this] { return stopping_ || !dirty_.empty(); });
+      }
+      first = false;
       if (!dirty_.empty()) {
         cv_.wait_for(lock, std::chrono::milliseconds(dirty_delay_ms), [this] { return stopping_; });
       }
