@@ -37,6 +37,7 @@ grpc::Status Call(dpmon::Client& c, F f) {
 }
 
 double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
   return v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
 }

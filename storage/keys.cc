@@ -178,7 +178,7 @@ std::string Reversal(absl::string_view council, absl::string_view source,
 std::string ReversedMarker(absl::string_view council, absl::string_view source,
                            absl::string_view original_ext_id) {
   std::string k = Join({council, source, original_ext_id});
-  k.push_back('\x01');
+  k.push_back(kReversedMarkerEnd);
   return k;
 }
 

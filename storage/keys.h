@@ -52,7 +52,9 @@ std::string ReversalPrefix(absl::string_view council, absl::string_view source,
 std::string Reversal(absl::string_view council, absl::string_view source,
                      absl::string_view original_ext_id, absl::string_view reversal_ext_id);
 // reversals: council \0 source \0 original_external_id \x01 — "some reversal names this id".
-// Sorts after every entry of ReversalPrefix for the same original.
+// Sorts after every entry of ReversalPrefix for the same original; its last
+// byte is kReversedMarkerEnd, which no reversal entry's key ends with.
+inline constexpr char kReversedMarkerEnd = '\x01';
 std::string ReversedMarker(absl::string_view council, absl::string_view source,
                            absl::string_view original_ext_id);
 // marks: council \0 account \0 kind date seq. Kind 'P': a council payment

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <unordered_set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -59,6 +60,8 @@ struct LedgerOps {
 
   v1::Policy policy;
   bool policy_loaded = false;
+  std::unordered_set<std::string> known_accounts;
+  std::unordered_map<std::string, std::string> ref_holders;  // "" = nobody
 
   // Places a transaction record (already carrying its sequence) into an
   // account: writes it, counts it, links it to its original if that is
@@ -137,14 +140,11 @@ struct LedgerOps {
   absl::Status RelinkReversalsOf(const std::string& account,
                                  const storage::TransactionRecord& original, int depth) {
     if (depth >= kReversalChainDepthMax) return absl::OkStatus();
-    std::string unused;
-    bool any;
-    if (absl::Status s = ctx.Get(kReversals,
-                                 keys::ReversedMarker(council, original.input().source(),
-                                                      original.input().external_id()),
-                                 &unused, &any);
-        !s.ok() || !any) {
-      return s;
+    // The in-memory set of originals some reversal names answers nearly
+    // every arrival without a read.
+    if (!ctx.MaybeReversed(keys::ReversedMarker(council, original.input().source(),
+                                                original.input().external_id()))) {
+      return absl::OkStatus();
     }
     const std::string prefix =
         keys::ReversalPrefix(council, original.input().source(), original.input().external_id());
@@ -199,11 +199,14 @@ struct LedgerOps {
                               std::string* resolved) {
     resolved->clear();
     if (!account.empty()) {
-      std::string unused;
-      bool found;
-      if (absl::Status s = ctx.Get(kAccounts, keys::Account(council, account), &unused, &found);
-          !s.ok()) {
-        return s;
+      bool found = known_accounts.count(account) > 0;
+      if (!found) {
+        std::string unused;
+        if (absl::Status s = ctx.Get(kAccounts, keys::Account(council, account), &unused, &found);
+            !s.ok()) {
+          return s;
+        }
+        if (found) known_accounts.insert(account);
       }
       if (!found) {
         return WithField(absl::NotFoundError(absl::StrFormat("no account \"%s\" in council \"%s\"",
@@ -213,12 +216,17 @@ struct LedgerOps {
       *resolved = account;
     }
     if (!account_ref.empty()) {
-      std::string holder;
-      bool found;
-      if (absl::Status s = ctx.Get(kRefs, keys::Ref(council, source, account_ref), &holder, &found);
-          !s.ok()) {
-        return s;
+      // References do not move during an ingest: look each up once.
+      const std::string ref_key = keys::Ref(council, source, account_ref);
+      auto cached = ref_holders.find(ref_key);
+      if (cached == ref_holders.end()) {
+        std::string holder;
+        bool found;
+        if (absl::Status s = ctx.Get(kRefs, ref_key, &holder, &found); !s.ok()) return s;
+        cached = ref_holders.emplace(ref_key, found ? holder : std::string()).first;
       }
+      const std::string& holder = cached->second;
+      const bool found = !holder.empty();
       if (found && !resolved->empty() && holder != *resolved) {
         return WithField(absl::InvalidArgumentError(absl::StrFormat(
                              "account_ref \"%s\" belongs to account \"%s\", not \"%s\"",

@@ -10,6 +10,7 @@
 #include <set>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -153,8 +154,9 @@ inline absl::Status SumThroughWith(rocksdb::Iterator* it, const std::string& cou
 class WriteContext {
  public:
   WriteContext(rocksdb::DB* db, const std::vector<rocksdb::ColumnFamilyHandle*>& cfs,
-               rocksdb::WriteBatchWithIndex* batch, uint64_t* next_seq)
-      : db_(db), cfs_(cfs), batch_(batch), next_seq_(next_seq) {}
+               rocksdb::WriteBatchWithIndex* batch, uint64_t* next_seq,
+               std::unordered_set<std::string>* reversed)
+      : db_(db), cfs_(cfs), batch_(batch), next_seq_(next_seq), reversed_(reversed) {}
 
   absl::Status Get(Cf cf, const std::string& key, std::string* value, bool* found) {
     rocksdb::Status s =
@@ -176,6 +178,9 @@ class WriteContext {
 
   absl::Status Put(Cf cf, const std::string& key, absl::string_view value) {
     if (cf == kTxns || cf == kStatements || cf == kAccounts) Touch(key);
+    if (cf == kReversals && !key.empty() && key.back() == keys::kReversedMarkerEnd) {
+      reversed_->insert(key);
+    }
     return FromRocks(batch_->Put(cfs_[cf], key, rocksdb::Slice(value.data(), value.size())),
                      "batch put");
   }
@@ -219,6 +224,13 @@ class WriteContext {
 
   uint64_t NextSequence() { return (*next_seq_)++; }
 
+  // False if no reversal names the original whose ReversedMarker key this
+  // is. (A rolled-back mutation may leave a spare entry: true only means
+  // "look".)
+  bool MaybeReversed(const std::string& marker_key) const {
+    return reversed_->count(marker_key) > 0;
+  }
+
   // Accounts (council \0 account) whose ledger or record this group wrote.
   // Rolled-back writes may be included: a spare re-evaluation is harmless.
   const std::set<std::string>& touched() const { return touched_; }
@@ -236,6 +248,7 @@ class WriteContext {
 
   rocksdb::WriteBatchWithIndex* batch_;
   uint64_t* next_seq_;
+  std::unordered_set<std::string>* reversed_;
   std::set<std::string> touched_;
 };
 
@@ -363,6 +376,14 @@ class Store::Impl {
     } else if (!s.IsNotFound()) {
       return FromRocks(s, "reading next_sequence");
     }
+    {
+      std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cfs_[kReversals]));
+      for (it->SeekToFirst(); it->Valid(); it->Next()) {
+        const rocksdb::Slice k = it->key();
+        if (k.size() > 0 && k[k.size() - 1] == keys::kReversedMarkerEnd) reversed_.insert(k.ToString());
+      }
+      if (!it->status().ok()) return FromRocks(it->status(), "loading reversal markers");
+    }
     writer_ = std::thread([this] { WriterLoop(); });
     return absl::OkStatus();
   }
@@ -475,7 +496,7 @@ class Store::Impl {
   void WriteGroup(std::vector<Pending>* group) {
     rocksdb::WriteBatchWithIndex batch(rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true);
     uint64_t seq_before = next_seq_;
-    WriteContext ctx(db_.get(), cfs_, &batch, &next_seq_);
+    WriteContext ctx(db_.get(), cfs_, &batch, &next_seq_, &reversed_);
     std::vector<absl::Status> results;
     results.reserve(group->size());
     for (Pending& p : *group) {
@@ -519,6 +540,9 @@ class Store::Impl {
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> cfs_;
   uint64_t next_seq_ = 1;  // Only the writer thread touches it after Open.
+  // Every ReversedMarker key in `reversals`: loaded at Open, then kept by the
+  // writer thread alone.
+  std::unordered_set<std::string> reversed_;
   std::thread writer_;
 
   std::mutex mu_;
