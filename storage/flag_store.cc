@@ -2,6 +2,7 @@
 // lifecycle, and the dashboard's flag index (docs/storage.md).
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <memory>
 #include <utility>
 
@@ -110,7 +111,10 @@ class FlagWriter {
 
 using FlagId = std::pair<int, std::string>;  // (kind, subject)
 
-// The latest occurrence of each (kind, subject) of an account.
+void AddLatest(v1::Flag f, std::map<FlagId, v1::Flag>* out);
+
+// The latest occurrence of each (kind, subject) of an account, as the
+// writer sees it.
 absl::Status LatestFlags(WriteContext& ctx, const std::string& council,
                          const std::string& account_id, std::map<FlagId, v1::Flag>* out) {
   return ctx.ForEachPrefix(kFlags, keys::AccountParent(council, account_id),
@@ -119,11 +123,7 @@ absl::Status LatestFlags(WriteContext& ctx, const std::string& council,
                              if (absl::Status s = ParseRecord(value, &f, "flags"); !s.ok()) {
                                return s;
                              }
-                             FlagId id{static_cast<int>(f.kind()), f.subject()};
-                             auto it = out->find(id);
-                             if (it == out->end() || it->second.occurrence() < f.occurrence()) {
-                               (*out)[id] = std::move(f);
-                             }
+                             AddLatest(std::move(f), out);
                              return absl::OkStatus();
                            });
 }
@@ -289,83 +289,139 @@ std::unique_ptr<Store::FactsReader> Store::NewFactsReader() {
   return std::make_unique<FactsReaderImpl>(impl_->db(), impl_->cfs());
 }
 
+namespace {
+
+// One write of an evaluation: `next` replaces `old` (none: a new occurrence).
+struct FlagChange {
+  std::optional<v1::Flag> old;
+  v1::Flag next;
+};
+
+// What storing `flags` (the rules' flags of one account) over the `latest`
+// stored occurrences changes. No change at all when they already agree.
+absl::Status PlanChanges(const std::map<FlagId, v1::Flag>& latest, const std::vector<v1::Flag>& flags,
+                         const std::string& as_of_text, const std::string& now,
+                         std::vector<FlagChange>* changes, Store::EvaluationCounts* counts) {
+  std::map<FlagId, const v1::Flag*> found;
+  for (const v1::Flag& f : flags) found[{static_cast<int>(f.kind()), f.subject()}] = &f;
+  auto raise = [&](const v1::Flag& f, int occurrence) {
+    FlagChange c;
+    c.next = f;
+    c.next.set_occurrence(occurrence);
+    c.next.set_state(v1::OPEN);
+    c.next.set_raised_on(as_of_text);
+    c.next.set_raised_at(now);
+    changes->push_back(std::move(c));
+    ++counts->raised;
+  };
+  // What was stored: update, clear, or raise again.
+  for (const auto& [id, old] : latest) {
+    auto hit = found.find(id);
+    const bool holds = hit != found.end();
+    v1::Flag next = old;
+    switch (old.state()) {
+      case v1::OPEN:
+      case v1::ACKNOWLEDGED:
+        if (holds) {
+          if (SameFacts(old, *hit->second)) continue;
+          next.set_severity(hit->second->severity());
+          if (hit->second->has_amount_pence()) {
+            next.set_amount_pence(hit->second->amount_pence());
+          } else {
+            next.clear_amount_pence();
+          }
+          next.set_date(hit->second->date());
+          ++counts->updated;
+        } else {
+          next.set_state(v1::CLEARED);
+          next.set_cleared_on(as_of_text);
+          ++counts->cleared;
+        }
+        break;
+      case v1::RESOLVED:
+        // Resolved stays resolved while it holds; once it has stopped
+        // holding, holding again is a new occurrence.
+        if (holds && next.cleared_on().empty()) continue;
+        if (holds) {
+          raise(*hit->second, old.occurrence() + 1);
+          continue;
+        }
+        if (!next.cleared_on().empty()) continue;
+        next.set_cleared_on(as_of_text);
+        break;
+      case v1::CLEARED:
+        if (!holds) continue;
+        raise(*hit->second, old.occurrence() + 1);
+        continue;
+      default:
+        return absl::DataLossError("stored flag without a state");
+    }
+    changes->push_back(FlagChange{old, std::move(next)});
+  }
+  // New (kind, subject)s.
+  for (const auto& [id, f] : found) {
+    if (!latest.count(id)) raise(*f, 1);
+  }
+  return absl::OkStatus();
+}
+
+void AddLatest(v1::Flag f, std::map<FlagId, v1::Flag>* out) {
+  FlagId id{static_cast<int>(f.kind()), f.subject()};
+  auto it = out->find(id);
+  if (it == out->end() || it->second.occurrence() < f.occurrence()) (*out)[id] = std::move(f);
+}
+
+}  // namespace
+
 absl::StatusOr<Store::EvaluationCounts> Store::ApplyEvaluation(
     const std::string& council_id, Date as_of, const std::string& now,
     std::vector<AccountEvaluation> accounts) {
-  EvaluationCounts counts;
   const std::string as_of_text = as_of.ToString();
+  // Most accounts' flags do not change from one day to the next: find those
+  // from committed state here, off the writer thread, and leave them out.
+  // (The writer plans again from what it sees, so a change in between is
+  // never lost.)
+  {
+    std::unique_ptr<rocksdb::Iterator> it(
+        impl_->db()->NewIterator(rocksdb::ReadOptions(), impl_->cf(kFlags)));
+    std::vector<AccountEvaluation> changed;
+    for (AccountEvaluation& a : accounts) {
+      std::map<FlagId, v1::Flag> latest;
+      const std::string prefix = keys::AccountParent(council_id, a.account_id);
+      for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+        v1::Flag f;
+        if (absl::Status s = ParseRecord(View(it->value()), &f, "flags"); !s.ok()) return s;
+        AddLatest(std::move(f), &latest);
+      }
+      if (absl::Status s = FromRocks(it->status(), "reading flags"); !s.ok()) return s;
+      std::vector<FlagChange> changes;
+      EvaluationCounts unused;
+      if (absl::Status s = PlanChanges(latest, a.flags, as_of_text, now, &changes, &unused);
+          !s.ok()) {
+        return s;
+      }
+      if (!changes.empty()) changed.push_back(std::move(a));
+    }
+    accounts = std::move(changed);
+  }
+  EvaluationCounts counts;
+  if (accounts.empty()) return counts;
   absl::Status status = impl_->RunSync([&](WriteContext& ctx) -> absl::Status {
     counts = EvaluationCounts();
     FlagWriter writer(ctx, council_id);
-    for (AccountEvaluation& a : accounts) {
+    for (const AccountEvaluation& a : accounts) {
       std::map<FlagId, v1::Flag> latest;
       if (absl::Status s = LatestFlags(ctx, council_id, a.account_id, &latest); !s.ok()) return s;
-      std::map<FlagId, v1::Flag*> found;
-      for (v1::Flag& f : a.flags) found[{static_cast<int>(f.kind()), f.subject()}] = &f;
-      // What was stored: update, clear, or raise again.
-      for (auto& [id, old] : latest) {
-        auto hit = found.find(id);
-        const bool holds = hit != found.end();
-        v1::Flag next = old;
-        bool raise_again = false;
-        switch (old.state()) {
-          case v1::OPEN:
-          case v1::ACKNOWLEDGED:
-            if (holds) {
-              if (SameFacts(old, *hit->second)) continue;
-              next.set_severity(hit->second->severity());
-              if (hit->second->has_amount_pence()) {
-                next.set_amount_pence(hit->second->amount_pence());
-              } else {
-                next.clear_amount_pence();
-              }
-              next.set_date(hit->second->date());
-              ++counts.updated;
-            } else {
-              next.set_state(v1::CLEARED);
-              next.set_cleared_on(as_of_text);
-              ++counts.cleared;
-            }
-            break;
-          case v1::RESOLVED:
-            // Resolved stays resolved while it holds; once it has stopped
-            // holding, holding again is a new occurrence.
-            if (holds && next.cleared_on().empty()) continue;
-            if (holds) {
-              raise_again = true;
-              break;
-            }
-            if (!next.cleared_on().empty()) continue;
-            next.set_cleared_on(as_of_text);
-            break;
-          case v1::CLEARED:
-            if (!holds) continue;
-            raise_again = true;
-            break;
-          default:
-            return absl::DataLossError("stored flag without a state");
-        }
-        if (raise_again) {
-          v1::Flag fresh = *hit->second;
-          fresh.set_occurrence(old.occurrence() + 1);
-          fresh.set_state(v1::OPEN);
-          fresh.set_raised_on(as_of_text);
-          fresh.set_raised_at(now);
-          if (absl::Status s = writer.Write(a.account_id, nullptr, fresh); !s.ok()) return s;
-          ++counts.raised;
-        } else {
-          if (absl::Status s = writer.Write(a.account_id, &old, next); !s.ok()) return s;
-        }
+      std::vector<FlagChange> changes;
+      if (absl::Status s = PlanChanges(latest, a.flags, as_of_text, now, &changes, &counts);
+          !s.ok()) {
+        return s;
       }
-      // New (kind, subject)s.
-      for (auto& [id, f] : found) {
-        if (latest.count(id)) continue;
-        f->set_occurrence(1);
-        f->set_state(v1::OPEN);
-        f->set_raised_on(as_of_text);
-        f->set_raised_at(now);
-        if (absl::Status s = writer.Write(a.account_id, nullptr, *f); !s.ok()) return s;
-        ++counts.raised;
+      for (const FlagChange& c : changes) {
+        if (absl::Status s = writer.Write(a.account_id, c.old ? &*c.old : nullptr, c.next);
+            !s.ok()) {
+          return s;
+        }
       }
     }
     return writer.Flush();

@@ -1,0 +1,353 @@
+// dpmon-bench-eval: a large council for the monitoring benchmark.
+//
+//   dpmon-bench-eval generate --data_dir=D [--accounts=100000] [--months=24]
+//   dpmon-bench-eval evaluate --data_dir=D [--as_of=2025-12-31]
+//
+// `generate` writes a council "bench" of realistic DP accounts straight into
+// the store (in process, WAL not synced: it is set-up, not the thing
+// measured): prepaid cards and bank accounts, dated support plans with lines,
+// a second plan version for some, contributions, reviews and audits,
+// earmarks, suspended and closed accounts; and for each account `months` of
+// transactions: council payments each cycle, contributions, weekly wages,
+// card spending with MCCs (a few restricted or cash), bank charges, refunds
+// and reversals; monthly statements for bank accounts. Deterministic (seeded).
+//
+// `evaluate` opens the store in a fresh process, evaluates every account as
+// of a date with the server's Evaluator, stores the flags, and prints the
+// time and the process's peak memory (VmHWM).
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include <atomic>
+#include "common/civil_date.h"
+#include "server/evaluator.h"
+#include "server/validation.h"
+#include "storage/store.h"
+
+ABSL_FLAG(std::string, data_dir, "", "RocksDB directory.");
+ABSL_FLAG(int, accounts, 100000, "Accounts to generate.");
+ABSL_FLAG(int, months, 24, "Months of history per account, ending at --as_of.");
+ABSL_FLAG(std::string, as_of, "2025-12-31", "Evaluation date (and end of the history).");
+ABSL_FLAG(int, threads, 0, "Evaluation threads (0: one per core).");
+ABSL_FLAG(int, seed, 20261122, "Random seed.");
+
+namespace dpmon {
+namespace {
+
+constexpr char kCouncil[] = "bench";
+
+std::string PeakMemory() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return line.substr(6);
+  }
+  return "?";
+}
+
+double Seconds(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+}
+
+struct Gen {
+  std::mt19937_64 rng;
+  explicit Gen(uint64_t seed) : rng(seed) {}
+  int64_t Uniform(int64_t lo, int64_t hi) {
+    return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
+  }
+  bool Chance(double p) { return std::uniform_real_distribution<double>(0, 1)(rng) < p; }
+};
+
+v1::TransactionInput Txn(const std::string& account, const std::string& id, Date d, int64_t amount,
+                         v1::Category c, const char* mcc = nullptr) {
+  v1::TransactionInput t;
+  t.set_source(absl::StrCat("feed-", account.size() % 3));
+  t.set_account(account);
+  t.set_external_id(id);
+  t.set_booking_date(d.ToString());
+  t.set_amount_pence(amount);
+  t.set_category(c);
+  if (mcc != nullptr) t.set_mcc(mcc);
+  return t;
+}
+
+int Generate() {
+  const std::string dir = absl::GetFlag(FLAGS_data_dir);
+  const int n = absl::GetFlag(FLAGS_accounts);
+  const Date end = *Date::Parse(absl::GetFlag(FLAGS_as_of));
+  const Date begin = AddMonths(end, -absl::GetFlag(FLAGS_months)).AddDays(1);
+  std::unique_ptr<Store> store;
+  StoreOptions options;
+  options.path = dir;
+  options.sync = false;
+  if (absl::Status s = Store::Open(options, &store); !s.ok()) {
+    std::cerr << s << "\n";
+    return 1;
+  }
+  v1::Council council;
+  council.set_display_name("Benchmark Council");
+  *council.mutable_policy() = DefaultPolicy();
+  if (absl::Status s = store->CreateCouncil(kCouncil, council, {}).status(); !s.ok()) {
+    std::cerr << s << "\n";
+    return 1;
+  }
+  const auto started = std::chrono::steady_clock::now();
+  Gen g(absl::GetFlag(FLAGS_seed));
+  int64_t transactions = 0;
+  std::atomic<int> in_flight{0};
+  std::vector<LedgerWrite> batch;
+  auto flush = [&] {
+    if (batch.empty()) return;
+    v1::IngestBatchResponse response;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      batch[i].index = static_cast<int>(i);
+      response.add_results()->set_index(static_cast<int>(i));
+    }
+    while (in_flight.load() >= 16) std::this_thread::sleep_for(std::chrono::microseconds(200));
+    ++in_flight;
+    store->IngestAsync(kCouncil, std::move(batch), std::move(response), {},
+                       [&](absl::StatusOr<v1::IngestBatchResponse> r) {
+                         if (!r.ok()) std::cerr << "ingest: " << r.status() << "\n";
+                         --in_flight;
+                       });
+    batch.clear();
+  };
+  auto add = [&](v1::TransactionInput t) {
+    LedgerWrite w;
+    w.is_transaction = true;
+    w.date = *Date::Parse(t.booking_date());
+    w.transaction = std::move(t);
+    batch.push_back(std::move(w));
+    ++transactions;
+    if (batch.size() == 1000) flush();
+  };
+  for (int i = 0; i < n; ++i) {
+    const std::string id = absl::StrFormat("A%07d", i);
+    v1::Account a;
+    // Most accounts have the whole history; some started during it.
+    Date start = g.Chance(0.8) ? begin.AddDays(-static_cast<int>(g.Uniform(0, 700)))
+                               : begin.AddDays(static_cast<int>(g.Uniform(0, 600)));
+    a.set_start_date(start.ToString());
+    const bool card = g.Chance(0.7);
+    a.set_holding(card ? v1::PREPAID_CARD : v1::BANK_ACCOUNT);
+    a.set_management(static_cast<v1::Management>(g.Uniform(1, 4)));
+    a.set_recipient(g.Chance(0.85) ? v1::SERVICE_USER : v1::CARER);
+    v1::ExternalRef* ref = a.add_external_refs();
+    ref->set_source(card ? "cardco" : "bankfeed");
+    ref->set_ref(absl::StrCat("R", id));
+    if (g.Chance(0.5)) a.set_care_plan_review_date(end.AddDays(static_cast<int>(g.Uniform(-60, 200))).ToString());
+    absl::StatusOr<v1::AddExternalRefResponse> created = store->CreateAccount(kCouncil, id, a, {});
+    if (!created.ok()) {
+      std::cerr << created.status() << "\n";
+      return 1;
+    }
+    const int64_t weekly = g.Uniform(150, 600) * 100;
+    const int64_t contribution = g.Chance(0.4) ? weekly / 10 : 0;
+    const v1::PaymentCycle cycle = g.Chance(0.5) ? v1::FOUR_WEEKLY : v1::MONTHLY;
+    const v1::Category main_line = g.Chance(0.7) ? v1::PA_WAGES : v1::AGENCY_CARE;
+    const bool has_plan = g.Chance(0.98);
+    const Date raise = start.AddDays(365);
+    const bool suspended = g.Chance(0.03), closed = g.Chance(0.04);
+    absl::Status s = store
+                         ->UpdateAccount(kCouncil, id,
+                                         [&](v1::Account* acc) {
+                                           if (has_plan) {
+                                             v1::PlanVersion* p = acc->add_plan_versions();
+                                             p->set_effective_from(start.ToString());
+                                             p->set_weekly_dp_pence(weekly);
+                                             p->set_weekly_client_contribution_pence(contribution);
+                                             p->set_payment_cycle(cycle);
+                                             v1::PlanLine* l = p->add_lines();
+                                             l->set_category(main_line);
+                                             l->set_weekly_pence(weekly * 9 / 10);
+                                             v1::PlanLine* l2 = p->add_lines();
+                                             l2->set_category(v1::RESPITE);
+                                             l2->set_weekly_pence(weekly / 10);
+                                             if (raise < end && g.Chance(0.3)) {
+                                               v1::PlanVersion* p2 = acc->add_plan_versions();
+                                               *p2 = *p;
+                                               p2->set_effective_from(raise.ToString());
+                                               p2->set_weekly_dp_pence(weekly * 11 / 10);
+                                             }
+                                           }
+                                           for (Date r = AddMonths(start, 6); r < end;
+                                                r = AddMonths(r, 12)) {
+                                             if (g.Chance(0.8)) {
+                                               acc->add_reviews()->set_date(
+                                                   r.AddDays(static_cast<int>(g.Uniform(-20, 40)))
+                                                       .ToString());
+                                             }
+                                           }
+                                           for (Date r = AddMonths(start, 12); r < end;
+                                                r = AddMonths(r, 12)) {
+                                             if (g.Chance(0.7)) {
+                                               v1::Audit* au = acc->add_audits();
+                                               au->set_date(r.AddDays(30).ToString());
+                                               au->set_period_end(r.ToString());
+                                               au->set_auditor("audit team");
+                                             }
+                                           }
+                                           if (g.Chance(0.1)) {
+                                             v1::Earmark* e = acc->add_earmarks();
+                                             e->set_id("E1");
+                                             e->set_kind(v1::AGREED_PURPOSE);
+                                             e->set_amount_pence(weekly * 4);
+                                             e->set_from(end.AddDays(-90).ToString());
+                                             e->set_until(end.AddDays(90).ToString());
+                                           }
+                                           if (suspended) {
+                                             v1::StatusChange* c = acc->add_status_history();
+                                             c->set_date(end.AddDays(-20).ToString());
+                                             c->set_status(v1::SUSPENDED);
+                                           }
+                                           if (closed) {
+                                             v1::StatusChange* c = acc->add_status_history();
+                                             c->set_date(end.AddDays(-static_cast<int>(g.Uniform(10, 200))).ToString());
+                                             c->set_status(v1::CLOSED);
+                                           }
+                                           return absl::OkStatus();
+                                         },
+                                         {})
+                         .status();
+    if (!s.ok()) {
+      std::cerr << s << "\n";
+      return 1;
+    }
+    // The ledger: from max(start, begin) to end.
+    const Date from = std::max(start, begin);
+    const int cycle_days = cycle == v1::FOUR_WEEKLY ? 28 : 30;
+    const double spend_rate = 0.80 + 0.3 * std::uniform_real_distribution<double>(0, 1)(g.rng);
+    const bool pays_contribution = g.Chance(0.85);
+    const bool feed_stops = g.Chance(0.03);
+    int seq = 0;
+    auto next_id = [&] { return absl::StrCat(id, "-", seq++); };
+    int64_t balance = 0;
+    for (Date d = from; d <= end; d = d.AddDays(1)) {
+      if (feed_stops && end - d < 40) break;
+      const int day = d - from;
+      if (day % cycle_days == 0) {
+        const int64_t pay = (weekly - contribution) * cycle_days / 7;
+        add(Txn(id, next_id(), d, pay, v1::COUNCIL_PAYMENT));
+        balance += pay;
+      }
+      if (day % 7 == 3) {
+        if (contribution > 0 && pays_contribution) {
+          add(Txn(id, next_id(), d, contribution, v1::CLIENT_CONTRIBUTION));
+          balance += contribution;
+        }
+        const int64_t wages = static_cast<int64_t>(weekly * 0.85 * spend_rate);
+        add(Txn(id, next_id(), d, -wages, main_line));
+        balance -= wages;
+      }
+      if (g.Chance(card ? 0.6 : 0.25)) {
+        const int64_t amount = g.Uniform(300, 4000);
+        const char* mcc = "5411";
+        v1::Category c = v1::OTHER;
+        if (g.Chance(0.004)) {
+          mcc = "7995";
+        } else if (g.Chance(0.006)) {
+          mcc = "6011";
+          c = v1::CASH_WITHDRAWAL;
+        } else if (g.Chance(0.3)) {
+          mcc = "4121";
+          c = v1::TRANSPORT;
+        } else if (g.Chance(0.2)) {
+          mcc = "7011";
+          c = v1::RESPITE;
+        }
+        const std::string tid = next_id();
+        add(Txn(id, tid, d, -amount, c, mcc));
+        balance -= amount;
+        if (g.Chance(0.01)) {  // reversed a day later
+          v1::TransactionInput r = Txn(id, next_id(), d.AddDays(1), amount, v1::REFUND, mcc);
+          r.set_reverses(tid);
+          add(std::move(r));
+          balance += amount;
+        }
+      }
+      if (!card && d.day() == 28) {
+        add(Txn(id, next_id(), d, -500, v1::BANK_CHARGES));
+        balance -= 500;
+        LedgerWrite w;
+        w.is_transaction = false;
+        w.date = d;
+        w.statement.set_source("bankfeed");
+        w.statement.set_account(id);
+        w.statement.set_date(d.ToString());
+        w.statement.set_closing_balance_pence(g.Chance(0.02) ? balance + 1000 : balance);
+        batch.push_back(std::move(w));
+        if (batch.size() == 1000) flush();
+      }
+    }
+    if ((i + 1) % 10000 == 0) {
+      std::fprintf(stderr, "  %d accounts, %lld transactions, %.0f s\n", i + 1,
+                   static_cast<long long>(transactions), Seconds(started));
+    }
+  }
+  flush();
+  while (in_flight.load() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  if (absl::Status s = store->Flush(); !s.ok()) std::cerr << s << "\n";
+  std::printf("generated: %d accounts, %lld transactions (%.1f a month each), %.0f s\n", n,
+              static_cast<long long>(transactions),
+              static_cast<double>(transactions) / n / absl::GetFlag(FLAGS_months), Seconds(started));
+  return 0;
+}
+
+int Evaluate() {
+  std::unique_ptr<Store> store;
+  StoreOptions options;
+  options.path = absl::GetFlag(FLAGS_data_dir);
+  if (absl::Status s = Store::Open(options, &store); !s.ok()) {
+    std::cerr << s << "\n";
+    return 1;
+  }
+  int threads = absl::GetFlag(FLAGS_threads);
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  Evaluator evaluator(store.get(), threads);
+  const Date as_of = *Date::Parse(absl::GetFlag(FLAGS_as_of));
+  for (int run = 1; run <= 2; ++run) {
+    const auto started = std::chrono::steady_clock::now();
+    absl::StatusOr<v1::EvaluateCouncilResponse> r = evaluator.EvaluateCouncil(kCouncil, as_of);
+    if (!r.ok()) {
+      std::cerr << r.status() << "\n";
+      return 1;
+    }
+    std::printf(
+        "evaluate run %d (%s): %lld accounts as of %s, %d threads: %.2f s; raised %lld, cleared "
+        "%lld, updated %lld; peak memory (VmHWM) %s\n",
+        run, run == 1 ? "first: every flag new" : "again: nothing changed",
+        static_cast<long long>(r->accounts()), as_of.ToString().c_str(), threads,
+        Seconds(started), static_cast<long long>(r->raised()),
+        static_cast<long long>(r->cleared()), static_cast<long long>(r->updated()),
+        PeakMemory().c_str());
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace dpmon
+
+int main(int argc, char** argv) {
+  std::vector<char*> args = absl::ParseCommandLine(argc, argv);
+  if (args.size() < 2 || absl::GetFlag(FLAGS_data_dir).empty()) {
+    std::fprintf(stderr, "usage: dpmon-bench-eval generate|evaluate --data_dir=D\n");
+    return 2;
+  }
+  const std::string cmd = args[1];
+  if (cmd == "generate") return dpmon::Generate();
+  if (cmd == "evaluate") return dpmon::Evaluate();
+  std::fprintf(stderr, "unknown command %s\n", cmd.c_str());
+  return 2;
+}
