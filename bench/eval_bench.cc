@@ -2,6 +2,7 @@
 //
 //   dpmon-bench-eval generate --data_dir=D [--accounts=100000] [--months=24]
 //   dpmon-bench-eval evaluate --data_dir=D [--as_of=2025-12-31]
+//   dpmon-bench-eval dashboard --data_dir=D --server=ADDR   (server on D)
 //
 // `generate` writes a council "bench" of realistic DP accounts straight into
 // the store (in process, WAL not synced: it is set-up, not the thing
@@ -19,7 +20,9 @@
 
 #include <chrono>
 #include <cstdio>
+#include <algorithm>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <random>
 #include <string>
@@ -32,6 +35,7 @@
 #include "absl/strings/str_format.h"
 #include <atomic>
 #include "common/civil_date.h"
+#include "client/client.h"
 #include "server/evaluator.h"
 #include "server/validation.h"
 #include "storage/store.h"
@@ -42,6 +46,8 @@ ABSL_FLAG(int, months, 24, "Months of history per account, ending at --as_of.");
 ABSL_FLAG(std::string, as_of, "2025-12-31", "Evaluation date (and end of the history).");
 ABSL_FLAG(int, threads, 0, "Evaluation threads (0: one per core).");
 ABSL_FLAG(int, seed, 20261122, "Random seed.");
+ABSL_FLAG(std::string, server, "127.0.0.1:50051", "dashboard: dpmon-server address.");
+ABSL_FLAG(int, calls, 2000, "dashboard: calls per measurement.");
 
 namespace dpmon {
 namespace {
@@ -305,6 +311,81 @@ int Generate() {
   return 0;
 }
 
+double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
+}
+
+// The dashboard's calls against a running server: p50 and p99 latency.
+int Dashboard() {
+  Client client({.server = absl::GetFlag(FLAGS_server)});
+  const int calls = absl::GetFlag(FLAGS_calls);
+  auto measure = [&](const std::string& what, const std::function<grpc::Status()>& call) {
+    std::vector<double> us;
+    for (int i = 0; i < calls; ++i) {
+      const auto t0 = std::chrono::steady_clock::now();
+      grpc::Status s = call();
+      us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0)
+                       .count());
+      if (!s.ok()) {
+        std::cerr << what << ": " << s.error_message() << "\n";
+        return false;
+      }
+    }
+    std::printf("%s: %d calls: p50 %.0f us, p99 %.0f us\n", what.c_str(), calls,
+                Percentile(us, 0.5), Percentile(us, 0.99));
+    return true;
+  };
+  v1::ListFlagsRequest first;
+  first.set_council(absl::StrCat("councils/", kCouncil));
+  first.set_page_size(100);
+  int returned = 0;
+  bool ok = measure("ListFlags first page (100, OPEN+ACKNOWLEDGED, most severe first)", [&] {
+    grpc::ClientContext ctx;
+    client.PrepareContext(&ctx);
+    v1::ListFlagsResponse r;
+    grpc::Status s = client.monitoring().ListFlags(&ctx, first, &r);
+    returned = r.flags_size();
+    return s;
+  });
+  std::printf("  (a page held %d flags)\n", returned);
+  v1::ListFlagsRequest by_kind = first;
+  by_kind.set_kind(v1::RESTRICTED_SPEND);
+  ok = ok && measure("ListFlags first page, kind = RESTRICTED_SPEND", [&] {
+    grpc::ClientContext ctx;
+    client.PrepareContext(&ctx);
+    v1::ListFlagsResponse r;
+    return client.monitoring().ListFlags(&ctx, by_kind, &r);
+  });
+  v1::ListFlagsRequest by_account = first;
+  by_account.set_account(absl::StrCat("councils/", kCouncil, "/accounts/A0000001"));
+  ok = ok && measure("ListFlags, one account", [&] {
+    grpc::ClientContext ctx;
+    client.PrepareContext(&ctx);
+    v1::ListFlagsResponse r;
+    return client.monitoring().ListFlags(&ctx, by_account, &r);
+  });
+  v1::CountFlagsRequest counts;
+  counts.set_council(absl::StrCat("councils/", kCouncil));
+  ok = ok && measure("CountFlags (tiles)", [&] {
+    grpc::ClientContext ctx;
+    client.PrepareContext(&ctx);
+    v1::CountFlagsResponse r;
+    return client.monitoring().CountFlags(&ctx, counts, &r);
+  });
+  v1::GetAccountOverviewRequest overview;
+  overview.set_account(absl::StrCat("councils/", kCouncil, "/accounts/A0000001"));
+  overview.set_as_of_date(absl::GetFlag(FLAGS_as_of));
+  ok = ok && measure("GetAccountOverview", [&] {
+    grpc::ClientContext ctx;
+    client.PrepareContext(&ctx);
+    v1::AccountOverview r;
+    return client.monitoring().GetAccountOverview(&ctx, overview, &r);
+  });
+  return ok ? 0 : 1;
+}
+
 int Evaluate() {
   std::unique_ptr<Store> store;
   StoreOptions options;
@@ -341,13 +422,15 @@ int Evaluate() {
 
 int main(int argc, char** argv) {
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
-  if (args.size() < 2 || absl::GetFlag(FLAGS_data_dir).empty()) {
+  if (args.size() < 2 ||
+      (absl::GetFlag(FLAGS_data_dir).empty() && std::string(args[1]) != "dashboard")) {
     std::fprintf(stderr, "usage: dpmon-bench-eval generate|evaluate --data_dir=D\n");
     return 2;
   }
   const std::string cmd = args[1];
   if (cmd == "generate") return dpmon::Generate();
   if (cmd == "evaluate") return dpmon::Evaluate();
+  if (cmd == "dashboard") return dpmon::Dashboard();
   std::fprintf(stderr, "unknown command %s\n", cmd.c_str());
   return 2;
 }

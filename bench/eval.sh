@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The monitoring benchmark (issue: evaluation of a large council).
+#   bench/eval.sh [DATA_DIR] [--accounts=N] [--months=M]
+# Generates the council into DATA_DIR if it is not there yet (minutes at
+# 100,000 accounts), evaluates every account twice in a fresh process (the
+# first run stores every flag, the second finds nothing changed) with its
+# peak memory, then starts dpmon-server on the directory and measures the
+# dashboard's calls over gRPC.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dir="${1:-$(mktemp -d)/bench-council}"
+shift || true
+./scripts/build.sh >/dev/null
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB"
+if [ ! -d "$dir" ]; then
+  ./build/dpmon-bench-eval generate --data_dir="$dir" "$@"
+fi
+./build/dpmon-bench-eval evaluate --data_dir="$dir"
+run=$(mktemp -d)
+trap 'kill $pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$run"' EXIT
+./build/dpmon-server --listen=127.0.0.1:0 --data_dir="$dir" --evaluate_at=off \
+  --ready_file="$run/ready" 2>"$run/server.log" &
+pid=$!
+for _ in $(seq 300); do [ -s "$run/ready" ] && break; sleep 0.1; done
+./build/dpmon-bench-eval dashboard --server="$(cat "$run/ready")"
+echo "data directory: $dir ($(du -sh "$dir" | cut -f1))"
