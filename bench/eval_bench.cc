@@ -18,9 +18,10 @@
 // time and the process's peak memory (VmHWM).
 #include <sys/resource.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <algorithm>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -33,9 +34,8 @@
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include <atomic>
-#include "common/civil_date.h"
 #include "client/client.h"
+#include "common/civil_date.h"
 #include "server/evaluator.h"
 #include "server/validation.h"
 #include "storage/store.h"
@@ -153,7 +153,8 @@ int Generate() {
     v1::ExternalRef* ref = a.add_external_refs();
     ref->set_source(card ? "cardco" : "bankfeed");
     ref->set_ref(absl::StrCat("R", id));
-    if (g.Chance(0.5)) a.set_care_plan_review_date(end.AddDays(static_cast<int>(g.Uniform(-60, 200))).ToString());
+    if (g.Chance(0.5))
+      a.set_care_plan_review_date(end.AddDays(static_cast<int>(g.Uniform(-60, 200))).ToString());
     absl::StatusOr<v1::AddExternalRefResponse> created = store->CreateAccount(kCouncil, id, a, {});
     if (!created.ok()) {
       std::cerr << created.status() << "\n";
@@ -166,67 +167,66 @@ int Generate() {
     const bool has_plan = g.Chance(0.98);
     const Date raise = start.AddDays(365);
     const bool suspended = g.Chance(0.03), closed = g.Chance(0.04);
-    absl::Status s = store
-                         ->UpdateAccount(kCouncil, id,
-                                         [&](v1::Account* acc) {
-                                           if (has_plan) {
-                                             v1::PlanVersion* p = acc->add_plan_versions();
-                                             p->set_effective_from(start.ToString());
-                                             p->set_weekly_dp_pence(weekly);
-                                             p->set_weekly_client_contribution_pence(contribution);
-                                             p->set_payment_cycle(cycle);
-                                             v1::PlanLine* l = p->add_lines();
-                                             l->set_category(main_line);
-                                             l->set_weekly_pence(weekly * 9 / 10);
-                                             v1::PlanLine* l2 = p->add_lines();
-                                             l2->set_category(v1::RESPITE);
-                                             l2->set_weekly_pence(weekly / 10);
-                                             if (raise < end && g.Chance(0.3)) {
-                                               v1::PlanVersion* p2 = acc->add_plan_versions();
-                                               *p2 = *p;
-                                               p2->set_effective_from(raise.ToString());
-                                               p2->set_weekly_dp_pence(weekly * 11 / 10);
-                                             }
-                                           }
-                                           for (Date r = AddMonths(start, 6); r < end;
-                                                r = AddMonths(r, 12)) {
-                                             if (g.Chance(0.8)) {
-                                               acc->add_reviews()->set_date(
-                                                   r.AddDays(static_cast<int>(g.Uniform(-20, 40)))
-                                                       .ToString());
-                                             }
-                                           }
-                                           for (Date r = AddMonths(start, 12); r < end;
-                                                r = AddMonths(r, 12)) {
-                                             if (g.Chance(0.7)) {
-                                               v1::Audit* au = acc->add_audits();
-                                               au->set_date(r.AddDays(30).ToString());
-                                               au->set_period_end(r.ToString());
-                                               au->set_auditor("audit team");
-                                             }
-                                           }
-                                           if (g.Chance(0.1)) {
-                                             v1::Earmark* e = acc->add_earmarks();
-                                             e->set_id("E1");
-                                             e->set_kind(v1::AGREED_PURPOSE);
-                                             e->set_amount_pence(weekly * 4);
-                                             e->set_from(end.AddDays(-90).ToString());
-                                             e->set_until(end.AddDays(90).ToString());
-                                           }
-                                           if (suspended) {
-                                             v1::StatusChange* c = acc->add_status_history();
-                                             c->set_date(end.AddDays(-20).ToString());
-                                             c->set_status(v1::SUSPENDED);
-                                           }
-                                           if (closed) {
-                                             v1::StatusChange* c = acc->add_status_history();
-                                             c->set_date(end.AddDays(-static_cast<int>(g.Uniform(10, 200))).ToString());
-                                             c->set_status(v1::CLOSED);
-                                           }
-                                           return absl::OkStatus();
-                                         },
-                                         {})
-                         .status();
+    absl::Status s =
+        store
+            ->UpdateAccount(
+                kCouncil, id,
+                [&](v1::Account* acc) {
+                  if (has_plan) {
+                    v1::PlanVersion* p = acc->add_plan_versions();
+                    p->set_effective_from(start.ToString());
+                    p->set_weekly_dp_pence(weekly);
+                    p->set_weekly_client_contribution_pence(contribution);
+                    p->set_payment_cycle(cycle);
+                    v1::PlanLine* l = p->add_lines();
+                    l->set_category(main_line);
+                    l->set_weekly_pence(weekly * 9 / 10);
+                    v1::PlanLine* l2 = p->add_lines();
+                    l2->set_category(v1::RESPITE);
+                    l2->set_weekly_pence(weekly / 10);
+                    if (raise < end && g.Chance(0.3)) {
+                      v1::PlanVersion* p2 = acc->add_plan_versions();
+                      *p2 = *p;
+                      p2->set_effective_from(raise.ToString());
+                      p2->set_weekly_dp_pence(weekly * 11 / 10);
+                    }
+                  }
+                  for (Date r = AddMonths(start, 6); r < end; r = AddMonths(r, 12)) {
+                    if (g.Chance(0.8)) {
+                      acc->add_reviews()->set_date(
+                          r.AddDays(static_cast<int>(g.Uniform(-20, 40))).ToString());
+                    }
+                  }
+                  for (Date r = AddMonths(start, 12); r < end; r = AddMonths(r, 12)) {
+                    if (g.Chance(0.7)) {
+                      v1::Audit* au = acc->add_audits();
+                      au->set_date(r.AddDays(30).ToString());
+                      au->set_period_end(r.ToString());
+                      au->set_auditor("audit team");
+                    }
+                  }
+                  if (g.Chance(0.1)) {
+                    v1::Earmark* e = acc->add_earmarks();
+                    e->set_id("E1");
+                    e->set_kind(v1::AGREED_PURPOSE);
+                    e->set_amount_pence(weekly * 4);
+                    e->set_from(end.AddDays(-90).ToString());
+                    e->set_until(end.AddDays(90).ToString());
+                  }
+                  if (suspended) {
+                    v1::StatusChange* c = acc->add_status_history();
+                    c->set_date(end.AddDays(-20).ToString());
+                    c->set_status(v1::SUSPENDED);
+                  }
+                  if (closed) {
+                    v1::StatusChange* c = acc->add_status_history();
+                    c->set_date(end.AddDays(-static_cast<int>(g.Uniform(10, 200))).ToString());
+                    c->set_status(v1::CLOSED);
+                  }
+                  return absl::OkStatus();
+                },
+                {})
+            .status();
     if (!s.ok()) {
       std::cerr << s << "\n";
       return 1;
@@ -307,7 +307,8 @@ int Generate() {
   if (absl::Status s = store->Flush(); !s.ok()) std::cerr << s << "\n";
   std::printf("generated: %d accounts, %lld transactions (%.1f a month each), %.0f s\n", n,
               static_cast<long long>(transactions),
-              static_cast<double>(transactions) / n / absl::GetFlag(FLAGS_months), Seconds(started));
+              static_cast<double>(transactions) / n / absl::GetFlag(FLAGS_months),
+              Seconds(started));
   return 0;
 }
 
@@ -326,8 +327,8 @@ int Dashboard() {
     for (int i = 0; i < calls; ++i) {
       const auto t0 = std::chrono::steady_clock::now();
       grpc::Status s = call();
-      us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0)
-                       .count());
+      us.push_back(
+          std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
       if (!s.ok()) {
         std::cerr << what << ": " << s.error_message() << "\n";
         return false;
@@ -353,36 +354,36 @@ int Dashboard() {
   v1::ListFlagsRequest by_kind = first;
   by_kind.set_kind(v1::RESTRICTED_SPEND);
   ok = ok && measure("ListFlags first page, kind = RESTRICTED_SPEND", [&] {
-    grpc::ClientContext ctx;
-    client.PrepareContext(&ctx);
-    v1::ListFlagsResponse r;
-    return client.monitoring().ListFlags(&ctx, by_kind, &r);
-  });
+         grpc::ClientContext ctx;
+         client.PrepareContext(&ctx);
+         v1::ListFlagsResponse r;
+         return client.monitoring().ListFlags(&ctx, by_kind, &r);
+       });
   v1::ListFlagsRequest by_account = first;
   by_account.set_account(absl::StrCat("councils/", kCouncil, "/accounts/A0000001"));
   ok = ok && measure("ListFlags, one account", [&] {
-    grpc::ClientContext ctx;
-    client.PrepareContext(&ctx);
-    v1::ListFlagsResponse r;
-    return client.monitoring().ListFlags(&ctx, by_account, &r);
-  });
+         grpc::ClientContext ctx;
+         client.PrepareContext(&ctx);
+         v1::ListFlagsResponse r;
+         return client.monitoring().ListFlags(&ctx, by_account, &r);
+       });
   v1::CountFlagsRequest counts;
   counts.set_council(absl::StrCat("councils/", kCouncil));
   ok = ok && measure("CountFlags (tiles)", [&] {
-    grpc::ClientContext ctx;
-    client.PrepareContext(&ctx);
-    v1::CountFlagsResponse r;
-    return client.monitoring().CountFlags(&ctx, counts, &r);
-  });
+         grpc::ClientContext ctx;
+         client.PrepareContext(&ctx);
+         v1::CountFlagsResponse r;
+         return client.monitoring().CountFlags(&ctx, counts, &r);
+       });
   v1::GetAccountOverviewRequest overview;
   overview.set_account(absl::StrCat("councils/", kCouncil, "/accounts/A0000001"));
   overview.set_as_of_date(absl::GetFlag(FLAGS_as_of));
   ok = ok && measure("GetAccountOverview", [&] {
-    grpc::ClientContext ctx;
-    client.PrepareContext(&ctx);
-    v1::AccountOverview r;
-    return client.monitoring().GetAccountOverview(&ctx, overview, &r);
-  });
+         grpc::ClientContext ctx;
+         client.PrepareContext(&ctx);
+         v1::AccountOverview r;
+         return client.monitoring().GetAccountOverview(&ctx, overview, &r);
+       });
   return ok ? 0 : 1;
 }
 
@@ -409,10 +410,9 @@ int Evaluate() {
         "evaluate run %d (%s): %lld accounts as of %s, %d threads: %.2f s; raised %lld, cleared "
         "%lld, updated %lld; peak memory (VmHWM) %s\n",
         run, run == 1 ? "first: every flag new" : "again: nothing changed",
-        static_cast<long long>(r->accounts()), as_of.ToString().c_str(), threads,
-        Seconds(started), static_cast<long long>(r->raised()),
-        static_cast<long long>(r->cleared()), static_cast<long long>(r->updated()),
-        PeakMemory().c_str());
+        static_cast<long long>(r->accounts()), as_of.ToString().c_str(), threads, Seconds(started),
+        static_cast<long long>(r->raised()), static_cast<long long>(r->cleared()),
+        static_cast<long long>(r->updated()), PeakMemory().c_str());
   }
   return 0;
 }

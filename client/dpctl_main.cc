@@ -7,6 +7,7 @@
 //   councils list | councils get --council C
 //   accounts list --council C [--filter F] [--as_of D]
 //   accounts get --council C --account A
+//   accounts add-ref --council C --account A --source S --ref R   (attaches suspense)
 //   transactions list --council C --account A [--from D] [--to D]
 //   statements list --council C --account A [--from D] [--to D]
 //   balance --council C --account A --as_of D
@@ -60,6 +61,8 @@ ABSL_FLAG(std::string, from, "", "First date YYYY-MM-DD (inclusive).");
 ABSL_FLAG(std::string, to, "", "Last date YYYY-MM-DD (inclusive).");
 ABSL_FLAG(std::string, format, "table", "table (for people) or json (one object a line).");
 ABSL_FLAG(std::string, kind, "", "Flag kind, e.g. SURPLUS.");
+ABSL_FLAG(std::string, source, "", "accounts add-ref: the feed (e.g. cardco).");
+ABSL_FLAG(std::string, ref, "", "accounts add-ref: the account's reference in that feed.");
 ABSL_FLAG(std::string, state, "",
           "Flag states, comma-separated: OPEN,ACKNOWLEDGED,RESOLVED,CLEARED.");
 ABSL_FLAG(std::string, subject, "", "Flag subject (e.g. cardco:T6, RESPITE, 2026-02-28).");
@@ -175,7 +178,36 @@ int Accounts(dpmon::Client& client, const std::string& verb) {
     PrintAccount(a);
     return 0;
   }
-  if (verb != "list") return Fail("accounts: list or get");
+  if (verb == "add-ref") {
+    // Takes a feed's reference for the account and attaches what waits in
+    // suspense for it. The request_id makes a rerun (a cron retry) harmless.
+    dpmon::v1::AddExternalRefRequest r;
+    r.set_account(AccountName());
+    r.mutable_external_ref()->set_source(Require("source", absl::GetFlag(FLAGS_source)));
+    r.mutable_external_ref()->set_ref(Require("ref", absl::GetFlag(FLAGS_ref)));
+    r.set_request_id(absl::StrCat("dpctl-add-ref:", r.account(), ":", r.external_ref().source(),
+                                  ":", r.external_ref().ref())
+                         .substr(0, 128));
+    dpmon::v1::AddExternalRefResponse out;
+    absl::Status s = Call1(
+        client,
+        [&](auto* c, auto& q, auto* p) { return client.accounts().AddExternalRef(c, q, p); }, r,
+        &out);
+    if (!s.ok()) return Fail(s);
+    if (Json()) {
+      PrintJson(out);
+    } else {
+      std::printf(
+          "%s now holds %s/%s: attached %lld transactions and %lld statements from "
+          "suspense (%lld conflicting statements left there)\n",
+          r.account().c_str(), r.external_ref().source().c_str(), r.external_ref().ref().c_str(),
+          static_cast<long long>(out.attached_transactions()),
+          static_cast<long long>(out.attached_statements()),
+          static_cast<long long>(out.conflicting_statements()));
+    }
+    return 0;
+  }
+  if (verb != "list") return Fail("accounts: list, get or add-ref");
   dpmon::v1::ListAccountsRequest r;
   r.set_parent(CouncilName());
   r.set_filter(absl::GetFlag(FLAGS_filter));

@@ -2,8 +2,8 @@
 // lifecycle, and the dashboard's flag index (docs/storage.md).
 #include <algorithm>
 #include <map>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -299,9 +299,10 @@ struct FlagChange {
 
 // What storing `flags` (the rules' flags of one account) over the `latest`
 // stored occurrences changes. No change at all when they already agree.
-absl::Status PlanChanges(const std::map<FlagId, v1::Flag>& latest, const std::vector<v1::Flag>& flags,
-                         const std::string& as_of_text, const std::string& now,
-                         std::vector<FlagChange>* changes, Store::EvaluationCounts* counts) {
+absl::Status PlanChanges(const std::map<FlagId, v1::Flag>& latest,
+                         const std::vector<v1::Flag>& flags, const std::string& as_of_text,
+                         const std::string& now, std::vector<FlagChange>* changes,
+                         Store::EvaluationCounts* counts) {
   std::map<FlagId, const v1::Flag*> found;
   for (const v1::Flag& f : flags) found[{static_cast<int>(f.kind()), f.subject()}] = &f;
   auto raise = [&](const v1::Flag& f, int occurrence) {

@@ -377,10 +377,12 @@ class Store::Impl {
       return FromRocks(s, "reading next_sequence");
     }
     {
-      std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cfs_[kReversals]));
+      std::unique_ptr<rocksdb::Iterator> it(
+          db_->NewIterator(rocksdb::ReadOptions(), cfs_[kReversals]));
       for (it->SeekToFirst(); it->Valid(); it->Next()) {
         const rocksdb::Slice k = it->key();
-        if (k.size() > 0 && k[k.size() - 1] == keys::kReversedMarkerEnd) reversed_.insert(k.ToString());
+        if (k.size() > 0 && k[k.size() - 1] == keys::kReversedMarkerEnd)
+          reversed_.insert(k.ToString());
       }
       if (!it->status().ok()) return FromRocks(it->status(), "loading reversal markers");
     }

@@ -1,6 +1,7 @@
 // The real server on a real RocksDB directory over real gRPC: import the
 // shared scenarios with dpctl and check every balance against sums this test
 // computes itself from the file.
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <set>
@@ -177,6 +178,42 @@ TEST(Dpctl, ExitsNonZeroWhenTheServerIsUnreachable) {
                        "--council=c", "--account=a", "--as_of=2025-01-01"},
                       &out);
   EXPECT_EQ(rc, 1);
+}
+
+TEST(Dpctl, AddRefAttachesSuspenseOnce) {
+  TestServer server("addref");
+  ASSERT_TRUE(server.Start({"--evaluate_at=off"}));
+  const std::string file = server.data_dir() + ".addref.jsonl";
+  {
+    std::ofstream f(file);
+    f << R"({"type":"council","council":"c1","name":"C1"})"
+      << "\n"
+      << R"({"type":"account","council":"c1","account":"A1","start_date":"2025-01-01",)"
+      << R"("holding":"PREPAID_CARD","management":"SELF","recipient":"SERVICE_USER"})"
+      << "\n"
+      << R"({"type":"transaction","council":"c1","source":"cardco","account_ref":"NEW-1",)"
+      << R"("external_id":"T1","booking_date":"2025-02-01","amount_pence":5000,)"
+      << R"("category":"COUNCIL_PAYMENT"})"
+      << "\n";
+  }
+  std::string out;
+  ASSERT_EQ(RunCommand({DPMON_DPCTL_BIN, "--server=" + server.address(), "import", file}, &out), 0)
+      << out;
+  Client client({.server = server.address()});
+  EXPECT_EQ(CountSuspenseTransactions(client, "c1"), 1);
+  EXPECT_EQ(GetBalance(client, "c1", "A1", "2025-12-31"), 0);
+  const std::vector<std::string> add = {DPMON_DPCTL_BIN,   "--server=" + server.address(),
+                                        "accounts",        "add-ref",
+                                        "--council=c1",    "--account=A1",
+                                        "--source=cardco", "--ref=NEW-1"};
+  ASSERT_EQ(RunCommand(add, &out), 0) << out;
+  EXPECT_NE(out.find("attached 1 transactions"), std::string::npos) << out;
+  EXPECT_EQ(CountSuspenseTransactions(client, "c1"), 0);
+  EXPECT_EQ(GetBalance(client, "c1", "A1", "2025-12-31"), 5000);
+  // A rerun (a retried cron job) changes nothing.
+  ASSERT_EQ(RunCommand(add, &out), 0) << out;
+  EXPECT_EQ(GetBalance(client, "c1", "A1", "2025-12-31"), 5000);
+  std::remove(file.c_str());
 }
 
 }  // namespace

@@ -35,8 +35,10 @@ grpc::Status Call(Client& client, Fn fn, const Req& req, Resp* resp) {
   return fn(&ctx, req, resp);
 }
 
-#define MON(method) \
-  [&](grpc::ClientContext* c, const auto& q, auto* p) { return client.monitoring().method(c, q, p); }
+#define MON(method)                                     \
+  [&](grpc::ClientContext* c, const auto& q, auto* p) { \
+    return client.monitoring().method(c, q, p);         \
+  }
 
 class Monitoring : public ::testing::Test {
  protected:
@@ -274,22 +276,21 @@ TEST_F(Monitoring, ChangesAreReevaluatedAsOfTodayWithoutAnyJob) {
     }
     return done();
   };
-  EXPECT_TRUE(wait_for([&] {
-    return FindFlag(Active("edge", "E2"), "E2", v1::NO_SUPPORT_PLAN) != nullptr;
-  }));
+  EXPECT_TRUE(wait_for(
+      [&] { return FindFlag(Active("edge", "E2"), "E2", v1::NO_SUPPORT_PLAN) != nullptr; }));
   // A plan for E2: the flag clears by itself.
   const std::string plan = server_.data_dir() + ".e2-plan.jsonl";
   {
     std::ofstream f(plan);
     f << R"({"type":"plan","council":"edge","account":"E2","effective_from":"2025-09-01",)"
       << R"("weekly_dp_pence":7000,"weekly_client_contribution_pence":0,)"
-      << R"("payment_cycle":"MONTHLY","lines":[]})" << "\n";
+      << R"("payment_cycle":"MONTHLY","lines":[]})"
+      << "\n";
   }
   Import(plan);
   std::remove(plan.c_str());
-  EXPECT_TRUE(wait_for([&] {
-    return FindFlag(Active("edge", "E2"), "E2", v1::NO_SUPPORT_PLAN) == nullptr;
-  }));
+  EXPECT_TRUE(wait_for(
+      [&] { return FindFlag(Active("edge", "E2"), "E2", v1::NO_SUPPORT_PLAN) == nullptr; }));
 }
 
 TEST_F(Monitoring, DailyEvaluationRunsWhenTheServerStartsAfterItsTime) {
@@ -355,6 +356,81 @@ TEST_F(Monitoring, OverviewShowsTheWholePicture) {
   }
   EXPECT_EQ(Keys({o.flags().begin(), o.flags().end()}), Keys(report));
   for (const v1::Flag& f : o.flags()) EXPECT_EQ(f.state(), v1::OPEN);
+}
+
+TEST_F(Monitoring, PolicyChangeToRestrictedMccsReachesPastTransactions) {
+  StartWith({"--evaluate_at=off", "--reevaluate_delay_ms=3600000"});
+  Import(kEdges);
+  // E1's T3... are wages; its card spend T6 is at MCC 5921 (restricted by
+  // default). Restrict nothing: the flag goes; restrict 5921 again: back.
+  auto restricted = [&] {
+    int n = 0;
+    for (const v1::Flag& f : Report("edge", "2025-10-05")) n += f.kind() == v1::RESTRICTED_SPEND;
+    return n;
+  };
+  ASSERT_EQ(restricted(), 1);
+  Client& client = *client_;
+  auto set_mccs = [&](std::vector<std::string> mccs) {
+    v1::UpdatePolicyRequest r;
+    r.set_council("councils/edge");
+    for (const std::string& m : mccs) r.mutable_policy()->add_restricted_mccs(m);
+    r.mutable_update_mask()->add_paths("restricted_mccs");
+    v1::Council out;
+    grpc::Status s = Call(
+        client,
+        [&](grpc::ClientContext* c, const auto& q, auto* p) {
+          return client.councils().UpdatePolicy(c, q, p);
+        },
+        r, &out);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  };
+  set_mccs({"9999"});
+  EXPECT_EQ(restricted(), 0);
+  set_mccs({"5921", "7995"});  // T4 at 7995 is reversed: still only T6
+  EXPECT_EQ(restricted(), 1);
+}
+
+TEST_F(Monitoring, BadRequestsNameTheField) {
+  StartWith({"--evaluate_at=off", "--reevaluate_delay_ms=3600000"});
+  Import(kEdges);
+  Client& client = *client_;
+  v1::ComputeFlagReportRequest report;
+  report.set_council("councils/edge");
+  report.set_as_of_date("2025-02-30");
+  v1::ComputeFlagReportResponse out;
+  grpc::Status s = Call(client, MON(ComputeFlagReport), report, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(BadRequestField(s), "as_of_date");
+  report.set_as_of_date("2025-02-28");
+  report.set_council("councils/nowhere");
+  EXPECT_EQ(Call(client, MON(ComputeFlagReport), report, &out).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+
+  v1::ActOnFlagRequest act;
+  act.set_account("councils/edge/accounts/E2");
+  act.set_kind(v1::DEFICIT);
+  act.set_actor("officer.one");
+  v1::Flag flag;
+  s = Call(client, MON(AcknowledgeFlag), act, &flag);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(BadRequestField(s), "note");
+  act.set_note("n");
+  act.set_kind(v1::FLAG_KIND_UNSPECIFIED);
+  s = Call(client, MON(AcknowledgeFlag), act, &flag);
+  EXPECT_EQ(BadRequestField(s), "kind");
+
+  v1::ListFlagsRequest list;
+  list.set_council("councils/edge");
+  list.add_states(static_cast<v1::FlagState>(42));
+  v1::ListFlagsResponse page;
+  s = Call(client, MON(ListFlags), list, &page);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(BadRequestField(s), "states[0]");
+  list.clear_states();
+  list.set_page_token("not-a-token");
+  s = Call(client, MON(ListFlags), list, &page);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(BadRequestField(s), "page_token");
 }
 
 }  // namespace

@@ -26,7 +26,7 @@ using testing::RunCommand;
 using testing::TestServer;
 
 struct Case {
-  std::string scenario;  // path of NAME.jsonl
+  std::string scenario;                                      // path of NAME.jsonl
   std::vector<std::pair<std::string, std::string>> reports;  // (DATE, path)
 };
 
@@ -93,15 +93,15 @@ TEST(ScenarioFlags, EveryReportMatches) {
     ASSERT_TRUE(server.Start({"--evaluate_at=off"}));
     std::string out;
     // 3: some lines were rejected (the scenarios hold a conflicting resend).
-    const int status = RunCommand({DPMON_DPCTL_BIN, "--server=" + server.address(),
-                                   "--progress=false", "import", c.scenario},
-                                  &out);
+    const int status = RunCommand(
+        {DPMON_DPCTL_BIN, "--server=" + server.address(), "--progress=false", "import", c.scenario},
+        &out);
     ASSERT_TRUE(status == 0 || status == 3) << status << "\n" << out;
     for (const auto& [date, path] : c.reports) {
       SCOPED_TRACE(path);
       std::string report;
-      ASSERT_EQ(RunCommand({DPMON_DPCTL_BIN, "--server=" + server.address(), "flags",
-                            "--council", council, "--as-of", date, "--format", "json"},
+      ASSERT_EQ(RunCommand({DPMON_DPCTL_BIN, "--server=" + server.address(), "flags", "--council",
+                            council, "--as-of", date, "--format", "json"},
                            &report),
                 0);
       google::protobuf::Value got = ParseJson(report);
