@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <future>
 #include <iostream>
 #include <memory>
 
@@ -48,7 +49,7 @@ v1::Flag Evaluator::ToFlag(const std::string& council_id, const std::string& acc
 
 absl::Status Evaluator::Compute(const std::string& council_id, const v1::Policy& policy,
                                 const std::vector<v1::Account>& accounts, Date as_of,
-                                std::vector<AccountResult>* out) {
+                                std::vector<AccountResult>* out, bool read_stored) {
   out->assign(accounts.size(), AccountResult());
   std::atomic<size_t> next{0};
   std::vector<absl::Status> errors(threads_);
@@ -67,6 +68,10 @@ absl::Status Evaluator::Compute(const std::string& council_id, const v1::Policy&
         LedgerFacts facts;
         s = reader->Read(council_id, r.account_id, as_of, w.start, lookback, &facts);
         if (s.ok()) s = rules::EvaluateAccount(model, policy, as_of, facts, &r.flags);
+      }
+      if (s.ok() && read_stored) {
+        r.stored.emplace();
+        s = reader->ReadFlags(council_id, r.account_id, &*r.stored);
       }
       if (!s.ok()) {
         errors[worker] = absl::Status(
@@ -95,6 +100,7 @@ std::vector<Store::AccountEvaluation> ToStore(const std::string& council_id,
   for (AccountResult& r : results) {
     Store::AccountEvaluation e;
     e.account_id = r.account_id;
+    e.stored = std::move(r.stored);
     for (const rules::RuleFlag& f : r.flags) {
       e.flags.push_back(Evaluator::ToFlag(council_id, r.account_id, f));
     }
@@ -112,25 +118,35 @@ absl::StatusOr<v1::EvaluateCouncilResponse> Evaluator::EvaluateCouncil(
   const std::string now = NowRfc3339();
   v1::EvaluateCouncilResponse response;
   response.set_as_of_date(as_of.ToString());
-  std::string after;
+  auto list = [this, &council_id](std::string after) {
+    return store_->ListAccounts(council_id, after, kPageAccounts,
+                                [](const v1::Account&) { return true; });
+  };
+  absl::StatusOr<Page<v1::Account>> page = list("");
   for (;;) {
-    absl::StatusOr<Page<v1::Account>> page = store_->ListAccounts(
-        council_id, after, kPageAccounts, [](const v1::Account&) { return true; });
     if (!page.ok()) return page.status();
+    // Read the next page while this one is evaluated.
+    std::future<absl::StatusOr<Page<v1::Account>>> next;
+    if (!page->next_key.empty()) next = std::async(std::launch::async, list, page->next_key);
     std::vector<AccountResult> results;
-    if (absl::Status s = Compute(council_id, council->policy(), page->items, as_of, &results);
-        !s.ok()) {
-      return s;
+    absl::Status computed =
+        Compute(council_id, council->policy(), page->items, as_of, &results, true);
+    if (!computed.ok()) {
+      if (next.valid()) next.wait();
+      return computed;
     }
     absl::StatusOr<Store::EvaluationCounts> counts =
         store_->ApplyEvaluation(council_id, as_of, now, ToStore(council_id, results));
-    if (!counts.ok()) return counts.status();
-    response.set_accounts(response.accounts() + static_cast<int64_t>(page->items.size()));
+    if (!counts.ok()) {
+      if (next.valid()) next.wait();
+      return counts.status();
+    }
+    response.set_accounts(response.accounts() + static_cast<int64_t>(results.size()));
     response.set_raised(response.raised() + counts->raised);
     response.set_cleared(response.cleared() + counts->cleared);
     response.set_updated(response.updated() + counts->updated);
-    if (page->next_key.empty()) break;
-    after = page->next_key;
+    if (!next.valid()) break;
+    page = next.get();
   }
   response.set_duration_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
                                std::chrono::steady_clock::now() - started)

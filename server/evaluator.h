@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -31,6 +32,7 @@ namespace dpmon {
 struct AccountResult {
   std::string account_id;
   std::vector<rules::RuleFlag> flags;
+  std::optional<std::vector<v1::Flag>> stored;  // With Compute(..., read_stored = true).
 };
 
 class Evaluator {
@@ -43,9 +45,11 @@ class Evaluator {
 
   // The flags of `accounts` (records of one council) as of `as_of`, in the
   // accounts' order. Stores nothing.
+  // With `read_stored`, also reads each account's stored flags (from the
+  // same view), so that storing can leave out those that agree.
   absl::Status Compute(const std::string& council_id, const v1::Policy& policy,
                        const std::vector<v1::Account>& accounts, Date as_of,
-                       std::vector<AccountResult>* out);
+                       std::vector<AccountResult>* out, bool read_stored = false);
 
   // Evaluates every account of the council and stores the flags.
   absl::StatusOr<v1::EvaluateCouncilResponse> EvaluateCouncil(const std::string& council_id,

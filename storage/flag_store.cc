@@ -139,11 +139,13 @@ class FactsReaderImpl : public Store::FactsReader {
       : db_(db), cfs_(cfs), snapshot_(db->GetSnapshot()) {
     ro_.snapshot = snapshot_;
     totals_.reset(db_->NewIterator(ro_, cfs_[kTotals]));
+    flags_.reset(db_->NewIterator(ro_, cfs_[kFlags]));
     marks_.reset(db_->NewIterator(ro_, cfs_[kMarks]));
     statements_.reset(db_->NewIterator(ro_, cfs_[kStatements]));
   }
   ~FactsReaderImpl() override {
     totals_.reset();
+    flags_.reset();
     marks_.reset();
     statements_.reset();
     db_->ReleaseSnapshot(snapshot_);
@@ -152,19 +154,48 @@ class FactsReaderImpl : public Store::FactsReader {
   absl::Status Read(const std::string& council, const std::string& account, Date as_of,
                     Date window_start, Date lookback_start, LedgerFacts* out) override {
     *out = LedgerFacts();
-    Totals through, before;
-    if (absl::Status s = SumThroughWith(totals_.get(), council, account, as_of, &through);
+    // Balance as of D: years before D's year, months of its year before its
+    // month, and the days of its month (kept: the window and the latest
+    // statement usually need them too).
+    const Date month = as_of.FirstOfMonth();
+    Totals through;
+    std::vector<std::pair<Date, Totals>> days;
+    if (absl::Status s = SumRows(totals_.get(), council, account, keys::Level::kYear,
+                                 Date::FromDays(INT32_MIN / 2), as_of.FirstOfYear(), &through);
+        !s.ok()) {
+      return s;
+    }
+    if (absl::Status s = SumRows(totals_.get(), council, account, keys::Level::kMonth,
+                                 as_of.FirstOfYear(), month, &through);
+        !s.ok()) {
+      return s;
+    }
+    if (absl::Status s = SumRows(totals_.get(), council, account, keys::Level::kDay, month,
+                                 as_of.AddDays(1), &through, &days);
         !s.ok()) {
       return s;
     }
     if (absl::Status s = through.NetPence(&out->balance_pence); !s.ok()) return s;
-    if (absl::Status s =
-            SumThroughWith(totals_.get(), council, account, window_start.AddDays(-1), &before);
-        !s.ok()) {
-      return s;
+    // The window [window_start, D]: days of D's month from window_start, or
+    // D's month, the whole months between, and the days of window_start's
+    // month from it.
+    for (const auto& [d, row] : days) {
+      if (d < window_start) continue;
+      if (absl::Status s = out->window.Add(row); !s.ok()) return s;
     }
-    out->window = through;
-    if (absl::Status s = out->window.Subtract(before); !s.ok()) return s;
+    if (window_start < month) {
+      const Date next = AddMonths(window_start.FirstOfMonth(), 1);
+      if (absl::Status s = SumRows(totals_.get(), council, account, keys::Level::kMonth, next,
+                                   month, &out->window);
+          !s.ok()) {
+        return s;
+      }
+      if (absl::Status s = SumRows(totals_.get(), council, account, keys::Level::kDay, window_start,
+                                   next, &out->window);
+          !s.ok()) {
+        return s;
+      }
+    }
 
     // Latest council payment on or before as_of.
     {
@@ -201,7 +232,15 @@ class FactsReaderImpl : public Store::FactsReader {
         st.date = *date;
         st.closing_balance_pence = rec.input().closing_balance_pence();
         Totals at;
-        if (absl::Status s = SumThroughWith(totals_.get(), council, account, *date, &at); !s.ok()) {
+        if (*date >= month) {
+          // In D's month: the balance less the days after the statement.
+          at = through;
+          for (const auto& [d, row] : days) {
+            if (d <= *date) continue;
+            if (absl::Status s = at.Subtract(row); !s.ok()) return s;
+          }
+        } else if (absl::Status s = SumThroughWith(totals_.get(), council, account, *date, &at);
+                   !s.ok()) {
           return s;
         }
         if (absl::Status s = at.NetPence(&st.ledger_balance_pence); !s.ok()) return s;
@@ -238,6 +277,20 @@ class FactsReaderImpl : public Store::FactsReader {
       if (absl::Status s = FromRocks(marks_->status(), "reading marks"); !s.ok()) return s;
     }
     return absl::OkStatus();
+  }
+
+  absl::Status ReadFlags(const std::string& council, const std::string& account,
+                         std::vector<v1::Flag>* out) override {
+    out->clear();
+    const std::string prefix = keys::AccountParent(council, account);
+    for (flags_->Seek(prefix); flags_->Valid() && flags_->key().starts_with(prefix);
+         flags_->Next()) {
+      out->emplace_back();
+      if (absl::Status s = ParseRecord(View(flags_->value()), &out->back(), "flags"); !s.ok()) {
+        return s;
+      }
+    }
+    return FromRocks(flags_->status(), "reading flags");
   }
 
  private:
@@ -279,6 +332,7 @@ class FactsReaderImpl : public Store::FactsReader {
   const rocksdb::Snapshot* snapshot_;
   rocksdb::ReadOptions ro_;
   std::unique_ptr<rocksdb::Iterator> totals_;
+  std::unique_ptr<rocksdb::Iterator> flags_;
   std::unique_ptr<rocksdb::Iterator> marks_;
   std::unique_ptr<rocksdb::Iterator> statements_;
 };
@@ -388,13 +442,17 @@ absl::StatusOr<Store::EvaluationCounts> Store::ApplyEvaluation(
     std::vector<AccountEvaluation> changed;
     for (AccountEvaluation& a : accounts) {
       std::map<FlagId, v1::Flag> latest;
-      const std::string prefix = keys::AccountParent(council_id, a.account_id);
-      for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-        v1::Flag f;
-        if (absl::Status s = ParseRecord(View(it->value()), &f, "flags"); !s.ok()) return s;
-        AddLatest(std::move(f), &latest);
+      if (a.stored) {
+        for (v1::Flag& f : *a.stored) AddLatest(std::move(f), &latest);
+      } else {
+        const std::string prefix = keys::AccountParent(council_id, a.account_id);
+        for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+          v1::Flag f;
+          if (absl::Status s = ParseRecord(View(it->value()), &f, "flags"); !s.ok()) return s;
+          AddLatest(std::move(f), &latest);
+        }
+        if (absl::Status s = FromRocks(it->status(), "reading flags"); !s.ok()) return s;
       }
-      if (absl::Status s = FromRocks(it->status(), "reading flags"); !s.ok()) return s;
       std::vector<FlagChange> changes;
       EvaluationCounts unused;
       if (absl::Status s = PlanChanges(latest, a.flags, as_of_text, now, &changes, &unused);

@@ -959,6 +959,17 @@ absl::StatusOr<Totals> Store::SumRange(const std::string& council_id, const std:
   return *through_to;
 }
 
+absl::Status Store::CompactAll() {
+  rocksdb::CompactRangeOptions o;
+  o.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
+  for (int i = 0; i < kCfCount; ++i) {
+    rocksdb::Status s =
+        impl_->db()->CompactRange(o, impl_->cf(static_cast<Cf>(i)), nullptr, nullptr);
+    if (!s.ok()) return FromRocks(s, absl::StrCat("compacting ", kCfNames[i]));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Store::Flush() {
   rocksdb::FlushOptions fo;
   fo.wait = true;

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -171,6 +172,9 @@ class Store {
     virtual absl::Status Read(const std::string& council_id, const std::string& account_id,
                               Date as_of, Date window_start, Date lookback_start,
                               LedgerFacts* out) = 0;
+    // Every stored occurrence of the account's flags, in key order.
+    virtual absl::Status ReadFlags(const std::string& council_id, const std::string& account_id,
+                                   std::vector<v1::Flag>* out) = 0;
   };
   std::unique_ptr<FactsReader> NewFactsReader();
 
@@ -179,6 +183,10 @@ class Store {
   struct AccountEvaluation {
     std::string account_id;
     std::vector<v1::Flag> flags;
+    // The stored flags as a FactsReader saw them, if the caller read them:
+    // an account whose stored flags already agree is then left out without
+    // another read.
+    std::optional<std::vector<v1::Flag>> stored;
   };
   struct EvaluationCounts {
     int64_t raised = 0;   // New occurrences.
@@ -220,6 +228,9 @@ class Store {
   absl::StatusOr<v1::Flag> ActOnFlag(const std::string& council_id, const std::string& account_id,
                                      v1::FlagKind kind, const std::string& subject,
                                      const v1::FlagAction& action, const RequestKey& key);
+
+  // Compacts every column family fully (benchmarks: a steady state).
+  absl::Status CompactAll();
 
   // Forces memtables to disk (tests, shutdown).
   absl::Status Flush();

@@ -117,33 +117,52 @@ inline absl::Status WithField(absl::Status s, absl::string_view field) {
   return s;
 }
 
+// Adds the totals rows of one level of an account with bucket dates in
+// [from, to_exclusive) to *sum, using `it`, an iterator over `totals`; with
+// `rows`, also keeps each row.
+inline absl::Status SumRows(rocksdb::Iterator* it, const std::string& council_id,
+                            const std::string& account_id, keys::Level level, Date from,
+                            Date to_exclusive, Totals* sum,
+                            std::vector<std::pair<Date, Totals>>* rows = nullptr) {
+  if (!(from < to_exclusive)) return absl::OkStatus();
+  const std::string lower = keys::Totals(council_id, account_id, level, from);
+  const std::string upper = keys::Totals(council_id, account_id, level, to_exclusive);
+  const rocksdb::Slice upper_slice(upper);
+  storage::TotalsRecord record;
+  for (it->Seek(lower); it->Valid() && it->key().compare(upper_slice) < 0; it->Next()) {
+    if (absl::Status s = ParseRecord(View(it->value()), &record, "totals"); !s.ok()) return s;
+    Totals row;
+    if (absl::Status s = Totals::FromRecord(record, &row); !s.ok()) return s;
+    if (absl::Status s = sum->Add(row); !s.ok()) return s;
+    if (rows != nullptr) {
+      std::optional<Date> d = keys::DecodeDate(View(it->key()).substr(lower.size() - 4, 4));
+      if (!d) return absl::DataLossError("unreadable totals key");
+      rows->emplace_back(*d, row);
+    }
+  }
+  return FromRocks(it->status(), "reading totals");
+}
+
 // Sums the totals rows of an account through `through` with `it`, an
 // iterator over `totals`: whole years before its year, whole months of its
 // year before its month, and the days of its month up to and including it.
 inline absl::Status SumThroughWith(rocksdb::Iterator* it, const std::string& council_id,
                                    const std::string& account_id, Date through, Totals* out) {
-  struct Range {
-    keys::Level level;
-    Date from;
-    Date to_exclusive;
-  };
-  const Range ranges[3] = {
-      {keys::Level::kYear, Date::FromDays(INT32_MIN / 2), through.FirstOfYear()},
-      {keys::Level::kMonth, through.FirstOfYear(), through.FirstOfMonth()},
-      {keys::Level::kDay, through.FirstOfMonth(), through.AddDays(1)}};
   Totals sum;
-  storage::TotalsRecord record;
-  for (const Range& r : ranges) {
-    const std::string lower = keys::Totals(council_id, account_id, r.level, r.from);
-    const std::string upper = keys::Totals(council_id, account_id, r.level, r.to_exclusive);
-    const rocksdb::Slice upper_slice(upper);
-    for (it->Seek(lower); it->Valid() && it->key().compare(upper_slice) < 0; it->Next()) {
-      if (absl::Status s = ParseRecord(View(it->value()), &record, "totals"); !s.ok()) return s;
-      Totals row;
-      if (absl::Status s = Totals::FromRecord(record, &row); !s.ok()) return s;
-      if (absl::Status s = sum.Add(row); !s.ok()) return s;
-    }
-    if (absl::Status s = FromRocks(it->status(), "reading totals"); !s.ok()) return s;
+  if (absl::Status s = SumRows(it, council_id, account_id, keys::Level::kYear,
+                               Date::FromDays(INT32_MIN / 2), through.FirstOfYear(), &sum);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = SumRows(it, council_id, account_id, keys::Level::kMonth,
+                               through.FirstOfYear(), through.FirstOfMonth(), &sum);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = SumRows(it, council_id, account_id, keys::Level::kDay,
+                               through.FirstOfMonth(), through.AddDays(1), &sum);
+      !s.ok()) {
+    return s;
   }
   *out = sum;
   return absl::OkStatus();
@@ -243,13 +262,18 @@ class WriteContext {
     size_t first = key.find('\0');
     if (first == std::string::npos) return;
     size_t second = key.find('\0', first + 1);
-    touched_.insert(key.substr(0, second));
+    if (second == std::string::npos) second = key.size();
+    // Consecutive writes are mostly for one account: skip the set then.
+    if (last_touched_.size() == second && key.compare(0, second, last_touched_) == 0) return;
+    last_touched_.assign(key, 0, second);
+    touched_.insert(last_touched_);
   }
 
   rocksdb::WriteBatchWithIndex* batch_;
   uint64_t* next_seq_;
   std::unordered_set<std::string>* reversed_;
   std::set<std::string> touched_;
+  std::string last_touched_;
 };
 
 // Per-mutation cache of totals rows: read once, changed in memory, written
