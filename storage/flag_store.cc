@@ -159,14 +159,15 @@ class FactsReaderImpl : public Store::FactsReader {
     // statement usually need them too).
     const Date month = as_of.FirstOfMonth();
     Totals through;
-    std::vector<std::pair<Date, Totals>> days;
-    if (absl::Status s = SumRows(totals_.get(), council, account, keys::Level::kYear,
-                                 Date::FromDays(INT32_MIN / 2), as_of.FirstOfYear(), &through);
+    std::vector<std::pair<Date, Totals>> years, months, days;
+    if (absl::Status s =
+            SumRows(totals_.get(), council, account, keys::Level::kYear,
+                    Date::FromDays(INT32_MIN / 2), as_of.FirstOfYear(), &through, &years);
         !s.ok()) {
       return s;
     }
     if (absl::Status s = SumRows(totals_.get(), council, account, keys::Level::kMonth,
-                                 as_of.FirstOfYear(), month, &through);
+                                 as_of.FirstOfYear(), month, &through, &months);
         !s.ok()) {
       return s;
     }
@@ -207,15 +208,27 @@ class FactsReaderImpl : public Store::FactsReader {
       }
       if (absl::Status s = FromRocks(marks_->status(), "reading marks"); !s.ok()) return s;
     }
-    // Latest day with transactions on or before as_of.
-    {
-      const std::string day = keys::Totals(council, account, keys::Level::kDay, as_of);
-      const std::string prefix = day.substr(0, day.size() - 4);
-      totals_->SeekForPrev(day);
-      if (totals_->Valid() && totals_->key().starts_with(prefix)) {
-        out->last_transaction = keys::DecodeDate(View(totals_->key()).substr(prefix.size(), 4));
+    // Latest day with transactions on or before as_of: in D's month if it
+    // has any; else in the latest earlier month (of D's year, or of the
+    // latest earlier year) that has a row.
+    if (!days.empty()) {
+      out->last_transaction = days.back().first;
+    } else {
+      std::optional<Date> in_month;
+      if (!months.empty()) {
+        in_month = months.back().first;
+      } else if (!years.empty()) {
+        absl::StatusOr<std::optional<Date>> m =
+            LastBucket(council, account, keys::Level::kMonth, years.back().first);
+        if (!m.ok()) return m.status();
+        in_month = *m;
       }
-      if (absl::Status s = FromRocks(totals_->status(), "reading totals"); !s.ok()) return s;
+      if (in_month) {
+        absl::StatusOr<std::optional<Date>> d =
+            LastBucket(council, account, keys::Level::kDay, *in_month);
+        if (!d.ok()) return d.status();
+        out->last_transaction = *d;
+      }
     }
     // Latest statement on or before as_of, and the ledger on its date.
     {
@@ -294,6 +307,23 @@ class FactsReaderImpl : public Store::FactsReader {
   }
 
  private:
+  // The latest bucket of an account's rows at `level` in one period.
+  absl::StatusOr<std::optional<Date>> LastBucket(const std::string& council,
+                                                 const std::string& account, keys::Level level,
+                                                 Date period) {
+    const std::string prefix = keys::TotalsPrefix(council, account, level, period);
+    const Date last =
+        level == keys::Level::kDay ? AddMonths(period, 1).AddDays(-1) : AddMonths(period, 11);
+    totals_->SeekForPrev(keys::Totals(council, account, level, last));
+    std::optional<Date> out;
+    if (totals_->Valid() && totals_->key().starts_with(prefix)) {
+      out = keys::DecodeDate(View(totals_->key()).substr(prefix.size()));
+      if (!out) return absl::DataLossError("unreadable totals key");
+    }
+    if (absl::Status s = FromRocks(totals_->status(), "reading totals"); !s.ok()) return s;
+    return out;
+  }
+
   // Whether a reversal of (source, external_id) in the same account is
   // booked on or before as_of.
   absl::Status Reversed(const std::string& council, const std::string& account,

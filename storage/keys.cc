@@ -158,9 +158,29 @@ std::string SuspenseStatement(absl::string_view council, absl::string_view sourc
   return k;
 }
 
-std::string Totals(absl::string_view council, absl::string_view account, Level level, Date bucket) {
-  std::string k = AccountParent(council, account);
+Date TotalsPeriod(Level level, Date bucket) {
+  switch (level) {
+    case Level::kDay:
+      return bucket.FirstOfMonth();
+    case Level::kMonth:
+      return bucket.FirstOfYear();
+    default:
+      return Date::FromDays(0);
+  }
+}
+
+std::string TotalsPrefix(absl::string_view council, absl::string_view account, Level level,
+                         Date period) {
+  std::string k = Join({council, ""});
   k.push_back(static_cast<char>(level));
+  AppendDate(&k, period);
+  k.append(account.data(), account.size());
+  k.push_back(kSep);
+  return k;
+}
+
+std::string Totals(absl::string_view council, absl::string_view account, Level level, Date bucket) {
+  std::string k = TotalsPrefix(council, account, level, TotalsPeriod(level, bucket));
   AppendDate(&k, bucket);
   return k;
 }

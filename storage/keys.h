@@ -44,8 +44,18 @@ std::string SuspenseTxn(absl::string_view council, absl::string_view source, abs
                         uint64_t seq);
 std::string SuspenseStatement(absl::string_view council, absl::string_view source,
                               absl::string_view ref, Date date);
-// totals: council \0 account \0 level date
+// totals: council \0 level period account \0 bucket
+//   Y rows: period 1970-01-01 (one period), bucket the first of the year;
+//   M rows: period the first of the year, bucket the first of the month;
+//   D rows: period the first of the month, bucket the day.
+// Level and period come before the account so that the rows an evaluation
+// of every account as of one date reads (all Y rows, the M rows of one year,
+// the D rows of one or two months) lie together in account order.
 std::string Totals(absl::string_view council, absl::string_view account, Level level, Date bucket);
+// The period a bucket belongs to, and the prefix of one account's rows in it.
+Date TotalsPeriod(Level level, Date bucket);
+std::string TotalsPrefix(absl::string_view council, absl::string_view account, Level level,
+                         Date period);
 // reversals: council \0 source \0 original_external_id \0 reversal_external_id
 std::string ReversalPrefix(absl::string_view council, absl::string_view source,
                            absl::string_view original_ext_id);

@@ -72,6 +72,15 @@ TEST(Keys, TotalsLevelsAreSeparateRanges) {
   std::string day = Totals("c", "a", Level::kDay, d);
   EXPECT_LT(day, m);  // 'D' < 'M' < 'Y'
   EXPECT_LT(m, y);
+  // Within a level and period, accounts in order, then buckets in order; a
+  // later period sorts after every account of an earlier one.
+  EXPECT_LT(Totals("c", "a", Level::kDay, d), Totals("c", "a", Level::kDay, d.AddDays(1)));
+  EXPECT_LT(Totals("c", "a", Level::kDay, d.AddDays(10)), Totals("c", "b", Level::kDay, d));
+  EXPECT_LT(Totals("c", "zz", Level::kDay, d), Totals("c", "a", Level::kDay, d.AddDays(20)));
+  const std::string prefix = TotalsPrefix("c", "a", Level::kDay, d.FirstOfMonth());
+  EXPECT_EQ(day.rfind(prefix, 0), 0u);
+  EXPECT_NE(Totals("c", "ab", Level::kDay, d).rfind(prefix, 0), 0u);
+  EXPECT_EQ(TotalsPeriod(Level::kMonth, d), d.FirstOfYear());
 }
 
 TEST(Keys, PrefixEndBoundsThePrefix) {

@@ -28,7 +28,7 @@
 
 namespace dpmon {
 
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 inline constexpr char kMetaSchema[] = "schema_version";
 inline constexpr char kMetaNextSeq[] = "next_sequence";
 // How deep a chain of reversals of reversals is followed when relinking.
@@ -119,28 +119,41 @@ inline absl::Status WithField(absl::Status s, absl::string_view field) {
 
 // Adds the totals rows of one level of an account with bucket dates in
 // [from, to_exclusive) to *sum, using `it`, an iterator over `totals`; with
-// `rows`, also keeps each row.
+// `rows`, also keeps each row (in date order). One range per period.
 inline absl::Status SumRows(rocksdb::Iterator* it, const std::string& council_id,
                             const std::string& account_id, keys::Level level, Date from,
                             Date to_exclusive, Totals* sum,
                             std::vector<std::pair<Date, Totals>>* rows = nullptr) {
-  if (!(from < to_exclusive)) return absl::OkStatus();
-  const std::string lower = keys::Totals(council_id, account_id, level, from);
-  const std::string upper = keys::Totals(council_id, account_id, level, to_exclusive);
-  const rocksdb::Slice upper_slice(upper);
   storage::TotalsRecord record;
-  for (it->Seek(lower); it->Valid() && it->key().compare(upper_slice) < 0; it->Next()) {
-    if (absl::Status s = ParseRecord(View(it->value()), &record, "totals"); !s.ok()) return s;
-    Totals row;
-    if (absl::Status s = Totals::FromRecord(record, &row); !s.ok()) return s;
-    if (absl::Status s = sum->Add(row); !s.ok()) return s;
-    if (rows != nullptr) {
-      std::optional<Date> d = keys::DecodeDate(View(it->key()).substr(lower.size() - 4, 4));
+  if (!(from < to_exclusive)) return absl::OkStatus();
+  const bool years = level == keys::Level::kYear;  // one period holds every year
+  for (Date period = keys::TotalsPeriod(level, from); years || period < to_exclusive;) {
+    const std::string prefix = keys::TotalsPrefix(council_id, account_id, level, period);
+    const Date start = years ? from : std::max(from, period);
+    for (it->Seek(keys::Totals(council_id, account_id, level, start));
+         it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      std::optional<Date> d = keys::DecodeDate(View(it->key()).substr(prefix.size()));
       if (!d) return absl::DataLossError("unreadable totals key");
-      rows->emplace_back(*d, row);
+      if (!(*d < to_exclusive)) break;
+      if (absl::Status s = ParseRecord(View(it->value()), &record, "totals"); !s.ok()) return s;
+      Totals row;
+      if (absl::Status s = Totals::FromRecord(record, &row); !s.ok()) return s;
+      if (absl::Status s = sum->Add(row); !s.ok()) return s;
+      if (rows != nullptr) rows->emplace_back(*d, row);
+    }
+    if (absl::Status s = FromRocks(it->status(), "reading totals"); !s.ok()) return s;
+    switch (level) {
+      case keys::Level::kDay:
+        period = AddMonths(period, 1);
+        break;
+      case keys::Level::kMonth:
+        period = AddMonths(period, 12);
+        break;
+      default:
+        return absl::OkStatus();  // one period
     }
   }
-  return FromRocks(it->status(), "reading totals");
+  return absl::OkStatus();
 }
 
 // Sums the totals rows of an account through `through` with `it`, an

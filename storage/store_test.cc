@@ -323,5 +323,48 @@ TEST_F(StoreTest, AggregatesEqualBruteForceOverRandomData) {
   EXPECT_EQ(got_suspense, want_suspense);
 }
 
+TEST_F(StoreTest, LedgerFactsFindTheLastFeedDayAcrossMonthsAndYears) {
+  CreateAccount("A1", "R1");
+  CreateAccount("A2", "R2");  // a neighbour whose rows lie between A1's
+  Ingest({Txn("R1", "t1", "2023-11-05", 100, v1::COUNCIL_PAYMENT),
+          Txn("R1", "t2", "2024-03-10", -40, v1::PA_WAGES),
+          Txn("R2", "u1", "2024-03-20", 7, v1::COUNCIL_PAYMENT),
+          Txn("R2", "u2", "2025-01-02", 7, v1::COUNCIL_PAYMENT), Stmt("R1", "2024-03-31", 61)});
+  std::unique_ptr<Store::FactsReader> reader = store_->NewFactsReader();
+  struct Case {
+    const char* as_of;
+    const char* last;  // "" = none
+    int64_t balance;
+  };
+  for (const Case& c :
+       {Case{"2023-11-04", "", 0}, Case{"2023-11-05", "2023-11-05", 100},
+        Case{"2024-02-01", "2023-11-05", 100}, Case{"2024-03-09", "2023-11-05", 100},
+        Case{"2024-03-10", "2024-03-10", 60}, Case{"2024-12-31", "2024-03-10", 60},
+        Case{"2025-06-30", "2024-03-10", 60}}) {
+    SCOPED_TRACE(c.as_of);
+    LedgerFacts f;
+    ASSERT_TRUE(
+        reader->Read("c", "A1", D(c.as_of), D(c.as_of).AddDays(-83), D(c.as_of).AddDays(-364), &f)
+            .ok());
+    EXPECT_EQ(f.balance_pence, c.balance);
+    if (*c.last) {
+      EXPECT_EQ(f.last_transaction, D(c.last));
+    } else {
+      EXPECT_EQ(f.last_transaction, std::nullopt);
+    }
+  }
+  // The statement and the ledger on its date, and the last council payment.
+  LedgerFacts f;
+  ASSERT_TRUE(reader->Read("c", "A1", D("2024-04-15"), D("2024-01-23"), D("2023-04-17"), &f).ok());
+  ASSERT_TRUE(f.last_statement.has_value());
+  EXPECT_EQ(f.last_statement->date, D("2024-03-31"));
+  EXPECT_EQ(f.last_statement->closing_balance_pence, 61);
+  EXPECT_EQ(f.last_statement->ledger_balance_pence, 60);
+  EXPECT_EQ(f.last_council_payment, D("2023-11-05"));
+  // Window 2024-01-23..2024-04-15 holds only the wages.
+  EXPECT_EQ(f.window.net_pence[SlotOf(v1::PA_WAGES, v1::DEBIT)], -40);
+  EXPECT_EQ(f.window.net_pence[SlotOf(v1::COUNCIL_PAYMENT, v1::CREDIT)], 0);
+}
+
 }  // namespace
 }  // namespace dpmon
