@@ -185,10 +185,36 @@ inline absl::Status SumThroughWith(rocksdb::Iterator* it, const std::string& cou
 // Writer context: what a mutation sees while it runs on the writer thread.
 class WriteContext {
  public:
+  using TotalsRows = std::unordered_map<std::string, Totals>;
+
   WriteContext(rocksdb::DB* db, const std::vector<rocksdb::ColumnFamilyHandle*>& cfs,
                rocksdb::WriteBatchWithIndex* batch, uint64_t* next_seq,
-               std::unordered_set<std::string>* reversed)
-      : db_(db), cfs_(cfs), batch_(batch), next_seq_(next_seq), reversed_(reversed) {}
+               std::unordered_set<std::string>* reversed, const TotalsRows* durable_rows)
+      : db_(db),
+        cfs_(cfs),
+        batch_(batch),
+        next_seq_(next_seq),
+        reversed_(reversed),
+        durable_rows_(durable_rows) {}
+
+  // Totals rows as written by the mutations of this group that succeeded,
+  // by the one running (staged), and as known to be on disk: the writer
+  // reads a hot row without going to RocksDB.
+  const Totals* FindTotalsRow(const std::string& key) const {
+    if (auto it = staged_rows_.find(key); it != staged_rows_.end()) return &it->second;
+    if (auto it = group_rows_.find(key); it != group_rows_.end()) return &it->second;
+    if (auto it = durable_rows_->find(key); it != durable_rows_->end()) return &it->second;
+    return nullptr;
+  }
+  void StageTotalsRow(const std::string& key, const Totals& row) { staged_rows_[key] = row; }
+  // The running mutation succeeded (true) or was rolled back (false).
+  void EndMutation(bool ok) {
+    if (ok) {
+      for (auto& [k, v] : staged_rows_) group_rows_[k] = v;
+    }
+    staged_rows_.clear();
+  }
+  TotalsRows& group_rows() { return group_rows_; }
 
   absl::Status Get(Cf cf, const std::string& key, std::string* value, bool* found) {
     rocksdb::Status s =
@@ -285,6 +311,9 @@ class WriteContext {
   rocksdb::WriteBatchWithIndex* batch_;
   uint64_t* next_seq_;
   std::unordered_set<std::string>* reversed_;
+  const TotalsRows* durable_rows_;
+  TotalsRows group_rows_;
+  TotalsRows staged_rows_;
   std::set<std::string> touched_;
   std::string last_touched_;
 };
@@ -320,6 +349,7 @@ class TotalsCache {
       totals.ToRecord(&record);
       if (absl::Status s = ctx_->PutMessage(kTotals, key, record); !s.ok()) return s;
     }
+    for (auto& [key, totals] : rows_) ctx_->StageTotalsRow(key, totals);
     rows_.clear();
     return absl::OkStatus();
   }
@@ -329,11 +359,15 @@ class TotalsCache {
     auto it = rows_.find(key);
     if (it == rows_.end()) {
       Totals t;
-      storage::TotalsRecord record;
-      bool found;
-      if (absl::Status s = ctx_->GetMessage(kTotals, key, &record, &found); !s.ok()) return s;
-      if (found) {
-        if (absl::Status s = Totals::FromRecord(record, &t); !s.ok()) return s;
+      if (const Totals* known = ctx_->FindTotalsRow(key)) {
+        t = *known;  // zero: no row
+      } else {
+        storage::TotalsRecord record;
+        bool found;
+        if (absl::Status s = ctx_->GetMessage(kTotals, key, &record, &found); !s.ok()) return s;
+        if (found) {
+          if (absl::Status s = Totals::FromRecord(record, &t); !s.ok()) return s;
+        }
       }
       it = rows_.emplace(key, t).first;
     }
@@ -535,7 +569,7 @@ class Store::Impl {
   void WriteGroup(std::vector<Pending>* group) {
     rocksdb::WriteBatchWithIndex batch(rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true);
     uint64_t seq_before = next_seq_;
-    WriteContext ctx(db_.get(), cfs_, &batch, &next_seq_, &reversed_);
+    WriteContext ctx(db_.get(), cfs_, &batch, &next_seq_, &reversed_, &durable_rows_);
     std::vector<absl::Status> results;
     results.reserve(group->size());
     for (Pending& p : *group) {
@@ -546,6 +580,7 @@ class Store::Impl {
       } else {
         batch.RollbackToSavePoint();
       }
+      ctx.EndMutation(s.ok());
       results.push_back(std::move(s));
     }
     absl::Status write_status;
@@ -559,6 +594,12 @@ class Store::Impl {
       wo.sync = options_.sync;  // The WAL is synced before anyone is answered.
       write_status = FromRocks(db_->Write(wo, batch.GetWriteBatch()), "write");
       if (!write_status.ok()) next_seq_ = seq_before;
+    }
+    // Keep the hot totals rows; forget them all if the write failed or the
+    // cache is full (it is only ever a shortcut to what RocksDB holds).
+    if (!write_status.ok() || durable_rows_.size() > kTotalsRowsCachedMax) durable_rows_.clear();
+    if (write_status.ok()) {
+      for (auto& [k, v] : ctx.group_rows()) durable_rows_[k] = std::move(v);
     }
     for (size_t i = 0; i < group->size(); ++i) {
       (*group)[i].done(write_status.ok() ? std::move(results[i]) : write_status);
@@ -582,6 +623,10 @@ class Store::Impl {
   // Every ReversedMarker key in `reversals`: loaded at Open, then kept by the
   // writer thread alone.
   std::unordered_set<std::string> reversed_;
+  // Totals rows as on disk, for the writer's reads (at most about
+  // kTotalsRowsCachedMax; writer thread only).
+  static constexpr size_t kTotalsRowsCachedMax = 200'000;
+  WriteContext::TotalsRows durable_rows_;
   std::thread writer_;
 
   std::mutex mu_;
