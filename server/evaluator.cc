@@ -252,6 +252,9 @@ void Evaluator::BackgroundLoop(int daily_minute, int dirty_delay_ms) {
         }
         for (const v1::Council& c : councils->items) {
           const std::string id = c.name().substr(c.name().rfind('/') + 1);
+          // Already evaluated today (a restart later in the day): nothing to do.
+          absl::StatusOr<storage::EvaluationRecord> last = store_->GetCouncilEvaluation(id);
+          if (last.ok() && last->as_of() == today.ToString()) continue;
           absl::StatusOr<v1::EvaluateCouncilResponse> r = EvaluateCouncil(id, today);
           if (r.ok()) {
             std::cerr << "dpmon: daily evaluation of " << id << " as of " << today.ToString()
