@@ -421,6 +421,11 @@ class Store::Impl {
     table.cache_index_and_filter_blocks = false;
     rocksdb::ColumnFamilyOptions cf_options;
     cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+    // A bloom filter over each memtable's whole keys: the writer's reads of
+    // keys that do not exist yet (a new transaction id, a new day's totals
+    // row) skip the skiplist search.
+    cf_options.memtable_prefix_bloom_size_ratio = 0.05;
+    cf_options.memtable_whole_key_filtering = true;
 
     std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
     for (int i = 0; i < kCfCount; ++i) descriptors.emplace_back(kCfNames[i], cf_options);
