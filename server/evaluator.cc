@@ -147,6 +147,10 @@ absl::StatusOr<v1::EvaluateCouncilResponse> Evaluator::EvaluateCouncil(
     response.set_updated(response.updated() + counts->updated);
     if (!next.valid()) break;
     page = next.get();
+    if (Stopping()) {
+      return absl::CancelledError(absl::StrCat("evaluation of council ", council_id,
+                                               " stopped: the server is shutting down"));
+    }
   }
   response.set_duration_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
                                std::chrono::steady_clock::now() - started)
@@ -179,6 +183,11 @@ absl::Status Evaluator::EvaluateAccounts(const std::string& council_id,
   }
   return store_->ApplyEvaluation(council_id, as_of, NowRfc3339(), ToStore(council_id, results))
       .status();
+}
+
+bool Evaluator::Stopping() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stopping_;
 }
 
 void Evaluator::MarkChanged(const std::string& council_id,
@@ -251,6 +260,7 @@ void Evaluator::BackgroundLoop(int daily_minute, int dirty_delay_ms) {
           break;
         }
         for (const v1::Council& c : councils->items) {
+          if (Stopping()) break;
           const std::string id = c.name().substr(c.name().rfind('/') + 1);
           // Already evaluated today (a restart later in the day): nothing to do.
           absl::StatusOr<storage::EvaluationRecord> last = store_->GetCouncilEvaluation(id);

@@ -73,6 +73,8 @@ class Evaluator {
 
  private:
   void BackgroundLoop(int daily_minute, int dirty_delay_ms);
+  // Set once the destructor runs: a long evaluation stops between pages.
+  bool Stopping();
 
   Store* store_;
   int threads_;
