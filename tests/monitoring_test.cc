@@ -2,6 +2,7 @@
 // lifecycle (raise, update, clear, acknowledge, resolve, occurrences), the
 // dashboard's list order, pagination and counts, re-evaluation on change,
 // the daily evaluation, and the account overview.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -264,6 +265,48 @@ TEST_F(Monitoring, StoredFlagsFollowTheRulesAndTheirLifecycle) {
   std::multiset<Key> want = Keys(Report("edge", "2026-01-20"));
   for (const v1::Flag& r : List(resolved)) want.erase(KeyOf(r));
   EXPECT_EQ(Keys(Active("edge")), want);
+
+  // Every state, every group: pages of one give the same sequence as one
+  // page, groups in order (active, resolved, cleared), and filters agree
+  // with filtering the whole list.
+  v1::ListFlagsRequest every;
+  every.set_council("councils/edge");
+  for (v1::FlagState st : {v1::OPEN, v1::ACKNOWLEDGED, v1::RESOLVED, v1::CLEARED}) {
+    every.add_states(st);
+  }
+  std::vector<v1::Flag> whole = List(every);
+  std::vector<v1::Flag> ones = List(every, 1);
+  ASSERT_EQ(ones.size(), whole.size());
+  for (size_t i = 0; i < whole.size(); ++i) {
+    EXPECT_EQ(KeyOf(ones[i]), KeyOf(whole[i]));
+    EXPECT_EQ(ones[i].state(), whole[i].state());
+    EXPECT_EQ(ones[i].occurrence(), whole[i].occurrence());
+  }
+  auto group = [](v1::FlagState st) { return st == v1::RESOLVED ? 1 : st == v1::CLEARED ? 2 : 0; };
+  for (size_t i = 1; i < whole.size(); ++i) {
+    EXPECT_LE(group(whole[i - 1].state()), group(whole[i].state()));
+  }
+  EXPECT_GT(std::count_if(whole.begin(), whole.end(),
+                          [](const v1::Flag& f) { return f.state() == v1::CLEARED; }),
+            0);
+  for (v1::Severity sev : {v1::CRITICAL, v1::WARNING, v1::INFO}) {
+    v1::ListFlagsRequest by_sev = every;
+    by_sev.set_severity(sev);
+    std::vector<v1::Flag> want_sev;
+    for (const v1::Flag& f : whole) {
+      if (f.severity() == sev) want_sev.push_back(f);
+    }
+    std::vector<v1::Flag> got = List(by_sev, 2);
+    ASSERT_EQ(got.size(), want_sev.size()) << v1::Severity_Name(sev);
+    for (size_t i = 0; i < got.size(); ++i) EXPECT_EQ(KeyOf(got[i]), KeyOf(want_sev[i]));
+  }
+  v1::ListFlagsRequest by_kind = every;
+  by_kind.set_kind(v1::DEFICIT);
+  std::vector<v1::Flag> deficits = List(by_kind, 1);
+  EXPECT_EQ(deficits.size(),
+            static_cast<size_t>(std::count_if(whole.begin(), whole.end(), [](const v1::Flag& f) {
+              return f.kind() == v1::DEFICIT;
+            })));
 }
 
 TEST_F(Monitoring, ChangesAreReevaluatedAsOfTodayWithoutAnyJob) {
