@@ -47,6 +47,7 @@
 #include "client/client.h"
 #include "client/flag_report.h"
 #include "client/importer.h"
+#include "common/ids.h"
 #include "common/money.h"
 #include "google/protobuf/util/json_util.h"
 
@@ -422,7 +423,7 @@ void PrintFlagTable(const std::vector<dpmon::v1::Flag>& flags, bool with_state) 
   std::printf("%-14s %-24s %-8s %-28s %14s %-10s%s\n", "ACCOUNT", "KIND", "SEVERITY", "SUBJECT",
               "AMOUNT", "DATE", with_state ? "  STATE         RAISED" : "");
   for (const dpmon::v1::Flag& f : flags) {
-    std::printf("%-14s %-24s %-8s %-28s %14s %-10s", dpmon::AccountIdOfName(f.account()).c_str(),
+    std::printf("%-14s %-24s %-8s %-28s %14s %-10s", dpmon::LastNameSegment(f.account()).c_str(),
                 dpmon::v1::FlagKind_Name(f.kind()).c_str(),
                 dpmon::v1::Severity_Name(f.severity()).c_str(), f.subject().c_str(),
                 Amount(f).c_str(), f.date().c_str());
@@ -544,7 +545,7 @@ int ActOnFlag(dpmon::Client& client, bool resolve) {
   if (Json()) {
     PrintJson(out);
   } else {
-    std::printf("%s %s %s: %s\n", dpmon::AccountIdOfName(out.account()).c_str(),
+    std::printf("%s %s %s: %s\n", dpmon::LastNameSegment(out.account()).c_str(),
                 dpmon::v1::FlagKind_Name(out.kind()).c_str(), out.subject().c_str(),
                 dpmon::v1::FlagState_Name(out.state()).c_str());
   }

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/ids.h"
 
 namespace dpmon {
 
@@ -39,14 +40,9 @@ std::string JsonQuote(absl::string_view s) {
   return out;
 }
 
-std::string AccountIdOfName(const std::string& name) {
-  const size_t slash = name.rfind('/');
-  return slash == std::string::npos ? name : name.substr(slash + 1);
-}
-
 std::string FlagReportJson(std::vector<v1::Flag> flags) {
   auto key = [](const v1::Flag& f) {
-    return std::make_tuple(AccountIdOfName(f.account()), v1::FlagKind_Name(f.kind()), f.subject());
+    return std::make_tuple(LastNameSegment(f.account()), v1::FlagKind_Name(f.kind()), f.subject());
   };
   std::stable_sort(flags.begin(), flags.end(),
                    [&](const v1::Flag& a, const v1::Flag& b) { return key(a) < key(b); });
@@ -54,7 +50,7 @@ std::string FlagReportJson(std::vector<v1::Flag> flags) {
   for (size_t i = 0; i < flags.size(); ++i) {
     const v1::Flag& f = flags[i];
     absl::StrAppend(
-        &out, i == 0 ? "\n " : ",\n ", "{\"account\":", JsonQuote(AccountIdOfName(f.account())),
+        &out, i == 0 ? "\n " : ",\n ", "{\"account\":", JsonQuote(LastNameSegment(f.account())),
         ",\"kind\":", JsonQuote(v1::FlagKind_Name(f.kind())),
         ",\"severity\":", JsonQuote(v1::Severity_Name(f.severity())),
         ",\"subject\":", JsonQuote(f.subject()),

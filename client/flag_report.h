@@ -15,8 +15,6 @@ namespace dpmon {
 
 // A JSON string literal for `s`, escaped.
 std::string JsonQuote(absl::string_view s);
-// The account id of "councils/{c}/accounts/{a}" (the name itself otherwise).
-std::string AccountIdOfName(const std::string& name);
 // The report of `flags` (any order): sorted, one element a line.
 std::string FlagReportJson(std::vector<v1::Flag> flags);
 

@@ -75,4 +75,9 @@ absl::Status ValidateMcc(absl::string_view mcc) {
   return absl::OkStatus();
 }
 
+std::string LastNameSegment(absl::string_view name) {
+  const size_t slash = name.rfind('/');
+  return std::string(slash == absl::string_view::npos ? name : name.substr(slash + 1));
+}
+
 }  // namespace dpmon

@@ -11,6 +11,8 @@
 #ifndef DPMON_COMMON_IDS_H_
 #define DPMON_COMMON_IDS_H_
 
+#include <string>
+
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 
@@ -19,6 +21,10 @@ namespace dpmon {
 absl::Status ValidateId(absl::string_view id);
 absl::Status ValidateFeedId(absl::string_view id);
 absl::Status ValidateText(absl::string_view text);
+
+// The last segment of a resource name: "a1" of "councils/c/accounts/a1" (the
+// name itself if it has no "/").
+std::string LastNameSegment(absl::string_view name);
 absl::Status ValidateRequestId(absl::string_view id);
 // A merchant category code: exactly 4 digits.
 absl::Status ValidateMcc(absl::string_view mcc);

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "common/ids.h"
 #include "server/clock.h"
 
 namespace dpmon {
@@ -17,12 +18,6 @@ namespace {
 constexpr int kPageAccounts = 2000;
 
 }  // namespace
-
-std::string AccountIdOf(const v1::Account& account) {
-  const std::string& name = account.name();
-  size_t slash = name.rfind('/');
-  return slash == std::string::npos ? name : name.substr(slash + 1);
-}
 
 Evaluator::Evaluator(Store* store, int threads) : store_(store), threads_(std::max(1, threads)) {}
 
@@ -59,7 +54,7 @@ absl::Status Evaluator::Compute(const std::string& council_id, const v1::Policy&
       const size_t i = next.fetch_add(1);
       if (i >= accounts.size()) return;
       AccountResult& r = (*out)[i];
-      r.account_id = AccountIdOf(accounts[i]);
+      r.account_id = LastNameSegment(accounts[i].name());
       rules::AccountModel model;
       absl::Status s = rules::AccountModel::FromAccount(accounts[i], &model);
       if (s.ok() && as_of >= model.start_date) {
@@ -178,7 +173,8 @@ absl::Status Evaluator::EvaluateAccounts(const std::string& council_id,
     accounts.push_back(*std::move(a));
   }
   std::vector<AccountResult> results;
-  if (absl::Status s = Compute(council_id, council->policy(), accounts, as_of, &results); !s.ok()) {
+  if (absl::Status s = Compute(council_id, council->policy(), accounts, as_of, &results, true);
+      !s.ok()) {
     return s;
   }
   return store_->ApplyEvaluation(council_id, as_of, NowRfc3339(), ToStore(council_id, results))
@@ -261,7 +257,7 @@ void Evaluator::BackgroundLoop(int daily_minute, int dirty_delay_ms) {
         }
         for (const v1::Council& c : councils->items) {
           if (Stopping()) break;
-          const std::string id = c.name().substr(c.name().rfind('/') + 1);
+          const std::string id = LastNameSegment(c.name());
           // Already evaluated today (a restart later in the day): nothing to do.
           absl::StatusOr<storage::EvaluationRecord> last = store_->GetCouncilEvaluation(id);
           if (last.ok() && last->as_of() == today.ToString()) continue;

@@ -87,8 +87,6 @@ class Evaluator {
   std::thread background_;
 };
 
-std::string AccountIdOf(const v1::Account& account);
-
 }  // namespace dpmon
 
 #endif  // DPMON_SERVER_EVALUATOR_H_

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/ids.h"
 #include "common/limits.h"
+#include "common/money.h"
 #include "server/clock.h"
 #include "server/service_util.h"
 #include "server/validation.h"
@@ -245,11 +246,11 @@ grpc::ServerUnaryReactor* MonitoringService::GetAccountOverview(
     account->set_status(response->status());
     response->set_balance_pence(facts.balance_pence);
     int64_t earmarked = 0;
-    for (const rules::AccountModel::Earmark& e : model.earmarks) {
-      if (e.from <= *as_of && *as_of <= e.until) earmarked += e.amount_pence;
-    }
+    if (absl::Status s = rules::EarmarkedAt(model, *as_of, &earmarked); !s.ok()) return s;
+    absl::StatusOr<int64_t> available = SubPence(facts.balance_pence, earmarked);
+    if (!available.ok()) return available.status();
     response->set_earmarked_pence(earmarked);
-    response->set_available_pence(facts.balance_pence - earmarked);
+    response->set_available_pence(*available);
     if (*as_of >= model.start_date) {
       response->set_window_start(w.start.ToString());
       int64_t planned = 0;
@@ -258,20 +259,23 @@ grpc::ServerUnaryReactor* MonitoringService::GetAccountOverview(
       }
       response->set_planned_pence(planned);
       int64_t spend = 0;
+      if (absl::Status s = rules::SpendOf(facts.window, &spend); !s.ok()) return s;
+      response->set_spend_pence(spend);
+      // Every plan line, then the debit categories with spend and no line.
       std::vector<v1::Category> categories;
       if (const rules::AccountModel::PlanVersion* plan = model.PlanAt(*as_of)) {
         categories = plan->line_categories;
       }
       for (int slot = 0; slot < kSlotCount; ++slot) {
         const v1::Category cat = SlotCategory(slot);
-        if (SlotDirection(slot) != v1::DEBIT || cat == v1::CATEGORY_UNSPECIFIED) continue;
-        const int64_t net = facts.window.net_pence[slot];
-        if (cat != v1::SURPLUS_RETURN) spend -= net;
-        if (net != 0 && std::find(categories.begin(), categories.end(), cat) == categories.end()) {
+        if (SlotDirection(slot) != v1::DEBIT || cat == v1::CATEGORY_UNSPECIFIED ||
+            facts.window.net_pence[slot] == 0) {
+          continue;
+        }
+        if (std::find(categories.begin(), categories.end(), cat) == categories.end()) {
           categories.push_back(cat);
         }
       }
-      response->set_spend_pence(spend);
       for (v1::Category cat : categories) {
         v1::PlanLineActual* line = response->add_lines();
         line->set_category(cat);

@@ -244,34 +244,31 @@ absl::Status PlannedLineOver(const AccountModel& account, v1::Category category,
       out);
 }
 
-const std::string& KindName(v1::FlagKind kind) {
-  static const auto* names = new std::array<std::string, 18>{"FLAG_KIND_UNSPECIFIED",
-                                                             "NO_SUPPORT_PLAN",
-                                                             "DEFICIT",
-                                                             "SURPLUS",
-                                                             "OVERSPEND",
-                                                             "UNDERSPEND",
-                                                             "CONTRIBUTION_ARREARS",
-                                                             "MISSED_PAYMENT",
-                                                             "RESTRICTED_SPEND",
-                                                             "EVIDENCE_REQUIRED",
-                                                             "UNPLANNED_SPEND",
-                                                             "REVIEW_DUE",
-                                                             "REVIEW_OVERDUE",
-                                                             "AUDIT_DUE",
-                                                             "AUDIT_OVERDUE",
-                                                             "FEED_STALE",
-                                                             "RECONCILIATION_MISMATCH",
-                                                             "CLOSED_WITH_BALANCE"};
-  int i = static_cast<int>(kind);
-  return (*names)[i >= 0 && i < 18 ? i : 0];
+absl::Status EarmarkedAt(const AccountModel& account, Date as_of, int64_t* out) {
+  Checked c;
+  int64_t sum = 0;
+  for (const AccountModel::Earmark& e : account.earmarks) {
+    if (e.from <= as_of && as_of <= e.until) sum = c.Add(sum, e.amount_pence);
+  }
+  if (absl::Status s = c.status("earmarks"); !s.ok()) return s;
+  *out = sum;
+  return absl::OkStatus();
 }
 
-const std::string& SeverityName(v1::Severity severity) {
-  static const auto* names =
-      new std::array<std::string, 4>{"SEVERITY_UNSPECIFIED", "INFO", "WARNING", "CRITICAL"};
-  int i = static_cast<int>(severity);
-  return (*names)[i >= 0 && i < 4 ? i : 0];
+absl::Status SpendOf(const Totals& window, int64_t* out) {
+  Checked c;
+  int64_t spend = 0;
+  for (int slot = 0; slot < kSlotCount; ++slot) {
+    const v1::Category cat = SlotCategory(slot);
+    if (SlotDirection(slot) != v1::DEBIT || cat == v1::SURPLUS_RETURN ||
+        cat == v1::CATEGORY_UNSPECIFIED) {
+      continue;
+    }
+    spend = c.Sub(spend, window.net_pence[slot]);
+  }
+  if (absl::Status s = c.status("spend"); !s.ok()) return s;
+  *out = spend;
+  return absl::OkStatus();
 }
 
 v1::Severity SeverityOf(v1::FlagKind kind) {
@@ -362,9 +359,7 @@ absl::Status EvaluateAccount(const AccountModel& account, const v1::Policy& poli
       const int64_t weekly_contribution = plan->weekly_client_contribution_pence;
       // Rule 3.
       int64_t earmarked = 0;
-      for (const AccountModel::Earmark& e : account.earmarks) {
-        if (e.from <= as_of && as_of <= e.until) earmarked = c.Add(earmarked, e.amount_pence);
-      }
+      if (absl::Status s = EarmarkedAt(account, as_of, &earmarked); !s.ok()) return s;
       const int64_t available = c.Sub(balance, earmarked);
       if (available > c.Mul(policy.surplus_threshold_weeks(), weekly_dp)) {
         add(v1::SURPLUS, "", c.Sub(available, c.Mul(policy.surplus_retain_weeks(), weekly_dp)),
@@ -375,13 +370,7 @@ absl::Status EvaluateAccount(const AccountModel& account, const v1::Policy& poli
         const Window w = EvaluationWindow(account, policy, as_of);
         const int32_t length = w.length_days();
         int64_t spend = 0;
-        for (int slot = 0; slot < kSlotCount; ++slot) {
-          if (SlotDirection(slot) != v1::DEBIT || SlotCategory(slot) == v1::SURPLUS_RETURN) {
-            continue;
-          }
-          if (SlotCategory(slot) == v1::CATEGORY_UNSPECIFIED) continue;
-          spend = c.Sub(spend, facts.window.net_pence[slot]);
-        }
+        if (absl::Status s = SpendOf(facts.window, &spend); !s.ok()) return s;
         int64_t planned = 0;
         if (absl::Status s = PlannedOver(account, w.start, w.end, false, &planned); !s.ok()) {
           return s;
@@ -484,8 +473,8 @@ absl::Status EvaluateAccount(const AccountModel& account, const v1::Policy& poli
   }
   if (absl::Status s = c.status("the flags"); !s.ok()) return s;
   std::sort(flags->begin(), flags->end(), [](const RuleFlag& a, const RuleFlag& b) {
-    const std::string& ka = KindName(a.kind);
-    const std::string& kb = KindName(b.kind);
+    const std::string& ka = v1::FlagKind_Name(a.kind);
+    const std::string& kb = v1::FlagKind_Name(b.kind);
     if (ka != kb) return ka < kb;
     return a.subject < b.subject;
   });

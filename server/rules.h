@@ -107,15 +107,19 @@ struct RuleFlag {
 absl::Status PlannedLineOver(const AccountModel& account, v1::Category category, Date from, Date to,
                              int64_t* out);
 
+// Σ of the earmarks in force on D (from <= D <= until). OutOfRange on overflow.
+absl::Status EarmarkedAt(const AccountModel& account, Date as_of, int64_t* out);
+// DOMAIN.md's spend over the window's sums: − Σ of debit-direction slots,
+// leaving out SURPLUS_RETURN (a linked reversal counts in its original's
+// slot, so it reduces spend). OutOfRange on overflow.
+absl::Status SpendOf(const Totals& window, int64_t* out);
+
 // Rule 11's review due date as of D.
 Date ReviewDue(const AccountModel& account, const v1::Policy& policy, Date as_of);
 // Rule 12's audit due date, or while CLOSED rule 13's final audit due date
 // (nullopt once the final audit is recorded).
 std::optional<Date> AuditDue(const AccountModel& account, const v1::Policy& policy, Date as_of);
 
-// DOMAIN.md's name of a kind ("SURPLUS"), and a severity ("WARNING").
-const std::string& KindName(v1::FlagKind kind);
-const std::string& SeverityName(v1::Severity severity);
 v1::Severity SeverityOf(v1::FlagKind kind);
 // Whether an officer may resolve flags of this kind (rules 8 and 9).
 bool IsPerTransaction(v1::FlagKind kind);

@@ -103,7 +103,7 @@ std::optional<RuleFlag> Find(const std::vector<RuleFlag>& flags, v1::FlagKind ki
 
 std::vector<std::string> Kinds(const std::vector<RuleFlag>& flags) {
   std::vector<std::string> out;
-  for (const RuleFlag& f : flags) out.push_back(KindName(f.kind));
+  for (const RuleFlag& f : flags) out.push_back(v1::FlagKind_Name(f.kind));
   return out;
 }
 
@@ -377,7 +377,7 @@ TEST_P(ReviewDue, Matches) {
   std::optional<RuleFlag> due = Find(flags, v1::REVIEW_DUE, c.expect_due);
   std::optional<RuleFlag> overdue = Find(flags, v1::REVIEW_OVERDUE, c.expect_due);
   std::string kinds;
-  for (const RuleFlag& x : flags) kinds += KindName(x.kind) + "(" + x.subject + ") ";
+  for (const RuleFlag& x : flags) kinds += v1::FlagKind_Name(x.kind) + "(" + x.subject + ") ";
   if (std::string(c.expect_kind) == "REVIEW_DUE") {
     EXPECT_NE(due, std::nullopt) << kinds;
     if (due) {

@@ -467,22 +467,15 @@ absl::StatusOr<Store::EvaluationCounts> Store::ApplyEvaluation(
   // (The writer plans again from what it sees, so a change in between is
   // never lost.)
   {
-    std::unique_ptr<rocksdb::Iterator> it(
-        impl_->db()->NewIterator(rocksdb::ReadOptions(), impl_->cf(kFlags)));
     std::vector<AccountEvaluation> changed;
     for (AccountEvaluation& a : accounts) {
-      std::map<FlagId, v1::Flag> latest;
-      if (a.stored) {
-        for (v1::Flag& f : *a.stored) AddLatest(std::move(f), &latest);
-      } else {
-        const std::string prefix = keys::AccountParent(council_id, a.account_id);
-        for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-          v1::Flag f;
-          if (absl::Status s = ParseRecord(View(it->value()), &f, "flags"); !s.ok()) return s;
-          AddLatest(std::move(f), &latest);
-        }
-        if (absl::Status s = FromRocks(it->status(), "reading flags"); !s.ok()) return s;
+      if (!a.stored) {
+        absl::StatusOr<std::vector<v1::Flag>> stored = GetAccountFlags(council_id, a.account_id);
+        if (!stored.ok()) return stored.status();
+        a.stored = *std::move(stored);
       }
+      std::map<FlagId, v1::Flag> latest;
+      for (v1::Flag& f : *a.stored) AddLatest(std::move(f), &latest);
       std::vector<FlagChange> changes;
       EvaluationCounts unused;
       if (absl::Status s = PlanChanges(latest, a.flags, as_of_text, now, &changes, &unused);

@@ -735,8 +735,11 @@ void Store::IngestAsync(const std::string& council_id, std::vector<LedgerWrite> 
       [state](WriteContext& ctx) {
         std::function<absl::Status(WriteContext&, v1::IngestBatchResponse*)> body =
             [state](WriteContext& c, v1::IngestBatchResponse* out) {
-              if (absl::Status s = CheckCouncil(c, state->council); !s.ok()) return s;
               LedgerOps ops(c, state->council);
+              // Reads the council once: NotFound if there is none; the
+              // policy then serves the watched-debit marks.
+              const v1::Policy* policy = nullptr;
+              if (absl::Status s = ops.GetPolicy(&policy); !s.ok()) return s;
               for (const LedgerWrite& w : state->items) {
                 v1::ItemResult* result = out->mutable_results(w.index);
                 absl::Status s = w.is_transaction ? ops.IngestTransaction(w, result)

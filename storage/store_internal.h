@@ -249,21 +249,6 @@ class WriteContext {
     return FromRocks(batch_->Delete(cfs_[cf], key), "batch delete");
   }
 
-  // Every key with `prefix`, seeing this group's writes, as (key, value).
-  absl::Status ScanPrefix(Cf cf, const std::string& prefix,
-                          std::vector<std::pair<std::string, std::string>>* out) {
-    std::string end = keys::PrefixEnd(prefix);
-    rocksdb::ReadOptions ro;
-    std::unique_ptr<rocksdb::Iterator> base(db_->NewIterator(ro, cfs_[cf]));
-    std::unique_ptr<rocksdb::Iterator> it(batch_->NewIteratorWithBase(cfs_[cf], base.release()));
-    for (it->Seek(prefix); it->Valid(); it->Next()) {
-      rocksdb::Slice k = it->key();
-      if (!k.starts_with(prefix)) break;
-      out->emplace_back(k.ToString(), it->value().ToString());
-    }
-    return FromRocks(it->status(), "scan");
-  }
-
   // Calls `fn(key, value)` for every key with `prefix`, seeing this group's
   // writes, without holding them all in memory; stops at the first error.
   absl::Status ForEachPrefix(
@@ -278,6 +263,15 @@ class WriteContext {
       if (absl::Status s = fn(View(k), View(it->value())); !s.ok()) return s;
     }
     return FromRocks(it->status(), "scan");
+  }
+
+  // Every key with `prefix`, seeing this group's writes, as (key, value).
+  absl::Status ScanPrefix(Cf cf, const std::string& prefix,
+                          std::vector<std::pair<std::string, std::string>>* out) {
+    return ForEachPrefix(cf, prefix, [out](absl::string_view k, absl::string_view v) {
+      out->emplace_back(std::string(k), std::string(v));
+      return absl::OkStatus();
+    });
   }
 
   uint64_t NextSequence() { return (*next_seq_)++; }
