@@ -41,6 +41,8 @@
 #include "storage/store.h"
 
 ABSL_FLAG(std::string, data_dir, "", "RocksDB directory.");
+ABSL_FLAG(std::string, key_file, "",
+          "dashboard: file holding an API key (dpctl's rules otherwise).");
 ABSL_FLAG(int, accounts, 100000, "Accounts to generate.");
 ABSL_FLAG(int, months, 24, "Months of history per account, ending at --as_of.");
 ABSL_FLAG(std::string, as_of, "2025-12-31", "Evaluation date (and end of the history).");
@@ -322,7 +324,15 @@ double Percentile(std::vector<double> v, double p) {
 
 // The dashboard's calls against a running server: p50 and p99 latency.
 int Dashboard() {
-  Client client({.server = absl::GetFlag(FLAGS_server)});
+  ClientOptions options;
+  options.server = absl::GetFlag(FLAGS_server);
+  absl::StatusOr<std::string> key = ResolveApiKey(absl::GetFlag(FLAGS_key_file));
+  if (!key.ok()) {
+    std::fprintf(stderr, "%s\n", key.status().ToString().c_str());
+    return 1;
+  }
+  options.api_key = *key;
+  Client client(options);
   const int calls = absl::GetFlag(FLAGS_calls);
   auto measure = [&](const std::string& what, const std::function<grpc::Status()>& call) {
     std::vector<double> us;

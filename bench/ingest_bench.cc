@@ -15,6 +15,7 @@
 #include "client/client.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "dpmon-server address.");
+ABSL_FLAG(std::string, key_file, "", "File holding an API key (dpctl's rules otherwise).");
 ABSL_FLAG(int, accounts, 1000, "Accounts the streamed transactions spread over.");
 ABSL_FLAG(int, transactions, 1000000, "Transactions to stream.");
 ABSL_FLAG(int, batch_size, 1000, "Items per streamed batch.");
@@ -64,7 +65,16 @@ std::string DateOf(int day_index) {
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
-  dpmon::Client client({.server = absl::GetFlag(FLAGS_server), .deadline = absl::Seconds(600)});
+  dpmon::ClientOptions options;
+  options.server = absl::GetFlag(FLAGS_server);
+  options.deadline = absl::Seconds(600);
+  absl::StatusOr<std::string> key = dpmon::ResolveApiKey(absl::GetFlag(FLAGS_key_file));
+  if (!key.ok()) {
+    std::fprintf(stderr, "%s\n", key.status().ToString().c_str());
+    return 1;
+  }
+  options.api_key = *key;
+  dpmon::Client client(options);
   const int accounts = absl::GetFlag(FLAGS_accounts);
   const std::string run = absl::StrCat(absl::ToUnixMillis(absl::Now()));
   const std::string council = "bench" + run;

@@ -1,9 +1,13 @@
 #include "client/client.h"
 
 #include <condition_variable>
+#include <cstdlib>
+#include <fstream>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "google/rpc/error_details.pb.h"
@@ -11,19 +15,62 @@
 
 namespace dpmon {
 
+absl::StatusOr<std::string> ReadSmallFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+absl::StatusOr<std::string> ResolveApiKey(const std::string& key_file) {
+  auto from_file = [](const std::string& path) -> absl::StatusOr<std::string> {
+    absl::StatusOr<std::string> text = ReadSmallFile(path);
+    if (!text.ok()) return text.status();
+    return std::string(absl::StripAsciiWhitespace(*text));
+  };
+  if (const char* env = std::getenv("DPMON_API_KEY"); env != nullptr && *env != '\0') {
+    return std::string(absl::StripAsciiWhitespace(env));
+  }
+  if (!key_file.empty()) return from_file(key_file);
+  if (const char* env = std::getenv("DPMON_KEY_FILE"); env != nullptr && *env != '\0') {
+    return from_file(env);
+  }
+  if (std::ifstream("data/dpmon-admin.key")) return from_file("data/dpmon-admin.key");
+  return std::string();
+}
+
 Client::Client(const ClientOptions& options) : options_(options) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 << 20);
   args.SetMaxSendMessageSize(64 << 20);
-  channel_ = grpc::CreateCustomChannel(options.server, grpc::InsecureChannelCredentials(), args);
+  std::shared_ptr<grpc::ChannelCredentials> creds;
+  if (options.tls) {
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = options.tls_root_certs;
+    ssl.pem_cert_chain = options.tls_cert_chain;
+    ssl.pem_private_key = options.tls_private_key;
+    creds = grpc::SslCredentials(ssl);
+    if (!options.tls_server_name.empty()) {
+      args.SetSslTargetNameOverride(options.tls_server_name);
+    }
+  } else {
+    creds = grpc::InsecureChannelCredentials();
+  }
+  channel_ = grpc::CreateCustomChannel(options.server, creds, args);
   councils_ = v1::Councils::NewStub(channel_);
   accounts_ = v1::Accounts::NewStub(channel_);
   ledger_ = v1::Ledger::NewStub(channel_);
   monitoring_ = v1::Monitoring::NewStub(channel_);
+  admin_ = v1::Admin::NewStub(channel_);
+  identity_ = v1::Identity::NewStub(channel_);
 }
 
 void Client::PrepareContext(grpc::ClientContext* context) const {
   context->set_deadline(absl::ToChronoTime(absl::Now() + options_.deadline));
+  if (!options_.api_key.empty()) {
+    context->AddMetadata("authorization", absl::StrCat("Bearer ", options_.api_key));
+  }
 }
 
 absl::Status Client::StreamIngest(

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "dpmon/v1/dpmon.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
@@ -28,7 +29,24 @@ struct ClientOptions {
   std::string server = "127.0.0.1:50051";
   // Deadline of every unary call, and of a whole ingest stream.
   absl::Duration deadline = absl::Seconds(60);
+  // "dpmon_{key_id}_{secret}", sent on every call. See ResolveApiKey.
+  std::string api_key;
+  // TLS: PEM contents, not file names. Plaintext (loopback only) unless
+  // `tls` is set.
+  bool tls = false;
+  std::string tls_root_certs;  // CAs that sign the server's certificate; "" = the system's.
+  std::string tls_cert_chain;  // Client certificate (mTLS), with tls_private_key.
+  std::string tls_private_key;
+  std::string tls_server_name;  // Name to check the server's certificate against, if not its host.
 };
+
+// The API key to use, never taken from a command-line argument (which `ps`
+// shows): $DPMON_API_KEY, else the file `key_file`, else the file
+// $DPMON_KEY_FILE, else ./data/dpmon-admin.key (the quick start's), else ""
+// (calls then fail UNAUTHENTICATED). An error if a named file is unreadable.
+absl::StatusOr<std::string> ResolveApiKey(const std::string& key_file);
+// A file's contents, for keys and certificates.
+absl::StatusOr<std::string> ReadSmallFile(const std::string& path);
 
 class Client {
  public:
@@ -38,7 +56,9 @@ class Client {
   v1::Accounts::Stub& accounts() { return *accounts_; }
   v1::Ledger::Stub& ledger() { return *ledger_; }
   v1::Monitoring::Stub& monitoring() { return *monitoring_; }
-  // Sets the deadline (and nothing else) on a fresh context.
+  v1::Admin::Stub& admin() { return *admin_; }
+  v1::Identity::Stub& identity() { return *identity_; }
+  // Sets the deadline and the API key on a fresh context.
   void PrepareContext(grpc::ClientContext* context) const;
   const ClientOptions& options() const { return options_; }
 
@@ -55,6 +75,8 @@ class Client {
   std::unique_ptr<v1::Accounts::Stub> accounts_;
   std::unique_ptr<v1::Ledger::Stub> ledger_;
   std::unique_ptr<v1::Monitoring::Stub> monitoring_;
+  std::unique_ptr<v1::Admin::Stub> admin_;
+  std::unique_ptr<v1::Identity::Stub> identity_;
 };
 
 // The gRPC status as absl::Status; the message gains the BadRequest field

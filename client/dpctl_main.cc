@@ -21,6 +21,19 @@
 //   flags counts --council C                stored flags by kind, severity and state
 //   flags ack|resolve --council C --account A --kind K [--subject S] --note N --actor WHO
 //   overview --council C --account A [--as-of D]
+//   whoami                                  the key this dpctl calls with
+//   admin keys create --name N --role FEED|OFFICER|AUDITOR|ADMIN
+//                     (--councils C1,C2 | --all_councils) [--sources S1,S2]
+//                     [--expires RFC3339] [--cert_cn CN]   prints the secret once
+//   admin keys list [--show_revoked]
+//   admin keys revoke KEY_ID
+//   admin access-log [--council C [--account A]] [--key KEY_ID] [--since T]
+//                    [--until T] [--limit N]              newest first
+//
+// The API key comes from $DPMON_API_KEY, else --key_file, else
+// $DPMON_KEY_FILE, else ./data/dpmon-admin.key (the quick start's); never
+// from an argument, which `ps` would show. --tls (with --tls_ca_file, and
+// --tls_cert_file/--tls_key_file for client certificates) talks TLS.
 //
 // Flag names may be written with dashes or underscores (--as-of, --as_of).
 //
@@ -42,6 +55,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "client/client.h"
@@ -69,6 +83,24 @@ ABSL_FLAG(std::string, state, "",
 ABSL_FLAG(std::string, subject, "", "Flag subject (e.g. cardco:T6, RESPITE, 2026-02-28).");
 ABSL_FLAG(std::string, note, "", "Note recorded with an acknowledgement or resolution.");
 ABSL_FLAG(std::string, actor, "", "Who acknowledges or resolves (default: $USER).");
+ABSL_FLAG(std::string, key_file, "", "File holding the API key (see the top of dpctl --help).");
+ABSL_FLAG(bool, tls, false, "Talk TLS to the server.");
+ABSL_FLAG(std::string, tls_ca_file, "", "PEM CAs for the server's certificate (default: system).");
+ABSL_FLAG(std::string, tls_cert_file, "", "PEM client certificate (mTLS).");
+ABSL_FLAG(std::string, tls_key_file, "", "PEM private key of --tls_cert_file.");
+ABSL_FLAG(std::string, tls_server_name, "", "Name to check the server certificate against.");
+ABSL_FLAG(std::string, name, "", "admin keys create: what the key is for.");
+ABSL_FLAG(std::string, role, "", "admin keys create: FEED, OFFICER, AUDITOR or ADMIN.");
+ABSL_FLAG(std::string, councils, "", "admin keys create: council ids, comma-separated.");
+ABSL_FLAG(bool, all_councils, false, "admin keys create: every council.");
+ABSL_FLAG(std::string, sources, "", "admin keys create: FEED sources, comma-separated.");
+ABSL_FLAG(std::string, expires, "", "admin keys create: RFC 3339 expiry.");
+ABSL_FLAG(std::string, cert_cn, "", "admin keys create: a client certificate common name.");
+ABSL_FLAG(bool, show_revoked, false, "admin keys list: revoked keys too.");
+ABSL_FLAG(std::string, key, "", "admin access-log: one key's calls (KEY_ID).");
+ABSL_FLAG(std::string, since, "", "admin access-log: from (RFC 3339, inclusive).");
+ABSL_FLAG(std::string, until, "", "admin access-log: to (RFC 3339, exclusive).");
+ABSL_FLAG(int, limit, 100, "admin access-log: at most this many entries.");
 ABSL_FLAG(int, batch_size, 1000, "import: items per ingest call (1..10000).");
 ABSL_FLAG(bool, progress, true, "import: show progress when stderr is a terminal.");
 
@@ -390,6 +422,144 @@ int Councils(dpmon::Client& client, const std::string& verb) {
 
 }  // namespace
 
+// ---- keys and the access log ----
+
+std::vector<std::string> CommaList(const std::string& text) {
+  std::vector<std::string> out;
+  for (absl::string_view part : absl::StrSplit(text, ',', absl::SkipEmpty())) {
+    out.emplace_back(part);
+  }
+  return out;
+}
+
+void PrintKey(const dpmon::v1::ApiKey& k) {
+  if (Json()) {
+    PrintJson(k);
+    return;
+  }
+  std::string scope = k.all_councils() ? "all councils" : absl::StrJoin(k.councils(), ",");
+  if (k.sources_size() > 0) absl::StrAppend(&scope, " sources=", absl::StrJoin(k.sources(), ","));
+  std::printf("%-22s %-8s %-30s %s%s%s\n", k.name().c_str(), dpmon::v1::Role_Name(k.role()).c_str(),
+              k.display_name().c_str(), scope.c_str(),
+              k.expire_time().empty() ? "" : (" expires " + k.expire_time()).c_str(),
+              k.revoke_time().empty() ? "" : (" REVOKED " + k.revoke_time()).c_str());
+}
+
+int WhoAmI(dpmon::Client& client) {
+  dpmon::v1::ApiKey k;
+  absl::Status s = Call1(
+      client, [&](auto* x, auto& q, auto* p) { return client.identity().GetCaller(x, q, p); },
+      dpmon::v1::GetCallerRequest(), &k);
+  if (!s.ok()) return Fail(s);
+  PrintKey(k);
+  return 0;
+}
+
+int Keys(dpmon::Client& client, const std::string& verb, const std::string& arg) {
+  if (verb == "create") {
+    dpmon::v1::CreateApiKeyRequest r;
+    dpmon::v1::ApiKey* k = r.mutable_api_key();
+    k->set_display_name(absl::GetFlag(FLAGS_name));
+    dpmon::v1::Role role;
+    if (!dpmon::v1::Role_Parse(absl::GetFlag(FLAGS_role), &role)) {
+      return Fail("admin keys create: --role must be FEED, OFFICER, AUDITOR or ADMIN");
+    }
+    k->set_role(role);
+    for (const std::string& c : CommaList(absl::GetFlag(FLAGS_councils))) k->add_councils(c);
+    k->set_all_councils(absl::GetFlag(FLAGS_all_councils));
+    for (const std::string& src : CommaList(absl::GetFlag(FLAGS_sources))) k->add_sources(src);
+    k->set_expire_time(absl::GetFlag(FLAGS_expires));
+    if (const std::string cn = absl::GetFlag(FLAGS_cert_cn); !cn.empty()) {
+      k->set_kind(dpmon::v1::CLIENT_CERTIFICATE);
+      k->set_certificate_common_name(cn);
+    }
+    dpmon::v1::CreateApiKeyResponse out;
+    absl::Status s = Call1(
+        client, [&](auto* x, auto& q, auto* p) { return client.admin().CreateApiKey(x, q, p); }, r,
+        &out);
+    if (!s.ok()) return Fail(s);
+    if (Json()) {
+      PrintJson(out);
+      return 0;
+    }
+    PrintKey(out.api_key());
+    if (!out.secret().empty()) {
+      std::printf("secret (shown once; keep it in a file only its user can read):\n%s\n",
+                  out.secret().c_str());
+    }
+    return 0;
+  }
+  if (verb == "list") {
+    dpmon::v1::ListApiKeysRequest r;
+    r.set_page_size(1000);
+    r.set_show_revoked(absl::GetFlag(FLAGS_show_revoked));
+    do {
+      dpmon::v1::ListApiKeysResponse page;
+      absl::Status s = Call1(
+          client, [&](auto* x, auto& q, auto* p) { return client.admin().ListApiKeys(x, q, p); }, r,
+          &page);
+      if (!s.ok()) return Fail(s);
+      for (const auto& k : page.api_keys()) PrintKey(k);
+      r.set_page_token(page.next_page_token());
+    } while (!r.page_token().empty());
+    return 0;
+  }
+  if (verb == "revoke") {
+    if (arg.empty()) return Fail("admin keys revoke: name the key (KEY_ID or keys/KEY_ID)");
+    dpmon::v1::RevokeApiKeyRequest r;
+    r.set_name(arg.rfind("keys/", 0) == 0 ? arg : "keys/" + arg);
+    dpmon::v1::ApiKey k;
+    absl::Status s = Call1(
+        client, [&](auto* x, auto& q, auto* p) { return client.admin().RevokeApiKey(x, q, p); }, r,
+        &k);
+    if (!s.ok()) return Fail(s);
+    PrintKey(k);
+    return 0;
+  }
+  return Fail("admin keys: create, list or revoke");
+}
+
+int AccessLog(dpmon::Client& client) {
+  dpmon::v1::ListAccessLogRequest r;
+  const std::string council = absl::GetFlag(FLAGS_council);
+  const std::string account = absl::GetFlag(FLAGS_account);
+  if (!account.empty()) {
+    if (council.empty()) return Fail("admin access-log: --account needs --council");
+    r.set_account(absl::StrCat("councils/", council, "/accounts/", account));
+  } else if (!council.empty()) {
+    r.set_council(absl::StrCat("councils/", council));
+  }
+  if (const std::string k = absl::GetFlag(FLAGS_key); !k.empty()) {
+    r.set_key(k.rfind("keys/", 0) == 0 ? k : "keys/" + k);
+  }
+  r.set_start_time(absl::GetFlag(FLAGS_since));
+  r.set_end_time(absl::GetFlag(FLAGS_until));
+  int left = absl::GetFlag(FLAGS_limit);
+  r.set_page_size(std::min(left, 1000));
+  while (left > 0) {
+    dpmon::v1::ListAccessLogResponse page;
+    absl::Status s = Call1(
+        client, [&](auto* x, auto& q, auto* p) { return client.admin().ListAccessLog(x, q, p); }, r,
+        &page);
+    if (!s.ok()) return Fail(s);
+    for (const auto& e : page.entries()) {
+      if (left-- <= 0) break;
+      if (Json()) {
+        PrintJson(e);
+        continue;
+      }
+      std::printf("%s %-22s %-45s %-12s %-12s %s%s\n", e.time().c_str(),
+                  e.key().empty() ? "-" : e.key().c_str(), e.method().c_str(),
+                  e.council().empty() ? "-" : e.council().c_str(),
+                  e.account().empty() ? "-" : e.account().c_str(), e.code().c_str(),
+                  e.message().empty() ? "" : (" " + e.message()).c_str());
+    }
+    if (page.next_page_token().empty()) break;
+    r.set_page_token(page.next_page_token());
+  }
+  return 0;
+}
+
 // ---- monitoring ----
 
 int Evaluate(dpmon::Client& client) {
@@ -624,6 +794,23 @@ int main(int argc, char** argv) {
   dpmon::ClientOptions options;
   options.server = absl::GetFlag(FLAGS_server);
   options.deadline = absl::Seconds(absl::GetFlag(FLAGS_deadline_seconds));
+  absl::StatusOr<std::string> key = dpmon::ResolveApiKey(absl::GetFlag(FLAGS_key_file));
+  if (!key.ok()) return Fail(key.status());
+  options.api_key = *key;
+  options.tls = absl::GetFlag(FLAGS_tls);
+  const std::pair<std::string, std::string*> pem_files[] = {
+      {absl::GetFlag(FLAGS_tls_ca_file), &options.tls_root_certs},
+      {absl::GetFlag(FLAGS_tls_cert_file), &options.tls_cert_chain},
+      {absl::GetFlag(FLAGS_tls_key_file), &options.tls_private_key}};
+  for (const auto& [path, out] : pem_files) {
+    if (!path.empty()) {
+      absl::StatusOr<std::string> pem = dpmon::ReadSmallFile(path);
+      if (!pem.ok()) return Fail(pem.status());
+      *out = *pem;
+      options.tls = true;
+    }
+  }
+  options.tls_server_name = absl::GetFlag(FLAGS_tls_server_name);
   dpmon::Client client(options);
   const std::string command = args[1];
   const std::string verb = args.size() > 2 ? args[2] : "";
@@ -632,6 +819,14 @@ int main(int argc, char** argv) {
     return Import(client, verb);
   }
   if (command == "councils") return Councils(client, verb.empty() ? "list" : verb);
+  if (command == "whoami") return WhoAmI(client);
+  if (command == "admin") {
+    if (verb == "keys") {
+      return Keys(client, args.size() > 3 ? args[3] : "", args.size() > 4 ? args[4] : "");
+    }
+    if (verb == "access-log" || verb == "access_log") return AccessLog(client);
+    return Fail("admin: keys or access-log");
+  }
   if (command == "accounts") return Accounts(client, verb);
   if (command == "transactions") return Transactions(client);
   if (command == "statements") return Statements(client);

@@ -4,7 +4,11 @@
 //
 // SIGTERM or SIGINT: stop accepting calls, finish the ones in flight (up to
 // --shutdown_grace_seconds), write everything queued, close the database.
+#include <fcntl.h>
+#include <grpc/grpc_security_constants.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
@@ -24,6 +28,9 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "server/access_log.h"
+#include "server/admin_service.h"
+#include "server/auth.h"
 #include "server/clock.h"
 #include "server/evaluator.h"
 #include "server/executor.h"
@@ -45,6 +52,20 @@ ABSL_FLAG(std::string, evaluate_at, "02:00",
 ABSL_FLAG(int, evaluation_threads, 0, "Threads evaluating accounts at once. 0: one per CPU core.");
 ABSL_FLAG(int, reevaluate_delay_ms, 1000,
           "How long changed accounts are gathered before they are re-evaluated as of today.");
+ABSL_FLAG(std::string, auth, "on",
+          "on: every call needs a key (docs/auth.md). off: every call may do everything; "
+          "refused unless --listen is loopback (benchmarks only).");
+ABSL_FLAG(std::string, bootstrap_key_file, "",
+          "Where a data directory without keys gets its first ADMIN key written (mode 0600). "
+          "Default: DATA_DIR-admin.key beside the data directory.");
+ABSL_FLAG(std::string, tls_cert_file, "",
+          "PEM server certificate chain: serve TLS. Required to listen on anything but loopback.");
+ABSL_FLAG(std::string, tls_key_file, "", "PEM private key of --tls_cert_file.");
+ABSL_FLAG(std::string, tls_client_ca_file, "",
+          "PEM CA certificates: require every client to present a certificate they signed "
+          "(mTLS). A CLIENT_CERTIFICATE key maps its common name to a principal.");
+ABSL_FLAG(int, access_log_retention_days, 2557,
+          "Access log entries older than this are pruned daily (default: 7 years). 0: never.");
 ABSL_FLAG(std::string, ready_file, "",
           "If set, the bound address is written to this file once the server is serving (for "
           "scripts and tests using port 0).");
@@ -58,6 +79,40 @@ void Log(const std::string& line) {
   std::fprintf(stderr, "%s dpmon-server: %s\n",
                absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()).c_str(),
                line.c_str());
+}
+
+bool ReadFile(const std::string& path, std::string* out) {
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return false;
+  char buf[8192];
+  size_t n;
+  out->clear();
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out->append(buf, n);
+  std::fclose(f);
+  return true;
+}
+
+// Whether host:port names a loopback address.
+bool IsLoopback(const std::string& listen) {
+  size_t colon = listen.rfind(':');
+  std::string host = colon == std::string::npos ? listen : listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  return host == "localhost" || host == "::1" || absl::StartsWith(host, "127.");
+}
+
+// Writes `secret` to `path`, readable by its owner only, replacing any file.
+bool WriteSecretFile(const std::string& path, const std::string& secret) {
+  const std::string tmp = path + ".tmp";
+  ::unlink(tmp.c_str());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+  if (fd < 0) return false;
+  const std::string line = secret + "\n";
+  bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) &&
+            ::fsync(fd) == 0;
+  ok = ::close(fd) == 0 && ok;
+  return ok && ::rename(tmp.c_str(), path.c_str()) == 0;
 }
 
 }  // namespace
@@ -105,8 +160,57 @@ int main(int argc, char** argv) {
   }
   Log(absl::StrCat("store open at ", store_options.path, " (durability=", durability, ")"));
 
+  const std::string listen = absl::GetFlag(FLAGS_listen);
+  const std::string auth = absl::GetFlag(FLAGS_auth);
+  const bool tls = !absl::GetFlag(FLAGS_tls_cert_file).empty();
+  if (auth != "on" && auth != "off") {
+    Log(absl::StrCat("--auth must be on or off, not \"", auth, "\""));
+    return 2;
+  }
+  if (!IsLoopback(listen) && !tls) {
+    Log(absl::StrCat("refusing to serve plaintext on ", listen,
+                     ": give --tls_cert_file and --tls_key_file, or listen on loopback"));
+    return 2;
+  }
+  if (auth == "off" && !IsLoopback(listen)) {
+    Log("refusing --auth=off on anything but loopback");
+    return 2;
+  }
+  dpmon::KeyRegistry keys(store.get(), [] { return absl::Now(); });
+  keys.set_enforce(auth == "on");
+  if (absl::Status s = keys.Load(); !s.ok()) {
+    Log(absl::StrCat("cannot load keys: ", s.ToString()));
+    return 1;
+  }
+  {
+    std::string key_file = absl::GetFlag(FLAGS_bootstrap_key_file);
+    if (key_file.empty()) {
+      std::string dir = store_options.path;
+      while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+      key_file = dir + "-admin.key";
+    }
+    absl::StatusOr<dpmon::IssuedKey> boot = keys.BootstrapIfEmpty();
+    if (!boot.ok()) {
+      Log(absl::StrCat("cannot create the first ADMIN key: ", boot.status().ToString()));
+      return 1;
+    }
+    if (!boot->secret.empty()) {
+      if (!WriteSecretFile(key_file, boot->secret)) {
+        Log(absl::StrCat("cannot write the first ADMIN key to ", key_file));
+        return 1;
+      }
+      Log(absl::StrCat("new data directory: ADMIN key ", boot->key.name(), " written to ", key_file,
+                       " (mode 0600)"));
+    }
+  }
+  const int retention_days = absl::GetFlag(FLAGS_access_log_retention_days);
+  auto access_log = std::make_unique<dpmon::AccessLog>(
+      store.get(),
+      retention_days > 0 ? absl::Hours(24) * retention_days : absl::InfiniteDuration());
+
   auto executor = std::make_unique<dpmon::Executor>(std::max(1, absl::GetFlag(FLAGS_threads)));
-  dpmon::ServiceContext ctx{store.get(), executor.get(), &dpmon::TodayInLondon};
+  dpmon::ServiceContext ctx{store.get(), executor.get(), &keys, access_log.get(),
+                            &dpmon::TodayInLondon};
   dpmon::CouncilsService councils(ctx);
   dpmon::AccountsService accounts(ctx);
   dpmon::LedgerService ledger(ctx);
@@ -118,19 +222,48 @@ int main(int argc, char** argv) {
   evaluator_ptr.store(evaluator.get());
   evaluator->StartBackground(evaluate_minute, absl::GetFlag(FLAGS_reevaluate_delay_ms));
   dpmon::MonitoringService monitoring(ctx, evaluator.get());
+  dpmon::AdminService admin(ctx);
+  dpmon::IdentityService identity(ctx);
+
+  std::shared_ptr<grpc::ServerCredentials> creds;
+  if (tls) {
+    grpc::SslServerCredentialsOptions ssl;
+    grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
+    if (!ReadFile(absl::GetFlag(FLAGS_tls_cert_file), &pair.cert_chain) ||
+        !ReadFile(absl::GetFlag(FLAGS_tls_key_file), &pair.private_key)) {
+      Log("cannot read --tls_cert_file or --tls_key_file");
+      return 2;
+    }
+    ssl.pem_key_cert_pairs.push_back(pair);
+    if (const std::string ca = absl::GetFlag(FLAGS_tls_client_ca_file); !ca.empty()) {
+      if (!ReadFile(ca, &ssl.pem_root_certs)) {
+        Log(absl::StrCat("cannot read --tls_client_ca_file ", ca));
+        return 2;
+      }
+      ssl.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+    }
+    creds = grpc::SslServerCredentials(ssl);
+  } else {
+    // Plaintext, and only from this machine: the local credentials refuse
+    // any peer that is not on loopback.
+    creds = grpc::experimental::LocalServerCredentials(LOCAL_TCP);
+  }
+  creds->SetAuthMetadataProcessor(std::make_shared<dpmon::AuthProcessor>(&keys, access_log.get()));
+  if (auth == "off") Log("WARNING: --auth=off: every caller on this machine may do everything");
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
-  const std::string listen = absl::GetFlag(FLAGS_listen);
-  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(listen, creds, &port);
   builder.SetMaxReceiveMessageSize(dpmon::limits::kMessageBytesMax);
   builder.SetMaxSendMessageSize(dpmon::limits::kMessageBytesMax);
   builder.RegisterService(&councils);
   builder.RegisterService(&accounts);
   builder.RegisterService(&ledger);
   builder.RegisterService(&monitoring);
+  builder.RegisterService(&admin);
+  builder.RegisterService(&identity);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     Log(absl::StrCat("cannot listen on ", listen));
@@ -140,7 +273,9 @@ int main(int argc, char** argv) {
   if (size_t colon = listen.rfind(':'); colon != std::string::npos) {
     bound = absl::StrCat(listen.substr(0, colon), ":", port);
   }
-  Log(absl::StrCat("serving on ", bound));
+  Log(absl::StrCat("serving on ", bound, tls ? " (TLS" : " (plaintext, loopback only",
+                   absl::GetFlag(FLAGS_tls_client_ca_file).empty() ? "" : ", client certificates",
+                   auth == "on" ? ", keys required)" : ", auth OFF)"));
   if (const std::string ready = absl::GetFlag(FLAGS_ready_file); !ready.empty()) {
     std::string tmp = ready + ".tmp";
     if (FILE* f = std::fopen(tmp.c_str(), "w")) {
@@ -159,7 +294,8 @@ int main(int argc, char** argv) {
   server->Shutdown(std::chrono::system_clock::now() +
                    std::chrono::seconds(absl::GetFlag(FLAGS_shutdown_grace_seconds)));
   server->Wait();
-  executor.reset();  // Runs what was queued.
+  executor.reset();    // Runs what was queued.
+  access_log.reset();  // Writes the last entries.
   evaluator_ptr.store(nullptr);
   evaluator.reset();  // Stops background evaluation (an evaluation in progress finishes).
   store.reset();      // Writes what was queued, then closes.

@@ -32,143 +32,153 @@ absl::StatusOr<Date> MonitoringService::AsOfOrToday(const std::string& text,
 grpc::ServerUnaryReactor* MonitoringService::EvaluateCouncil(
     grpc::CallbackServerContext* context, const v1::EvaluateCouncilRequest* request,
     v1::EvaluateCouncilResponse* response) {
-  return RunOn(ctx_.executor, context, [this, request, response]() -> absl::Status {
-    absl::StatusOr<std::string> council = ParseCouncilName(request->council(), "council");
-    if (!council.ok()) return council.status();
-    absl::StatusOr<Date> as_of = AsOfOrToday(request->as_of_date(), "as_of_date");
-    if (!as_of.ok()) return as_of.status();
-    absl::StatusOr<v1::EvaluateCouncilResponse> r = evaluator_->EvaluateCouncil(*council, *as_of);
-    if (!r.ok()) return r.status();
-    *response = *std::move(r);
-    return absl::OkStatus();
-  });
+  return Serve(ctx_, context, "/dpmon.v1.Monitoring/EvaluateCouncil", request,
+               [this, request, response](const Principal&) -> absl::Status {
+                 absl::StatusOr<std::string> council =
+                     ParseCouncilName(request->council(), "council");
+                 if (!council.ok()) return council.status();
+                 absl::StatusOr<Date> as_of = AsOfOrToday(request->as_of_date(), "as_of_date");
+                 if (!as_of.ok()) return as_of.status();
+                 absl::StatusOr<v1::EvaluateCouncilResponse> r =
+                     evaluator_->EvaluateCouncil(*council, *as_of);
+                 if (!r.ok()) return r.status();
+                 *response = *std::move(r);
+                 return absl::OkStatus();
+               });
 }
 
 grpc::ServerUnaryReactor* MonitoringService::ComputeFlagReport(
     grpc::CallbackServerContext* context, const v1::ComputeFlagReportRequest* request,
     v1::ComputeFlagReportResponse* response) {
-  return RunOn(ctx_.executor, context, [this, request, response]() -> absl::Status {
-    absl::StatusOr<std::string> council = ParseCouncilName(request->council(), "council");
-    if (!council.ok()) return council.status();
-    absl::StatusOr<Date> as_of = ParseDateField(request->as_of_date(), "as_of_date");
-    if (!as_of.ok()) return as_of.status();
-    absl::StatusOr<int> size = EffectivePageSize(request->page_size());
-    if (!size.ok()) return size.status();
-    const std::string scope =
-        absl::StrCat("report\n", request->council(), "\n", request->as_of_date());
-    absl::StatusOr<std::string> after = DecodePageToken(request->page_token(), scope);
-    if (!after.ok()) return after.status();
-    absl::StatusOr<v1::Council> c = ctx_.store->GetCouncil(*council);
-    if (!c.ok()) return c.status();
-    absl::StatusOr<Page<v1::Account>> page =
-        ctx_.store->ListAccounts(*council, *after, *size, [](const v1::Account&) { return true; });
-    if (!page.ok()) return page.status();
-    std::vector<AccountResult> results;
-    if (absl::Status s = evaluator_->Compute(*council, c->policy(), page->items, *as_of, &results);
-        !s.ok()) {
-      return s;
-    }
-    for (const AccountResult& r : results) {
-      for (const rules::RuleFlag& f : r.flags) {
-        *response->add_flags() = Evaluator::ToFlag(*council, r.account_id, f);
-      }
-    }
-    response->set_next_page_token(EncodePageToken(scope, page->next_key));
-    return absl::OkStatus();
-  });
+  return Serve(ctx_, context, "/dpmon.v1.Monitoring/ComputeFlagReport", request,
+               [this, request, response](const Principal&) -> absl::Status {
+                 absl::StatusOr<std::string> council =
+                     ParseCouncilName(request->council(), "council");
+                 if (!council.ok()) return council.status();
+                 absl::StatusOr<Date> as_of = ParseDateField(request->as_of_date(), "as_of_date");
+                 if (!as_of.ok()) return as_of.status();
+                 absl::StatusOr<int> size = EffectivePageSize(request->page_size());
+                 if (!size.ok()) return size.status();
+                 const std::string scope =
+                     absl::StrCat("report\n", request->council(), "\n", request->as_of_date());
+                 absl::StatusOr<std::string> after = DecodePageToken(request->page_token(), scope);
+                 if (!after.ok()) return after.status();
+                 absl::StatusOr<v1::Council> c = ctx_.store->GetCouncil(*council);
+                 if (!c.ok()) return c.status();
+                 absl::StatusOr<Page<v1::Account>> page = ctx_.store->ListAccounts(
+                     *council, *after, *size, [](const v1::Account&) { return true; });
+                 if (!page.ok()) return page.status();
+                 std::vector<AccountResult> results;
+                 if (absl::Status s =
+                         evaluator_->Compute(*council, c->policy(), page->items, *as_of, &results);
+                     !s.ok()) {
+                   return s;
+                 }
+                 for (const AccountResult& r : results) {
+                   for (const rules::RuleFlag& f : r.flags) {
+                     *response->add_flags() = Evaluator::ToFlag(*council, r.account_id, f);
+                   }
+                 }
+                 response->set_next_page_token(EncodePageToken(scope, page->next_key));
+                 return absl::OkStatus();
+               });
 }
 
 grpc::ServerUnaryReactor* MonitoringService::ListFlags(grpc::CallbackServerContext* context,
                                                        const v1::ListFlagsRequest* request,
                                                        v1::ListFlagsResponse* response) {
-  return RunOn(ctx_.executor, context, [this, request, response]() -> absl::Status {
-    absl::StatusOr<std::string> council = ParseCouncilName(request->council(), "council");
-    if (!council.ok()) return council.status();
-    absl::StatusOr<int> size = EffectivePageSize(request->page_size());
-    if (!size.ok()) return size.status();
-    Store::FlagQuery q;
-    q.groups.clear();
-    bool want[5] = {false, false, false, false, false};
-    for (int i = 0; i < request->states_size(); ++i) {
-      const v1::FlagState st = request->states(i);
-      if (st == v1::FLAG_STATE_UNSPECIFIED || !v1::FlagState_IsValid(st)) {
-        return InvalidField(absl::StrCat("states[", i, "]"),
-                            "must be OPEN, ACKNOWLEDGED, RESOLVED or CLEARED");
-      }
-      want[st] = true;
-      q.states.push_back(st);
-    }
-    if (q.states.empty()) {
-      want[v1::OPEN] = want[v1::ACKNOWLEDGED] = true;
-      q.states = {v1::OPEN, v1::ACKNOWLEDGED};
-    }
-    if (want[v1::OPEN] || want[v1::ACKNOWLEDGED]) q.groups += 'A';
-    if (want[v1::RESOLVED]) q.groups += 'R';
-    if (want[v1::CLEARED]) q.groups += 'X';
-    if (request->kind() != v1::FLAG_KIND_UNSPECIFIED) {
-      if (absl::Status s = CheckKind(request->kind(), "kind"); !s.ok()) return s;
-      q.kind = request->kind();
-    }
-    if (!v1::Severity_IsValid(request->severity())) {
-      return InvalidField("severity", "must be INFO, WARNING or CRITICAL");
-    }
-    q.severity = request->severity();
-    if (!request->account().empty()) {
-      absl::StatusOr<AccountRef> a = ParseAccountName(request->account(), "account");
-      if (!a.ok()) return a.status();
-      if (a->council != *council) {
-        return InvalidField("account", "belongs to another council than `council`");
-      }
-      q.account_id = a->account;
-    }
-    v1::ListFlagsRequest scope_req = *request;
-    scope_req.clear_page_token();
-    scope_req.clear_page_size();
-    const std::string scope = absl::StrCat("flags\n", scope_req.SerializeAsString());
-    absl::StatusOr<std::string> after = DecodePageToken(request->page_token(), scope);
-    if (!after.ok()) return after.status();
-    if (absl::Status s = ctx_.store->GetCouncil(*council).status(); !s.ok()) return s;
-    absl::StatusOr<Page<v1::Flag>> page = ctx_.store->ListFlags(*council, q, *after, *size);
-    if (!page.ok()) return page.status();
-    for (v1::Flag& f : page->items) *response->add_flags() = std::move(f);
-    response->set_next_page_token(EncodePageToken(scope, page->next_key));
-    return absl::OkStatus();
-  });
+  return Serve(
+      ctx_, context, "/dpmon.v1.Monitoring/ListFlags", request,
+      [this, request, response](const Principal&) -> absl::Status {
+        absl::StatusOr<std::string> council = ParseCouncilName(request->council(), "council");
+        if (!council.ok()) return council.status();
+        absl::StatusOr<int> size = EffectivePageSize(request->page_size());
+        if (!size.ok()) return size.status();
+        Store::FlagQuery q;
+        q.groups.clear();
+        bool want[5] = {false, false, false, false, false};
+        for (int i = 0; i < request->states_size(); ++i) {
+          const v1::FlagState st = request->states(i);
+          if (st == v1::FLAG_STATE_UNSPECIFIED || !v1::FlagState_IsValid(st)) {
+            return InvalidField(absl::StrCat("states[", i, "]"),
+                                "must be OPEN, ACKNOWLEDGED, RESOLVED or CLEARED");
+          }
+          want[st] = true;
+          q.states.push_back(st);
+        }
+        if (q.states.empty()) {
+          want[v1::OPEN] = want[v1::ACKNOWLEDGED] = true;
+          q.states = {v1::OPEN, v1::ACKNOWLEDGED};
+        }
+        if (want[v1::OPEN] || want[v1::ACKNOWLEDGED]) q.groups += 'A';
+        if (want[v1::RESOLVED]) q.groups += 'R';
+        if (want[v1::CLEARED]) q.groups += 'X';
+        if (request->kind() != v1::FLAG_KIND_UNSPECIFIED) {
+          if (absl::Status s = CheckKind(request->kind(), "kind"); !s.ok()) return s;
+          q.kind = request->kind();
+        }
+        if (!v1::Severity_IsValid(request->severity())) {
+          return InvalidField("severity", "must be INFO, WARNING or CRITICAL");
+        }
+        q.severity = request->severity();
+        if (!request->account().empty()) {
+          absl::StatusOr<AccountRef> a = ParseAccountName(request->account(), "account");
+          if (!a.ok()) return a.status();
+          if (a->council != *council) {
+            return InvalidField("account", "belongs to another council than `council`");
+          }
+          q.account_id = a->account;
+        }
+        v1::ListFlagsRequest scope_req = *request;
+        scope_req.clear_page_token();
+        scope_req.clear_page_size();
+        const std::string scope = absl::StrCat("flags\n", scope_req.SerializeAsString());
+        absl::StatusOr<std::string> after = DecodePageToken(request->page_token(), scope);
+        if (!after.ok()) return after.status();
+        if (absl::Status s = ctx_.store->GetCouncil(*council).status(); !s.ok()) return s;
+        absl::StatusOr<Page<v1::Flag>> page = ctx_.store->ListFlags(*council, q, *after, *size);
+        if (!page.ok()) return page.status();
+        for (v1::Flag& f : page->items) *response->add_flags() = std::move(f);
+        response->set_next_page_token(EncodePageToken(scope, page->next_key));
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* MonitoringService::CountFlags(grpc::CallbackServerContext* context,
                                                         const v1::CountFlagsRequest* request,
                                                         v1::CountFlagsResponse* response) {
-  return RunOn(ctx_.executor, context, [this, request, response]() -> absl::Status {
-    absl::StatusOr<std::string> council = ParseCouncilName(request->council(), "council");
-    if (!council.ok()) return council.status();
-    if (absl::Status s = ctx_.store->GetCouncil(*council).status(); !s.ok()) return s;
-    absl::StatusOr<storage::FlagCountsRecord> counts = ctx_.store->CountFlags(*council);
-    if (!counts.ok()) return counts.status();
-    std::map<std::pair<int, int>, int64_t> sorted;
-    for (const auto& [key, n] : counts->counts()) {
-      const size_t slash = key.find('/');
-      v1::FlagKind kind;
-      v1::FlagState state;
-      if (slash == std::string::npos || !v1::FlagKind_Parse(key.substr(0, slash), &kind) ||
-          !v1::FlagState_Parse(key.substr(slash + 1), &state)) {
-        return absl::DataLossError(absl::StrCat("unreadable flag count key \"", key, "\""));
-      }
-      sorted[{kind, state}] = n;
-    }
-    for (const auto& [ks, n] : sorted) {
-      v1::FlagCount* c = response->add_counts();
-      c->set_kind(static_cast<v1::FlagKind>(ks.first));
-      c->set_severity(rules::SeverityOf(c->kind()));
-      c->set_state(static_cast<v1::FlagState>(ks.second));
-      c->set_count(n);
-    }
-    absl::StatusOr<storage::EvaluationRecord> eval = ctx_.store->GetCouncilEvaluation(*council);
-    if (!eval.ok()) return eval.status();
-    response->set_evaluated_as_of_date(eval->as_of());
-    response->set_evaluated_at(eval->finished_at());
-    return absl::OkStatus();
-  });
+  return Serve(
+      ctx_, context, "/dpmon.v1.Monitoring/CountFlags", request,
+      [this, request, response](const Principal&) -> absl::Status {
+        absl::StatusOr<std::string> council = ParseCouncilName(request->council(), "council");
+        if (!council.ok()) return council.status();
+        if (absl::Status s = ctx_.store->GetCouncil(*council).status(); !s.ok()) return s;
+        absl::StatusOr<storage::FlagCountsRecord> counts = ctx_.store->CountFlags(*council);
+        if (!counts.ok()) return counts.status();
+        std::map<std::pair<int, int>, int64_t> sorted;
+        for (const auto& [key, n] : counts->counts()) {
+          const size_t slash = key.find('/');
+          v1::FlagKind kind;
+          v1::FlagState state = v1::FLAG_STATE_UNSPECIFIED;
+          if (slash == std::string::npos || !v1::FlagKind_Parse(key.substr(0, slash), &kind) ||
+              !v1::FlagState_Parse(key.substr(slash + 1), &state)) {
+            return absl::DataLossError(absl::StrCat("unreadable flag count key \"", key, "\""));
+          }
+          sorted[{kind, state}] = n;
+        }
+        for (const auto& [ks, n] : sorted) {
+          v1::FlagCount* c = response->add_counts();
+          c->set_kind(static_cast<v1::FlagKind>(ks.first));
+          c->set_severity(rules::SeverityOf(c->kind()));
+          c->set_state(static_cast<v1::FlagState>(ks.second));
+          c->set_count(n);
+        }
+        absl::StatusOr<storage::EvaluationRecord> eval = ctx_.store->GetCouncilEvaluation(*council);
+        if (!eval.ok()) return eval.status();
+        response->set_evaluated_as_of_date(eval->as_of());
+        response->set_evaluated_at(eval->finished_at());
+        return absl::OkStatus();
+      });
 }
 
 absl::Status MonitoringService::ActOnFlag(const v1::ActOnFlagRequest& request, v1::FlagState state,
@@ -200,131 +210,139 @@ absl::Status MonitoringService::ActOnFlag(const v1::ActOnFlagRequest& request, v
 grpc::ServerUnaryReactor* MonitoringService::AcknowledgeFlag(grpc::CallbackServerContext* context,
                                                              const v1::ActOnFlagRequest* request,
                                                              v1::Flag* response) {
-  return RunOn(ctx_.executor, context, [this, request, response] {
-    return ActOnFlag(*request, v1::ACKNOWLEDGED, "AcknowledgeFlag", response);
-  });
+  return Serve(ctx_, context, "/dpmon.v1.Monitoring/AcknowledgeFlag", request,
+               [this, request, response](const Principal&) {
+                 return ActOnFlag(*request, v1::ACKNOWLEDGED, "AcknowledgeFlag", response);
+               });
 }
 
 grpc::ServerUnaryReactor* MonitoringService::ResolveFlag(grpc::CallbackServerContext* context,
                                                          const v1::ActOnFlagRequest* request,
                                                          v1::Flag* response) {
-  return RunOn(ctx_.executor, context, [this, request, response] {
-    return ActOnFlag(*request, v1::RESOLVED, "ResolveFlag", response);
-  });
+  return Serve(ctx_, context, "/dpmon.v1.Monitoring/ResolveFlag", request,
+               [this, request, response](const Principal&) {
+                 return ActOnFlag(*request, v1::RESOLVED, "ResolveFlag", response);
+               });
 }
 
 grpc::ServerUnaryReactor* MonitoringService::GetAccountOverview(
     grpc::CallbackServerContext* context, const v1::GetAccountOverviewRequest* request,
     v1::AccountOverview* response) {
-  return RunOn(ctx_.executor, context, [this, request, response]() -> absl::Status {
-    absl::StatusOr<AccountRef> name = ParseAccountName(request->account(), "account");
-    if (!name.ok()) return name.status();
-    absl::StatusOr<Date> as_of = AsOfOrToday(request->as_of_date(), "as_of_date");
-    if (!as_of.ok()) return as_of.status();
-    absl::StatusOr<v1::Council> council = ctx_.store->GetCouncil(name->council);
-    if (!council.ok()) return council.status();
-    absl::StatusOr<v1::Account> account = ctx_.store->GetAccount(name->council, name->account);
-    if (!account.ok()) return account.status();
-    const v1::Policy& policy = council->policy();
-    rules::AccountModel model;
-    if (absl::Status s = rules::AccountModel::FromAccount(*account, &model); !s.ok()) return s;
-    const rules::Window w = rules::EvaluationWindow(model, policy, *as_of);
-    LedgerFacts facts;
-    if (absl::Status s = ctx_.store->NewFactsReader()->Read(
-            name->council, name->account, *as_of, w.start,
-            as_of->AddDays(-policy.transaction_flag_lookback_days() + 1), &facts);
-        !s.ok()) {
-      return s;
-    }
-    std::vector<rules::RuleFlag> flags;
-    if (absl::Status s = rules::EvaluateAccount(model, policy, *as_of, facts, &flags); !s.ok()) {
-      return s;
-    }
-
-    response->set_as_of_date(as_of->ToString());
-    response->set_status(model.StatusAt(*as_of));
-    account->set_status(response->status());
-    response->set_balance_pence(facts.balance_pence);
-    int64_t earmarked = 0;
-    if (absl::Status s = rules::EarmarkedAt(model, *as_of, &earmarked); !s.ok()) return s;
-    absl::StatusOr<int64_t> available = SubPence(facts.balance_pence, earmarked);
-    if (!available.ok()) return available.status();
-    response->set_earmarked_pence(earmarked);
-    response->set_available_pence(*available);
-    if (*as_of >= model.start_date) {
-      response->set_window_start(w.start.ToString());
-      int64_t planned = 0;
-      if (absl::Status s = rules::PlannedOver(model, w.start, w.end, false, &planned); !s.ok()) {
-        return s;
-      }
-      response->set_planned_pence(planned);
-      int64_t spend = 0;
-      if (absl::Status s = rules::SpendOf(facts.window, &spend); !s.ok()) return s;
-      response->set_spend_pence(spend);
-      // Every plan line, then the debit categories with spend and no line.
-      std::vector<v1::Category> categories;
-      if (const rules::AccountModel::PlanVersion* plan = model.PlanAt(*as_of)) {
-        categories = plan->line_categories;
-      }
-      for (int slot = 0; slot < kSlotCount; ++slot) {
-        const v1::Category cat = SlotCategory(slot);
-        if (SlotDirection(slot) != v1::DEBIT || cat == v1::CATEGORY_UNSPECIFIED ||
-            facts.window.net_pence[slot] == 0) {
-          continue;
-        }
-        if (std::find(categories.begin(), categories.end(), cat) == categories.end()) {
-          categories.push_back(cat);
-        }
-      }
-      for (v1::Category cat : categories) {
-        v1::PlanLineActual* line = response->add_lines();
-        line->set_category(cat);
-        int64_t line_planned = 0;
-        if (absl::Status s = rules::PlannedLineOver(model, cat, w.start, w.end, &line_planned);
+  return Serve(
+      ctx_, context, "/dpmon.v1.Monitoring/GetAccountOverview", request,
+      [this, request, response](const Principal&) -> absl::Status {
+        absl::StatusOr<AccountRef> name = ParseAccountName(request->account(), "account");
+        if (!name.ok()) return name.status();
+        absl::StatusOr<Date> as_of = AsOfOrToday(request->as_of_date(), "as_of_date");
+        if (!as_of.ok()) return as_of.status();
+        absl::StatusOr<v1::Council> council = ctx_.store->GetCouncil(name->council);
+        if (!council.ok()) return council.status();
+        absl::StatusOr<v1::Account> account = ctx_.store->GetAccount(name->council, name->account);
+        if (!account.ok()) return account.status();
+        const v1::Policy& policy = council->policy();
+        rules::AccountModel model;
+        if (absl::Status s = rules::AccountModel::FromAccount(*account, &model); !s.ok()) return s;
+        const rules::Window w = rules::EvaluationWindow(model, policy, *as_of);
+        LedgerFacts facts;
+        if (absl::Status s = ctx_.store->NewFactsReader()->Read(
+                name->council, name->account, *as_of, w.start,
+                as_of->AddDays(-policy.transaction_flag_lookback_days() + 1), &facts);
             !s.ok()) {
           return s;
         }
-        line->set_planned_pence(line_planned);
-        line->set_actual_pence(-facts.window.net_pence[SlotOf(cat, v1::DEBIT)]);
-      }
-      response->set_next_review_due(rules::ReviewDue(model, policy, *as_of).ToString());
-      if (std::optional<Date> due = rules::AuditDue(model, policy, *as_of)) {
-        response->set_next_audit_due(due->ToString());
-      }
-    }
-    std::optional<Date> feed = facts.last_transaction;
-    if (facts.last_statement && (!feed || facts.last_statement->date > *feed)) {
-      feed = facts.last_statement->date;
-    }
-    if (feed) response->set_last_feed_date(feed->ToString());
-    if (facts.last_statement) {
-      v1::Statement* st = response->mutable_last_statement();
-      st->set_account(request->account());
-      st->mutable_input()->set_date(facts.last_statement->date.ToString());
-      st->mutable_input()->set_closing_balance_pence(facts.last_statement->closing_balance_pence);
-      response->set_last_statement_ledger_pence(facts.last_statement->ledger_balance_pence);
-      response->set_last_statement_reconciles(facts.last_statement->closing_balance_pence ==
-                                              facts.last_statement->ledger_balance_pence);
-    }
-    // The flags as of the date, with their stored lifecycle where it exists.
-    absl::StatusOr<std::vector<v1::Flag>> stored =
-        ctx_.store->GetAccountFlags(name->council, name->account);
-    if (!stored.ok()) return stored.status();
-    for (const rules::RuleFlag& f : flags) {
-      v1::Flag out = Evaluator::ToFlag(name->council, name->account, f);
-      for (const v1::Flag& s : *stored) {
-        if (s.kind() != f.kind || s.subject() != f.subject || s.state() == v1::CLEARED) continue;
-        out.set_state(s.state());
-        out.set_occurrence(s.occurrence());
-        out.set_raised_on(s.raised_on());
-        out.set_raised_at(s.raised_at());
-        *out.mutable_actions() = s.actions();
-      }
-      *response->add_flags() = std::move(out);
-    }
-    *response->mutable_account() = *std::move(account);
-    return absl::OkStatus();
-  });
+        std::vector<rules::RuleFlag> flags;
+        if (absl::Status s = rules::EvaluateAccount(model, policy, *as_of, facts, &flags);
+            !s.ok()) {
+          return s;
+        }
+
+        response->set_as_of_date(as_of->ToString());
+        response->set_status(model.StatusAt(*as_of));
+        account->set_status(response->status());
+        response->set_balance_pence(facts.balance_pence);
+        int64_t earmarked = 0;
+        if (absl::Status s = rules::EarmarkedAt(model, *as_of, &earmarked); !s.ok()) return s;
+        absl::StatusOr<int64_t> available = SubPence(facts.balance_pence, earmarked);
+        if (!available.ok()) return available.status();
+        response->set_earmarked_pence(earmarked);
+        response->set_available_pence(*available);
+        if (*as_of >= model.start_date) {
+          response->set_window_start(w.start.ToString());
+          int64_t planned = 0;
+          if (absl::Status s = rules::PlannedOver(model, w.start, w.end, false, &planned);
+              !s.ok()) {
+            return s;
+          }
+          response->set_planned_pence(planned);
+          int64_t spend = 0;
+          if (absl::Status s = rules::SpendOf(facts.window, &spend); !s.ok()) return s;
+          response->set_spend_pence(spend);
+          // Every plan line, then the debit categories with spend and no line.
+          std::vector<v1::Category> categories;
+          if (const rules::AccountModel::PlanVersion* plan = model.PlanAt(*as_of)) {
+            categories = plan->line_categories;
+          }
+          for (int slot = 0; slot < kSlotCount; ++slot) {
+            const v1::Category cat = SlotCategory(slot);
+            if (SlotDirection(slot) != v1::DEBIT || cat == v1::CATEGORY_UNSPECIFIED ||
+                facts.window.net_pence[slot] == 0) {
+              continue;
+            }
+            if (std::find(categories.begin(), categories.end(), cat) == categories.end()) {
+              categories.push_back(cat);
+            }
+          }
+          for (v1::Category cat : categories) {
+            v1::PlanLineActual* line = response->add_lines();
+            line->set_category(cat);
+            int64_t line_planned = 0;
+            if (absl::Status s = rules::PlannedLineOver(model, cat, w.start, w.end, &line_planned);
+                !s.ok()) {
+              return s;
+            }
+            line->set_planned_pence(line_planned);
+            line->set_actual_pence(-facts.window.net_pence[SlotOf(cat, v1::DEBIT)]);
+          }
+          response->set_next_review_due(rules::ReviewDue(model, policy, *as_of).ToString());
+          if (std::optional<Date> due = rules::AuditDue(model, policy, *as_of)) {
+            response->set_next_audit_due(due->ToString());
+          }
+        }
+        std::optional<Date> feed = facts.last_transaction;
+        if (facts.last_statement && (!feed || facts.last_statement->date > *feed)) {
+          feed = facts.last_statement->date;
+        }
+        if (feed) response->set_last_feed_date(feed->ToString());
+        if (facts.last_statement) {
+          v1::Statement* st = response->mutable_last_statement();
+          st->set_account(request->account());
+          st->mutable_input()->set_date(facts.last_statement->date.ToString());
+          st->mutable_input()->set_closing_balance_pence(
+              facts.last_statement->closing_balance_pence);
+          response->set_last_statement_ledger_pence(facts.last_statement->ledger_balance_pence);
+          response->set_last_statement_reconciles(facts.last_statement->closing_balance_pence ==
+                                                  facts.last_statement->ledger_balance_pence);
+        }
+        // The flags as of the date, with their stored lifecycle where it exists.
+        absl::StatusOr<std::vector<v1::Flag>> stored =
+            ctx_.store->GetAccountFlags(name->council, name->account);
+        if (!stored.ok()) return stored.status();
+        for (const rules::RuleFlag& f : flags) {
+          v1::Flag out = Evaluator::ToFlag(name->council, name->account, f);
+          for (const v1::Flag& s : *stored) {
+            if (s.kind() != f.kind || s.subject() != f.subject || s.state() == v1::CLEARED)
+              continue;
+            out.set_state(s.state());
+            out.set_occurrence(s.occurrence());
+            out.set_raised_on(s.raised_on());
+            out.set_raised_at(s.raised_at());
+            *out.mutable_actions() = s.actions();
+          }
+          *response->add_flags() = std::move(out);
+        }
+        *response->mutable_account() = *std::move(account);
+        return absl::OkStatus();
+      });
 }
 
 }  // namespace dpmon

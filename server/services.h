@@ -18,10 +18,16 @@
 
 namespace dpmon {
 
+class KeyRegistry;
+class AccessLog;
+struct Principal;
+
 // What the services need from outside, passed explicitly.
 struct ServiceContext {
   Store* store = nullptr;
   Executor* executor = nullptr;
+  KeyRegistry* keys = nullptr;
+  AccessLog* access_log = nullptr;
   // Today's date for defaults (Account.status, ListAccounts' as_of_date).
   std::function<Date()> today;
 };
@@ -115,9 +121,11 @@ class LedgerService final : public v1::Ledger::CallbackService {
 // Validates an ingest request: fills `response` with one result per item
 // (INVALID ones complete, the rest pending) and `writes` with the valid items.
 // A non-OK status rejects the whole request.
-absl::Status PrepareIngest(const v1::IngestBatchRequest& request, std::string* council,
-                           std::vector<LedgerWrite>* writes, v1::IngestBatchResponse* response,
-                           RequestKey* key);
+// Items whose source `caller` may not push are DENIED. NOT_FOUND for a
+// council the caller does not hold.
+absl::Status PrepareIngest(const v1::IngestBatchRequest& request, const Principal& caller,
+                           std::string* council, std::vector<LedgerWrite>* writes,
+                           v1::IngestBatchResponse* response, RequestKey* key);
 
 }  // namespace dpmon
 

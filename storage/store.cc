@@ -425,6 +425,7 @@ Store::~Store() = default;
 absl::Status Store::Open(const StoreOptions& options, std::unique_ptr<Store>* store) {
   auto impl = std::make_unique<Impl>();
   if (absl::Status s = impl->Open(options); !s.ok()) return s;
+  if (absl::Status s = InitAccessSequence(impl.get()); !s.ok()) return s;
   store->reset(new Store(std::move(impl)));
   return absl::OkStatus();
 }
@@ -762,6 +763,9 @@ void Store::IngestAsync(const std::string& council_id, std::vector<LedgerWrite> 
                     break;
                   case v1::INVALID:
                     out->set_invalid(out->invalid() + 1);
+                    break;
+                  case v1::DENIED:
+                    out->set_denied(out->denied() + 1);
                     break;
                   default:
                     return absl::InternalError("an item was left without a result");

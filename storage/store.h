@@ -229,6 +229,39 @@ class Store {
                                      v1::FlagKind kind, const std::string& subject,
                                      const v1::FlagAction& action, const RequestKey& key);
 
+  // ---- keys and the access log (auth_store.cc) ----
+  // Stores a new key. AlreadyExists if its id is taken. A repeated
+  // request_key returns the key the first request created.
+  absl::StatusOr<v1::ApiKey> CreateApiKey(const storage::ApiKeyRecord& record,
+                                          const RequestKey& key);
+  // Sets revoke_time and revoker (an already revoked key keeps its first).
+  absl::StatusOr<v1::ApiKey> RevokeApiKey(const std::string& key_id, const std::string& revoke_time,
+                                          const std::string& revoker, const RequestKey& key);
+  // Every key, revoked ones included, in id order.
+  absl::StatusOr<std::vector<storage::ApiKeyRecord>> LoadApiKeys();
+
+  // One call for the access log; `micros` is its time (Unix microseconds).
+  struct AccessWrite {
+    int64_t micros = 0;
+    v1::AccessLogEntry entry;
+  };
+  // Appends entries in one write (synced unless the store runs unsynced).
+  absl::Status AppendAccessLog(const std::vector<AccessWrite>& entries);
+  struct AccessQuery {
+    std::string council;             // "" = any
+    std::string account;             // with council; "" = any
+    std::string key_id;              // "" = any
+    int64_t start_micros = 0;        // inclusive
+    int64_t end_micros = INT64_MAX;  // exclusive
+  };
+  // Newest first, resuming strictly before `after_key`; examines at most
+  // `scan_max` entries (then next_key is set even if fewer than `limit` came).
+  absl::StatusOr<Page<v1::AccessLogEntry>> ListAccessLog(const AccessQuery& query,
+                                                         const std::string& after_key, int limit,
+                                                         int scan_max);
+  // Deletes entries older than `before_micros`; returns how many.
+  absl::StatusOr<int64_t> PruneAccessLog(int64_t before_micros);
+
   // Compacts every column family fully (benchmarks: a steady state).
   absl::Status CompactAll();
 

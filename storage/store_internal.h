@@ -3,6 +3,7 @@
 #ifndef DPMON_STORAGE_STORE_INTERNAL_H_
 #define DPMON_STORAGE_STORE_INTERNAL_H_
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -49,11 +50,14 @@ enum Cf : int {
   kMarks,
   kFlags,
   kFlagIndex,
+  kKeys,
+  kAccessLog,
   kCfCount
 };
 inline const char* const kCfNames[kCfCount] = {
     "default",  "councils", "accounts",  "refs",     "txn_ids", "txns",  "statements",
-    "suspense", "totals",   "reversals", "requests", "marks",   "flags", "flag_index"};
+    "suspense", "totals",   "reversals", "requests", "marks",   "flags", "flag_index",
+    "keys",     "access_log"};
 
 inline absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
   if (s.ok()) return absl::OkStatus();
@@ -541,6 +545,9 @@ class Store::Impl {
   }
 
   rocksdb::DB* db() { return db_.get(); }
+  bool sync() const { return options_.sync; }
+  // The next access log sequence number (auth_store.cc).
+  std::atomic<uint64_t> access_seq{1};
   rocksdb::ColumnFamilyHandle* cf(Cf c) { return cfs_[c]; }
   const std::vector<rocksdb::ColumnFamilyHandle*>& cfs() const { return cfs_; }
 
@@ -638,6 +645,9 @@ class Store::Impl {
   std::deque<Pending> queue_;  // GUARDED_BY(mu_)
   bool stopping_ = false;      // GUARDED_BY(mu_)
 };
+
+// Sets impl->access_seq past the last stored access log entry (auth_store.cc).
+absl::Status InitAccessSequence(Store::Impl* impl);
 
 }  // namespace dpmon
 

@@ -13,7 +13,7 @@ class BadInput : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(server_.Start());
-    client_ = std::make_unique<Client>(ClientOptions{.server = server_.address()});
+    client_ = std::make_unique<Client>(server_.Options());
     v1::CreateCouncilRequest c;
     c.set_council_id("c");
     v1::Council council;

@@ -88,7 +88,7 @@ TEST(Crash, Kill9MidStreamLosesAndDoublesNothing) {
   bool setup_done = false;
   for (int round = 0; round < 30 && acked < kBatches; ++round) {
     ASSERT_TRUE(server.Start()) << "round " << round;
-    Client client({.server = server.address(), .deadline = absl::Seconds(120)});
+    Client client(server.Options(absl::Seconds(120)));
     if (!setup_done) {
       ASSERT_TRUE(CreateCouncilAndAccounts(client).ok());
       setup_done = true;
@@ -132,7 +132,7 @@ TEST(Crash, Kill9MidStreamLosesAndDoublesNothing) {
   EXPECT_GE(kills, 3);
 
   ASSERT_TRUE(server.Start());
-  Client client({.server = server.address()});
+  Client client(server.Options());
   std::map<int, int64_t> want_balance, want_count;
   for (const Item& it : items) {
     want_balance[it.account] += it.amount;

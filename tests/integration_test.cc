@@ -137,13 +137,15 @@ void CheckScenario(const std::string& name) {
   TestServer server(name);
   ASSERT_TRUE(server.Start());
   std::string out;
-  int rc = RunCommand({DPMON_DPCTL_BIN, "--server=" + server.address(), "import", path}, &out);
+  int rc = RunCommand({DPMON_DPCTL_BIN, "--server=" + server.address(),
+                       "--key_file=" + server.admin_key_file(), "import", path},
+                      &out);
   // 0: all applied; 3: some lines rejected. Only conflicts may be rejected here.
   ASSERT_TRUE(rc == 0 || rc == 3) << out;
   for (const std::string& line : {std::string("not a valid"), std::string("INVALID")}) {
     EXPECT_EQ(out.find(line), std::string::npos) << out;
   }
-  Client client({.server = server.address()});
+  Client client(server.Options());
   auto check_all = [&] {
     for (const std::string& account : want.accounts) {
       for (const char* date :
@@ -158,13 +160,15 @@ void CheckScenario(const std::string& name) {
   };
   check_all();
   // Importing the same file again changes nothing.
-  rc = RunCommand({DPMON_DPCTL_BIN, "--server=" + server.address(), "import", path}, &out);
+  rc = RunCommand({DPMON_DPCTL_BIN, "--server=" + server.address(),
+                   "--key_file=" + server.admin_key_file(), "import", path},
+                  &out);
   ASSERT_TRUE(rc == 0 || rc == 3) << out;
   check_all();
   // And everything is still there after a clean restart.
   ASSERT_TRUE(server.Terminate());
   ASSERT_TRUE(server.Start());
-  Client again({.server = server.address()});
+  Client again(server.Options());
   client = std::move(again);
   check_all();
 }
@@ -197,15 +201,23 @@ TEST(Dpctl, AddRefAttachesSuspenseOnce) {
       << "\n";
   }
   std::string out;
-  ASSERT_EQ(RunCommand({DPMON_DPCTL_BIN, "--server=" + server.address(), "import", file}, &out), 0)
+  ASSERT_EQ(RunCommand({DPMON_DPCTL_BIN, "--server=" + server.address(),
+                        "--key_file=" + server.admin_key_file(), "import", file},
+                       &out),
+            0)
       << out;
-  Client client({.server = server.address()});
+  Client client(server.Options());
   EXPECT_EQ(CountSuspenseTransactions(client, "c1"), 1);
   EXPECT_EQ(GetBalance(client, "c1", "A1", "2025-12-31"), 0);
-  const std::vector<std::string> add = {DPMON_DPCTL_BIN,   "--server=" + server.address(),
-                                        "accounts",        "add-ref",
-                                        "--council=c1",    "--account=A1",
-                                        "--source=cardco", "--ref=NEW-1"};
+  const std::vector<std::string> add = {DPMON_DPCTL_BIN,
+                                        "--server=" + server.address(),
+                                        "--key_file=" + server.admin_key_file(),
+                                        "accounts",
+                                        "add-ref",
+                                        "--council=c1",
+                                        "--account=A1",
+                                        "--source=cardco",
+                                        "--ref=NEW-1"};
   ASSERT_EQ(RunCommand(add, &out), 0) << out;
   EXPECT_NE(out.find("attached 1 transactions"), std::string::npos) << out;
   EXPECT_EQ(CountSuspenseTransactions(client, "c1"), 0);

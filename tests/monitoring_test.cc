@@ -45,14 +45,15 @@ class Monitoring : public ::testing::Test {
  protected:
   void StartWith(std::vector<std::string> flags) {
     ASSERT_TRUE(server_.Start(flags));
-    client_ = std::make_unique<Client>(ClientOptions{.server = server_.address()});
+    client_ = std::make_unique<Client>(server_.Options());
   }
   void Import(const std::string& path) {
     std::string out;
     // 3: some lines were rejected (the scenarios hold a conflicting resend).
-    const int status = RunCommand(
-        {DPMON_DPCTL_BIN, "--server=" + server_.address(), "--progress=false", "import", path},
-        &out);
+    const int status =
+        RunCommand({DPMON_DPCTL_BIN, "--server=" + server_.address(),
+                    "--key_file=" + server_.admin_key_file(), "--progress=false", "import", path},
+                   &out);
     ASSERT_TRUE(status == 0 || status == 3) << status << "\n" << out;
   }
   v1::EvaluateCouncilResponse Evaluate(const std::string& council, const std::string& date) {

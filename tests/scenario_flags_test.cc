@@ -94,14 +94,16 @@ TEST(ScenarioFlags, EveryReportMatches) {
     std::string out;
     // 3: some lines were rejected (the scenarios hold a conflicting resend).
     const int status = RunCommand(
-        {DPMON_DPCTL_BIN, "--server=" + server.address(), "--progress=false", "import", c.scenario},
+        {DPMON_DPCTL_BIN, "--server=" + server.address(), "--key_file=" + server.admin_key_file(),
+         "--progress=false", "import", c.scenario},
         &out);
     ASSERT_TRUE(status == 0 || status == 3) << status << "\n" << out;
     for (const auto& [date, path] : c.reports) {
       SCOPED_TRACE(path);
       std::string report;
-      ASSERT_EQ(RunCommand({DPMON_DPCTL_BIN, "--server=" + server.address(), "flags", "--council",
-                            council, "--as-of", date, "--format", "json"},
+      ASSERT_EQ(RunCommand({DPMON_DPCTL_BIN, "--server=" + server.address(),
+                            "--key_file=" + server.admin_key_file(), "flags", "--council", council,
+                            "--as-of", date, "--format", "json"},
                            &report),
                 0);
       google::protobuf::Value got = ParseJson(report);

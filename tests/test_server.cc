@@ -60,6 +60,33 @@ bool TestServer::Start(const std::vector<std::string>& extra_flags) {
   return false;
 }
 
+std::string TestServer::AdminKey() const {
+  std::ifstream in(admin_key_file());
+  std::string key;
+  std::getline(in, key);
+  return key;
+}
+
+ClientOptions TestServer::OptionsWithKey(const std::string& key) const {
+  ClientOptions o;
+  o.server = address_;
+  o.api_key = key;
+  return o;
+}
+
+ClientOptions TestServer::Options(absl::Duration deadline) const {
+  ClientOptions o = OptionsWithKey(AdminKey());
+  o.deadline = deadline;
+  return o;
+}
+
+std::vector<std::string> TestServer::Dpctl(const std::vector<std::string>& args) const {
+  std::vector<std::string> out = {DPMON_DPCTL_BIN, "--server=" + address_,
+                                  "--key_file=" + admin_key_file()};
+  out.insert(out.end(), args.begin(), args.end());
+  return out;
+}
+
 bool TestServer::Running() {
   if (pid_ <= 0) return false;
   int status;

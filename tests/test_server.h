@@ -10,6 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/time/time.h"
+#include "client/client.h"
+
 namespace dpmon::testing {
 
 class TestServer {
@@ -25,6 +28,14 @@ class TestServer {
   bool Running();
   const std::string& address() const { return address_; }
   const std::string& data_dir() const { return data_dir_; }
+  // The ADMIN key the server wrote for its new data directory.
+  std::string admin_key_file() const { return data_dir_ + "-admin.key"; }
+  std::string AdminKey() const;
+  // Options for a Client of this server with the ADMIN key (or `key`).
+  ClientOptions Options(absl::Duration deadline = absl::Seconds(60)) const;
+  ClientOptions OptionsWithKey(const std::string& key) const;
+  // dpctl with --server and --key_file set, then `args`.
+  std::vector<std::string> Dpctl(const std::vector<std::string>& args) const;
 
  private:
   std::string root_;

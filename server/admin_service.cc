@@ -1,0 +1,149 @@
+#include "server/admin_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "server/service_util.h"
+#include "server/validation.h"
+
+namespace dpmon {
+namespace {
+
+// Access log listings examine at most this many entries per page.
+constexpr int kAccessLogScanMax = 100'000;
+
+absl::StatusOr<int64_t> ParseTimeField(const std::string& text, absl::string_view field,
+                                       int64_t if_empty) {
+  if (text.empty()) return if_empty;
+  absl::Time t;
+  std::string err;
+  if (!absl::ParseTime(absl::RFC3339_full, text, &t, &err)) {
+    return InvalidField(field, "must be an RFC 3339 time, e.g. 2026-11-22T09:00:00Z");
+  }
+  return absl::ToUnixMicros(t);
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* AdminService::CreateApiKey(grpc::CallbackServerContext* context,
+                                                     const v1::CreateApiKeyRequest* request,
+                                                     v1::CreateApiKeyResponse* response) {
+  return Serve(ctx_, context, "/dpmon.v1.Admin/CreateApiKey", request,
+               [this, request, response](const Principal& caller) {
+                 if (absl::Status s = CheckRequestId(request->request_id()); !s.ok()) return s;
+                 absl::StatusOr<IssuedKey> issued = ctx_.keys->Create(
+                     request->api_key(), caller, KeyFor("CreateApiKey", *request));
+                 if (!issued.ok()) return issued.status();
+                 *response->mutable_api_key() = std::move(issued->key);
+                 response->set_secret(std::move(issued->secret));
+                 return absl::OkStatus();
+               });
+}
+
+grpc::ServerUnaryReactor* AdminService::ListApiKeys(grpc::CallbackServerContext* context,
+                                                    const v1::ListApiKeysRequest* request,
+                                                    v1::ListApiKeysResponse* response) {
+  return Serve(ctx_, context, "/dpmon.v1.Admin/ListApiKeys", request,
+               [this, request, response](const Principal& caller) {
+                 absl::StatusOr<int> size = EffectivePageSize(request->page_size());
+                 if (!size.ok()) return size.status();
+                 const std::string scope = absl::StrCat("keys\n", request->show_revoked());
+                 absl::StatusOr<std::string> after = DecodePageToken(request->page_token(), scope);
+                 if (!after.ok()) return after.status();
+                 for (v1::ApiKey& k : ctx_.keys->List(caller, request->show_revoked())) {
+                   if (!after->empty() && k.name() <= *after) continue;
+                   if (response->api_keys_size() == *size) {
+                     response->set_next_page_token(
+                         EncodePageToken(scope, response->api_keys(*size - 1).name()));
+                     break;
+                   }
+                   *response->add_api_keys() = std::move(k);
+                 }
+                 return absl::OkStatus();
+               });
+}
+
+grpc::ServerUnaryReactor* AdminService::RevokeApiKey(grpc::CallbackServerContext* context,
+                                                     const v1::RevokeApiKeyRequest* request,
+                                                     v1::ApiKey* response) {
+  return Serve(ctx_, context, "/dpmon.v1.Admin/RevokeApiKey", request,
+               [this, request, response](const Principal& caller) {
+                 if (absl::Status s = CheckRequestId(request->request_id()); !s.ok()) return s;
+                 absl::string_view id = request->name();
+                 if (!absl::ConsumePrefix(&id, "keys/") || id.empty()) {
+                   return InvalidField("name", "must be \"keys/{key_id}\"");
+                 }
+                 absl::StatusOr<v1::ApiKey> revoked =
+                     ctx_.keys->Revoke(id, caller, KeyFor("RevokeApiKey", *request));
+                 if (!revoked.ok()) return revoked.status();
+                 *response = *std::move(revoked);
+                 return absl::OkStatus();
+               });
+}
+
+grpc::ServerUnaryReactor* AdminService::ListAccessLog(grpc::CallbackServerContext* context,
+                                                      const v1::ListAccessLogRequest* request,
+                                                      v1::ListAccessLogResponse* response) {
+  return Serve(
+      ctx_, context, "/dpmon.v1.Admin/ListAccessLog", request,
+      [this, request, response](const Principal& caller) {
+        Store::AccessQuery q;
+        if (!request->account().empty()) {
+          absl::StatusOr<AccountRef> a = ParseAccountName(request->account(), "account");
+          if (!a.ok()) return a.status();
+          q.council = a->council;
+          q.account = a->account;
+          if (!request->council().empty() &&
+              request->council() != absl::StrCat("councils/", a->council)) {
+            return InvalidField("council", "names another council than account");
+          }
+        } else if (!request->council().empty()) {
+          absl::StatusOr<std::string> c = ParseCouncilName(request->council(), "council");
+          if (!c.ok()) return c.status();
+          q.council = *c;
+        } else if (!caller.key.all_councils() && !caller.superuser) {
+          return absl::PermissionDeniedError(
+              "council: required for a key that does not hold every council");
+        }
+        if (!request->key().empty()) {
+          absl::string_view id = request->key();
+          if (!absl::ConsumePrefix(&id, "keys/") || id.empty()) {
+            return InvalidField("key", "must be \"keys/{key_id}\"");
+          }
+          q.key_id = std::string(id);
+        }
+        absl::StatusOr<int64_t> from = ParseTimeField(request->start_time(), "start_time", 0);
+        if (!from.ok()) return from.status();
+        absl::StatusOr<int64_t> to = ParseTimeField(request->end_time(), "end_time", INT64_MAX);
+        if (!to.ok()) return to.status();
+        if (*to < *from) return InvalidField("end_time", "is before start_time");
+        q.start_micros = *from;
+        q.end_micros = *to;
+        absl::StatusOr<int> size = EffectivePageSize(request->page_size());
+        if (!size.ok()) return size.status();
+        const std::string scope =
+            absl::StrCat("access\n", request->council(), "\n", request->account(), "\n",
+                         request->key(), "\n", request->start_time(), "\n", request->end_time());
+        absl::StatusOr<std::string> after = DecodePageToken(request->page_token(), scope);
+        if (!after.ok()) return after.status();
+        // Entries written a moment ago are still queued: write them first.
+        if (absl::Status s = ctx_.access_log->Flush(); !s.ok()) return s;
+        absl::StatusOr<Page<v1::AccessLogEntry>> page =
+            ctx_.store->ListAccessLog(q, *after, *size, kAccessLogScanMax);
+        if (!page.ok()) return page.status();
+        for (v1::AccessLogEntry& e : page->items) *response->add_entries() = std::move(e);
+        response->set_next_page_token(EncodePageToken(scope, page->next_key));
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* IdentityService::GetCaller(grpc::CallbackServerContext* context,
+                                                     const v1::GetCallerRequest* request,
+                                                     v1::ApiKey* response) {
+  return Serve(ctx_, context, "/dpmon.v1.Identity/GetCaller", request,
+               [response](const Principal& caller) {
+                 *response = caller.key;
+                 return absl::OkStatus();
+               });
+}
+
+}  // namespace dpmon
