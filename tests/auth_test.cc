@@ -1,0 +1,524 @@
+// Who may do what, over real gRPC on the real server: the matrix of every
+// RPC × every role × own and other council, keys on one connection, key
+// creation, rotation, revocation (also mid-stream) and expiry, feed sources,
+// the access log (denied calls too), bootstrap, and the plaintext rule. TLS
+// and mTLS are in tls_test.cc.
+#include <sys/stat.h>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "client/client.h"
+#include "dpmon/v1/dpmon.grpc.pb.h"
+#include "google/protobuf/descriptor.h"
+#include "grpcpp/generic/generic_stub.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "tests/test_server.h"
+
+namespace dpmon {
+namespace {
+
+using grpc::StatusCode;
+using testing::RunCommand;
+using testing::TestServer;
+using Msg = std::unique_ptr<google::protobuf::Message>;
+
+constexpr char kOwn[] = "own";
+constexpr char kOther[] = "other";
+
+// Calls `method` with the serialized `request`; only the status matters here.
+grpc::Status CallRaw(grpc::GenericStub& stub, const std::string& method,
+                     const google::protobuf::Message& request, const std::string& key) {
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  if (!key.empty()) ctx.AddMetadata("authorization", "Bearer " + key);
+  grpc::CompletionQueue cq;
+  grpc::Slice slice(request.SerializeAsString());
+  grpc::ByteBuffer send(&slice, 1);
+  std::unique_ptr<grpc::GenericClientAsyncResponseReader> rpc =
+      stub.PrepareUnaryCall(&ctx, method, send, &cq);
+  rpc->StartCall();
+  grpc::ByteBuffer response;
+  grpc::Status status;
+  rpc->Finish(&response, &status, reinterpret_cast<void*>(1));
+  void* tag;
+  bool ok;
+  cq.Next(&tag, &ok);
+  return status;
+}
+
+std::string Account(const std::string& council) {
+  return absl::StrCat("councils/", council, "/accounts/A1");
+}
+
+v1::TransactionInput Txn(const std::string& source, const std::string& id, int64_t pence,
+                         const std::string& date, const std::string& mcc = "") {
+  v1::TransactionInput t;
+  t.set_source(source);
+  t.set_account("A1");
+  t.set_external_id(id);
+  t.set_booking_date(date);
+  t.set_amount_pence(pence);
+  if (!mcc.empty()) t.set_mcc(mcc);
+  return t;
+}
+
+class Auth : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(server_.Start({"--evaluate_at=off"}));
+    admin_ = std::make_unique<Client>(server_.Options());
+    for (const char* c : {kOwn, kOther}) MakeCouncil(c);
+  }
+
+  template <typename Req, typename Resp, typename Fn>
+  grpc::Status Call(Client& client, Fn fn, const Req& req, Resp* resp) {
+    grpc::ClientContext ctx;
+    client.PrepareContext(&ctx);
+    return fn(&ctx, req, resp);
+  }
+
+  void MakeCouncil(const std::string& c) {
+    Client& client = *admin_;
+    v1::CreateCouncilRequest cc;
+    cc.set_council_id(c);
+    cc.mutable_council()->set_display_name(c);
+    v1::Council council;
+    ASSERT_TRUE(
+        Call(
+            client,
+            [&](auto* x, auto& q, auto* p) { return client.councils().CreateCouncil(x, q, p); }, cc,
+            &council)
+            .ok());
+    v1::CreateAccountRequest ca;
+    ca.set_parent(absl::StrCat("councils/", c));
+    ca.set_account_id("A1");
+    ca.mutable_account()->set_start_date("2025-01-01");
+    ca.mutable_account()->set_holding(v1::PREPAID_CARD);
+    ca.mutable_account()->set_management(v1::SELF);
+    ca.mutable_account()->set_recipient(v1::SERVICE_USER);
+    v1::Account account;
+    ASSERT_TRUE(
+        Call(
+            client,
+            [&](auto* x, auto& q, auto* p) { return client.accounts().CreateAccount(x, q, p); }, ca,
+            &account)
+            .ok());
+    // Restricted spends R0..R39: a flag each for AcknowledgeFlag and ResolveFlag.
+    v1::IngestBatchRequest ib;
+    ib.set_parent(absl::StrCat("councils/", c));
+    *ib.add_items()->mutable_transaction() = Txn("cardco", "PAY", 500000, "2026-05-01");
+    for (int i = 0; i < 40; ++i) {
+      *ib.add_items()->mutable_transaction() =
+          Txn("cardco", absl::StrCat("R", i), -1000 - i, "2026-06-01", "7995");
+    }
+    v1::IngestBatchResponse ir;
+    ASSERT_TRUE(Call(
+                    client,
+                    [&](auto* x, auto& q, auto* p) { return client.ledger().IngestBatch(x, q, p); },
+                    ib, &ir)
+                    .ok());
+    ASSERT_EQ(ir.accepted(), 41);
+    v1::EvaluateCouncilRequest ev;
+    ev.set_council(absl::StrCat("councils/", c));
+    ev.set_as_of_date("2026-06-30");
+    v1::EvaluateCouncilResponse er;
+    ASSERT_TRUE(
+        Call(
+            client,
+            [&](auto* x, auto& q, auto* p) { return client.monitoring().EvaluateCouncil(x, q, p); },
+            ev, &er)
+            .ok());
+    ASSERT_GE(er.raised(), 40);
+  }
+
+  // A key made by the bootstrap ADMIN; returns the secret, sets *name.
+  std::string MakeKey(v1::Role role, const std::vector<std::string>& councils,
+                      const std::vector<std::string>& sources = {},
+                      const std::string& expire_time = "", std::string* name = nullptr) {
+    Client& client = *admin_;
+    v1::CreateApiKeyRequest r;
+    r.mutable_api_key()->set_display_name(absl::StrCat(v1::Role_Name(role), " test key"));
+    r.mutable_api_key()->set_role(role);
+    for (const std::string& c : councils) r.mutable_api_key()->add_councils(c);
+    for (const std::string& s : sources) r.mutable_api_key()->add_sources(s);
+    r.mutable_api_key()->set_expire_time(expire_time);
+    v1::CreateApiKeyResponse out;
+    grpc::Status s = Call(
+        client, [&](auto* x, auto& q, auto* p) { return client.admin().CreateApiKey(x, q, p); }, r,
+        &out);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    if (name != nullptr) *name = out.api_key().name();
+    return out.secret();
+  }
+
+  grpc::Status Revoke(const std::string& name) {
+    Client& client = *admin_;
+    v1::RevokeApiKeyRequest r;
+    r.set_name(name);
+    v1::ApiKey out;
+    return Call(
+        client, [&](auto* x, auto& q, auto* p) { return client.admin().RevokeApiKey(x, q, p); }, r,
+        &out);
+  }
+
+  TestServer server_{"auth"};
+  std::unique_ptr<Client> admin_;
+};
+
+// ---------------------------------------------------------------------------
+// The matrix. Written from the issue's role descriptions, not from the
+// server's table: FEED ingests; OFFICER reads, acts on flags and records
+// reviews, earmarks and status changes; AUDITOR reads, evaluates and records
+// audits; ADMIN does everything.
+
+enum Who { kFeed, kOfficer, kAuditor, kAdmin };
+constexpr Who kRoles[] = {kFeed, kOfficer, kAuditor, kAdmin};
+const char* WhoName(Who w) {
+  static const char* names[] = {"FEED", "OFFICER", "AUDITOR", "ADMIN(own council only)"};
+  return names[w];
+}
+
+struct Case {
+  Case() = default;
+  Case(std::set<Who> a, std::function<Msg(const std::string&, int)> r, bool s = true,
+       StatusCode o = StatusCode::OK, std::optional<StatusCode> x = std::nullopt)
+      : allowed(std::move(a)), request(std::move(r)), scoped(s), own(o), other(x) {}
+  std::set<Who> allowed;  // ADMIN is always allowed.
+  // The request naming council `c`; `n` is unique per call.
+  std::function<Msg(const std::string& c, int n)> request;
+  // Whether the request names a council (so another council's is NOT_FOUND).
+  bool scoped = true;
+  // What an allowed caller gets for its own council (default OK).
+  StatusCode own = StatusCode::OK;
+  // What an allowed caller gets for the other council (default NOT_FOUND
+  // when scoped, else OK).
+  std::optional<StatusCode> other;
+};
+
+template <typename T>
+Msg Make(const std::function<void(T*)>& fill) {
+  auto m = std::make_unique<T>();
+  fill(m.get());
+  return m;
+}
+
+std::map<std::string, Case> Matrix(const std::map<std::string, std::string>* revocable) {
+  const std::set<Who> kReaders = {kOfficer, kAuditor};
+  std::map<std::string, Case> m;
+  m["/dpmon.v1.Councils/CreateCouncil"] = {{},
+                                           [](auto c, int) {
+                                             return Make<v1::CreateCouncilRequest>([&](auto* r) {
+                                               r->set_council_id(c);
+                                               r->mutable_council()->set_display_name("again");
+                                             });
+                                           },
+                                           true,
+                                           StatusCode::ALREADY_EXISTS};
+  m["/dpmon.v1.Councils/GetCouncil"] = {
+      kReaders, [](auto c, int) {
+        return Make<v1::GetCouncilRequest>([&](auto* r) { r->set_name("councils/" + c); });
+      }};
+  m["/dpmon.v1.Councils/ListCouncils"] = {
+      kReaders, [](auto, int) { return std::make_unique<v1::ListCouncilsRequest>(); }, false};
+  m["/dpmon.v1.Councils/UpdatePolicy"] = {
+      {}, [](auto c, int) {
+        return Make<v1::UpdatePolicyRequest>([&](auto* r) {
+          r->set_council("councils/" + c);
+          r->mutable_policy()->set_surplus_threshold_weeks(8);
+          r->mutable_update_mask()->add_paths("surplus_threshold_weeks");
+        });
+      }};
+  m["/dpmon.v1.Accounts/CreateAccount"] = {
+      {}, [](auto c, int n) {
+        return Make<v1::CreateAccountRequest>([&](auto* r) {
+          r->set_parent("councils/" + c);
+          r->set_account_id(absl::StrCat("N", n));
+          r->mutable_account()->set_start_date("2025-01-01");
+          r->mutable_account()->set_holding(v1::BANK_ACCOUNT);
+          r->mutable_account()->set_management(v1::SELF);
+          r->mutable_account()->set_recipient(v1::SERVICE_USER);
+        });
+      }};
+  m["/dpmon.v1.Accounts/GetAccount"] = {
+      kReaders, [](auto c, int) {
+        return Make<v1::GetAccountRequest>([&](auto* r) { r->set_name(Account(c)); });
+      }};
+  m["/dpmon.v1.Accounts/ListAccounts"] = {
+      kReaders, [](auto c, int) {
+        return Make<v1::ListAccountsRequest>([&](auto* r) { r->set_parent("councils/" + c); });
+      }};
+  m["/dpmon.v1.Accounts/UpdateAccount"] = {
+      {}, [](auto c, int) {
+        return Make<v1::UpdateAccountRequest>([&](auto* r) {
+          r->mutable_account()->set_name(Account(c));
+          r->mutable_account()->set_care_plan_review_date("2026-03-01");
+          r->mutable_update_mask()->add_paths("care_plan_review_date");
+        });
+      }};
+  m["/dpmon.v1.Accounts/AddExternalRef"] = {
+      {}, [](auto c, int n) {
+        return Make<v1::AddExternalRefRequest>([&](auto* r) {
+          r->set_account(Account(c));
+          r->mutable_external_ref()->set_source("bank");
+          r->mutable_external_ref()->set_ref(absl::StrCat("REF", n));
+        });
+      }};
+  m["/dpmon.v1.Accounts/ChangeAccountStatus"] = {
+      {kOfficer}, [](auto c, int) {
+        return Make<v1::ChangeAccountStatusRequest>([&](auto* r) {
+          r->set_account(Account(c));
+          r->mutable_change()->set_date("2025-02-01");
+          r->mutable_change()->set_status(v1::ACTIVE);
+        });
+      }};
+  m["/dpmon.v1.Accounts/CreatePlanVersion"] = {
+      {}, [](auto c, int) {
+        return Make<v1::CreatePlanVersionRequest>([&](auto* r) {
+          r->set_account(Account(c));
+          r->mutable_plan_version()->set_effective_from("2025-01-01");
+          r->mutable_plan_version()->set_weekly_dp_pence(20000);
+          r->mutable_plan_version()->set_payment_cycle(v1::FOUR_WEEKLY);
+        });
+      }};
+  m["/dpmon.v1.Accounts/UpsertEarmark"] = {{kOfficer}, [](auto c, int n) {
+                                             return Make<v1::UpsertEarmarkRequest>([&](auto* r) {
+                                               r->set_account(Account(c));
+                                               r->mutable_earmark()->set_id(absl::StrCat("E", n));
+                                               r->mutable_earmark()->set_kind(v1::AGREED_PURPOSE);
+                                               r->mutable_earmark()->set_amount_pence(1000);
+                                               r->mutable_earmark()->set_from("2026-01-01");
+                                               r->mutable_earmark()->set_until("2026-12-31");
+                                             });
+                                           }};
+  m["/dpmon.v1.Accounts/RecordReview"] = {{kOfficer}, [](auto c, int) {
+                                            return Make<v1::RecordReviewRequest>([&](auto* r) {
+                                              r->set_account(Account(c));
+                                              r->mutable_review()->set_date("2025-06-01");
+                                            });
+                                          }};
+  m["/dpmon.v1.Accounts/RecordAudit"] = {{kAuditor}, [](auto c, int) {
+                                           return Make<v1::RecordAuditRequest>([&](auto* r) {
+                                             r->set_account(Account(c));
+                                             r->mutable_audit()->set_date("2026-01-10");
+                                             r->mutable_audit()->set_period_end("2025-12-31");
+                                             r->mutable_audit()->set_auditor("test");
+                                           });
+                                         }};
+  m["/dpmon.v1.Ledger/IngestBatch"] = {{kFeed}, [](auto c, int n) {
+                                         return Make<v1::IngestBatchRequest>([&](auto* r) {
+                                           r->set_parent("councils/" + c);
+                                           *r->add_items()->mutable_transaction() = Txn(
+                                               "cardco", absl::StrCat("M", n), -100, "2026-06-02");
+                                         });
+                                       }};
+  m["/dpmon.v1.Ledger/ListTransactions"] = {
+      kReaders, [](auto c, int) {
+        return Make<v1::ListTransactionsRequest>([&](auto* r) { r->set_parent(Account(c)); });
+      }};
+  m["/dpmon.v1.Ledger/ListStatements"] = {
+      kReaders, [](auto c, int) {
+        return Make<v1::ListStatementsRequest>([&](auto* r) { r->set_parent(Account(c)); });
+      }};
+  m["/dpmon.v1.Ledger/ListSuspense"] = {
+      kReaders, [](auto c, int) {
+        return Make<v1::ListSuspenseRequest>([&](auto* r) { r->set_parent("councils/" + c); });
+      }};
+  m["/dpmon.v1.Ledger/GetBalance"] = {kReaders, [](auto c, int) {
+                                        return Make<v1::GetBalanceRequest>([&](auto* r) {
+                                          r->set_account(Account(c));
+                                          r->set_as_of_date("2026-06-30");
+                                        });
+                                      }};
+  m["/dpmon.v1.Ledger/GetCategoryTotals"] = {
+      kReaders, [](auto c, int) {
+        return Make<v1::GetCategoryTotalsRequest>([&](auto* r) {
+          r->set_account(Account(c));
+          r->set_start_date("2026-01-01");
+          r->set_end_date("2026-06-30");
+        });
+      }};
+  m["/dpmon.v1.Monitoring/EvaluateCouncil"] = {
+      kReaders, [](auto c, int) {
+        return Make<v1::EvaluateCouncilRequest>([&](auto* r) {
+          r->set_council("councils/" + c);
+          r->set_as_of_date("2026-06-30");
+        });
+      }};
+  m["/dpmon.v1.Monitoring/ComputeFlagReport"] = {
+      kReaders, [](auto c, int) {
+        return Make<v1::ComputeFlagReportRequest>([&](auto* r) {
+          r->set_council("councils/" + c);
+          r->set_as_of_date("2026-06-30");
+        });
+      }};
+  m["/dpmon.v1.Monitoring/ListFlags"] = {
+      kReaders, [](auto c, int) {
+        return Make<v1::ListFlagsRequest>([&](auto* r) { r->set_council("councils/" + c); });
+      }};
+  m["/dpmon.v1.Monitoring/CountFlags"] = {
+      kReaders, [](auto c, int) {
+        return Make<v1::CountFlagsRequest>([&](auto* r) { r->set_council("councils/" + c); });
+      }};
+  auto act = [](auto c, int n) {
+    return Make<v1::ActOnFlagRequest>([&](auto* r) {
+      r->set_account(Account(c));
+      r->set_kind(v1::RESTRICTED_SPEND);
+      r->set_subject(absl::StrCat("cardco:R", n % 40));
+      r->set_note("seen");
+      r->set_actor("test");
+    });
+  };
+  m["/dpmon.v1.Monitoring/AcknowledgeFlag"] = {{kOfficer}, act};
+  m["/dpmon.v1.Monitoring/ResolveFlag"] = {{kOfficer}, act};
+  m["/dpmon.v1.Monitoring/GetAccountOverview"] = {
+      kReaders, [](auto c, int) {
+        return Make<v1::GetAccountOverviewRequest>([&](auto* r) {
+          r->set_account(Account(c));
+          r->set_as_of_date("2026-06-30");
+        });
+      }};
+  m["/dpmon.v1.Admin/CreateApiKey"] = {
+      {},
+      [](auto c, int) {
+        return Make<v1::CreateApiKeyRequest>([&](auto* r) {
+          r->mutable_api_key()->set_display_name("made in the matrix");
+          r->mutable_api_key()->set_role(v1::OFFICER);
+          r->mutable_api_key()->add_councils(c);
+        });
+      },
+      true,
+      StatusCode::OK,
+      StatusCode::PERMISSION_DENIED};
+  m["/dpmon.v1.Admin/ListApiKeys"] = {
+      {}, [](auto, int) { return std::make_unique<v1::ListApiKeysRequest>(); }, false};
+  m["/dpmon.v1.Admin/RevokeApiKey"] = {
+      {}, [revocable](auto c, int) {
+        return Make<v1::RevokeApiKeyRequest>([&](auto* r) { r->set_name(revocable->at(c)); });
+      }};
+  m["/dpmon.v1.Admin/ListAccessLog"] = {
+      {}, [](auto c, int) {
+        return Make<v1::ListAccessLogRequest>([&](auto* r) { r->set_council("councils/" + c); });
+      }};
+  m["/dpmon.v1.Identity/GetCaller"] = {
+      {kFeed, kOfficer, kAuditor},
+      [](auto, int) { return std::make_unique<v1::GetCallerRequest>(); },
+      false};
+  return m;
+}
+
+TEST_F(Auth, MatrixOfEveryMethodRoleAndCouncil) {
+  std::map<Who, std::string> keys;
+  keys[kFeed] = MakeKey(v1::FEED, {kOwn});
+  keys[kOfficer] = MakeKey(v1::OFFICER, {kOwn});
+  keys[kAuditor] = MakeKey(v1::AUDITOR, {kOwn});
+  keys[kAdmin] = MakeKey(v1::ADMIN, {kOwn});
+  // Each RevokeApiKey call revokes a fresh OFFICER key of that council.
+  std::map<std::string, std::string> revocable;
+  const std::map<std::string, Case> matrix = Matrix(&revocable);
+
+  // Every method of every dpmon service must have a row: a new RPC without
+  // one fails here.
+  const google::protobuf::FileDescriptor* file = v1::IngestBatchRequest::descriptor()->file();
+  std::set<std::string> methods;
+  for (int i = 0; i < file->service_count(); ++i) {
+    const google::protobuf::ServiceDescriptor* s = file->service(i);
+    for (int j = 0; j < s->method_count(); ++j) {
+      methods.insert(absl::StrCat("/", s->full_name(), "/", s->method(j)->name()));
+    }
+  }
+  for (const std::string& m : methods) {
+    EXPECT_TRUE(matrix.count(m) || m == "/dpmon.v1.Ledger/StreamIngest")
+        << m << " has no row in the permission matrix";
+  }
+  for (const auto& [m, unused] : matrix) EXPECT_TRUE(methods.count(m)) << m;
+
+  auto channel = grpc::CreateChannel(server_.address(), grpc::InsecureChannelCredentials());
+  grpc::GenericStub stub(channel);
+  int n = 0;
+  int calls = 0;
+  for (const auto& [method, c] : matrix) {
+    SCOPED_TRACE(method);
+    // No key, a malformed key, and a well-formed key nobody issued.
+    for (const std::string& bad :
+         {std::string(), std::string("nonsense"),
+          std::string("dpmon_0123456789abcdef_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")}) {
+      revocable[kOwn] = "keys/none";
+      EXPECT_EQ(CallRaw(stub, method, *c.request(kOwn, ++n), bad).error_code(),
+                StatusCode::UNAUTHENTICATED)
+          << "key \"" << bad << "\"";
+      ++calls;
+    }
+    for (Who who : kRoles) {
+      for (const char* council : {kOwn, kOther}) {
+        std::string revoke_name;
+        if (method == "/dpmon.v1.Admin/RevokeApiKey") {
+          MakeKey(v1::OFFICER, {council}, {}, "", &revoke_name);
+          revocable[council] = revoke_name;
+        }
+        const bool allowed = who == kAdmin || c.allowed.count(who) > 0;
+        StatusCode want;
+        if (!allowed) {
+          want = StatusCode::PERMISSION_DENIED;
+        } else if (std::string(council) == kOwn) {
+          want = c.own;
+        } else {
+          want = c.other.value_or(c.scoped ? StatusCode::NOT_FOUND : StatusCode::OK);
+        }
+        grpc::Status got = CallRaw(stub, method, *c.request(council, ++n), keys[who]);
+        EXPECT_EQ(got.error_code(), want)
+            << WhoName(who) << " on council " << council << ": " << got.error_message();
+        if (want == StatusCode::NOT_FOUND) {
+          // Worded as for a council (or key) that does not exist: nothing leaks.
+          EXPECT_EQ(got.error_message(),
+                    revoke_name.empty() ? absl::StrCat("council \"", council, "\" not found")
+                                        : absl::StrCat("key \"", revoke_name, "\" not found"));
+        }
+        ++calls;
+      }
+    }
+  }
+  EXPECT_GT(calls, 300);
+
+  // StreamIngest: FEED and ADMIN on their council; not on the other; no
+  // other role at all.
+  for (Who who : kRoles) {
+    for (const char* council : {kOwn, kOther}) {
+      Client client(server_.OptionsWithKey(keys[who]));
+      bool sent = false;
+      int acks = 0;
+      absl::Status s = client.StreamIngest(
+          [&](v1::IngestBatchRequest* b) {
+            if (sent) return false;
+            sent = true;
+            b->set_parent(absl::StrCat("councils/", council));
+            *b->add_items()->mutable_transaction() =
+                Txn("cardco", absl::StrCat("S", ++n), -100, "2026-06-03");
+            return true;
+          },
+          1, [&](const v1::IngestBatchResponse&) { ++acks; });
+      const bool allowed = who == kFeed || who == kAdmin;
+      const absl::StatusCode want = !allowed ? absl::StatusCode::kPermissionDenied
+                                    : std::string(council) == kOwn ? absl::StatusCode::kOk
+                                                                   : absl::StatusCode::kNotFound;
+      EXPECT_EQ(s.code(), want) << WhoName(who) << " streaming to " << council << ": " << s;
+      EXPECT_EQ(acks, want == absl::StatusCode::kOk ? 1 : 0);
+    }
+  }
+
+  // Health checks need no key (an empty HealthCheckRequest is zero bytes,
+  // as is GetCallerRequest).
+  EXPECT_TRUE(CallRaw(stub, "/grpc.health.v1.Health/Check", v1::GetCallerRequest(), "").ok());
+}
+
+}  // namespace
+}  // namespace dpmon
