@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
@@ -479,9 +480,9 @@ TEST_F(Auth, MatrixOfEveryMethodRoleAndCouncil) {
             << WhoName(who) << " on council " << council << ": " << got.error_message();
         if (want == StatusCode::NOT_FOUND) {
           // Worded as for a council (or key) that does not exist: nothing leaks.
-          EXPECT_EQ(got.error_message(),
-                    revoke_name.empty() ? absl::StrCat("council \"", council, "\" not found")
-                                        : absl::StrCat("key \"", revoke_name, "\" not found"));
+          EXPECT_EQ(got.error_message(), revoke_name.empty()
+                                             ? absl::StrCat("council \"", council, "\" not found")
+                                             : absl::StrCat("key \"", revoke_name, "\" not found"));
         }
         ++calls;
       }
@@ -518,6 +519,373 @@ TEST_F(Auth, MatrixOfEveryMethodRoleAndCouncil) {
   // Health checks need no key (an empty HealthCheckRequest is zero bytes,
   // as is GetCallerRequest).
   EXPECT_TRUE(CallRaw(stub, "/grpc.health.v1.Health/Check", v1::GetCallerRequest(), "").ok());
+}
+
+// One connection, two keys: each call is its own key's, whatever came before
+// on the connection.
+TEST_F(Auth, EachCallIsItsOwnKeysOnASharedConnection) {
+  const std::string officer_other = MakeKey(v1::OFFICER, {kOther});
+  const std::string admin = server_.AdminKey();
+  auto channel = grpc::CreateChannel(server_.address(), grpc::InsecureChannelCredentials());
+  v1::Identity::Stub identity(channel);
+  v1::Ledger::Stub ledger(channel);
+  for (int i = 0; i < 3; ++i) {
+    for (const std::string* key : {&admin, &officer_other}) {
+      grpc::ClientContext ctx;
+      ctx.AddMetadata("authorization", "Bearer " + *key);
+      v1::GetBalanceRequest r;
+      r.set_account(Account(kOwn));
+      r.set_as_of_date("2026-06-30");
+      v1::Balance b;
+      grpc::Status s = ledger.GetBalance(&ctx, r, &b);
+      EXPECT_EQ(s.error_code(), key == &admin ? StatusCode::OK : StatusCode::NOT_FOUND) << i;
+      grpc::ClientContext ctx2;
+      ctx2.AddMetadata("authorization", "Bearer " + *key);
+      v1::ApiKey me;
+      ASSERT_TRUE(identity.GetCaller(&ctx2, v1::GetCallerRequest(), &me).ok());
+      EXPECT_EQ(me.role(), key == &admin ? v1::ADMIN : v1::OFFICER);
+    }
+  }
+}
+
+TEST_F(Auth, RevocationRotationAndRestart) {
+  std::string old_name;
+  const std::string old_key = MakeKey(v1::OFFICER, {kOwn}, {}, "", &old_name);
+  auto whoami = [this](const std::string& key) {
+    Client c(server_.OptionsWithKey(key));
+    v1::ApiKey me;
+    grpc::ClientContext ctx;
+    c.PrepareContext(&ctx);
+    grpc::Status s = c.identity().GetCaller(&ctx, v1::GetCallerRequest(), &me);
+    return std::make_pair(s.error_code(), me.name());
+  };
+  EXPECT_EQ(whoami(old_key), std::make_pair(StatusCode::OK, old_name));
+  // Rotate: a new key, then revoke the old one; the old stops at once.
+  std::string new_name;
+  const std::string new_key = MakeKey(v1::OFFICER, {kOwn}, {}, "", &new_name);
+  ASSERT_TRUE(Revoke(old_name).ok());
+  EXPECT_EQ(whoami(old_key).first, StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(whoami(new_key), std::make_pair(StatusCode::OK, new_name));
+  // A secret differing in one character is refused.
+  std::string forged = new_key;
+  forged.back() = forged.back() == 'A' ? 'B' : 'A';
+  EXPECT_EQ(whoami(forged).first, StatusCode::UNAUTHENTICATED);
+
+  // The list shows no secret (ApiKey has no field for one) and the revoked
+  // key only when asked.
+  Client& client = *admin_;
+  v1::ListApiKeysRequest lr;
+  v1::ListApiKeysResponse listed;
+  ASSERT_TRUE(Call(
+                  client,
+                  [&](auto* x, auto& q, auto* p) { return client.admin().ListApiKeys(x, q, p); },
+                  lr, &listed)
+                  .ok());
+  std::set<std::string> names;
+  for (const auto& k : listed.api_keys()) names.insert(k.name());
+  EXPECT_TRUE(names.count(new_name));
+  EXPECT_FALSE(names.count(old_name));
+  lr.set_show_revoked(true);
+  ASSERT_TRUE(Call(
+                  client,
+                  [&](auto* x, auto& q, auto* p) { return client.admin().ListApiKeys(x, q, p); },
+                  lr, &listed)
+                  .ok());
+  bool found_revoked = false;
+  for (const auto& k : listed.api_keys()) {
+    if (k.name() == old_name) found_revoked = !k.revoke_time().empty() && !k.revoker().empty();
+  }
+  EXPECT_TRUE(found_revoked);
+
+  // A retried create (same request_id) makes no second key and shows no secret.
+  v1::CreateApiKeyRequest cr;
+  cr.mutable_api_key()->set_display_name("retried");
+  cr.mutable_api_key()->set_role(v1::AUDITOR);
+  cr.mutable_api_key()->add_councils(kOwn);
+  cr.set_request_id("create-auditor-1");
+  v1::CreateApiKeyResponse first, second;
+  ASSERT_TRUE(Call(
+                  client,
+                  [&](auto* x, auto& q, auto* p) { return client.admin().CreateApiKey(x, q, p); },
+                  cr, &first)
+                  .ok());
+  EXPECT_FALSE(first.secret().empty());
+  grpc::Status again = Call(
+      client, [&](auto* x, auto& q, auto* p) { return client.admin().CreateApiKey(x, q, p); }, cr,
+      &second);
+  EXPECT_EQ(again.error_code(), StatusCode::ALREADY_EXISTS);
+  EXPECT_NE(again.error_message().find(first.api_key().name()), std::string::npos);
+  EXPECT_TRUE(second.secret().empty());
+
+  // Keys and revocations survive a restart; the bootstrap key file is not rewritten.
+  const std::string admin_key = server_.AdminKey();
+  ASSERT_TRUE(server_.Terminate());
+  ASSERT_TRUE(server_.Start({"--evaluate_at=off"}));
+  EXPECT_EQ(server_.AdminKey(), admin_key);
+  EXPECT_EQ(whoami(old_key).first, StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(whoami(new_key), std::make_pair(StatusCode::OK, new_name));
+  EXPECT_EQ(whoami(first.secret()), std::make_pair(StatusCode::OK, first.api_key().name()));
+}
+
+TEST_F(Auth, ExpiredKeyStopsWorking) {
+  const std::string expiry =
+      absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now() + absl::Seconds(3), absl::UTCTimeZone());
+  const std::string key = MakeKey(v1::AUDITOR, {kOwn}, {}, expiry);
+  Client c(server_.OptionsWithKey(key));
+  auto call = [&c] {
+    grpc::ClientContext ctx;
+    c.PrepareContext(&ctx);
+    v1::ApiKey me;
+    return c.identity().GetCaller(&ctx, v1::GetCallerRequest(), &me);
+  };
+  EXPECT_TRUE(call().ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(4200));
+  grpc::Status s = call();
+  EXPECT_EQ(s.error_code(), StatusCode::UNAUTHENTICATED);
+  EXPECT_NE(s.error_message().find("expired"), std::string::npos) << s.error_message();
+
+  // An expiry in the past is refused at creation.
+  Client& client = *admin_;
+  v1::CreateApiKeyRequest r;
+  r.mutable_api_key()->set_display_name("past");
+  r.mutable_api_key()->set_role(v1::AUDITOR);
+  r.mutable_api_key()->add_councils(kOwn);
+  r.mutable_api_key()->set_expire_time("2020-01-01T00:00:00Z");
+  v1::CreateApiKeyResponse out;
+  grpc::Status bad = Call(
+      client, [&](auto* x, auto& q, auto* p) { return client.admin().CreateApiKey(x, q, p); }, r,
+      &out);
+  EXPECT_EQ(bad.error_code(), StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(BadRequestField(bad), "api_key.expire_time");
+}
+
+TEST_F(Auth, RevokedKeyStopsAStreamAtItsNextBatch) {
+  std::string name;
+  const std::string key = MakeKey(v1::FEED, {kOwn}, {}, "", &name);
+  Client feed(server_.OptionsWithKey(key));
+  int sent = 0, acks = 0;
+  absl::Status s = feed.StreamIngest(
+      [&](v1::IngestBatchRequest* b) {
+        if (sent == 1) {
+          // The first batch is acknowledged (window 1); now revoke.
+          EXPECT_TRUE(Revoke(name).ok());
+        }
+        if (sent == 3) return false;
+        b->set_parent(absl::StrCat("councils/", kOwn));
+        *b->add_items()->mutable_transaction() =
+            Txn("cardco", absl::StrCat("RV", sent), -100, "2026-06-04");
+        ++sent;
+        return true;
+      },
+      1, [&](const v1::IngestBatchResponse&) { ++acks; });
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnauthenticated) << s;
+  EXPECT_EQ(acks, 1);
+  // Only the acknowledged batch is in the ledger.
+  Client& client = *admin_;
+  v1::ListTransactionsRequest lr;
+  lr.set_parent(Account(kOwn));
+  lr.set_start_date("2026-06-04");
+  lr.set_end_date("2026-06-04");
+  v1::ListTransactionsResponse listed;
+  ASSERT_TRUE(
+      Call(
+          client,
+          [&](auto* x, auto& q, auto* p) { return client.ledger().ListTransactions(x, q, p); }, lr,
+          &listed)
+          .ok());
+  ASSERT_EQ(listed.transactions_size(), 1);
+  EXPECT_EQ(listed.transactions(0).input().external_id(), "RV0");
+}
+
+TEST_F(Auth, FeedKeyPushesOnlyItsSources) {
+  const std::string key = MakeKey(v1::FEED, {kOwn}, {"cardco"});
+  Client feed(server_.OptionsWithKey(key));
+  v1::IngestBatchRequest r;
+  r.set_parent(absl::StrCat("councils/", kOwn));
+  *r.add_items()->mutable_transaction() = Txn("cardco", "F1", -250, "2026-06-05");
+  *r.add_items()->mutable_transaction() = Txn("bankx", "F2", -250, "2026-06-05");
+  v1::StatementInput* st = r.add_items()->mutable_statement();
+  st->set_source("bankx");
+  st->set_account("A1");
+  st->set_date("2026-06-05");
+  st->set_closing_balance_pence(1);
+  v1::IngestBatchResponse out;
+  ASSERT_TRUE(Call(
+                  feed,
+                  [&](auto* x, auto& q, auto* p) { return feed.ledger().IngestBatch(x, q, p); }, r,
+                  &out)
+                  .ok());
+  ASSERT_EQ(out.results_size(), 3);
+  EXPECT_EQ(out.results(0).outcome(), v1::ACCEPTED);
+  EXPECT_EQ(out.results(1).outcome(), v1::DENIED);
+  EXPECT_EQ(out.results(1).field(), "items[1].transaction.source");
+  EXPECT_EQ(out.results(2).outcome(), v1::DENIED);
+  EXPECT_EQ(out.results(2).field(), "items[2].statement.source");
+  EXPECT_EQ(out.accepted(), 1);
+  EXPECT_EQ(out.denied(), 2);
+  Client& client = *admin_;
+  v1::ListTransactionsRequest lr;
+  lr.set_parent(Account(kOwn));
+  lr.set_start_date("2026-06-05");
+  lr.set_end_date("2026-06-05");
+  v1::ListTransactionsResponse listed;
+  ASSERT_TRUE(
+      Call(
+          client,
+          [&](auto* x, auto& q, auto* p) { return client.ledger().ListTransactions(x, q, p); }, lr,
+          &listed)
+          .ok());
+  ASSERT_EQ(listed.transactions_size(), 1);
+  EXPECT_EQ(listed.transactions(0).input().source(), "cardco");
+}
+
+TEST_F(Auth, AKeyGrantsOnlyWhatItsCreatorHolds) {
+  Client scoped(server_.OptionsWithKey(MakeKey(v1::ADMIN, {kOwn})));
+  v1::CreateApiKeyRequest r;
+  r.mutable_api_key()->set_display_name("too wide");
+  r.mutable_api_key()->set_role(v1::OFFICER);
+  r.mutable_api_key()->set_all_councils(true);
+  v1::CreateApiKeyResponse out;
+  EXPECT_EQ(
+      Call(
+          scoped, [&](auto* x, auto& q, auto* p) { return scoped.admin().CreateApiKey(x, q, p); },
+          r, &out)
+          .error_code(),
+      StatusCode::PERMISSION_DENIED);
+  // Sources only for FEED; a role is required.
+  r.mutable_api_key()->set_all_councils(false);
+  r.mutable_api_key()->add_councils(kOwn);
+  r.mutable_api_key()->add_sources("cardco");
+  grpc::Status s = Call(
+      scoped, [&](auto* x, auto& q, auto* p) { return scoped.admin().CreateApiKey(x, q, p); }, r,
+      &out);
+  EXPECT_EQ(s.error_code(), StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(BadRequestField(s), "api_key.sources");
+  r.mutable_api_key()->clear_sources();
+  r.mutable_api_key()->set_role(v1::ROLE_UNSPECIFIED);
+  s = Call(
+      scoped, [&](auto* x, auto& q, auto* p) { return scoped.admin().CreateApiKey(x, q, p); }, r,
+      &out);
+  EXPECT_EQ(BadRequestField(s), "api_key.role");
+  // Its key list holds only keys within its councils.
+  v1::ListApiKeysResponse listed;
+  ASSERT_TRUE(Call(
+                  scoped,
+                  [&](auto* x, auto& q, auto* p) { return scoped.admin().ListApiKeys(x, q, p); },
+                  v1::ListApiKeysRequest(), &listed)
+                  .ok());
+  for (const auto& k : listed.api_keys()) {
+    EXPECT_FALSE(k.all_councils()) << k.name();
+    for (const auto& c : k.councils()) EXPECT_EQ(c, kOwn) << k.name();
+  }
+}
+
+TEST_F(Auth, AccessLogRecordsWhoLookedIncludingRefusals) {
+  std::string officer_name;
+  const std::string officer = MakeKey(v1::OFFICER, {kOwn}, {}, "", &officer_name);
+  std::string feed_name;
+  const std::string feed = MakeKey(v1::FEED, {kOwn}, {}, "", &feed_name);
+  auto channel = grpc::CreateChannel(server_.address(), grpc::InsecureChannelCredentials());
+  grpc::GenericStub stub(channel);
+  v1::GetBalanceRequest own;
+  own.set_account(Account(kOwn));
+  own.set_as_of_date("2026-06-30");
+  v1::GetBalanceRequest other = own;
+  other.set_account(Account(kOther));
+  const std::string m = "/dpmon.v1.Ledger/GetBalance";
+  ASSERT_TRUE(CallRaw(stub, m, own, officer).ok());
+  ASSERT_EQ(CallRaw(stub, m, other, officer).error_code(), StatusCode::NOT_FOUND);
+  ASSERT_EQ(CallRaw(stub, m, own, feed).error_code(), StatusCode::PERMISSION_DENIED);
+  ASSERT_EQ(CallRaw(stub, m, own, "").error_code(), StatusCode::UNAUTHENTICATED);
+
+  auto list = [this](v1::ListAccessLogRequest r) {
+    Client& client = *admin_;
+    v1::ListAccessLogResponse out;
+    grpc::Status s = Call(
+        client, [&](auto* x, auto& q, auto* p) { return client.admin().ListAccessLog(x, q, p); }, r,
+        &out);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return out;
+  };
+  // Who touched councils/own/accounts/A1: the officer's read, newest first
+  // after the setup's writes.
+  v1::ListAccessLogRequest by_account;
+  by_account.set_account(Account(kOwn));
+  v1::ListAccessLogResponse a = list(by_account);
+  ASSERT_GE(a.entries_size(), 1);
+  EXPECT_EQ(a.entries(0).key(), officer_name);
+  EXPECT_EQ(a.entries(0).method(), m);
+  EXPECT_EQ(a.entries(0).code(), "OK");
+  EXPECT_EQ(a.entries(0).account(), "A1");
+  for (const auto& e : a.entries()) EXPECT_EQ(e.council(), kOwn);
+  // The other council's log holds the refused look, under its council.
+  v1::ListAccessLogRequest by_other;
+  by_other.set_council(absl::StrCat("councils/", kOther));
+  by_other.set_key(officer_name);
+  v1::ListAccessLogResponse o = list(by_other);
+  ASSERT_EQ(o.entries_size(), 1);
+  EXPECT_EQ(o.entries(0).code(), "NOT_FOUND");
+  // The whole log holds the role refusal and the call without a key.
+  v1::ListAccessLogResponse all = list(v1::ListAccessLogRequest());
+  bool denied = false, unauthenticated = false;
+  for (const auto& e : all.entries()) {
+    if (e.key() == feed_name && e.code() == "PERMISSION_DENIED" && e.method() == m) denied = true;
+    if (e.key().empty() && e.code() == "UNAUTHENTICATED" && e.method() == m) unauthenticated = true;
+  }
+  EXPECT_TRUE(denied);
+  EXPECT_TRUE(unauthenticated);
+  // Paging gives the same entries as one page.
+  v1::ListAccessLogRequest paged;
+  paged.set_page_size(3);
+  std::vector<std::string> seen;
+  do {
+    v1::ListAccessLogResponse p = list(paged);
+    for (const auto& e : p.entries()) seen.push_back(e.time() + e.method() + e.code());
+    paged.set_page_token(p.next_page_token());
+  } while (!paged.page_token().empty());
+  std::vector<std::string> whole;
+  for (const auto& e : all.entries()) whole.push_back(e.time() + e.method() + e.code());
+  // The listing calls themselves are logged between pages; compare the older part.
+  ASSERT_GE(seen.size(), whole.size());
+  EXPECT_EQ(std::vector<std::string>(seen.end() - static_cast<long>(whole.size()), seen.end()),
+            whole);
+
+  // Kept across a restart, and readable with dpctl.
+  ASSERT_TRUE(server_.Terminate());
+  ASSERT_TRUE(server_.Start({"--evaluate_at=off"}));
+  std::string out;
+  ASSERT_EQ(RunCommand(server_.Dpctl({"admin", "access-log", "--council", kOther, "--account", "A1",
+                                      "--format", "json"}),
+                       &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("\"code\":\"NOT_FOUND\""), std::string::npos) << out;
+  EXPECT_NE(out.find(officer_name), std::string::npos) << out;
+}
+
+TEST(AuthStartup, BootstrapKeyFileAndPlaintextRule) {
+  TestServer server("auth_boot");
+  ASSERT_TRUE(server.Start({"--evaluate_at=off"}));
+  struct stat st;
+  ASSERT_EQ(stat(server.admin_key_file().c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600);
+  std::string out;
+  EXPECT_EQ(RunCommand(server.Dpctl({"whoami"}), &out), 0) << out;
+  EXPECT_NE(out.find("ADMIN"), std::string::npos) << out;
+  // Without a key (an empty key file): refused, non-zero exit.
+  const std::string empty = server.data_dir() + "-empty.key";
+  { std::ofstream(empty) << ""; }
+  EXPECT_NE(
+      RunCommand({DPMON_DPCTL_BIN, "--server=" + server.address(), "--key_file=" + empty, "whoami"},
+                 &out),
+      0);
+  ASSERT_TRUE(server.Terminate());
+
+  // Plaintext anywhere but loopback is refused; so is --auth=off there.
+  TestServer open("auth_open");
+  EXPECT_FALSE(open.Start({"--listen=0.0.0.0:0"}));
+  TestServer off("auth_off");
+  EXPECT_FALSE(off.Start({"--listen=0.0.0.0:0", "--auth=off"}));
 }
 
 }  // namespace
