@@ -5,6 +5,8 @@ packages=(
   build-essential cmake ninja-build pkg-config tzdata
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librocksdb-dev libabsl-dev libgtest-dev libgmock-dev
+  libssl-dev  # SHA-256 and randomness for API keys (already a dependency of libgrpc-dev)
+  openssl     # the TLS tests make their certificates with it
 )
 missing=()
 for p in "${packages[@]}"; do
