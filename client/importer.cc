@@ -229,6 +229,8 @@ absl::Status Importer::Flush(ImportSummary* summary) {
       summary->rejected.push_back({line, absl::StrCat(field, ": ", r.reason())});
     } else if (r.outcome() == v1::CONFLICT) {
       summary->rejected.push_back({line, absl::StrCat("conflict: ", r.reason())});
+    } else if (r.outcome() == v1::DENIED) {
+      summary->rejected.push_back({line, absl::StrCat("denied: ", r.reason())});
     } else {
       ++summary->applied;
     }
