@@ -390,6 +390,25 @@ absl::StatusOr<v1::ApiKey> KeyRegistry::Revoke(absl::string_view key_id, const P
   if (target == nullptr || !within(*target)) {
     return absl::NotFoundError(absl::StrFormat("key \"keys/%s\" not found", key_id));
   }
+  // Nobody may lock every administrator out: the last ADMIN key for every
+  // council stays until another exists.
+  if (target->key.role() == ADMIN && target->key.all_councils() &&
+      target->key.revoke_time().empty()) {
+    int others = 0;
+    {
+      absl::MutexLock lock(&mu_);
+      for (const auto& [id, p] : by_id_) {
+        if (id != target->key_id && p->key.role() == ADMIN && p->key.all_councils() &&
+            p->key.revoke_time().empty() && now_() < p->expires) {
+          ++others;
+        }
+      }
+    }
+    if (others == 0) {
+      return absl::FailedPreconditionError(
+          "this is the last ADMIN key for every council in force; create another first");
+    }
+  }
   absl::StatusOr<v1::ApiKey> revoked =
       store_->RevokeApiKey(std::string(key_id), Rfc3339(now_()), revoker.name(), request_key);
   if (!revoked.ok()) return revoked.status();

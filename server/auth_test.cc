@@ -207,6 +207,20 @@ TEST_F(Registry, RevocationIsImmediateAndSurvivesReload) {
             absl::StatusCode::kNotFound);
 }
 
+TEST_F(Registry, TheLastAdminForEveryCouncilStays) {
+  const std::string boot = admin_->key_id;
+  EXPECT_EQ(keys_->Revoke(boot, *admin_, RequestKey{}).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  v1::ApiKey spec = Spec(v1::ADMIN, {});
+  spec.set_all_councils(true);
+  absl::StatusOr<IssuedKey> second = Create(spec);
+  ASSERT_TRUE(second.ok());
+  EXPECT_TRUE(keys_->Revoke(boot, *admin_, RequestKey{}).ok());
+  std::shared_ptr<const Principal> p = *keys_->Authenticate(second->secret);
+  EXPECT_EQ(keys_->Revoke(second->key.name().substr(5), *p, RequestKey{}).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
 TEST_F(Registry, ValidationNamesTheField) {
   auto field_of = [this](const v1::ApiKey& spec) {
     absl::Status s = Create(spec).status();
