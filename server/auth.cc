@@ -64,6 +64,11 @@ const std::vector<Entry>& Table() {
       {"/dpmon.v1.Accounts/UpsertEarmark", Roles({OFFICER})},
       {"/dpmon.v1.Accounts/RecordReview", Roles({OFFICER})},
       {"/dpmon.v1.Accounts/RecordAudit", Roles({AUDITOR})},
+      {"/dpmon.v1.Accounts/RecordRecovery", Roles({AUDITOR})},
+
+      {"/dpmon.v1.Audits/ListAuditsDue", Roles({OFFICER, AUDITOR})},
+      {"/dpmon.v1.Audits/ListAccountRisks", Roles({OFFICER, AUDITOR})},
+      {"/dpmon.v1.Audits/GetAuditPack", Roles({OFFICER, AUDITOR})},
 
       {"/dpmon.v1.Ledger/IngestBatch", Roles({FEED})},
       {"/dpmon.v1.Ledger/StreamIngest", Roles({FEED})},

@@ -30,6 +30,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "server/access_log.h"
 #include "server/admin_service.h"
+#include "server/audit_service.h"
 #include "server/auth.h"
 #include "server/clock.h"
 #include "server/evaluator.h"
@@ -224,6 +225,7 @@ int main(int argc, char** argv) {
   dpmon::MonitoringService monitoring(ctx, evaluator.get());
   dpmon::AdminService admin(ctx);
   dpmon::IdentityService identity(ctx);
+  dpmon::AuditsService audits(ctx);
 
   std::shared_ptr<grpc::ServerCredentials> creds;
   if (tls) {
@@ -264,6 +266,7 @@ int main(int argc, char** argv) {
   builder.RegisterService(&monitoring);
   builder.RegisterService(&admin);
   builder.RegisterService(&identity);
+  builder.RegisterService(&audits);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     Log(absl::StrCat("cannot listen on ", listen));

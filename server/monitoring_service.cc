@@ -7,6 +7,7 @@
 #include "common/ids.h"
 #include "common/limits.h"
 #include "common/money.h"
+#include "server/audit_service.h"
 #include "server/clock.h"
 #include "server/service_util.h"
 #include "server/validation.h"
@@ -256,6 +257,11 @@ grpc::ServerUnaryReactor* MonitoringService::GetAccountOverview(
           return s;
         }
 
+        if (absl::Status s = FillRecoveryProgress(ctx_.store, name->council, name->account, model,
+                                                  *as_of, account->mutable_recoveries());
+            !s.ok()) {
+          return s;
+        }
         response->set_as_of_date(as_of->ToString());
         response->set_status(model.StatusAt(*as_of));
         account->set_status(response->status());

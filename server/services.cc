@@ -412,6 +412,21 @@ grpc::ServerUnaryReactor* AccountsService::RecordAudit(grpc::CallbackServerConte
                });
 }
 
+grpc::ServerUnaryReactor* AccountsService::RecordRecovery(
+    grpc::CallbackServerContext* context, const v1::RecordRecoveryRequest* request,
+    v1::Account* response) {
+  return Serve(ctx_, context, "/dpmon.v1.Accounts/RecordRecovery", request,
+               [this, request, response](const Principal&) -> absl::Status {
+                 if (absl::Status s = ValidateRecovery(request->recovery(), "recovery"); !s.ok()) {
+                   return s;
+                 }
+                 return MutateAccount(
+                     ctx_, *request, "RecordRecovery",
+                     [request](v1::Account* a) { return ApplyRecovery(request->recovery(), a); },
+                     response);
+               });
+}
+
 // ---------------------------------------------------------------------------
 // Ledger
 

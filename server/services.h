@@ -85,6 +85,9 @@ class AccountsService final : public v1::Accounts::CallbackService {
   grpc::ServerUnaryReactor* RecordAudit(grpc::CallbackServerContext* context,
                                         const v1::RecordAuditRequest* request,
                                         v1::Account* response) override;
+  grpc::ServerUnaryReactor* RecordRecovery(grpc::CallbackServerContext* context,
+                                           const v1::RecordRecoveryRequest* request,
+                                           v1::Account* response) override;
 
  private:
   ServiceContext ctx_;

@@ -421,6 +421,22 @@ absl::Status ValidateAudit(const v1::Audit& a, absl::string_view prefix) {
   return Check(ValidateText(a.auditor()), prefix, "auditor");
 }
 
+absl::Status ValidateRecovery(const v1::Recovery& r, absl::string_view prefix) {
+  if (absl::Status s = Check(ValidateId(r.id()), prefix, "id"); !s.ok()) return s;
+  if (r.amount_pence() <= 0 || r.amount_pence() > limits::kAmountPenceMax) {
+    return InvalidField(Path(prefix, "amount_pence"),
+                        absl::StrFormat("must be 1..%d", limits::kAmountPenceMax));
+  }
+  if (r.method() == v1::RECOVERY_METHOD_UNSPECIFIED || !v1::RecoveryMethod_IsValid(r.method())) {
+    return InvalidField(Path(prefix, "method"),
+                        "is required: RECLAIM_FROM_ACCOUNT, INVOICE or REDUCE_FUTURE_PAYMENTS");
+  }
+  if (absl::Status s = CheckDate(r.date(), prefix, "date"); !s.ok()) return s;
+  if (absl::Status s = Check(ValidateText(r.note()), prefix, "note"); !s.ok()) return s;
+  if (r.recorded_by().empty()) return InvalidField(Path(prefix, "recorded_by"), "is required");
+  return Check(ValidateText(r.recorded_by()), prefix, "recorded_by");
+}
+
 namespace {
 absl::Status Full(int size, int max, absl::string_view what) {
   if (size >= max) {
@@ -478,6 +494,24 @@ absl::Status ApplyAudit(const v1::Audit& audit, v1::Account* account) {
     return s;
   }
   *account->add_audits() = audit;
+  return absl::OkStatus();
+}
+
+absl::Status ApplyRecovery(const v1::Recovery& recovery, v1::Account* account) {
+  v1::Recovery stored = recovery;
+  stored.clear_state();  // Derived, never stored.
+  stored.clear_recovered_pence();
+  for (v1::Recovery& r : *account->mutable_recoveries()) {
+    if (r.id() == stored.id()) {
+      r = std::move(stored);
+      return absl::OkStatus();
+    }
+  }
+  if (absl::Status s = Full(account->recoveries_size(), limits::kRecoveriesMax, "recoveries");
+      !s.ok()) {
+    return s;
+  }
+  *account->add_recoveries() = std::move(stored);
   return absl::OkStatus();
 }
 

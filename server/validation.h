@@ -52,6 +52,7 @@ absl::Status ValidateEarmark(const v1::Earmark& earmark, absl::string_view prefi
 absl::Status ValidateStatusChange(const v1::StatusChange& change, absl::string_view prefix);
 absl::Status ValidateReview(const v1::Review& review, absl::string_view prefix);
 absl::Status ValidateAudit(const v1::Audit& audit, absl::string_view prefix);
+absl::Status ValidateRecovery(const v1::Recovery& recovery, absl::string_view prefix);
 absl::Status ValidateExternalRef(const v1::ExternalRef& ref, absl::string_view prefix);
 
 // Applies one of those to a stored account (with the per-account limits).
@@ -60,6 +61,8 @@ absl::Status ApplyPlanVersion(const v1::PlanVersion& plan, v1::Account* account)
 absl::Status ApplyEarmark(const v1::Earmark& earmark, v1::Account* account);
 absl::Status ApplyReview(const v1::Review& review, v1::Account* account);
 absl::Status ApplyAudit(const v1::Audit& audit, v1::Account* account);
+// Replaces the recovery with the same id, or adds it.
+absl::Status ApplyRecovery(const v1::Recovery& recovery, v1::Account* account);
 
 // ACTIVE from the start date until a change; at D, the last change dated on
 // or before D (on one date, the later recorded).

@@ -315,6 +315,37 @@ std::map<std::string, Case> Matrix(const std::map<std::string, std::string>* rev
                                              r->mutable_audit()->set_auditor("test");
                                            });
                                          }};
+  m["/dpmon.v1.Accounts/RecordRecovery"] = {
+      {kAuditor}, [](auto c, int n) {
+        return Make<v1::RecordRecoveryRequest>([&](auto* r) {
+          r->set_account(Account(c));
+          r->mutable_recovery()->set_id(absl::StrCat("R", n));
+          r->mutable_recovery()->set_amount_pence(100);
+          r->mutable_recovery()->set_method(v1::RECLAIM_FROM_ACCOUNT);
+          r->mutable_recovery()->set_date("2026-06-01");
+          r->mutable_recovery()->set_recorded_by("test");
+        });
+      }};
+  m["/dpmon.v1.Audits/ListAuditsDue"] = {kReaders, [](auto c, int) {
+                                           return Make<v1::ListAuditsDueRequest>([&](auto* r) {
+                                             r->set_council("councils/" + c);
+                                             r->set_as_of_date("2026-06-30");
+                                           });
+                                         }};
+  m["/dpmon.v1.Audits/ListAccountRisks"] = {
+      kReaders, [](auto c, int) {
+        return Make<v1::ListAccountRisksRequest>([&](auto* r) {
+          r->set_council("councils/" + c);
+          r->set_as_of_date("2026-06-30");
+        });
+      }};
+  m["/dpmon.v1.Audits/GetAuditPack"] = {kReaders, [](auto c, int) {
+                                          return Make<v1::GetAuditPackRequest>([&](auto* r) {
+                                            r->set_account(Account(c));
+                                            r->set_start_date("2026-01-01");
+                                            r->set_end_date("2026-06-30");
+                                          });
+                                        }};
   m["/dpmon.v1.Ledger/IngestBatch"] = {{kFeed}, [](auto c, int n) {
                                          return Make<v1::IngestBatchRequest>([&](auto* r) {
                                            r->set_parent("councils/" + c);

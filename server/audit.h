@@ -1,0 +1,68 @@
+// The audit job's arithmetic as pure functions (docs/audits.md): what is due
+// and for which period, each account's risk score, and how far each recovery
+// of a surplus has come. No gRPC, no RocksDB, no clock.
+//
+// Thread-safety: pure functions over value types.
+#ifndef DPMON_SERVER_AUDIT_H_
+#define DPMON_SERVER_AUDIT_H_
+
+#include <optional>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "common/civil_date.h"
+#include "dpmon/v1/dpmon.pb.h"
+#include "server/rules.h"
+
+namespace dpmon::audit {
+
+struct RiskInputs {
+  v1::Management management = v1::MANAGEMENT_UNSPECIFIED;
+  int64_t balance_pence = 0;
+  // Severities of the account's OPEN and ACKNOWLEDGED flags.
+  std::vector<v1::Severity> open_flags;
+  // The period_end of the latest audit dated on or before as_of; nullopt if none.
+  std::optional<Date> last_audit_period_end;
+  Date start_date;
+  Date as_of;
+};
+// 0..100: flags (25 a CRITICAL, 10 a WARNING, 3 an INFO; at most 50) +
+// management (AUTHORISED_PERSON 10, NOMINATED_PERSON 5, SELF and
+// MANAGED_ACCOUNT 0) + the balance (1 a £1,000; at most 20) + the time since
+// the last audited period ended, or the start date (2 for every 30 days past
+// a year; at most 20).
+v1::Risk RiskOf(const RiskInputs& in);
+
+// The latest audit period_end among audits dated on or before as_of.
+std::optional<Date> LastAuditPeriodEnd(const rules::AccountModel& account, Date as_of);
+
+struct Due {
+  v1::DueKind kind = v1::DUE_KIND_UNSPECIFIED;
+  Date due;
+  // Audits: the period a pack covers.
+  std::optional<Date> period_start;
+  std::optional<Date> period_end;
+};
+// The audit (or final audit) and the review of an account that are overdue
+// or due by as_of + within_days. Nothing before the start date.
+std::vector<Due> DueBy(const rules::AccountModel& account, const v1::Policy& policy, Date as_of,
+                       int within_days);
+
+// What came back over [recovery.date, as_of] for one recovery.
+struct RecoverySums {
+  int64_t returned_pence = 0;         // SURPLUS_RETURN debits (positive).
+  int64_t council_paid_pence = 0;     // COUNCIL_PAYMENT credits.
+  int64_t council_planned_pence = 0;  // (weekly DP − client contribution) × days / 7.
+};
+// Fills state and recovered_pence of each recovery as of `as_of`, given the
+// sums over its own [date, as_of] (parallel to `recoveries`; ignored for
+// recoveries dated after as_of, which are IN_PROGRESS with nothing back).
+// SURPLUS_RETURN debits go to RECLAIM_FROM_ACCOUNT and INVOICE recoveries,
+// and the shortfall of council payments below plan to REDUCE_FUTURE_PAYMENTS
+// ones, oldest recovery first. OutOfRange on overflow.
+absl::Status ApplyProgress(Date as_of, const std::vector<RecoverySums>& sums,
+                           std::vector<v1::Recovery>* recoveries);
+
+}  // namespace dpmon::audit
+
+#endif  // DPMON_SERVER_AUDIT_H_

@@ -1,0 +1,491 @@
+#include "server/audit_service.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/ids.h"
+#include "common/limits.h"
+#include "common/money.h"
+#include "server/audit.h"
+#include "server/clock.h"
+#include "server/service_util.h"
+#include "server/validation.h"
+
+namespace dpmon {
+namespace {
+
+constexpr int kPackDaysMax = 3660;
+constexpr int kWithinDaysMax = 3660;
+// A survey answers the later pages of the listing that computed it for this long.
+constexpr absl::Duration kSurveyTtl = absl::Seconds(60);
+constexpr int kAccountsPage = 2000;
+
+struct Loaded {
+  v1::Council council;
+  v1::Account account;
+  rules::AccountModel model;
+};
+
+absl::StatusOr<Loaded> Load(Store* store, const AccountRef& name) {
+  Loaded l;
+  absl::StatusOr<v1::Council> council = store->GetCouncil(name.council);
+  if (!council.ok()) return council.status();
+  l.council = *std::move(council);
+  absl::StatusOr<v1::Account> account = store->GetAccount(name.council, name.account);
+  if (!account.ok()) return account.status();
+  l.account = *std::move(account);
+  if (absl::Status s = rules::AccountModel::FromAccount(l.account, &l.model); !s.ok()) return s;
+  return l;
+}
+
+absl::StatusOr<int64_t> Net(const Totals& t) {
+  int64_t n = 0;
+  if (absl::Status s = t.NetPence(&n); !s.ok()) return s;
+  return n;
+}
+
+std::vector<v1::Severity> OpenSeverities(const std::vector<v1::Flag>& flags) {
+  std::vector<v1::Severity> out;
+  for (const v1::Flag& f : flags) {
+    if (f.state() == v1::OPEN || f.state() == v1::ACKNOWLEDGED) out.push_back(f.severity());
+  }
+  return out;
+}
+
+absl::Status Planned(const rules::AccountModel& m, Date from, Date to, bool contribution,
+                     int64_t* out) {
+  *out = 0;
+  from = std::max(from, m.start_date);
+  if (to < from) return absl::OkStatus();
+  return rules::PlannedOver(m, from, to, contribution, out);
+}
+
+// Offset page tokens over a survey: "{offset}".
+absl::StatusOr<int> DecodeOffset(const std::string& token, const std::string& scope) {
+  absl::StatusOr<std::string> raw = DecodePageToken(token, scope);
+  if (!raw.ok()) return raw.status();
+  if (raw->empty()) return 0;
+  int offset = 0;
+  if (!absl::SimpleAtoi(*raw, &offset) || offset < 0) {
+    return InvalidField("page_token", "is not a token this listing gave");
+  }
+  return offset;
+}
+
+}  // namespace
+
+absl::Status FillRecoveryProgress(Store* store, const std::string& council,
+                                  const std::string& account, const rules::AccountModel& model,
+                                  Date as_of,
+                                  google::protobuf::RepeatedPtrField<v1::Recovery>* recoveries) {
+  if (recoveries->empty()) return absl::OkStatus();
+  std::vector<v1::Recovery> list(recoveries->begin(), recoveries->end());
+  std::vector<audit::RecoverySums> sums(list.size());
+  for (size_t i = 0; i < list.size(); ++i) {
+    absl::StatusOr<Date> from = Date::Parse(list[i].date());
+    if (!from.ok()) return absl::DataLossError("a stored recovery has an unreadable date");
+    if (*from > as_of) continue;
+    absl::StatusOr<Totals> t = store->SumRange(council, account, *from, as_of);
+    if (!t.ok()) return t.status();
+    sums[i].returned_pence = -t->net_pence[SlotOf(v1::SURPLUS_RETURN, v1::DEBIT)];
+    sums[i].council_paid_pence = t->net_pence[SlotOf(v1::COUNCIL_PAYMENT, v1::CREDIT)];
+    int64_t dp = 0, contribution = 0;
+    if (absl::Status s = Planned(model, *from, as_of, false, &dp); !s.ok()) return s;
+    if (absl::Status s = Planned(model, *from, as_of, true, &contribution); !s.ok()) return s;
+    absl::StatusOr<int64_t> council_part = SubPence(dp, contribution);
+    if (!council_part.ok()) return council_part.status();
+    sums[i].council_planned_pence = *council_part;
+  }
+  if (absl::Status s = audit::ApplyProgress(as_of, sums, &list); !s.ok()) return s;
+  for (size_t i = 0; i < list.size(); ++i) (*recoveries)[static_cast<int>(i)] = list[i];
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::shared_ptr<const AuditsService::Survey>> AuditsService::SurveyOf(
+    const std::string& council, Date as_of, int within_days) {
+  absl::StatusOr<v1::Council> c = ctx_.store->GetCouncil(council);
+  if (!c.ok()) return c.status();
+  const v1::Policy& policy = c->policy();
+  auto survey = std::make_shared<Survey>();
+  std::unique_ptr<Store::FactsReader> reader = ctx_.store->NewFactsReader();
+  std::string after;
+  for (;;) {
+    absl::StatusOr<Page<v1::Account>> page = ctx_.store->ListAccounts(
+        council, after, kAccountsPage, [](const v1::Account&) { return true; });
+    if (!page.ok()) return page.status();
+    for (const v1::Account& account : page->items) {
+      const std::string id(LastNameSegment(account.name()));
+      rules::AccountModel model;
+      if (absl::Status s = rules::AccountModel::FromAccount(account, &model); !s.ok()) return s;
+      LedgerFacts facts;
+      if (absl::Status s = reader->Read(council, id, as_of, as_of, as_of, &facts); !s.ok()) {
+        return s;
+      }
+      std::vector<v1::Flag> flags;
+      if (absl::Status s = reader->ReadFlags(council, id, &flags); !s.ok()) return s;
+      audit::RiskInputs in;
+      in.management = account.management();
+      in.balance_pence = facts.balance_pence;
+      in.open_flags = OpenSeverities(flags);
+      in.last_audit_period_end = audit::LastAuditPeriodEnd(model, as_of);
+      in.start_date = model.start_date;
+      in.as_of = as_of;
+      const v1::Risk risk = audit::RiskOf(in);
+      v1::AccountRisk r;
+      r.set_account(account.name());
+      *r.mutable_risk() = risk;
+      r.set_management(account.management());
+      r.set_balance_pence(facts.balance_pence);
+      if (in.last_audit_period_end) {
+        r.set_last_audit_period_end(in.last_audit_period_end->ToString());
+      }
+      survey->risks.push_back(std::move(r));
+      for (const audit::Due& d : audit::DueBy(model, policy, as_of, within_days)) {
+        v1::DueEntry e;
+        e.set_account(account.name());
+        e.set_kind(d.kind);
+        e.set_due_date(d.due.ToString());
+        e.set_days_overdue(as_of - d.due);
+        *e.mutable_risk() = risk;
+        if (d.period_start) e.set_period_start(d.period_start->ToString());
+        if (d.period_end) e.set_period_end(d.period_end->ToString());
+        survey->due.push_back(std::move(e));
+      }
+    }
+    after = page->next_key;
+    if (after.empty()) break;
+  }
+  // Most overdue (earliest due) first; ties highest risk first, then account, kind.
+  std::sort(survey->due.begin(), survey->due.end(),
+            [](const v1::DueEntry& a, const v1::DueEntry& b) {
+              if (a.due_date() != b.due_date()) return a.due_date() < b.due_date();
+              if (a.risk().score() != b.risk().score()) return a.risk().score() > b.risk().score();
+              if (a.account() != b.account()) return a.account() < b.account();
+              return a.kind() < b.kind();
+            });
+  std::sort(survey->risks.begin(), survey->risks.end(),
+            [](const v1::AccountRisk& a, const v1::AccountRisk& b) {
+              if (a.risk().score() != b.risk().score()) return a.risk().score() > b.risk().score();
+              return a.account() < b.account();
+            });
+  return survey;
+}
+
+namespace {
+
+bool InPeriod(const std::string& date, Date from, Date to) {
+  absl::StatusOr<Date> d = Date::Parse(date);
+  return d.ok() && *d >= from && *d <= to;
+}
+
+absl::Status BuildAuditPack(Store* store, const AccountRef& name, Date from, Date to,
+                            const Loaded& l, v1::AuditPack* pack) {
+  const v1::Policy& policy = l.council.policy();
+  const rules::AccountModel& m = l.model;
+  pack->set_start_date(from.ToString());
+  pack->set_end_date(to.ToString());
+  pack->set_management(l.account.management());
+
+  // Balances and the period's sums, from the aggregates.
+  absl::StatusOr<Totals> before = store->SumThrough(name.council, name.account, from.AddDays(-1));
+  if (!before.ok()) return before.status();
+  absl::StatusOr<Totals> through = store->SumThrough(name.council, name.account, to);
+  if (!through.ok()) return through.status();
+  absl::StatusOr<Totals> period = store->SumRange(name.council, name.account, from, to);
+  if (!period.ok()) return period.status();
+  absl::StatusOr<int64_t> opening = Net(*before);
+  if (!opening.ok()) return opening.status();
+  absl::StatusOr<int64_t> closing = Net(*through);
+  if (!closing.ok()) return closing.status();
+  pack->set_opening_balance_pence(*opening);
+  pack->set_closing_balance_pence(*closing);
+  int64_t credits = 0, debits = 0;
+  for (int slot = 0; slot < kSlotCount; ++slot) {
+    const int64_t net = period->net_pence[slot];
+    if (net == 0 && period->count[slot] == 0) continue;
+    absl::StatusOr<int64_t> sum =
+        SlotDirection(slot) == v1::CREDIT ? AddPence(credits, net) : AddPence(debits, net);
+    if (!sum.ok()) return sum.status();
+    (SlotDirection(slot) == v1::CREDIT ? credits : debits) = *sum;
+    v1::CategoryTotal* t = pack->add_totals();
+    t->set_category(SlotCategory(slot));
+    t->set_direction(SlotDirection(slot));
+    t->set_net_pence(net);
+    t->set_transaction_count(period->count[slot]);
+  }
+  std::sort(pack->mutable_totals()->begin(), pack->mutable_totals()->end(),
+            [](const v1::CategoryTotal& a, const v1::CategoryTotal& b) {
+              return std::make_tuple(a.category(), a.direction()) <
+                     std::make_tuple(b.category(), b.direction());
+            });
+  pack->set_credits_pence(credits);
+  pack->set_debits_pence(debits);
+  pack->set_transaction_count(period->TransactionCount());
+
+  // Planned against actual: every line of a version in force on some day of
+  // the period, then debit categories with spend and no line.
+  std::vector<v1::Category> categories;
+  for (size_t i = 0; i < m.plan_versions.size(); ++i) {
+    const rules::AccountModel::PlanVersion& v = m.plan_versions[i];
+    const bool next_starts_by_from =
+        i + 1 < m.plan_versions.size() && m.plan_versions[i + 1].effective_from <= from;
+    if (v.effective_from > to || next_starts_by_from) continue;
+    for (v1::Category c : v.line_categories) {
+      if (std::find(categories.begin(), categories.end(), c) == categories.end()) {
+        categories.push_back(c);
+      }
+    }
+  }
+  for (int slot = 0; slot < kSlotCount; ++slot) {
+    const v1::Category c = SlotCategory(slot);
+    if (SlotDirection(slot) != v1::DEBIT || c == v1::CATEGORY_UNSPECIFIED ||
+        period->net_pence[slot] == 0 ||
+        std::find(categories.begin(), categories.end(), c) != categories.end()) {
+      continue;
+    }
+    categories.push_back(c);
+  }
+  const Date plan_from = std::max(from, m.start_date);
+  for (v1::Category c : categories) {
+    v1::PlanLineActual* line = pack->add_lines();
+    line->set_category(c);
+    int64_t planned = 0;
+    if (to >= plan_from) {
+      if (absl::Status s = rules::PlannedLineOver(m, c, plan_from, to, &planned); !s.ok()) {
+        return s;
+      }
+    }
+    line->set_planned_pence(planned);
+    line->set_actual_pence(-period->net_pence[SlotOf(c, v1::DEBIT)]);
+  }
+  int64_t planned = 0, expected = 0, spend = 0;
+  if (absl::Status s = Planned(m, from, to, false, &planned); !s.ok()) return s;
+  if (absl::Status s = Planned(m, from, to, true, &expected); !s.ok()) return s;
+  if (absl::Status s = rules::SpendOf(*period, &spend); !s.ok()) return s;
+  pack->set_planned_pence(planned);
+  pack->set_spend_pence(spend);
+  pack->set_contributions_expected_pence(expected);
+  pack->set_contributions_received_pence(
+      period->net_pence[SlotOf(v1::CLIENT_CONTRIBUTION, v1::CREDIT)]);
+
+  // Restricted and evidence-required transactions booked in the period: the
+  // latest stored occurrence of each.
+  absl::StatusOr<std::vector<v1::Flag>> flags = store->GetAccountFlags(name.council, name.account);
+  if (!flags.ok()) return flags.status();
+  std::map<std::pair<int, std::string>, v1::Flag> latest;
+  for (const v1::Flag& f : *flags) {
+    if (!rules::IsPerTransaction(f.kind()) || !InPeriod(f.date(), from, to)) continue;
+    v1::Flag& slot = latest[{f.kind(), f.subject()}];
+    if (f.occurrence() >= slot.occurrence()) slot = f;
+  }
+  std::vector<v1::Flag> flagged;
+  for (auto& [k, f] : latest) flagged.push_back(std::move(f));
+  std::sort(flagged.begin(), flagged.end(), [](const v1::Flag& a, const v1::Flag& b) {
+    return std::make_tuple(a.date(), a.subject(), a.kind()) <
+           std::make_tuple(b.date(), b.subject(), b.kind());
+  });
+  for (v1::Flag& f : flagged) *pack->add_flagged_transactions() = std::move(f);
+
+  for (const v1::Earmark& e : l.account.earmarks()) {
+    absl::StatusOr<Date> ef = Date::Parse(e.from());
+    absl::StatusOr<Date> eu = Date::Parse(e.until());
+    if (ef.ok() && eu.ok() && *ef <= to && *eu >= from) *pack->add_earmarks() = e;
+  }
+  for (const v1::Review& r : l.account.reviews()) {
+    if (InPeriod(r.date(), from, to)) *pack->add_reviews() = r;
+  }
+  for (const v1::Audit& a : l.account.audits()) {
+    if (InPeriod(a.date(), from, to)) *pack->add_audits() = a;
+  }
+
+  // Statements dated in the period, each against the ledger on its date.
+  std::string after;
+  do {
+    absl::StatusOr<Page<v1::Statement>> page =
+        store->ListStatements(name.council, name.account, from, to, after, 1000);
+    if (!page.ok()) return page.status();
+    for (const v1::Statement& st : page->items) {
+      absl::StatusOr<Date> d = Date::Parse(st.input().date());
+      if (!d.ok()) return absl::DataLossError("a stored statement has an unreadable date");
+      absl::StatusOr<Totals> at = store->SumThrough(name.council, name.account, *d);
+      if (!at.ok()) return at.status();
+      absl::StatusOr<int64_t> ledger = Net(*at);
+      if (!ledger.ok()) return ledger.status();
+      v1::StatementCheck* c = pack->add_statements();
+      c->set_date(st.input().date());
+      c->set_source(st.input().source());
+      c->set_closing_balance_pence(st.input().closing_balance_pence());
+      c->set_ledger_balance_pence(*ledger);
+      c->set_reconciles(*ledger == st.input().closing_balance_pence());
+    }
+    after = page->next_key;
+  } while (!after.empty());
+
+  // Rule 3 on the last day, and the recoveries.
+  int64_t earmarked = 0;
+  if (absl::Status s = rules::EarmarkedAt(m, to, &earmarked); !s.ok()) return s;
+  absl::StatusOr<int64_t> available = SubPence(*closing, earmarked);
+  if (!available.ok()) return available.status();
+  pack->set_earmarked_pence(earmarked);
+  pack->set_available_pence(*available);
+  const rules::AccountModel::PlanVersion* plan = m.PlanAt(to);
+  const int64_t weekly = plan != nullptr ? plan->weekly_dp_pence : 0;
+  absl::StatusOr<int64_t> threshold = MulPence(policy.surplus_threshold_weeks(), weekly);
+  if (!threshold.ok()) return threshold.status();
+  absl::StatusOr<int64_t> retain = MulPence(policy.surplus_retain_weeks(), weekly);
+  if (!retain.ok()) return retain.status();
+  pack->set_surplus_threshold_pence(*threshold);
+  if (to >= m.start_date && plan != nullptr && *available > *threshold) {
+    absl::StatusOr<int64_t> reclaim = SubPence(*available, *retain);
+    if (!reclaim.ok()) return reclaim.status();
+    pack->set_reclaimable_pence(*reclaim);
+  }
+  *pack->mutable_recoveries() = l.account.recoveries();
+  if (absl::Status s = FillRecoveryProgress(store, name.council, name.account, m, to,
+                                            pack->mutable_recoveries());
+      !s.ok()) {
+    return s;
+  }
+  audit::RiskInputs in;
+  in.management = l.account.management();
+  in.balance_pence = *closing;
+  in.open_flags = OpenSeverities(*flags);
+  in.last_audit_period_end = audit::LastAuditPeriodEnd(m, to);
+  in.start_date = m.start_date;
+  in.as_of = to;
+  *pack->mutable_risk() = audit::RiskOf(in);
+  *pack->mutable_account() = l.account;
+  pack->mutable_account()->set_status(m.StatusAt(to));
+  return absl::OkStatus();
+}
+
+template <typename Entry, typename Out>
+void PageOf(const std::vector<Entry>& all, int offset, int size, const std::string& scope, Out* out,
+            std::string* next_token) {
+  const int end = std::min<int>(static_cast<int>(all.size()), offset + size);
+  for (int i = offset; i < end; ++i) *out->Add() = all[static_cast<size_t>(i)];
+  *next_token = end < static_cast<int>(all.size()) ? EncodePageToken(scope, absl::StrCat(end)) : "";
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* AuditsService::ListAuditsDue(grpc::CallbackServerContext* context,
+                                                       const v1::ListAuditsDueRequest* request,
+                                                       v1::ListAuditsDueResponse* response) {
+  return Serve(
+      ctx_, context, "/dpmon.v1.Audits/ListAuditsDue", request,
+      [this, request, response](const Principal&) -> absl::Status {
+        absl::StatusOr<std::string> council = ParseCouncilName(request->council(), "council");
+        if (!council.ok()) return council.status();
+        absl::StatusOr<Date> as_of = request->as_of_date().empty()
+                                         ? absl::StatusOr<Date>(ctx_.today())
+                                         : ParseDateField(request->as_of_date(), "as_of_date");
+        if (!as_of.ok()) return as_of.status();
+        if (request->within_days() < 0 || request->within_days() > kWithinDaysMax) {
+          return InvalidField("within_days", absl::StrCat("must be 0..", kWithinDaysMax));
+        }
+        absl::StatusOr<int> size = EffectivePageSize(request->page_size());
+        if (!size.ok()) return size.status();
+        int within = request->within_days();
+        if (within == 0) {
+          absl::StatusOr<v1::Council> c = ctx_.store->GetCouncil(*council);
+          if (!c.ok()) return c.status();
+          within = c->policy().due_soon_days();
+        }
+        const std::string scope =
+            absl::StrCat("due\n", *council, "\n", as_of->ToString(), "\n", within);
+        absl::StatusOr<int> offset = DecodeOffset(request->page_token(), scope);
+        if (!offset.ok()) return offset.status();
+        std::shared_ptr<const Survey> survey;
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          auto it = surveys_.find(scope);
+          if (*offset > 0 && it != surveys_.end() && absl::Now() - it->second.at < kSurveyTtl) {
+            survey = it->second.survey;
+          }
+        }
+        if (survey == nullptr) {
+          absl::StatusOr<std::shared_ptr<const Survey>> fresh = SurveyOf(*council, *as_of, within);
+          if (!fresh.ok()) return fresh.status();
+          survey = *fresh;
+          std::lock_guard<std::mutex> lock(mu_);
+          for (auto it = surveys_.begin(); it != surveys_.end();) {
+            it = absl::Now() - it->second.at >= kSurveyTtl ? surveys_.erase(it) : std::next(it);
+          }
+          surveys_[scope] = Cached{absl::Now(), survey};
+        }
+        response->set_as_of_date(as_of->ToString());
+        std::string next;
+        PageOf(survey->due, *offset, *size, scope, response->mutable_entries(), &next);
+        response->set_next_page_token(next);
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* AuditsService::ListAccountRisks(
+    grpc::CallbackServerContext* context, const v1::ListAccountRisksRequest* request,
+    v1::ListAccountRisksResponse* response) {
+  return Serve(
+      ctx_, context, "/dpmon.v1.Audits/ListAccountRisks", request,
+      [this, request, response](const Principal&) -> absl::Status {
+        absl::StatusOr<std::string> council = ParseCouncilName(request->council(), "council");
+        if (!council.ok()) return council.status();
+        absl::StatusOr<Date> as_of = request->as_of_date().empty()
+                                         ? absl::StatusOr<Date>(ctx_.today())
+                                         : ParseDateField(request->as_of_date(), "as_of_date");
+        if (!as_of.ok()) return as_of.status();
+        absl::StatusOr<int> size = EffectivePageSize(request->page_size());
+        if (!size.ok()) return size.status();
+        const std::string scope = absl::StrCat("risks\n", *council, "\n", as_of->ToString());
+        absl::StatusOr<int> offset = DecodeOffset(request->page_token(), scope);
+        if (!offset.ok()) return offset.status();
+        std::shared_ptr<const Survey> survey;
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          auto it = surveys_.find(scope);
+          if (*offset > 0 && it != surveys_.end() && absl::Now() - it->second.at < kSurveyTtl) {
+            survey = it->second.survey;
+          }
+        }
+        if (survey == nullptr) {
+          absl::StatusOr<std::shared_ptr<const Survey>> fresh = SurveyOf(*council, *as_of, 0);
+          if (!fresh.ok()) return fresh.status();
+          survey = *fresh;
+          std::lock_guard<std::mutex> lock(mu_);
+          surveys_[scope] = Cached{absl::Now(), survey};
+        }
+        std::string next;
+        PageOf(survey->risks, *offset, *size, scope, response->mutable_accounts(), &next);
+        response->set_next_page_token(next);
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* AuditsService::GetAuditPack(grpc::CallbackServerContext* context,
+                                                      const v1::GetAuditPackRequest* request,
+                                                      v1::AuditPack* response) {
+  return Serve(ctx_, context, "/dpmon.v1.Audits/GetAuditPack", request,
+               [this, request, response](const Principal&) -> absl::Status {
+                 absl::StatusOr<AccountRef> name = ParseAccountName(request->account(), "account");
+                 if (!name.ok()) return name.status();
+                 absl::StatusOr<Date> from = ParseDateField(request->start_date(), "start_date");
+                 if (!from.ok()) return from.status();
+                 absl::StatusOr<Date> to = ParseDateField(request->end_date(), "end_date");
+                 if (!to.ok()) return to.status();
+                 if (*to < *from) return InvalidField("end_date", "is before start_date");
+                 if (*to - *from > kPackDaysMax) {
+                   return InvalidField("end_date", absl::StrCat("is more than ", kPackDaysMax,
+                                                                " days after start_date"));
+                 }
+                 absl::StatusOr<Loaded> l = Load(ctx_.store, *name);
+                 if (!l.ok()) return l.status();
+                 return BuildAuditPack(ctx_.store, *name, *from, *to, *l, response);
+               });
+}
+
+}  // namespace dpmon

@@ -1,0 +1,64 @@
+// The Audits service of dpmon API v1 (callback API): what is due, risk
+// scores and audit packs (docs/audits.md). Also the recovery progress that
+// the overview and the evaluator show.
+//
+// Thread-safety: safe for concurrent calls. Does not own what its
+// ServiceContext points to.
+#ifndef DPMON_SERVER_AUDIT_SERVICE_H_
+#define DPMON_SERVER_AUDIT_SERVICE_H_
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "dpmon/v1/dpmon.grpc.pb.h"
+#include "server/rules.h"
+#include "server/services.h"
+
+namespace dpmon {
+
+// Sets state and recovered_pence of `recoveries` (an account's) as of `as_of`
+// from the ledger's aggregates.
+absl::Status FillRecoveryProgress(Store* store, const std::string& council,
+                                  const std::string& account, const rules::AccountModel& model,
+                                  Date as_of,
+                                  google::protobuf::RepeatedPtrField<v1::Recovery>* recoveries);
+
+class AuditsService final : public v1::Audits::CallbackService {
+ public:
+  explicit AuditsService(ServiceContext ctx) : ctx_(std::move(ctx)) {}
+  grpc::ServerUnaryReactor* ListAuditsDue(grpc::CallbackServerContext* context,
+                                          const v1::ListAuditsDueRequest* request,
+                                          v1::ListAuditsDueResponse* response) override;
+  grpc::ServerUnaryReactor* ListAccountRisks(grpc::CallbackServerContext* context,
+                                             const v1::ListAccountRisksRequest* request,
+                                             v1::ListAccountRisksResponse* response) override;
+  grpc::ServerUnaryReactor* GetAuditPack(grpc::CallbackServerContext* context,
+                                         const v1::GetAuditPackRequest* request,
+                                         v1::AuditPack* response) override;
+
+ private:
+  // Every account's due entries and risks as of a date, computed once and
+  // kept for a few minutes so that paging through a large council does not
+  // recompute it for every page.
+  struct Survey {
+    std::vector<v1::DueEntry> due;      // Sorted, for within_days of the key.
+    std::vector<v1::AccountRisk> risks; // Highest first.
+  };
+  absl::StatusOr<std::shared_ptr<const Survey>> SurveyOf(const std::string& council, Date as_of,
+                                                         int within_days);
+
+  ServiceContext ctx_;
+  std::mutex mu_;
+  struct Cached {
+    absl::Time at;
+    std::shared_ptr<const Survey> survey;
+  };
+  std::map<std::string, Cached> surveys_;  // GUARDED_BY(mu_)
+};
+
+}  // namespace dpmon
+
+#endif  // DPMON_SERVER_AUDIT_SERVICE_H_
