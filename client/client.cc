@@ -64,6 +64,7 @@ Client::Client(const ClientOptions& options) : options_(options) {
   monitoring_ = v1::Monitoring::NewStub(channel_);
   admin_ = v1::Admin::NewStub(channel_);
   identity_ = v1::Identity::NewStub(channel_);
+  audits_ = v1::Audits::NewStub(channel_);
 }
 
 void Client::PrepareContext(grpc::ClientContext* context) const {

@@ -58,6 +58,7 @@ class Client {
   v1::Monitoring::Stub& monitoring() { return *monitoring_; }
   v1::Admin::Stub& admin() { return *admin_; }
   v1::Identity::Stub& identity() { return *identity_; }
+  v1::Audits::Stub& audits() { return *audits_; }
   // Sets the deadline and the API key on a fresh context.
   void PrepareContext(grpc::ClientContext* context) const;
   const ClientOptions& options() const { return options_; }
@@ -77,6 +78,7 @@ class Client {
   std::unique_ptr<v1::Monitoring::Stub> monitoring_;
   std::unique_ptr<v1::Admin::Stub> admin_;
   std::unique_ptr<v1::Identity::Stub> identity_;
+  std::unique_ptr<v1::Audits::Stub> audits_;
 };
 
 // The gRPC status as absl::Status; the message gains the BadRequest field

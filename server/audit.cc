@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <tuple>
 
 #include "common/money.h"
 
@@ -57,42 +58,53 @@ std::vector<Due> DueBy(const rules::AccountModel& account, const v1::Policy& pol
   return out;
 }
 
-absl::Status ApplyProgress(Date as_of, const std::vector<RecoverySums>& sums,
+std::vector<Date> ProgressPeriods(Date as_of, const std::vector<v1::Recovery>& recoveries) {
+  std::vector<Date> out;
+  for (const v1::Recovery& r : recoveries) {
+    absl::StatusOr<Date> d = Date::Parse(r.date());
+    if (d.ok() && *d <= as_of) out.push_back(*d);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+absl::Status ApplyProgress(Date as_of, const std::vector<Date>& periods,
+                           const std::vector<RecoverySums>& sums,
                            std::vector<v1::Recovery>* recoveries) {
+  if (sums.size() != periods.size()) return absl::InvalidArgumentError("one sum per period");
   std::vector<size_t> order(recoveries->size());
   std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(), [recoveries](size_t a, size_t b) {
-    const v1::Recovery& x = (*recoveries)[a];
-    const v1::Recovery& y = (*recoveries)[b];
-    return std::tie(x.date(), x.id()) < std::tie(y.date(), y.id());
-  });
-  int64_t returns_taken = 0;    // By earlier RECLAIM_FROM_ACCOUNT and INVOICE recoveries.
-  int64_t shortfall_taken = 0;  // By earlier REDUCE_FUTURE_PAYMENTS recoveries.
-  for (size_t i : order) {
+  std::vector<Date> dates(recoveries->size());
+  for (size_t i = 0; i < recoveries->size(); ++i) {
     v1::Recovery& r = (*recoveries)[i];
     r.set_recovered_pence(0);
     r.set_state(v1::IN_PROGRESS);
-    absl::StatusOr<Date> date = Date::Parse(r.date());
-    if (!date.ok()) return absl::DataLossError("a stored recovery has an unreadable date");
-    if (*date > as_of || i >= sums.size()) continue;
-    const RecoverySums& s = sums[i];
-    const bool reduce = r.method() == v1::REDUCE_FUTURE_PAYMENTS;
-    int64_t pool = 0;
-    if (reduce) {
-      absl::StatusOr<int64_t> shortfall = SubPence(s.council_planned_pence, s.council_paid_pence);
-      if (!shortfall.ok()) return shortfall.status();
-      pool = std::max<int64_t>(0, *shortfall);
-    } else {
-      pool = std::max<int64_t>(0, s.returned_pence);
+    absl::StatusOr<Date> d = Date::Parse(r.date());
+    if (!d.ok()) return absl::DataLossError("a stored recovery has an unreadable date");
+    dates[i] = *d;
+  }
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return std::make_tuple(dates[a], (*recoveries)[a].id()) <
+           std::make_tuple(dates[b], (*recoveries)[b].id());
+  });
+  for (size_t p = 0; p < periods.size(); ++p) {
+    int64_t returned = std::max<int64_t>(0, sums[p].returned_pence);
+    absl::StatusOr<int64_t> shortfall =
+        SubPence(sums[p].council_planned_pence, sums[p].council_paid_pence);
+    if (!shortfall.ok()) return shortfall.status();
+    int64_t made_up = std::max<int64_t>(0, *shortfall);
+    for (size_t i : order) {
+      if (dates[i] > periods[p] || dates[i] > as_of) break;
+      v1::Recovery& r = (*recoveries)[i];
+      int64_t& pool = r.method() == v1::REDUCE_FUTURE_PAYMENTS ? made_up : returned;
+      const int64_t take = std::min(pool, r.amount_pence() - r.recovered_pence());
+      pool -= take;
+      r.set_recovered_pence(r.recovered_pence() + take);
     }
-    int64_t& taken = reduce ? shortfall_taken : returns_taken;
-    const int64_t left = std::max<int64_t>(0, pool - taken);
-    const int64_t got = std::min(left, r.amount_pence());
-    absl::StatusOr<int64_t> total = AddPence(taken, got);
-    if (!total.ok()) return total.status();
-    taken = *total;
-    r.set_recovered_pence(got);
-    if (got >= r.amount_pence()) r.set_state(v1::COMPLETED);
+  }
+  for (v1::Recovery& r : *recoveries) {
+    if (r.recovered_pence() >= r.amount_pence()) r.set_state(v1::COMPLETED);
   }
   return absl::OkStatus();
 }

@@ -48,19 +48,25 @@ struct Due {
 std::vector<Due> DueBy(const rules::AccountModel& account, const v1::Policy& policy, Date as_of,
                        int within_days);
 
-// What came back over [recovery.date, as_of] for one recovery.
+// What came back over one period.
 struct RecoverySums {
   int64_t returned_pence = 0;         // SURPLUS_RETURN debits (positive).
   int64_t council_paid_pence = 0;     // COUNCIL_PAYMENT credits.
   int64_t council_planned_pence = 0;  // (weekly DP − client contribution) × days / 7.
 };
+// The periods whose sums ApplyProgress needs: one starting at each distinct
+// recovery date on or before as_of, each ending the day before the next
+// starts, the last on as_of. Returns their first days, in order.
+std::vector<Date> ProgressPeriods(Date as_of, const std::vector<v1::Recovery>& recoveries);
 // Fills state and recovered_pence of each recovery as of `as_of`, given the
-// sums over its own [date, as_of] (parallel to `recoveries`; ignored for
-// recoveries dated after as_of, which are IN_PROGRESS with nothing back).
-// SURPLUS_RETURN debits go to RECLAIM_FROM_ACCOUNT and INVOICE recoveries,
-// and the shortfall of council payments below plan to REDUCE_FUTURE_PAYMENTS
-// ones, oldest recovery first. OutOfRange on overflow.
-absl::Status ApplyProgress(Date as_of, const std::vector<RecoverySums>& sums,
+// sums of each period of ProgressPeriods (parallel to it). What comes back in
+// a period goes to the recoveries dated on or before its first day, oldest
+// first: SURPLUS_RETURN debits to RECLAIM_FROM_ACCOUNT and INVOICE
+// recoveries, the period's shortfall of council payments below plan (never
+// below 0) to REDUCE_FUTURE_PAYMENTS ones. Recoveries dated after as_of are
+// IN_PROGRESS with nothing back. OutOfRange on overflow.
+absl::Status ApplyProgress(Date as_of, const std::vector<Date>& periods,
+                           const std::vector<RecoverySums>& sums,
                            std::vector<v1::Recovery>* recoveries);
 
 }  // namespace dpmon::audit

@@ -85,23 +85,23 @@ absl::Status FillRecoveryProgress(Store* store, const std::string& council,
                                   google::protobuf::RepeatedPtrField<v1::Recovery>* recoveries) {
   if (recoveries->empty()) return absl::OkStatus();
   std::vector<v1::Recovery> list(recoveries->begin(), recoveries->end());
-  std::vector<audit::RecoverySums> sums(list.size());
-  for (size_t i = 0; i < list.size(); ++i) {
-    absl::StatusOr<Date> from = Date::Parse(list[i].date());
-    if (!from.ok()) return absl::DataLossError("a stored recovery has an unreadable date");
-    if (*from > as_of) continue;
-    absl::StatusOr<Totals> t = store->SumRange(council, account, *from, as_of);
+  const std::vector<Date> periods = audit::ProgressPeriods(as_of, list);
+  std::vector<audit::RecoverySums> sums(periods.size());
+  for (size_t p = 0; p < periods.size(); ++p) {
+    const Date from = periods[p];
+    const Date to = p + 1 < periods.size() ? periods[p + 1].AddDays(-1) : as_of;
+    absl::StatusOr<Totals> t = store->SumRange(council, account, from, to);
     if (!t.ok()) return t.status();
-    sums[i].returned_pence = -t->net_pence[SlotOf(v1::SURPLUS_RETURN, v1::DEBIT)];
-    sums[i].council_paid_pence = t->net_pence[SlotOf(v1::COUNCIL_PAYMENT, v1::CREDIT)];
+    sums[p].returned_pence = -t->net_pence[SlotOf(v1::SURPLUS_RETURN, v1::DEBIT)];
+    sums[p].council_paid_pence = t->net_pence[SlotOf(v1::COUNCIL_PAYMENT, v1::CREDIT)];
     int64_t dp = 0, contribution = 0;
-    if (absl::Status s = Planned(model, *from, as_of, false, &dp); !s.ok()) return s;
-    if (absl::Status s = Planned(model, *from, as_of, true, &contribution); !s.ok()) return s;
+    if (absl::Status s = Planned(model, from, to, false, &dp); !s.ok()) return s;
+    if (absl::Status s = Planned(model, from, to, true, &contribution); !s.ok()) return s;
     absl::StatusOr<int64_t> council_part = SubPence(dp, contribution);
     if (!council_part.ok()) return council_part.status();
-    sums[i].council_planned_pence = *council_part;
+    sums[p].council_planned_pence = *council_part;
   }
-  if (absl::Status s = audit::ApplyProgress(as_of, sums, &list); !s.ok()) return s;
+  if (absl::Status s = audit::ApplyProgress(as_of, periods, sums, &list); !s.ok()) return s;
   for (size_t i = 0; i < list.size(); ++i) (*recoveries)[static_cast<int>(i)] = list[i];
   return absl::OkStatus();
 }

@@ -1,0 +1,38 @@
+// Writes an audit pack (dpmon.v1.AuditPack) as files an auditor works from:
+//
+//   DIR/pack.json        the pack, exactly (protobuf JSON, field names as in the proto)
+//   DIR/summary.csv      one row per figure: name, pence, pounds
+//   DIR/totals.csv, lines.csv, flagged.csv, earmarks.csv, statements.csv,
+//   DIR/reviews.csv, audits.csv, recoveries.csv    a file per table
+//   DIR/pack.html        a printable page of all of it
+//
+// The files hold nothing but the pack (no timestamps), so writing the same
+// pack again leaves them byte for byte the same. Each file is written to a
+// temporary name and renamed into place.
+//
+// Thread-safety: pure functions apart from the files they write.
+#ifndef DPMON_CLIENT_AUDIT_PACK_H_
+#define DPMON_CLIENT_AUDIT_PACK_H_
+
+#include <map>
+#include <string>
+
+#include "absl/status/status.h"
+#include "dpmon/v1/dpmon.pb.h"
+
+namespace dpmon {
+
+// File name -> contents.
+std::map<std::string, std::string> RenderAuditPack(const v1::AuditPack& pack);
+absl::Status WriteAuditPack(const v1::AuditPack& pack, const std::string& dir);
+
+// "1234.56", "-0.05": pence as a decimal string (never through floating point).
+std::string PoundsDecimal(int64_t pence);
+// A CSV field, quoted when it needs to be (RFC 4180).
+std::string CsvField(const std::string& text);
+// Text safe inside HTML.
+std::string HtmlEscape(const std::string& text);
+
+}  // namespace dpmon
+
+#endif  // DPMON_CLIENT_AUDIT_PACK_H_
