@@ -8,7 +8,10 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/ids.h"
+#include "common/money.h"
+#include "server/audit_service.h"
 #include "server/clock.h"
 
 namespace dpmon {
@@ -39,7 +42,36 @@ v1::Flag Evaluator::ToFlag(const std::string& council_id, const std::string& acc
   out.set_subject(f.subject);
   if (f.amount_pence) out.set_amount_pence(*f.amount_pence);
   if (f.date) out.set_date(f.date->ToString());
+  out.set_detail(f.detail);
   return out;
+}
+
+absl::Status Evaluator::DescribeRecoveries(const std::string& council_id,
+                                           const std::string& account_id,
+                                           const v1::Account& account,
+                                           const rules::AccountModel& model, Date as_of,
+                                           std::vector<rules::RuleFlag>* flags) const {
+  if (account.recoveries().empty()) return absl::OkStatus();
+  for (rules::RuleFlag& f : *flags) {
+    if (f.kind != v1::SURPLUS) continue;
+    google::protobuf::RepeatedPtrField<v1::Recovery> recoveries = account.recoveries();
+    if (absl::Status s =
+            FillRecoveryProgress(store_, council_id, account_id, model, as_of, &recoveries);
+        !s.ok()) {
+      return s;
+    }
+    std::vector<std::string> parts;
+    for (const v1::Recovery& r : recoveries) {
+      absl::StatusOr<Date> d = Date::Parse(r.date());
+      if (!d.ok() || *d > as_of || r.state() != v1::IN_PROGRESS) continue;
+      parts.push_back(absl::StrCat("recovery ", r.id(),
+                                   " in progress: ", FormatPence(r.recovered_pence()), " of ",
+                                   FormatPence(r.amount_pence()), " back (",
+                                   v1::RecoveryMethod_Name(r.method()), " since ", r.date(), ")"));
+    }
+    f.detail = absl::StrJoin(parts, "; ");
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Evaluator::Compute(const std::string& council_id, const v1::Policy& policy,
@@ -63,6 +95,9 @@ absl::Status Evaluator::Compute(const std::string& council_id, const v1::Policy&
         LedgerFacts facts;
         s = reader->Read(council_id, r.account_id, as_of, w.start, lookback, &facts);
         if (s.ok()) s = rules::EvaluateAccount(model, policy, as_of, facts, &r.flags);
+        if (s.ok()) {
+          s = DescribeRecoveries(council_id, r.account_id, accounts[i], model, as_of, &r.flags);
+        }
       }
       if (s.ok() && read_stored) {
         r.stored.emplace();

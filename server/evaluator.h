@@ -72,6 +72,10 @@ class Evaluator {
                          const rules::RuleFlag& f);
 
  private:
+  // Sets the detail of a SURPLUS flag to the recoveries in progress.
+  absl::Status DescribeRecoveries(const std::string& council_id, const std::string& account_id,
+                                  const v1::Account& account, const rules::AccountModel& model,
+                                  Date as_of, std::vector<rules::RuleFlag>* flags) const;
   void BackgroundLoop(int daily_minute, int dirty_delay_ms);
   // Set once the destructor runs: a long evaluation stops between pages.
   bool Stopping();

@@ -70,7 +70,7 @@ void AddDue(Date due, Date as_of, const v1::Policy& policy, v1::FlagKind due_kin
   } else {
     return;
   }
-  flags->push_back({kind, SeverityOf(kind), due.ToString(), std::nullopt, due});
+  flags->push_back({kind, SeverityOf(kind), due.ToString(), std::nullopt, due, ""});
 }
 
 bool Contains(const google::protobuf::RepeatedPtrField<std::string>& list, const std::string& s) {
@@ -331,7 +331,7 @@ absl::Status EvaluateAccount(const AccountModel& account, const v1::Policy& poli
   Checked c;
   auto add = [&](v1::FlagKind kind, std::string subject, std::optional<int64_t> amount,
                  std::optional<Date> date) {
-    flags->push_back({kind, SeverityOf(kind), std::move(subject), amount, date});
+    flags->push_back({kind, SeverityOf(kind), std::move(subject), amount, date, ""});
   };
   const v1::AccountStatus status = account.StatusAt(as_of);
   const int64_t balance = facts.balance_pence;

@@ -94,10 +94,12 @@ struct RuleFlag {
   std::string subject;
   std::optional<int64_t> amount_pence;
   std::optional<Date> date;
+  // Not set by the rules: what the evaluator adds (a recovery in progress).
+  std::string detail;
 
   friend bool operator==(const RuleFlag& a, const RuleFlag& b) {
     return a.kind == b.kind && a.severity == b.severity && a.subject == b.subject &&
-           a.amount_pence == b.amount_pence && a.date == b.date;
+           a.amount_pence == b.amount_pence && a.date == b.date && a.detail == b.detail;
   }
 };
 

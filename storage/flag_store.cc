@@ -130,7 +130,7 @@ absl::Status LatestFlags(WriteContext& ctx, const std::string& council,
 
 bool SameFacts(const v1::Flag& a, const v1::Flag& b) {
   return a.severity() == b.severity() && a.has_amount_pence() == b.has_amount_pence() &&
-         a.amount_pence() == b.amount_pence() && a.date() == b.date();
+         a.amount_pence() == b.amount_pence() && a.date() == b.date() && a.detail() == b.detail();
 }
 
 class FactsReaderImpl : public Store::FactsReader {
@@ -416,6 +416,7 @@ absl::Status PlanChanges(const std::map<FlagId, v1::Flag>& latest,
             next.clear_amount_pence();
           }
           next.set_date(hit->second->date());
+          next.set_detail(hit->second->detail());
           ++counts->updated;
         } else {
           next.set_state(v1::CLEARED);

@@ -336,6 +336,28 @@ class Recoveries : public ::testing::Test {
     ASSERT_TRUE(client_->ledger().IngestBatch(&ctx, r, &resp).ok());
     ASSERT_EQ(resp.accepted(), 1);
   }
+  // The stored SURPLUS flag's detail after evaluating as of `as_of`.
+  std::string SurplusDetail(const std::string& as_of) {
+    v1::EvaluateCouncilRequest e;
+    e.set_council("councils/rc");
+    e.set_as_of_date(as_of);
+    v1::EvaluateCouncilResponse er;
+    {
+      grpc::ClientContext ctx;
+      client_->PrepareContext(&ctx);
+      EXPECT_TRUE(client_->monitoring().EvaluateCouncil(&ctx, e, &er).ok());
+    }
+    v1::ListFlagsRequest r;
+    r.set_council("councils/rc");
+    r.set_kind(v1::SURPLUS);
+    r.set_account("councils/rc/accounts/R1");
+    v1::ListFlagsResponse flags;
+    grpc::ClientContext ctx;
+    client_->PrepareContext(&ctx);
+    EXPECT_TRUE(client_->monitoring().ListFlags(&ctx, r, &flags).ok());
+    EXPECT_EQ(flags.flags_size(), 1);
+    return flags.flags_size() == 1 ? flags.flags(0).detail() : "<none>";
+  }
   v1::Recovery State(const std::string& account, const std::string& id, const std::string& as_of) {
     v1::AuditPack p = GetPack(*client_, "councils/rc/accounts/" + account, "2026-01-01", as_of);
     for (const auto& r : p.recoveries()) {
@@ -355,16 +377,25 @@ TEST_F(Recoveries, AReclaimCompletesWhenItsReturnIsIngested) {
   v1::Recovery r = State("R1", "REC1", "2026-03-31");
   EXPECT_EQ(r.state(), v1::IN_PROGRESS);
   EXPECT_EQ(r.recovered_pence(), 0);
+  EXPECT_EQ(SurplusDetail("2026-03-31"),
+            "recovery REC1 in progress: £0.00 of £500.00 back (RECLAIM_FROM_ACCOUNT since "
+            "2026-03-01)");
   Ingest("R1", "RET1", "2026-03-10", -30000, v1::SURPLUS_RETURN);
   r = State("R1", "REC1", "2026-03-31");
   EXPECT_EQ(r.state(), v1::IN_PROGRESS);
   EXPECT_EQ(r.recovered_pence(), 30000);
+  // The surplus flag says how far the recovery has come (still a surplus:
+  // £1,700 available against an £800 threshold).
+  EXPECT_EQ(SurplusDetail("2026-03-31"),
+            "recovery REC1 in progress: £300.00 of £500.00 back (RECLAIM_FROM_ACCOUNT since "
+            "2026-03-01)");
   // As of a day before the return, nothing was back yet.
   EXPECT_EQ(State("R1", "REC1", "2026-03-09").recovered_pence(), 0);
   Ingest("R1", "RET2", "2026-03-20", -25000, v1::SURPLUS_RETURN);
   r = State("R1", "REC1", "2026-03-31");
   EXPECT_EQ(r.state(), v1::COMPLETED);
   EXPECT_EQ(r.recovered_pence(), 50000);  // At most the amount.
+  EXPECT_EQ(SurplusDetail("2026-03-31"), "");
   // A second reclaim shares what came back, oldest first: £50 is left for it.
   Record("R1", "REC2", 10000, v1::INVOICE, "2026-03-15");
   r = State("R1", "REC2", "2026-03-31");
