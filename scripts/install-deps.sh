@@ -7,6 +7,7 @@ packages=(
   librocksdb-dev libabsl-dev libgtest-dev libgmock-dev
   libssl-dev  # SHA-256 and randomness for API keys (already a dependency of libgrpc-dev)
   openssl     # the TLS tests make their certificates with it
+  python3 python3-yaml  # deploy/check.sh reads the Kubernetes manifests
 )
 missing=()
 for p in "${packages[@]}"; do
