@@ -22,5 +22,5 @@ trap 'kill $pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$run"' EX
   --ready_file="$run/ready" 2>"$run/server.log" &
 pid=$!
 for _ in $(seq 300); do [ -s "$run/ready" ] && break; sleep 0.1; done
-./build/dpmon-bench-eval dashboard --server="$(cat "$run/ready")"
+./build/dpmon-bench-eval dashboard --server="$(cat "$run/ready")" --key_file="$dir-admin.key" "$@"
 echo "data directory: $dir ($(du -sh "$dir" | cut -f1))"

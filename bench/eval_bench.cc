@@ -396,6 +396,62 @@ int Dashboard() {
          v1::AccountOverview r;
          return client.monitoring().GetAccountOverview(&ctx, overview, &r);
        });
+  // Audit packs of one year, for accounts spread over the council.
+  const int accounts = absl::GetFlag(FLAGS_accounts);
+  const Date as_of = *Date::Parse(absl::GetFlag(FLAGS_as_of));
+  int n = 0;
+  ok = ok && measure("GetAuditPack, one year", [&] {
+         v1::GetAuditPackRequest r;
+         r.set_account(absl::StrFormat("councils/%s/accounts/A%07d", kCouncil,
+                                       (n++ * 7919) % std::max(1, accounts)));
+         r.set_start_date(as_of.AddDays(-364).ToString());
+         r.set_end_date(as_of.ToString());
+         grpc::ClientContext ctx;
+         client.PrepareContext(&ctx);
+         v1::AuditPack p;
+         return client.audits().GetAuditPack(&ctx, r, &p);
+       });
+  // What is due: one whole-council survey (the first page computes every
+  // account), then a later page from the survey.
+  if (ok) {
+    ClientOptions slow = options;
+    slow.deadline = absl::Seconds(600);
+    Client patient(slow);
+    v1::ListAuditsDueRequest due;
+    due.set_council(absl::StrCat("councils/", kCouncil));
+    due.set_as_of_date(as_of.ToString());
+    due.set_page_size(1000);
+    for (int run = 0; run < 2 && ok; ++run) {
+      v1::ListAuditsDueResponse r;
+      const auto t0 = std::chrono::steady_clock::now();
+      grpc::ClientContext ctx;
+      patient.PrepareContext(&ctx);
+      grpc::Status s = patient.audits().ListAuditsDue(&ctx, due, &r);
+      const double first_ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      if (!s.ok()) {
+        std::cerr << "ListAuditsDue: " << s.error_message() << "\n";
+        ok = false;
+        break;
+      }
+      double next_ms = 0;
+      if (!r.next_page_token().empty()) {
+        v1::ListAuditsDueRequest next = due;
+        next.set_page_token(r.next_page_token());
+        v1::ListAuditsDueResponse r2;
+        grpc::ClientContext ctx2;
+        patient.PrepareContext(&ctx2);
+        const auto t1 = std::chrono::steady_clock::now();
+        ok = patient.audits().ListAuditsDue(&ctx2, next, &r2).ok();
+        next_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t1)
+                      .count();
+      }
+      std::printf(
+          "ListAuditsDue over %d accounts: first page %.0f ms, next page %.1f ms (%d "
+          "entries a page)\n",
+          accounts, first_ms, next_ms, r.entries_size());
+    }
+  }
   return ok ? 0 : 1;
 }
 

@@ -280,6 +280,48 @@ TEST(AuditRun, RerunningTheNightlyJobChangesNothing) {
   }
   EXPECT_GT(compared, 10);
   std::filesystem::remove_all(dir);
+
+  // Recording the audit of the first account due moves its next audit a
+  // year past the audited period, and the next pack starts the day after.
+  auto due = [&client] {
+    v1::ListAuditsDueRequest r;
+    r.set_council("councils/demo");
+    r.set_as_of_date("2026-06-30");
+    r.set_page_size(1000);
+    v1::ListAuditsDueResponse resp;
+    grpc::ClientContext ctx;
+    client.PrepareContext(&ctx);
+    EXPECT_TRUE(client.audits().ListAuditsDue(&ctx, r, &resp).ok());
+    return resp;
+  };
+  v1::DueEntry audited;
+  const v1::ListAuditsDueResponse before = due();
+  for (const auto& e : before.entries()) {
+    if (e.kind() == v1::AUDIT && e.period_end().substr(5) != "02-29") {
+      audited = e;
+      break;
+    }
+  }
+  ASSERT_FALSE(audited.account().empty());
+  const std::string id = audited.account().substr(audited.account().rfind('/') + 1);
+  ASSERT_EQ(RunCommand(server.Dpctl({"audit", "record", "--council", "demo", "--account", id,
+                                     "--date", "2026-06-30", "--period_end", audited.period_end(),
+                                     "--auditor", "A. Auditor", "--note", "all in order"}),
+                       &out),
+            0)
+      << out;
+  const std::string next_due = absl::StrCat(std::stoi(audited.period_end().substr(0, 4)) + 1,
+                                            audited.period_end().substr(4));
+  bool found = false;
+  const v1::ListAuditsDueResponse after = due();
+  for (const auto& e : after.entries()) {
+    if (e.account() != audited.account() || e.kind() != v1::AUDIT) continue;
+    found = true;
+    EXPECT_EQ(e.due_date(), next_due);
+    EXPECT_EQ(e.period_start(), Date::Parse(audited.period_end())->AddDays(1).ToString());
+  }
+  // Listed again only if the next audit is already due by then.
+  EXPECT_EQ(found, next_due <= "2026-07-28") << next_due;
 }
 
 class Recoveries : public ::testing::Test {
