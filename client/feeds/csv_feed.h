@@ -1,0 +1,57 @@
+// CSV exports of card platforms and banks, read through a mapping file that
+// names the columns (docs/feeds.md; presets in client/feeds/presets/).
+//
+//   absl::StatusOr<CsvMapping> m = CsvMapping::Parse(mapping_text);
+//   FeedResult r = ParseCsvFeed(file_text, *m, "cardco");
+//
+// Thread-safety: value types and pure functions.
+#ifndef DPMON_CLIENT_FEEDS_CSV_FEED_H_
+#define DPMON_CLIENT_FEEDS_CSV_FEED_H_
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "client/feeds/feed.h"
+
+namespace dpmon::feeds {
+
+struct CsvMapping {
+  char delimiter = ',';
+  int skip_lines = 0;  // Lines before the header row.
+  std::string date_format = "%Y-%m-%d";
+  // Column names as in the header row ("" = not in the file).
+  std::string id, date, amount, debit, credit, mcc, counterparty, description, balance, account_ref,
+      type, reverses, category;
+  // "as_is": the amount column is signed, money out negative; "debit_positive":
+  // money out is shown positive and money in negative.
+  bool debit_positive = false;
+  std::set<std::string> skip_types;      // Lower case: skipped and reported.
+  std::set<std::string> reversal_types;  // Lower case: linked to what `reverses` names.
+  bool newest_first = false;             // Row order, for running balances.
+
+  // "key = value" lines; '#' starts a comment. InvalidArgument naming the
+  // line for an unknown key or a bad value, or when id, date and an amount
+  // (amount, or debit and credit) are not all named.
+  static absl::StatusOr<CsvMapping> Parse(absl::string_view text);
+};
+
+// Splits CSV text into rows of fields (RFC 4180: quoted fields may hold the
+// delimiter, quotes as "" and line breaks). A leading UTF-8 BOM is dropped.
+// InvalidArgument for an unterminated quote, naming its line.
+absl::StatusOr<std::vector<std::vector<std::string>>> SplitCsv(absl::string_view text,
+                                                               char delimiter,
+                                                               std::vector<int>* line_numbers);
+
+// Reads a whole export. A file whose header lacks a mapped column is one
+// problem with no entries. Rows that cannot be read are problems naming
+// their line and column; the rest are entries. A running balance column
+// gives one statement per account reference and date: the balance after its
+// last transaction that day.
+FeedResult ParseCsvFeed(absl::string_view text, const CsvMapping& mapping,
+                        const std::string& source, const std::string& default_account_ref = "");
+
+}  // namespace dpmon::feeds
+
+#endif  // DPMON_CLIENT_FEEDS_CSV_FEED_H_
