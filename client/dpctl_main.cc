@@ -31,6 +31,9 @@
 //   recovery record --council C --account A --id R --amount PENCE
 //                   --method RECLAIM_FROM_ACCOUNT|INVOICE|REDUCE_FUTURE_PAYMENTS --date D
 //                   [--note N] [--actor WHO]
+//   feed push --council C --source S --format csv (--mapping FILE | --preset NAME)
+//             [--account_ref R] FILE...     parse bank or card exports and push them;
+//                                           a summary per file; pushing again changes nothing
 //   whoami                                  the key this dpctl calls with
 //   admin keys create --name N --role FEED|OFFICER|AUDITOR|ADMIN
 //                     (--councils C1,C2 | --all_councils) [--sources S1,S2]
@@ -64,6 +67,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -71,6 +75,9 @@
 #include "absl/time/clock.h"
 #include "client/audit_pack.h"
 #include "client/client.h"
+#include "client/feed_push.h"
+#include "client/feeds/csv_feed.h"
+#include "client/feeds/presets.h"
 #include "client/flag_report.h"
 #include "client/importer.h"
 #include "common/ids.h"
@@ -121,6 +128,11 @@ ABSL_FLAG(std::string, auditor, "", "audit record: who audited.");
 ABSL_FLAG(std::string, id, "", "recovery record: the recovery's id.");
 ABSL_FLAG(int64_t, amount, 0, "recovery record: pence to recover.");
 ABSL_FLAG(std::string, method, "", "recovery record: how.");
+ABSL_FLAG(std::string, mapping, "", "feed push --format csv: the column mapping file.");
+ABSL_FLAG(std::string, preset, "",
+          "feed push --format csv: a built-in mapping (prepaid-card, bank).");
+ABSL_FLAG(std::string, account_ref, "",
+          "feed push: the account reference of files that do not say (one account per file).");
 ABSL_FLAG(int, batch_size, 1000, "import: items per ingest call (1..10000).");
 ABSL_FLAG(bool, progress, true, "import: show progress when stderr is a terminal.");
 
@@ -660,6 +672,92 @@ int RecoveryRecord(dpmon::Client& client) {
   return 0;
 }
 
+// ---- feeds ----
+
+int FeedPush(dpmon::Client& client, const std::vector<std::string>& files) {
+  const std::string council = Require("council", absl::GetFlag(FLAGS_council));
+  const std::string source = Require("source", absl::GetFlag(FLAGS_source));
+  const std::string format = absl::GetFlag(FLAGS_format);
+  if (files.empty()) return Fail("feed push: name the files");
+  const int batch_size = absl::GetFlag(FLAGS_batch_size);
+  if (batch_size < 1 || batch_size > 10000) return Fail("--batch_size must be 1..10000");
+  dpmon::feeds::CsvMapping mapping;
+  if (format == "csv") {
+    std::string text;
+    if (const std::string preset = absl::GetFlag(FLAGS_preset); !preset.empty()) {
+      text = dpmon::feeds::PresetMapping(preset);
+      if (text.empty()) {
+        return Fail(absl::StrCat("no preset \"", preset, "\"; there are ",
+                                 absl::StrJoin(dpmon::feeds::PresetNames(), ", ")));
+      }
+    } else {
+      absl::StatusOr<std::string> file =
+          dpmon::ReadSmallFile(Require("mapping", absl::GetFlag(FLAGS_mapping)));
+      if (!file.ok()) return Fail(file.status());
+      text = *file;
+    }
+    absl::StatusOr<dpmon::feeds::CsvMapping> m = dpmon::feeds::CsvMapping::Parse(text);
+    if (!m.ok()) return Fail(m.status());
+    mapping = *m;
+  } else if (format == "camt053" || format == "ofx") {
+    return Fail(absl::StrCat("feed push: --format ", format, " is not supported yet; csv is"));
+  } else {
+    return Fail("feed push: --format must be csv, camt053 or ofx");
+  }
+  const bool tty = absl::GetFlag(FLAGS_progress) && isatty(STDERR_FILENO);
+  int exit_code = 0;
+  for (const std::string& path : files) {
+    absl::StatusOr<std::string> text = dpmon::ReadSmallFile(path);
+    if (!text.ok()) {
+      std::fprintf(stderr, "dpctl: %s\n", std::string(text.status().message()).c_str());
+      exit_code = kExitFailure;
+      continue;
+    }
+    const dpmon::feeds::FeedResult feed =
+        dpmon::feeds::ParseCsvFeed(*text, mapping, source, absl::GetFlag(FLAGS_account_ref));
+    dpmon::PushSummary summary;
+    const absl::Time start = absl::Now();
+    absl::Status s = dpmon::PushFeed(
+        client, council, feed, batch_size,
+        tty ? std::function<void(int64_t, int64_t)>([&path](int64_t done, int64_t total) {
+          std::fprintf(stderr, "\r%s: %lld/%lld", path.c_str(), static_cast<long long>(done),
+                       static_cast<long long>(total));
+        })
+            : nullptr,
+        &summary);
+    if (tty) std::fprintf(stderr, "\n");
+    int64_t transactions = 0;
+    for (const auto& e : feed.entries) transactions += e.transaction.has_value();
+    std::printf("%s: %lld transactions and %lld statements, pushed in %.2fs\n", path.c_str(),
+                static_cast<long long>(transactions),
+                static_cast<long long>(feed.entries.size()) - static_cast<long long>(transactions),
+                absl::ToDoubleSeconds(absl::Now() - start));
+    std::string counts;
+    for (const char* o :
+         {"ACCEPTED", "DUPLICATE", "CONFLICT", "SUSPENSE", "INVALID", "DENIED", "SKIPPED"}) {
+      absl::StrAppend(&counts, counts.empty() ? "  " : ", ", absl::AsciiStrToLower(o), " ",
+                      summary.outcomes[o]);
+    }
+    std::printf("%s\n", counts.c_str());
+    for (const auto& p : summary.problems) {
+      std::printf("  %s: %s%s%s\n", p.where.c_str(), p.outcome.c_str(),
+                  p.field.empty() ? "" : (" " + p.field).c_str(),
+                  p.reason.empty() ? "" : (": " + p.reason).c_str());
+    }
+    for (const auto& p : feed.skipped) {
+      std::printf("  %s: SKIPPED %s\n", p.where.c_str(), p.reason.c_str());
+    }
+    if (!s.ok()) {
+      std::fprintf(stderr, "dpctl: %s: %s (%lld entries unsent)\n", path.c_str(),
+                   s.ToString().c_str(), static_cast<long long>(summary.unsent));
+      exit_code = kExitFailure;
+    } else if (!summary.Clean() && exit_code == 0) {
+      exit_code = kExitRejected;
+    }
+  }
+  return exit_code;
+}
+
 // ---- keys and the access log ----
 
 std::vector<std::string> CommaList(const std::string& text) {
@@ -1058,6 +1156,10 @@ int main(int argc, char** argv) {
   }
   if (command == "councils") return Councils(client, verb.empty() ? "list" : verb);
   if (command == "whoami") return WhoAmI(client);
+  if (command == "feed") {
+    if (verb != "push") return Fail("feed: push");
+    return FeedPush(client, std::vector<std::string>(args.begin() + 3, args.end()));
+  }
   if (command == "audit") {
     if (verb == "due") return AuditDue(client);
     if (verb == "risks") return AuditRisks(client);

@@ -1,0 +1,125 @@
+// `dpctl feed push` against the real server: the project's sample exports go
+// in with a summary per file, a second push changes nothing, unknown cards
+// wait in suspense until an account takes their reference, and a malformed
+// file imports nothing of its bad rows and exits non-zero.
+#include <fstream>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "client/client.h"
+#include "gtest/gtest.h"
+#include "tests/test_server.h"
+
+namespace dpmon {
+namespace {
+
+using testing::RunCommand;
+using testing::TestServer;
+
+const std::string kSamples = std::string(DPMON_SOURCE_DIR) + "/tests/feeds/";
+
+int64_t Balance(Client& client, const std::string& account, const std::string& date) {
+  v1::GetBalanceRequest r;
+  r.set_account("councils/wilts/accounts/" + account);
+  r.set_as_of_date(date);
+  v1::Balance b;
+  grpc::ClientContext ctx;
+  client.PrepareContext(&ctx);
+  EXPECT_TRUE(client.ledger().GetBalance(&ctx, r, &b).ok());
+  return b.balance_pence();
+}
+
+class FeedPush : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(server_.Start({"--evaluate_at=off"}));
+    const std::string setup = server_.data_dir() + "-setup.jsonl";
+    std::ofstream(setup)
+        << R"({"type":"council","council":"wilts","name":"Wiltshire"})"
+           "\n"
+        << R"({"type":"account","council":"wilts","account":"A1","start_date":"2026-01-01","holding":"PREPAID_CARD","management":"SELF","recipient":"SERVICE_USER","external_refs":[{"source":"pfs","ref":"CARD-77"}]})"
+           "\n"
+        << R"({"type":"account","council":"wilts","account":"B1","start_date":"2026-01-01","holding":"BANK_ACCOUNT","management":"SELF","recipient":"SERVICE_USER","external_refs":[{"source":"lloyds","ref":"ACC-9"}]})"
+           "\n";
+    std::string out;
+    ASSERT_EQ(RunCommand(server_.Dpctl({"--progress=false", "import", setup}), &out), 0) << out;
+    client_ = std::make_unique<Client>(server_.Options());
+  }
+  int Push(const std::vector<std::string>& args, std::string* out) {
+    std::vector<std::string> all = {"feed", "push", "--council", "wilts"};
+    all.insert(all.end(), args.begin(), args.end());
+    return RunCommand(server_.Dpctl(all), out);
+  }
+  TestServer server_{"feed"};
+  std::unique_ptr<Client> client_;
+};
+
+TEST_F(FeedPush, SamplesGoInOnceAndUnknownCardsWait) {
+  std::string out;
+  ASSERT_EQ(Push({"--source", "pfs", "--format", "csv", "--preset", "prepaid-card",
+                  kSamples + "prepaid-card.csv"},
+                 &out),
+            0)
+      << out;
+  // CARD-77: 4 transactions and 3 statements; CARD-78 (no account yet): 2 and 1.
+  EXPECT_NE(out.find("accepted 7, duplicate 0, conflict 0, suspense 3, invalid 0, denied 0, "
+                     "skipped 2"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("line 3: SKIPPED skipped: Authorisation"), std::string::npos) << out;
+  // 500 − 180 − 25 + 25 (the reversal).
+  EXPECT_EQ(Balance(*client_, "A1", "2026-03-31"), 32000);
+  ASSERT_EQ(Push({"--source", "pfs", "--format", "csv", "--preset", "prepaid-card",
+                  kSamples + "prepaid-card.csv"},
+                 &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("accepted 0, duplicate 10, conflict 0, suspense 0"), std::string::npos) << out;
+  EXPECT_EQ(Balance(*client_, "A1", "2026-03-31"), 32000);
+  // An account takes CARD-78: its waiting transactions arrive with their dates.
+  ASSERT_EQ(RunCommand(server_.Dpctl({"accounts", "add-ref", "--council", "wilts", "--account",
+                                      "B1", "--source", "pfs", "--ref", "CARD-78"}),
+                       &out),
+            0)
+      << out;
+  EXPECT_EQ(Balance(*client_, "B1", "2026-03-06"), 120050);
+  EXPECT_EQ(Balance(*client_, "B1", "2026-03-05"), 0);
+
+  // The bank export, with its account given on the command line, and a
+  // mapping file instead of a preset.
+  ASSERT_EQ(Push({"--source", "lloyds", "--format", "csv", "--mapping",
+                  std::string(DPMON_SOURCE_DIR) + "/client/feeds/presets/bank.map", "--account_ref",
+                  "ACC-9", kSamples + "bank.csv"},
+                 &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("accepted 9, duplicate 0"), std::string::npos) << out;
+  // CARD-78's 1,200.50 and the bank file's own movements (the bank's
+  // running balance includes an opening balance the file does not hold).
+  EXPECT_EQ(Balance(*client_, "B1", "2026-03-14"), 120050 + (200000 - 23000 - 4560 - 23000 - 425));
+}
+
+TEST_F(FeedPush, BadRowsAreReportedAndNothingOfThemImported) {
+  const std::string file = server_.data_dir() + "-bad.csv";
+  std::ofstream(file)
+      << "Transaction ID,Settlement Date,Card Reference,Type,Merchant,MCC,Description,Amount,"
+         "Card Balance,Original Transaction ID\n"
+      << "X1,01/03/2026,CARD-77,Load,Council,,,100.00,100.00,\n"
+      << "X2,31/02/2026,CARD-77,Purchase,Shop,5411,,-1.00,99.00,\n"
+      << "X3,02/03/2026,CARD-77,Purchase,Shop,5411,,-1.005,99.00,\n";
+  std::string out;
+  EXPECT_EQ(Push({"--source", "pfs", "--format", "csv", "--preset", "prepaid-card", file}, &out), 3)
+      << out;
+  EXPECT_NE(out.find("line 3: INVALID Settlement Date: \"31/02/2026\" is not a real date"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("line 4: INVALID Amount: \"-1.005\" has more than two decimals"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(Balance(*client_, "A1", "2026-03-31"), 10000);
+  // An unknown preset: nothing pushed, exit 1.
+  EXPECT_EQ(Push({"--source", "pfs", "--format", "csv", "--preset", "nope", file}, &out), 1);
+}
+
+}  // namespace
+}  // namespace dpmon
