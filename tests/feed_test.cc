@@ -99,6 +99,37 @@ TEST_F(FeedPush, SamplesGoInOnceAndUnknownCardsWait) {
   EXPECT_EQ(Balance(*client_, "B1", "2026-03-14"), 120050 + (200000 - 23000 - 4560 - 23000 - 425));
 }
 
+TEST_F(FeedPush, OfxFilesFromOtherProjects) {
+  std::string out;
+  const std::string real = std::string(DPMON_SHARED_DIR) + "/feeds-real/";
+  // GBP: three transactions and the ledger balance, into suspense (nobody
+  // holds the account yet); again: nothing new.
+  ASSERT_EQ(
+      Push({"--source", "bank", "--format", "ofx", real + "ofxparse-bank_medium.gbp.ofx"}, &out), 0)
+      << out;
+  EXPECT_NE(out.find("accepted 0, duplicate 0, conflict 0, suspense 4, invalid 0"),
+            std::string::npos)
+      << out;
+  ASSERT_EQ(
+      Push({"--source", "bank", "--format", "ofx", real + "ofxparse-bank_medium.gbp.ofx"}, &out), 0)
+      << out;
+  EXPECT_NE(out.find("duplicate 4, conflict 0, suspense 0, invalid 0"), std::string::npos) << out;
+  // CAD: everything rejected with the reason, exit 3.
+  EXPECT_EQ(Push({"--source", "bank2", "--format", "ofx", real + "ofxparse-bank_medium.ofx"}, &out),
+            3)
+      << out;
+  EXPECT_NE(out.find("STMTRS[1]/STMTTRN[1]: INVALID CURRENCY: currency CAD; only GBP is accepted"),
+            std::string::npos)
+      << out;
+  // The account takes the reference: the ledger balance reconciles.
+  ASSERT_EQ(RunCommand(server_.Dpctl({"accounts", "add-ref", "--council", "wilts", "--account",
+                                      "B1", "--source", "bank", "--ref", "12300 000012345678"}),
+                       &out),
+            0)
+      << out;
+  EXPECT_EQ(Balance(*client_, "B1", "2009-05-23"), -660 - 31667 - 2200);
+}
+
 TEST_F(FeedPush, BadRowsAreReportedAndNothingOfThemImported) {
   const std::string file = server_.data_dir() + "-bad.csv";
   std::ofstream(file)
