@@ -33,7 +33,7 @@
 //                   [--note N] [--actor WHO]
 //   feed push --council C --source S --format csv (--mapping FILE | --preset NAME)
 //             [--account_ref R] FILE...     parse bank or card exports and push them;
-//   feed push --council C --source S --format ofx FILE...
+//   feed push --council C --source S --format ofx|camt053 FILE...
 //                                           a summary per file; pushing again changes nothing
 //   whoami                                  the key this dpctl calls with
 //   admin keys create --name N --role FEED|OFFICER|AUDITOR|ADMIN
@@ -77,6 +77,7 @@
 #include "client/audit_pack.h"
 #include "client/client.h"
 #include "client/feed_push.h"
+#include "client/feeds/camt_feed.h"
 #include "client/feeds/csv_feed.h"
 #include "client/feeds/ofx_feed.h"
 #include "client/feeds/presets.h"
@@ -701,10 +702,8 @@ int FeedPush(dpmon::Client& client, const std::vector<std::string>& files) {
     absl::StatusOr<dpmon::feeds::CsvMapping> m = dpmon::feeds::CsvMapping::Parse(text);
     if (!m.ok()) return Fail(m.status());
     mapping = *m;
-  } else if (format == "ofx") {
-    // Nothing to set up: OFX names its own accounts and columns.
-  } else if (format == "camt053") {
-    return Fail("feed push: --format camt053 is not supported yet; csv and ofx are");
+  } else if (format == "ofx" || format == "camt053") {
+    // Nothing to set up: the file names its own accounts and fields.
   } else {
     return Fail("feed push: --format must be csv, camt053 or ofx");
   }
@@ -718,8 +717,9 @@ int FeedPush(dpmon::Client& client, const std::vector<std::string>& files) {
       continue;
     }
     const dpmon::feeds::FeedResult feed =
-        format == "ofx"
-            ? dpmon::feeds::ParseOfxFeed(*text, source)
+        format == "ofx" ? dpmon::feeds::ParseOfxFeed(*text, source)
+        : format == "camt053"
+            ? dpmon::feeds::ParseCamt053Feed(*text, source)
             : dpmon::feeds::ParseCsvFeed(*text, mapping, source, absl::GetFlag(FLAGS_account_ref));
     dpmon::PushSummary summary;
     const absl::Time start = absl::Now();

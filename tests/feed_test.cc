@@ -130,6 +130,28 @@ TEST_F(FeedPush, OfxFilesFromOtherProjects) {
   EXPECT_EQ(Balance(*client_, "B1", "2009-05-23"), -660 - 31667 - 2200);
 }
 
+TEST_F(FeedPush, Camt053TwiceAddsNothingAndReportsTheSecondBalance) {
+  std::string out;
+  const std::string file =
+      std::string(DPMON_SHARED_DIR) + "/feeds-real/genkgo-camt053.v2.multi.statement.gbp.xml";
+  // The second statement's different closing balance for the same date is a
+  // conflict: exit 3, the rest in.
+  EXPECT_EQ(Push({"--source", "rabo", "--format", "camt053", file}, &out), 3) << out;
+  EXPECT_NE(out.find("accepted 0, duplicate 0, conflict 1, suspense 3, invalid 0"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("Stmt[2]/Bal[2]: CONFLICT Bal: a second closing balance"), std::string::npos)
+      << out;
+  EXPECT_EQ(Push({"--source", "rabo", "--format", "camt053", file}, &out), 3) << out;
+  EXPECT_NE(out.find("accepted 0, duplicate 3, conflict 1, suspense 0"), std::string::npos) << out;
+  ASSERT_EQ(RunCommand(server_.Dpctl({"accounts", "add-ref", "--council", "wilts", "--account",
+                                      "B1", "--source", "rabo", "--ref", "NL26VAYB8060476890"}),
+                       &out),
+            0)
+      << out;
+  EXPECT_EQ(Balance(*client_, "B1", "2014-12-31"), 885 - 700);
+}
+
 TEST_F(FeedPush, BadRowsAreReportedAndNothingOfThemImported) {
   const std::string file = server_.data_dir() + "-bad.csv";
   std::ofstream(file)
