@@ -52,7 +52,9 @@ ABSL_FLAG(std::string, evaluate_at, "02:00",
           "server started later in the day evaluates at once. \"off\": never.");
 ABSL_FLAG(int, evaluation_threads, 0, "Threads evaluating accounts at once. 0: one per CPU core.");
 ABSL_FLAG(int, reevaluate_delay_ms, 1000,
-          "How long changed accounts are gathered before they are re-evaluated as of today.");
+          "How long changed accounts are gathered before they are re-evaluated as of today. "
+          "-1: changed accounts are not re-evaluated (only the daily run and EvaluateCouncil "
+          "evaluate; for tests and jobs that evaluate as of a past date).");
 ABSL_FLAG(std::string, auth, "on",
           "on: every call needs a key (docs/auth.md). off: every call may do everything; "
           "refused unless --listen is loopback (benchmarks only).");
@@ -150,10 +152,12 @@ int main(int argc, char** argv) {
   // The evaluator is created once the store is open; changes reported before
   // then (none: nothing writes before serving) would be dropped.
   std::atomic<dpmon::Evaluator*> evaluator_ptr{nullptr};
-  store_options.on_accounts_changed = [&evaluator_ptr](const std::string& council,
-                                                       const std::vector<std::string>& accounts) {
-    if (dpmon::Evaluator* e = evaluator_ptr.load()) e->MarkChanged(council, accounts);
-  };
+  if (absl::GetFlag(FLAGS_reevaluate_delay_ms) >= 0) {
+    store_options.on_accounts_changed = [&evaluator_ptr](const std::string& council,
+                                                         const std::vector<std::string>& accounts) {
+      if (dpmon::Evaluator* e = evaluator_ptr.load()) e->MarkChanged(council, accounts);
+    };
+  }
   std::unique_ptr<dpmon::Store> store;
   if (absl::Status s = dpmon::Store::Open(store_options, &store); !s.ok()) {
     Log(absl::StrCat("cannot open the store: ", s.ToString()));
@@ -221,7 +225,8 @@ int main(int argc, char** argv) {
   }
   auto evaluator = std::make_unique<dpmon::Evaluator>(store.get(), evaluation_threads);
   evaluator_ptr.store(evaluator.get());
-  evaluator->StartBackground(evaluate_minute, absl::GetFlag(FLAGS_reevaluate_delay_ms));
+  evaluator->StartBackground(evaluate_minute,
+                             std::max(0, absl::GetFlag(FLAGS_reevaluate_delay_ms)));
   dpmon::MonitoringService monitoring(ctx, evaluator.get());
   dpmon::AdminService admin(ctx);
   dpmon::IdentityService identity(ctx);
