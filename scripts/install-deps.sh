@@ -9,6 +9,7 @@ packages=(
   libssl-dev  # SHA-256 and randomness for API keys (already a dependency of libgrpc-dev)
   openssl     # the TLS tests make their certificates with it
   python3 python3-yaml  # deploy/check.sh reads the Kubernetes manifests
+  clang libclang-rt-14-dev  # scripts/fuzz.sh: libFuzzer and AddressSanitizer
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -1,0 +1,12 @@
+// libFuzzer target: the camt.053 parser on arbitrary bytes. Run by scripts/fuzz.sh.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "client/feeds/camt_feed.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  (void)dpmon::feeds::ParseCamt053Feed(std::string(reinterpret_cast<const char*>(data), size),
+                                       "fuzz");
+  return 0;
+}
