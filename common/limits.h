@@ -45,6 +45,7 @@ inline constexpr int kStatusChangesMax = 500;
 inline constexpr int kReviewsMax = 500;
 inline constexpr int kAuditsMax = 500;
 inline constexpr int kRecoveriesMax = 100;
+inline constexpr int kCategoryRulesMax = 200;
 
 // Items one group commit may gather from the queue before it writes.
 inline constexpr int kGroupCommitItemsMax = 50'000;

@@ -288,12 +288,17 @@ grpc::ServerUnaryReactor* AccountsService::UpdateAccount(grpc::CallbackServerCon
                 !v1::Recipient_IsValid(in.recipient())) {
               return InvalidField("account.recipient", "must be SERVICE_USER or CARER");
             }
+          } else if (path == "category_rules") {
+            if (absl::Status s =
+                    ValidateCategoryRules(in.category_rules(), "account.category_rules");
+                !s.ok()) {
+              return s;
+            }
           } else {
-            return InvalidField(
-                field,
-                absl::StrFormat(
-                    "\"%s\" cannot be updated here (care_plan_review_date, management, recipient)",
-                    path));
+            return InvalidField(field, absl::StrFormat("\"%s\" cannot be updated here "
+                                                       "(care_plan_review_date, management, "
+                                                       "recipient, category_rules)",
+                                                       path));
           }
         }
         absl::StatusOr<v1::Account> updated = ctx_.store->UpdateAccount(
@@ -306,6 +311,8 @@ grpc::ServerUnaryReactor* AccountsService::UpdateAccount(grpc::CallbackServerCon
                   a->set_management(request->account().management());
                 } else if (path == "recipient") {
                   a->set_recipient(request->account().recipient());
+                } else if (path == "category_rules") {
+                  *a->mutable_category_rules() = request->account().category_rules();
                 }
               }
               return absl::OkStatus();
@@ -412,9 +419,9 @@ grpc::ServerUnaryReactor* AccountsService::RecordAudit(grpc::CallbackServerConte
                });
 }
 
-grpc::ServerUnaryReactor* AccountsService::RecordRecovery(
-    grpc::CallbackServerContext* context, const v1::RecordRecoveryRequest* request,
-    v1::Account* response) {
+grpc::ServerUnaryReactor* AccountsService::RecordRecovery(grpc::CallbackServerContext* context,
+                                                          const v1::RecordRecoveryRequest* request,
+                                                          v1::Account* response) {
   return Serve(ctx_, context, "/dpmon.v1.Accounts/RecordRecovery", request,
                [this, request, response](const Principal&) -> absl::Status {
                  if (absl::Status s = ValidateRecovery(request->recovery(), "recovery"); !s.ok()) {

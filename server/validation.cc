@@ -289,6 +289,35 @@ absl::Status ValidatePolicy(const v1::Policy& p, absl::string_view prefix) {
       return s;
     }
   }
+  return ValidateCategoryRules(p.category_rules(), Path(prefix, "category_rules"));
+}
+
+absl::Status ValidateCategoryRules(
+    const google::protobuf::RepeatedPtrField<v1::CategoryRule>& rules, absl::string_view prefix) {
+  if (rules.size() > limits::kCategoryRulesMax) {
+    return InvalidField(prefix, absl::StrFormat("has %d rules; the limit is %d", rules.size(),
+                                                limits::kCategoryRulesMax));
+  }
+  for (int i = 0; i < rules.size(); ++i) {
+    const v1::CategoryRule& r = rules[i];
+    const std::string p = absl::StrCat(prefix, "[", i, "]");
+    if (r.mcc().empty() && r.counterparty_contains().empty() && r.description_contains().empty()) {
+      return InvalidField(p,
+                          "gives no condition (mcc, counterparty_contains, description_contains)");
+    }
+    if (!r.mcc().empty()) {
+      if (absl::Status s = Check(ValidateMcc(r.mcc()), p, "mcc"); !s.ok()) return s;
+    }
+    for (const auto& [text, name] :
+         {std::pair{&r.counterparty_contains(), "counterparty_contains"},
+          std::pair{&r.description_contains(), "description_contains"}}) {
+      if (absl::Status s = Check(ValidateText(*text), p, name); !s.ok()) return s;
+      if (text->size() > 200) return InvalidField(Path(p, name), "is longer than 200 bytes");
+    }
+    if (r.category() == v1::CATEGORY_UNSPECIFIED || !v1::Category_IsValid(r.category())) {
+      return InvalidField(Path(p, "category"), "is required: a category such as PA_WAGES");
+    }
+  }
   return absl::OkStatus();
 }
 
@@ -322,6 +351,10 @@ absl::Status ValidateNewAccount(const v1::Account& a, absl::string_view prefix) 
     if (!seen.emplace(a.external_refs(i).source(), a.external_refs(i).ref()).second) {
       return InvalidField(p, "is listed twice");
     }
+  }
+  if (absl::Status s = ValidateCategoryRules(a.category_rules(), Path(prefix, "category_rules"));
+      !s.ok()) {
+    return s;
   }
   if (!a.care_plan_review_date().empty()) {
     if (absl::Status s = CheckDate(a.care_plan_review_date(), prefix, "care_plan_review_date");

@@ -44,6 +44,8 @@ v1::Policy DefaultPolicy();
 absl::Status MergePolicy(const v1::Policy& in, const google::protobuf::FieldMask& mask,
                          absl::string_view prefix, v1::Policy* out);
 absl::Status ValidatePolicy(const v1::Policy& policy, absl::string_view prefix);
+absl::Status ValidateCategoryRules(
+    const google::protobuf::RepeatedPtrField<v1::CategoryRule>& rules, absl::string_view prefix);
 
 // The account as given to CreateAccount (output-only fields ignored).
 absl::Status ValidateNewAccount(const v1::Account& account, absl::string_view prefix);

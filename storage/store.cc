@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "storage/categorise.h"
 #include "storage/store_internal.h"
 
 namespace dpmon {
@@ -58,8 +59,26 @@ struct LedgerOps {
                           WatchOf(rec));
   }
 
+  // The account's categorisation rules, read once per account per request.
+  absl::Status AccountRules(const std::string& account, const CategoryRules** out) {
+    auto it = account_rules.find(account);
+    if (it == account_rules.end()) {
+      storage::AccountRecord record;
+      bool found;
+      if (absl::Status s =
+              ctx.GetMessage(kAccounts, keys::Account(council, account), &record, &found);
+          !s.ok()) {
+        return s;
+      }
+      it = account_rules.emplace(account, record.account().category_rules()).first;
+    }
+    *out = &it->second;
+    return absl::OkStatus();
+  }
+
   v1::Policy policy;
   bool policy_loaded = false;
+  std::unordered_map<std::string, CategoryRules> account_rules;
   std::unordered_set<std::string> known_accounts;
   std::unordered_map<std::string, std::string> ref_holders;  // "" = nobody
 
@@ -69,8 +88,14 @@ struct LedgerOps {
   absl::Status PlaceInAccount(const std::string& account, Date date,
                               storage::TransactionRecord* rec, std::string* key_out) {
     const v1::TransactionInput& in = rec->input();
-    v1::Category category =
-        in.category() == v1::CATEGORY_UNSPECIFIED ? v1::UNCATEGORISED : in.category();
+    v1::Category category = in.category();
+    if (category == v1::CATEGORY_UNSPECIFIED) {
+      const CategoryRules* account_rules = nullptr;
+      if (absl::Status s = AccountRules(account, &account_rules); !s.ok()) return s;
+      const v1::Policy* p = nullptr;
+      if (absl::Status s = GetPolicy(&p); !s.ok()) return s;
+      category = Categorise(*account_rules, p->category_rules(), in);
+    }
     rec->set_effective_category(category);
     rec->set_direction(DirectionOf(category, in.amount_pence()));
     rec->set_reversal_linked(false);

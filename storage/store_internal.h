@@ -54,10 +54,10 @@ enum Cf : int {
   kAccessLog,
   kCfCount
 };
-inline const char* const kCfNames[kCfCount] = {
-    "default",  "councils", "accounts",  "refs",     "txn_ids", "txns",  "statements",
-    "suspense", "totals",   "reversals", "requests", "marks",   "flags", "flag_index",
-    "keys",     "access_log"};
+inline const char* const kCfNames[kCfCount] = {"default", "councils",   "accounts",   "refs",
+                                               "txn_ids", "txns",       "statements", "suspense",
+                                               "totals",  "reversals",  "requests",   "marks",
+                                               "flags",   "flag_index", "keys",       "access_log"};
 
 inline absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
   if (s.ok()) return absl::OkStatus();

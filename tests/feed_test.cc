@@ -3,6 +3,7 @@
 // wait in suspense until an account takes their reference, and a malformed
 // file imports nothing of its bad rows and exits non-zero.
 #include <fstream>
+#include <map>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -97,6 +98,76 @@ TEST_F(FeedPush, SamplesGoInOnceAndUnknownCardsWait) {
   // CARD-78's 1,200.50 and the bank file's own movements (the bank's
   // running balance includes an opening balance the file does not hold).
   EXPECT_EQ(Balance(*client_, "B1", "2026-03-14"), 120050 + (200000 - 23000 - 4560 - 23000 - 425));
+}
+
+TEST_F(FeedPush, CategorisationRulesOfTheAccountThenTheCouncil) {
+  // Council: MCC 8050 is agency care, MCC 6011 cash, "council" payments in.
+  v1::UpdatePolicyRequest up;
+  up.set_council("councils/wilts");
+  auto rule = [](v1::CategoryRule* r, const char* mcc, const char* cp, v1::Category c) {
+    r->set_mcc(mcc);
+    r->set_counterparty_contains(cp);
+    r->set_category(c);
+  };
+  rule(up.mutable_policy()->add_category_rules(), "8050", "", v1::AGENCY_CARE);
+  rule(up.mutable_policy()->add_category_rules(), "6011", "", v1::CASH_WITHDRAWAL);
+  rule(up.mutable_policy()->add_category_rules(), "", "council", v1::COUNCIL_PAYMENT);
+  up.mutable_update_mask()->add_paths("category_rules");
+  v1::Council council;
+  {
+    grpc::ClientContext ctx;
+    client_->PrepareContext(&ctx);
+    grpc::Status s = client_->councils().UpdatePolicy(&ctx, up, &council);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  // A1's own rule: its care agency is respite, before the council's MCC rule.
+  v1::UpdateAccountRequest ua;
+  ua.mutable_account()->set_name("councils/wilts/accounts/A1");
+  rule(ua.mutable_account()->add_category_rules(), "", "care agency", v1::RESPITE);
+  ua.mutable_update_mask()->add_paths("category_rules");
+  v1::Account account;
+  {
+    grpc::ClientContext ctx;
+    client_->PrepareContext(&ctx);
+    grpc::Status s = client_->accounts().UpdateAccount(&ctx, ua, &account);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  std::string out;
+  ASSERT_EQ(Push({"--source", "pfs", "--format", "csv", "--preset", "prepaid-card",
+                  kSamples + "prepaid-card.csv"},
+                 &out),
+            0)
+      << out;
+  ASSERT_EQ(RunCommand(server_.Dpctl({"accounts", "add-ref", "--council", "wilts", "--account",
+                                      "B1", "--source", "pfs", "--ref", "CARD-78"}),
+                       &out),
+            0)
+      << out;
+  std::map<std::string, v1::Category> got;
+  for (const char* a : {"A1", "B1"}) {
+    v1::ListTransactionsRequest r;
+    r.set_parent(absl::StrCat("councils/wilts/accounts/", a));
+    v1::ListTransactionsResponse resp;
+    grpc::ClientContext ctx;
+    client_->PrepareContext(&ctx);
+    ASSERT_TRUE(client_->ledger().ListTransactions(&ctx, r, &resp).ok());
+    for (const auto& t : resp.transactions()) got[t.input().external_id()] = t.effective_category();
+  }
+  EXPECT_EQ(got, (std::map<std::string, v1::Category>{
+                     {"PC-1001", v1::COUNCIL_PAYMENT},  // council rule
+                     {"PC-1003", v1::RESPITE},          // A1's rule before the council's MCC
+                     {"PC-1004", v1::UNCATEGORISED},    // nothing matches
+                     {"PC-1005", v1::UNCATEGORISED},    // a reversal takes its original's
+                     {"PC-1007", v1::COUNCIL_PAYMENT},  // attached from suspense: rules then
+                     {"PC-1008", v1::CASH_WITHDRAWAL},
+                 }));
+  // A rule without a condition is refused, naming it.
+  up.mutable_policy()->add_category_rules()->set_category(v1::OTHER);
+  grpc::ClientContext ctx;
+  client_->PrepareContext(&ctx);
+  grpc::Status s = client_->councils().UpdatePolicy(&ctx, up, &council);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(BadRequestField(s), "policy.category_rules[3]");
 }
 
 TEST_F(FeedPush, OfxFilesFromOtherProjects) {
