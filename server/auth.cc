@@ -77,6 +77,7 @@ const std::vector<Entry>& Table() {
       {"/dpmon.v1.Ledger/ListSuspense", Roles({OFFICER, AUDITOR})},
       {"/dpmon.v1.Ledger/GetBalance", Roles({OFFICER, AUDITOR})},
       {"/dpmon.v1.Ledger/GetCategoryTotals", Roles({OFFICER, AUDITOR})},
+      {"/dpmon.v1.Ledger/RecategoriseTransaction", Roles({OFFICER})},
 
       {"/dpmon.v1.Monitoring/EvaluateCouncil", Roles({OFFICER, AUDITOR})},
       {"/dpmon.v1.Monitoring/ComputeFlagReport", Roles({OFFICER, AUDITOR})},

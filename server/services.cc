@@ -8,6 +8,7 @@
 #include "absl/strings/strip.h"
 #include "common/ids.h"
 #include "common/limits.h"
+#include "server/clock.h"
 #include "server/service_util.h"
 #include "server/status_util.h"
 #include "server/validation.h"
@@ -858,6 +859,43 @@ grpc::ServerUnaryReactor* LedgerService::GetCategoryTotals(
                  if (absl::Status s = totals->NetPence(&net); !s.ok()) return s;
                  response->set_net_pence(net);
                  response->set_transaction_count(totals->TransactionCount());
+                 return absl::OkStatus();
+               });
+}
+
+grpc::ServerUnaryReactor* LedgerService::RecategoriseTransaction(
+    grpc::CallbackServerContext* context, const v1::RecategoriseTransactionRequest* request,
+    v1::Transaction* response) {
+  return Serve(ctx_, context, "/dpmon.v1.Ledger/RecategoriseTransaction", request,
+               [this, request, response](const Principal&) -> absl::Status {
+                 if (absl::Status s = CheckRequestId(request->request_id()); !s.ok()) return s;
+                 absl::StatusOr<AccountRef> name = ParseAccountName(request->account(), "account");
+                 if (!name.ok()) return name.status();
+                 if (absl::Status s = ValidateFeedId(request->source()); !s.ok()) {
+                   return InvalidField("source", s.message());
+                 }
+                 if (absl::Status s = ValidateFeedId(request->external_id()); !s.ok()) {
+                   return InvalidField("external_id", s.message());
+                 }
+                 if (request->category() == v1::CATEGORY_UNSPECIFIED ||
+                     !v1::Category_IsValid(request->category())) {
+                   return InvalidField("category", "is required: a category such as PA_WAGES");
+                 }
+                 for (const auto& [text, field] : {std::pair{&request->note(), "note"},
+                                                   std::pair{&request->actor(), "actor"}}) {
+                   if (text->empty()) return InvalidField(field, "is required");
+                   if (absl::Status s = ValidateText(*text); !s.ok())
+                     return InvalidField(field, s.message());
+                 }
+                 v1::CategoryChange change;
+                 change.set_actor(request->actor());
+                 change.set_note(request->note());
+                 change.set_at(NowRfc3339());
+                 absl::StatusOr<v1::Transaction> t = ctx_.store->RecategoriseTransaction(
+                     name->council, name->account, request->source(), request->external_id(),
+                     request->category(), change, KeyFor("RecategoriseTransaction", *request));
+                 if (!t.ok()) return t.status();
+                 *response = *std::move(t);
                  return absl::OkStatus();
                });
 }

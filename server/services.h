@@ -116,6 +116,9 @@ class LedgerService final : public v1::Ledger::CallbackService {
   grpc::ServerUnaryReactor* GetCategoryTotals(grpc::CallbackServerContext* context,
                                               const v1::GetCategoryTotalsRequest* request,
                                               v1::CategoryTotals* response) override;
+  grpc::ServerUnaryReactor* RecategoriseTransaction(
+      grpc::CallbackServerContext* context, const v1::RecategoriseTransactionRequest* request,
+      v1::Transaction* response) override;
 
  private:
   ServiceContext ctx_;

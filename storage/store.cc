@@ -15,6 +15,20 @@ namespace dpmon {
 // Ledger logic that runs inside a mutation.
 namespace {
 
+v1::Transaction TransactionOf(const std::string& account_name,
+                              const storage::TransactionRecord& r) {
+  v1::Transaction t;
+  t.set_account(account_name);
+  *t.mutable_input() = r.input();
+  t.set_effective_category(r.effective_category());
+  t.set_direction(r.direction());
+  t.set_reversal_linked(r.reversal_linked());
+  t.set_sequence(r.sequence());
+  t.set_from_suspense(r.from_suspense());
+  *t.mutable_category_history() = r.category_history();
+  return t;
+}
+
 struct LedgerOps {
   WriteContext& ctx;
   const std::string& council;
@@ -136,6 +150,73 @@ struct LedgerOps {
     if (absl::Status s = MarkTransaction(account, date, *rec); !s.ok()) return s;
     if (key_out != nullptr) *key_out = key;
     return RelinkReversalsOf(account, *rec, 0);
+  }
+
+  // See Store::RecategoriseTransaction.
+  absl::Status Recategorise(const std::string& account, const std::string& source,
+                            const std::string& external_id, v1::Category category,
+                            v1::CategoryChange change, storage::TransactionRecord* out,
+                            Date* date_out) {
+    const auto not_found = [&] {
+      return absl::NotFoundError(absl::StrFormat(
+          "no transaction \"%s\" from \"%s\" in account \"%s\"", external_id, source, account));
+    };
+    storage::TxnIndexEntry entry;
+    bool found;
+    if (absl::Status s =
+            ctx.GetMessage(kTxnIds, keys::TxnId(council, source, external_id), &entry, &found);
+        !s.ok()) {
+      return s;
+    }
+    if (!found) return not_found();
+    if (entry.in_suspense()) {
+      return absl::FailedPreconditionError(
+          "the transaction is in suspense: it is categorised when an account takes its reference");
+    }
+    std::optional<keys::TxnKeyParts> parts = keys::DecodeTxn(entry.location_key());
+    if (!parts) return absl::DataLossError("unreadable transaction key in txn_ids");
+    if (parts->account != account) return not_found();
+    storage::TransactionRecord rec;
+    if (absl::Status s = ctx.GetMessage(kTxns, entry.location_key(), &rec, &found); !s.ok()) {
+      return s;
+    }
+    if (!found) return absl::DataLossError("txn_ids names a transaction that is not stored");
+    if (rec.reversal_linked()) {
+      return absl::FailedPreconditionError(absl::StrFormat(
+          "a reversal counts in the category of what it reverses: recategorise \"%s\"",
+          rec.input().reverses()));
+    }
+    const int64_t amount = rec.input().amount_pence();
+    const int old_slot = SlotOf(rec.effective_category(), rec.direction());
+    // Marks follow the category (council payments, cash withdrawals).
+    for (char kind : {keys::kMarkCouncilPayment, keys::kMarkWatched}) {
+      if (absl::Status s =
+              ctx.Delete(kMarks, keys::Mark(council, account, kind, parts->date, rec.sequence()));
+          !s.ok()) {
+        return s;
+      }
+    }
+    change.set_from(rec.effective_category());
+    change.set_to(category);
+    *rec.add_category_history() = std::move(change);
+    rec.set_effective_category(category);
+    rec.set_direction(DirectionOf(category, amount));
+    const int new_slot = SlotOf(rec.effective_category(), rec.direction());
+    if (new_slot != old_slot) {
+      if (absl::Status s = totals.AddTransaction(account, parts->date, old_slot, -amount, -1);
+          !s.ok()) {
+        return s;
+      }
+      if (absl::Status s = totals.AddTransaction(account, parts->date, new_slot, amount, 1);
+          !s.ok()) {
+        return s;
+      }
+    }
+    if (absl::Status s = ctx.PutMessage(kTxns, entry.location_key(), rec); !s.ok()) return s;
+    if (absl::Status s = MarkTransaction(account, parts->date, rec); !s.ok()) return s;
+    *out = rec;
+    *date_out = parts->date;
+    return RelinkReversalsOf(account, rec, 0);
   }
 
   // The original a reversal names, if it is a transaction of the same account.
@@ -879,18 +960,29 @@ absl::StatusOr<Page<v1::Transaction>> Store::ListTransactions(const std::string&
   absl::Status s = ScanRange<storage::TransactionRecord, v1::Transaction>(
       impl_->db(), impl_->cf(kTxns), lower, upper, after_key, limit, &page,
       [&](const storage::TransactionRecord& r, absl::string_view) {
-        v1::Transaction t;
-        t.set_account(name);
-        *t.mutable_input() = r.input();
-        t.set_effective_category(r.effective_category());
-        t.set_direction(r.direction());
-        t.set_reversal_linked(r.reversal_linked());
-        t.set_sequence(r.sequence());
-        t.set_from_suspense(r.from_suspense());
-        return t;
+        return TransactionOf(name, r);
       });
   if (!s.ok()) return s;
   return page;
+}
+
+absl::StatusOr<v1::Transaction> Store::RecategoriseTransaction(
+    const std::string& council_id, const std::string& account_id, const std::string& source,
+    const std::string& external_id, v1::Category category, v1::CategoryChange change,
+    const RequestKey& key) {
+  return impl_->RunIdempotent<v1::Transaction>(key, [&](WriteContext& ctx, v1::Transaction* out) {
+    if (absl::Status s = CheckCouncil(ctx, council_id); !s.ok()) return s;
+    LedgerOps ops(ctx, council_id);
+    storage::TransactionRecord rec;
+    Date date;
+    if (absl::Status s =
+            ops.Recategorise(account_id, source, external_id, category, change, &rec, &date);
+        !s.ok()) {
+      return s;
+    }
+    *out = TransactionOf(AccountName(council_id, account_id), rec);
+    return ops.totals.Flush();
+  });
 }
 
 absl::StatusOr<Page<v1::Statement>> Store::ListStatements(const std::string& council_id,

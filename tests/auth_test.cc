@@ -353,6 +353,17 @@ std::map<std::string, Case> Matrix(const std::map<std::string, std::string>* rev
                                                "cardco", absl::StrCat("M", n), -100, "2026-06-02");
                                          });
                                        }};
+  m["/dpmon.v1.Ledger/RecategoriseTransaction"] = {
+      {kOfficer}, [](auto c, int n) {
+        return Make<v1::RecategoriseTransactionRequest>([&](auto* r) {
+          r->set_account(Account(c));
+          r->set_source("cardco");
+          r->set_external_id("PAY");
+          r->set_category(n % 2 ? v1::COUNCIL_PAYMENT : v1::OTHER_INCOME);
+          r->set_note("checked the remittance");
+          r->set_actor("officer");
+        });
+      }};
   m["/dpmon.v1.Ledger/ListTransactions"] = {
       kReaders, [](auto c, int) {
         return Make<v1::ListTransactionsRequest>([&](auto* r) { r->set_parent(Account(c)); });

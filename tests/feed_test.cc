@@ -170,6 +170,101 @@ TEST_F(FeedPush, CategorisationRulesOfTheAccountThenTheCouncil) {
   EXPECT_EQ(BadRequestField(s), "policy.category_rules[3]");
 }
 
+TEST_F(FeedPush, AnOfficerRecategorisesAndTheHistoryIsKept) {
+  std::string out;
+  ASSERT_EQ(Push({"--source", "pfs", "--format", "csv", "--preset", "prepaid-card",
+                  kSamples + "prepaid-card.csv"},
+                 &out),
+            0)
+      << out;
+  auto recategorise = [this](const std::string& id, v1::Category c, v1::Transaction* t) {
+    v1::RecategoriseTransactionRequest r;
+    r.set_account("councils/wilts/accounts/A1");
+    r.set_source("pfs");
+    r.set_external_id(id);
+    r.set_category(c);
+    r.set_note("invoice seen");
+    r.set_actor("J. Officer");
+    grpc::ClientContext ctx;
+    client_->PrepareContext(&ctx);
+    return client_->ledger().RecategoriseTransaction(&ctx, r, t);
+  };
+  auto totals = [this] {
+    v1::GetCategoryTotalsRequest r;
+    r.set_account("councils/wilts/accounts/A1");
+    r.set_start_date("2026-03-01");
+    r.set_end_date("2026-03-31");
+    v1::CategoryTotals t;
+    grpc::ClientContext ctx;
+    client_->PrepareContext(&ctx);
+    EXPECT_TRUE(client_->ledger().GetCategoryTotals(&ctx, r, &t).ok());
+    std::map<std::string, std::pair<int64_t, int64_t>> out;
+    for (const auto& c : t.totals()) {
+      out[v1::Category_Name(c.category()) + "/" + v1::Direction_Name(c.direction())] = {
+          c.net_pence(), c.transaction_count()};
+    }
+    return out;
+  };
+  // PC-1004 (-25.00, reversed by PC-1005) was uncategorised; the reversal follows it.
+  v1::Transaction t;
+  grpc::Status s = recategorise("PC-1004", v1::RESPITE, &t);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_EQ(t.category_history_size(), 1);
+  EXPECT_EQ(t.category_history(0).from(), v1::UNCATEGORISED);
+  EXPECT_EQ(t.category_history(0).to(), v1::RESPITE);
+  EXPECT_EQ(t.category_history(0).actor(), "J. Officer");
+  EXPECT_FALSE(t.category_history(0).at().empty());
+  // PC-1003 (care, -180.00) becomes a cash withdrawal: watched by rule 9.
+  ASSERT_TRUE(recategorise("PC-1003", v1::CASH_WITHDRAWAL, &t).ok());
+  EXPECT_EQ(totals(), (std::map<std::string, std::pair<int64_t, int64_t>>{
+                          {"UNCATEGORISED/CREDIT", {50000, 1}},
+                          {"RESPITE/DEBIT", {0, 2}},
+                          {"CASH_WITHDRAWAL/DEBIT", {-18000, 1}},
+                      }));
+  EXPECT_EQ(Balance(*client_, "A1", "2026-03-31"), 32000);  // Balances never move.
+  // The report as of the month's end now watches it (a cash withdrawal).
+  auto flagged = [this](const std::string& subject) {
+    v1::ComputeFlagReportRequest r;
+    r.set_council("councils/wilts");
+    r.set_as_of_date("2026-03-31");
+    r.set_page_size(1000);
+    v1::ComputeFlagReportResponse resp;
+    grpc::ClientContext ctx;
+    client_->PrepareContext(&ctx);
+    EXPECT_TRUE(client_->monitoring().ComputeFlagReport(&ctx, r, &resp).ok());
+    for (const auto& f : resp.flags()) {
+      if (f.subject() == subject) return true;
+    }
+    return false;
+  };
+  EXPECT_TRUE(flagged("pfs:PC-1003"));
+  // Again, back: two entries in the history.
+  ASSERT_TRUE(recategorise("PC-1003", v1::AGENCY_CARE, &t).ok());
+  ASSERT_EQ(t.category_history_size(), 2);
+  EXPECT_EQ(t.category_history(1).from(), v1::CASH_WITHDRAWAL);
+  EXPECT_EQ(totals().count("CASH_WITHDRAWAL/DEBIT"), 0u);
+  EXPECT_FALSE(flagged("pfs:PC-1003"));
+  // The reversal itself, an unknown id, another account's: refused.
+  EXPECT_EQ(recategorise("PC-1005", v1::OTHER, &t).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(recategorise("NOPE", v1::OTHER, &t).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(recategorise("PC-1007", v1::OTHER, &t).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);  // In suspense.
+  // Stored and listed with its history.
+  v1::ListTransactionsRequest lr;
+  lr.set_parent("councils/wilts/accounts/A1");
+  v1::ListTransactionsResponse listed;
+  grpc::ClientContext ctx;
+  client_->PrepareContext(&ctx);
+  ASSERT_TRUE(client_->ledger().ListTransactions(&ctx, lr, &listed).ok());
+  for (const auto& x : listed.transactions()) {
+    if (x.input().external_id() == "PC-1003") {
+      EXPECT_EQ(x.effective_category(), v1::AGENCY_CARE);
+      EXPECT_EQ(x.category_history_size(), 2);
+    }
+  }
+}
+
 TEST_F(FeedPush, OfxFilesFromOtherProjects) {
   std::string out;
   const std::string real = std::string(DPMON_SHARED_DIR) + "/feeds-real/";
