@@ -9,6 +9,8 @@
 //   accounts get --council C --account A
 //   accounts add-ref --council C --account A --source S --ref R   (attaches suspense)
 //   transactions list --council C --account A [--from D] [--to D]
+//   transactions recategorise --council C --account A --source S --id EXTERNAL_ID
+//                             --category CAT --note N [--actor WHO]
 //   statements list --council C --account A [--from D] [--to D]
 //   balance --council C --account A --as_of D
 //   totals --council C --account A --from D --to D
@@ -128,7 +130,8 @@ ABSL_FLAG(std::string, out, "", "audit pack|run: the directory to write into.");
 ABSL_FLAG(std::string, date, "", "audit record, recovery record: the date.");
 ABSL_FLAG(std::string, period_end, "", "audit record: the end of the audited period.");
 ABSL_FLAG(std::string, auditor, "", "audit record: who audited.");
-ABSL_FLAG(std::string, id, "", "recovery record: the recovery's id.");
+ABSL_FLAG(std::string, id, "",
+          "recovery record: the recovery's id; transactions recategorise: the external id.");
 ABSL_FLAG(int64_t, amount, 0, "recovery record: pence to recover.");
 ABSL_FLAG(std::string, method, "", "recovery record: how.");
 ABSL_FLAG(std::string, mapping, "", "feed push --format csv: the column mapping file.");
@@ -136,6 +139,7 @@ ABSL_FLAG(std::string, preset, "",
           "feed push --format csv: a built-in mapping (prepaid-card, bank).");
 ABSL_FLAG(std::string, account_ref, "",
           "feed push: the account reference of files that do not say (one account per file).");
+ABSL_FLAG(std::string, category, "", "transactions recategorise: the new category.");
 ABSL_FLAG(int, batch_size, 1000, "import: items per ingest call (1..10000).");
 ABSL_FLAG(bool, progress, true, "import: show progress when stderr is a terminal.");
 
@@ -290,6 +294,36 @@ int Accounts(dpmon::Client& client, const std::string& verb) {
     for (const auto& a : page.accounts()) PrintAccount(a);
     r.set_page_token(page.next_page_token());
   } while (!r.page_token().empty());
+  return 0;
+}
+
+int Recategorise(dpmon::Client& client) {
+  dpmon::v1::RecategoriseTransactionRequest r;
+  r.set_account(AccountName());
+  r.set_source(Require("source", absl::GetFlag(FLAGS_source)));
+  r.set_external_id(Require("id", absl::GetFlag(FLAGS_id)));
+  dpmon::v1::Category category;
+  if (!dpmon::v1::Category_Parse(absl::GetFlag(FLAGS_category), &category)) {
+    return Fail("--category must be a category name such as PA_WAGES");
+  }
+  r.set_category(category);
+  r.set_note(Require("note", absl::GetFlag(FLAGS_note)));
+  std::string actor = absl::GetFlag(FLAGS_actor);
+  if (actor.empty() && std::getenv("USER") != nullptr) actor = std::getenv("USER");
+  r.set_actor(actor);
+  dpmon::v1::Transaction t;
+  absl::Status s = Call1(
+      client,
+      [&](auto* c, auto& q, auto* p) { return client.ledger().RecategoriseTransaction(c, q, p); },
+      r, &t);
+  if (!s.ok()) return Fail(s);
+  if (Json()) {
+    PrintJson(t);
+    return 0;
+  }
+  std::printf("%s:%s now %s (%d changes)\n", t.input().source().c_str(),
+              t.input().external_id().c_str(),
+              dpmon::v1::Category_Name(t.effective_category()).c_str(), t.category_history_size());
   return 0;
 }
 
@@ -1186,7 +1220,9 @@ int main(int argc, char** argv) {
     return Fail("admin: keys or access-log");
   }
   if (command == "accounts") return Accounts(client, verb);
-  if (command == "transactions") return Transactions(client);
+  if (command == "transactions") {
+    return verb == "recategorise" ? Recategorise(client) : Transactions(client);
+  }
   if (command == "statements") return Statements(client);
   if (command == "balance") return Balance(client);
   if (command == "totals") return Totals(client);

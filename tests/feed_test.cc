@@ -244,6 +244,15 @@ TEST_F(FeedPush, AnOfficerRecategorisesAndTheHistoryIsKept) {
   EXPECT_EQ(t.category_history(1).from(), v1::CASH_WITHDRAWAL);
   EXPECT_EQ(totals().count("CASH_WITHDRAWAL/DEBIT"), 0u);
   EXPECT_FALSE(flagged("pfs:PC-1003"));
+  // With dpctl.
+  ASSERT_EQ(RunCommand(
+                server_.Dpctl({"transactions", "recategorise", "--council", "wilts", "--account",
+                               "A1", "--source", "pfs", "--id", "PC-1001", "--category",
+                               "COUNCIL_PAYMENT", "--note", "remittance", "--actor", "J. Officer"}),
+                &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("pfs:PC-1001 now COUNCIL_PAYMENT (1 changes)"), std::string::npos) << out;
   // The reversal itself, an unknown id, another account's: refused.
   EXPECT_EQ(recategorise("PC-1005", v1::OTHER, &t).error_code(),
             grpc::StatusCode::FAILED_PRECONDITION);
