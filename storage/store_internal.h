@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/notification.h"
@@ -189,7 +190,8 @@ inline absl::Status SumThroughWith(rocksdb::Iterator* it, const std::string& cou
 // Writer context: what a mutation sees while it runs on the writer thread.
 class WriteContext {
  public:
-  using TotalsRows = std::unordered_map<std::string, Totals>;
+  // Open addressing: the writer looks rows up for every transaction.
+  using TotalsRows = absl::flat_hash_map<std::string, Totals>;
 
   WriteContext(rocksdb::DB* db, const std::vector<rocksdb::ColumnFamilyHandle*>& cfs,
                rocksdb::WriteBatchWithIndex* batch, uint64_t* next_seq,
@@ -375,7 +377,7 @@ class TotalsCache {
 
   WriteContext* ctx_;
   std::string council_;
-  std::unordered_map<std::string, Totals> rows_;
+  absl::flat_hash_map<std::string, Totals> rows_;
 };
 
 // ---------------------------------------------------------------------------
