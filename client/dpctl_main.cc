@@ -65,6 +65,7 @@
 #include <fstream>
 #include <iostream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -750,27 +751,47 @@ int FeedPush(dpmon::Client& client, const std::vector<std::string>& files) {
       exit_code = kExitFailure;
       continue;
     }
-    const dpmon::feeds::FeedResult feed =
-        format == "ofx" ? dpmon::feeds::ParseOfxFeed(*text, source)
-        : format == "camt053"
-            ? dpmon::feeds::ParseCamt053Feed(*text, source)
-            : dpmon::feeds::ParseCsvFeed(*text, mapping, source, absl::GetFlag(FLAGS_account_ref));
     dpmon::PushSummary summary;
     const absl::Time start = absl::Now();
-    absl::Status s = dpmon::PushFeed(
-        client, council, feed, batch_size,
-        tty ? std::function<void(int64_t, int64_t)>([&path](int64_t done, int64_t total) {
-          std::fprintf(stderr, "\r%s: %lld/%lld", path.c_str(), static_cast<long long>(done),
-                       static_cast<long long>(total));
+    const std::function<void(int64_t)> progress =
+        tty ? std::function<void(int64_t)>([&path](int64_t done) {
+          std::fprintf(stderr, "\r%s: %lld pushed", path.c_str(), static_cast<long long>(done));
         })
-            : nullptr,
-        &summary);
+            : nullptr;
+    dpmon::feeds::FeedResult feed;  // Problems (and, for XML formats, the entries).
+    int64_t transactions = 0, statements = 0;
+    absl::Status s;
+    if (format == "csv") {
+      // Read and push at once: the parser runs ahead by at most 20,000 entries.
+      dpmon::EntryQueue queue(20000);
+      std::thread producer([&] {
+        feed = dpmon::feeds::ParseCsvFeed(*text, mapping, source, absl::GetFlag(FLAGS_account_ref),
+                                          [&](dpmon::feeds::FeedEntry e) {
+                                            (e.transaction ? transactions : statements) += 1;
+                                            queue.Push(std::move(e));
+                                          });
+        queue.Close();
+      });
+      s = dpmon::PushEntries(
+          client, council, [&queue](dpmon::feeds::FeedEntry* e) { return queue.Pop(e); },
+          batch_size, progress, &summary);
+      queue.Abandon();
+      producer.join();
+      dpmon::CountProblems(feed, &summary);
+    } else {
+      feed = format == "ofx" ? dpmon::feeds::ParseOfxFeed(*text, source)
+                             : dpmon::feeds::ParseCamt053Feed(*text, source);
+      for (const auto& e : feed.entries) (e.transaction ? transactions : statements) += 1;
+      s = dpmon::PushFeed(
+          client, council, feed, batch_size,
+          [&progress](int64_t done, int64_t) {
+            if (progress) progress(done);
+          },
+          &summary);
+    }
     if (tty) std::fprintf(stderr, "\n");
-    int64_t transactions = 0;
-    for (const auto& e : feed.entries) transactions += e.transaction.has_value();
     std::printf("%s: %lld transactions and %lld statements, pushed in %.2fs\n", path.c_str(),
-                static_cast<long long>(transactions),
-                static_cast<long long>(feed.entries.size()) - static_cast<long long>(transactions),
+                static_cast<long long>(transactions), static_cast<long long>(statements),
                 absl::ToDoubleSeconds(absl::Now() - start));
     std::string counts;
     for (const char* o :

@@ -1,6 +1,7 @@
 #include "client/feed_push.h"
 
 #include <algorithm>
+#include <mutex>
 
 #include "absl/strings/str_cat.h"
 
@@ -13,45 +14,97 @@ bool PushSummary::Clean() const {
   return unsent == 0;
 }
 
-absl::Status PushFeed(Client& client, const std::string& council, const feeds::FeedResult& feed,
-                      int batch_size, const std::function<void(int64_t, int64_t)>& progress,
-                      PushSummary* summary) {
-  for (const feeds::FeedProblem& p : feed.invalid) {
+void EntryQueue::Push(feeds::FeedEntry e) {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [this] { return items_.size() < capacity_ || abandoned_; });
+  if (abandoned_) return;
+  items_.push_back(std::move(e));
+  cv_.notify_all();
+}
+
+void EntryQueue::Close() {
+  std::lock_guard<std::mutex> lock(mu_);
+  closed_ = true;
+  cv_.notify_all();
+}
+
+void EntryQueue::Abandon() {
+  std::lock_guard<std::mutex> lock(mu_);
+  abandoned_ = true;
+  items_.clear();
+  cv_.notify_all();
+}
+
+bool EntryQueue::Pop(feeds::FeedEntry* e) {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [this] { return !items_.empty() || closed_ || abandoned_; });
+  if (items_.empty()) return false;
+  *e = std::move(items_.front());
+  items_.pop_front();
+  cv_.notify_all();
+  return true;
+}
+
+void CountProblems(const feeds::FeedResult& problems, PushSummary* summary) {
+  for (const feeds::FeedProblem& p : problems.invalid) {
     ++summary->outcomes["INVALID"];
     summary->problems.push_back({p.where, "INVALID", p.field, p.reason});
   }
-  for (const feeds::FeedProblem& p : feed.conflicts) {
+  for (const feeds::FeedProblem& p : problems.conflicts) {
     ++summary->outcomes["CONFLICT"];
     summary->problems.push_back({p.where, "CONFLICT", p.field, p.reason});
   }
-  summary->outcomes["SKIPPED"] += static_cast<int64_t>(feed.skipped.size());
-  const int64_t total = static_cast<int64_t>(feed.entries.size());
-  if (total == 0) return absl::OkStatus();
-  size_t next = 0;
+  summary->outcomes["SKIPPED"] += static_cast<int64_t>(problems.skipped.size());
+}
+
+absl::Status PushEntries(Client& client, const std::string& council,
+                         const std::function<bool(feeds::FeedEntry*)>& next, int batch_size,
+                         const std::function<void(int64_t)>& progress, PushSummary* summary) {
   int64_t batch_id = 0;
+  int64_t sent = 0;
   int64_t acknowledged = 0;
-  std::map<int64_t, size_t> first_of_batch;  // batch_id -> index of its first entry
+  bool ended = false;
+  // Where each unacknowledged batch's entries came from, by batch_id.
+  std::map<int64_t, std::vector<std::string>> wheres;
+  std::mutex mu;
   absl::Status s = client.StreamIngest(
       [&](v1::IngestBatchRequest* batch) {
-        if (next >= feed.entries.size()) return false;
-        batch->set_parent(absl::StrCat("councils/", council));
-        batch->set_batch_id(++batch_id);
-        first_of_batch[batch_id] = next;
-        const size_t end = std::min(feed.entries.size(), next + static_cast<size_t>(batch_size));
-        for (; next < end; ++next) {
-          const feeds::FeedEntry& e = feed.entries[next];
+        if (ended) return false;
+        std::vector<std::string> batch_wheres;
+        feeds::FeedEntry e;
+        while (static_cast<int>(batch_wheres.size()) < batch_size) {
+          if (!next(&e)) {
+            ended = true;
+            break;
+          }
           v1::LedgerItem* item = batch->add_items();
           if (e.transaction) {
-            *item->mutable_transaction() = *e.transaction;
+            *item->mutable_transaction() = std::move(*e.transaction);
           } else {
-            *item->mutable_statement() = *e.statement;
+            *item->mutable_statement() = std::move(*e.statement);
           }
+          batch_wheres.push_back(std::move(e.where));
+          e = feeds::FeedEntry();
         }
+        if (batch_wheres.empty()) return false;
+        batch->set_parent(absl::StrCat("councils/", council));
+        batch->set_batch_id(++batch_id);
+        sent += static_cast<int64_t>(batch_wheres.size());
+        std::lock_guard<std::mutex> lock(mu);
+        wheres[batch_id] = std::move(batch_wheres);
         return true;
       },
       8,
       [&](const v1::IngestBatchResponse& ack) {
-        const size_t first = first_of_batch[ack.batch_id()];
+        std::vector<std::string> batch_wheres;
+        {
+          std::lock_guard<std::mutex> lock(mu);
+          auto it = wheres.find(ack.batch_id());
+          if (it != wheres.end()) {
+            batch_wheres = std::move(it->second);
+            wheres.erase(it);
+          }
+        }
         for (const v1::ItemResult& r : ack.results()) {
           const std::string outcome = v1::ItemOutcome_Name(r.outcome());
           ++summary->outcomes[outcome];
@@ -60,15 +113,36 @@ absl::Status PushFeed(Client& client, const std::string& council, const feeds::F
             std::string field = r.field();
             if (size_t dot = field.find('.'); dot != std::string::npos)
               field = field.substr(dot + 1);
-            summary->problems.push_back({feed.entries[first + static_cast<size_t>(r.index())].where,
-                                         outcome, field, r.reason()});
+            const size_t i = static_cast<size_t>(r.index());
+            summary->problems.push_back(
+                {i < batch_wheres.size() ? batch_wheres[i] : "?", outcome, field, r.reason()});
           }
         }
         acknowledged += ack.results_size();
-        if (progress) progress(acknowledged, total);
+        if (progress) progress(acknowledged);
       });
-  summary->unsent = total - acknowledged;
+  summary->unsent += sent - acknowledged;
   return s;
+}
+
+absl::Status PushFeed(Client& client, const std::string& council, const feeds::FeedResult& feed,
+                      int batch_size, const std::function<void(int64_t, int64_t)>& progress,
+                      PushSummary* summary) {
+  CountProblems(feed, summary);
+  const int64_t total = static_cast<int64_t>(feed.entries.size());
+  size_t next = 0;
+  return PushEntries(
+      client, council,
+      [&](feeds::FeedEntry* e) {
+        if (next >= feed.entries.size()) return false;
+        *e = feed.entries[next++];
+        return true;
+      },
+      batch_size,
+      [&](int64_t done) {
+        if (progress) progress(done, total);
+      },
+      summary);
 }
 
 }  // namespace dpmon

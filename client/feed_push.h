@@ -5,8 +5,11 @@
 #ifndef DPMON_CLIENT_FEED_PUSH_H_
 #define DPMON_CLIENT_FEED_PUSH_H_
 
+#include <condition_variable>
+#include <deque>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -32,6 +35,34 @@ struct PushSummary {
 absl::Status PushFeed(Client& client, const std::string& council, const feeds::FeedResult& feed,
                       int batch_size, const std::function<void(int64_t, int64_t)>& progress,
                       PushSummary* summary);
+
+// The streaming form: entries come from `next` (false at the end) as a
+// parser reads them; `progress(done)` as acknowledgements arrive. Count the
+// parser's problems with CountProblems once it has finished.
+absl::Status PushEntries(Client& client, const std::string& council,
+                         const std::function<bool(feeds::FeedEntry*)>& next, int batch_size,
+                         const std::function<void(int64_t)>& progress, PushSummary* summary);
+void CountProblems(const feeds::FeedResult& problems, PushSummary* summary);
+
+// Entries from a parser on one thread to PushEntries on another, at most
+// `capacity` waiting.
+class EntryQueue {
+ public:
+  explicit EntryQueue(size_t capacity) : capacity_(capacity) {}
+  // Blocks while full; drops the entry once the consumer has stopped.
+  void Push(feeds::FeedEntry e);
+  void Close();                   // The producer is done.
+  void Abandon();                 // The consumer is done: Push no longer blocks.
+  bool Pop(feeds::FeedEntry* e);  // False once closed and empty.
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<feeds::FeedEntry> items_;  // GUARDED_BY(mu_)
+  size_t capacity_;
+  bool closed_ = false;     // GUARDED_BY(mu_)
+  bool abandoned_ = false;  // GUARDED_BY(mu_)
+};
 
 }  // namespace dpmon
 

@@ -107,44 +107,39 @@ absl::StatusOr<CsvMapping> CsvMapping::Parse(absl::string_view text) {
   return m;
 }
 
-absl::StatusOr<std::vector<std::vector<std::string>>> SplitCsv(absl::string_view text,
-                                                               char delimiter,
-                                                               std::vector<int>* line_numbers) {
-  absl::ConsumePrefix(&text, "\xef\xbb\xbf");
-  std::vector<std::vector<std::string>> rows;
-  std::vector<std::string> row;
+CsvReader::CsvReader(absl::string_view text, char delimiter) : text_(text), delimiter_(delimiter) {
+  absl::ConsumePrefix(&text_, "\xef\xbb\xbf");
+}
+
+bool CsvReader::Next(std::vector<std::string>* row, int* line, absl::Status* error) {
+  row->clear();
   std::string field;
   bool quoted = false;
   bool field_started = false;
-  int line = 1;
-  int row_line = 1;
   int quote_line = 0;
-  auto end_field = [&] {
-    row.push_back(std::move(field));
-    field.clear();
-    field_started = false;
-  };
-  auto end_row = [&] {
-    end_field();
-    const bool blank = row.size() == 1 && row[0].empty();
-    if (!blank) {
-      rows.push_back(std::move(row));
-      if (line_numbers != nullptr) line_numbers->push_back(row_line);
+  for (;;) {
+    if (pos_ >= text_.size()) {
+      if (quoted) {
+        *error = absl::InvalidArgumentError(
+            absl::StrFormat("line %d: a quoted field is never closed", quote_line));
+        return false;
+      }
+      if (!field_started && row->empty() && field.empty()) return false;  // End of text.
+      row->push_back(std::move(field));
+      *line = row_line_;
+      return true;
     }
-    row.clear();
-  };
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
+    const char c = text_[pos_++];
     if (quoted) {
       if (c == '"') {
-        if (i + 1 < text.size() && text[i + 1] == '"') {
+        if (pos_ < text_.size() && text_[pos_] == '"') {
           field += '"';
-          ++i;
+          ++pos_;
         } else {
           quoted = false;
         }
       } else {
-        if (c == '\n') ++line;
+        if (c == '\n') ++line_;
         field += c;
       }
       continue;
@@ -152,47 +147,73 @@ absl::StatusOr<std::vector<std::vector<std::string>>> SplitCsv(absl::string_view
     if (c == '"' && !field_started) {
       quoted = true;
       field_started = true;
-      quote_line = line;
-    } else if (c == delimiter) {
-      end_field();
-    } else if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
+      quote_line = line_;
+    } else if (c == delimiter_) {
+      row->push_back(std::move(field));
+      field.clear();
+      field_started = false;
+    } else if (c == '\r' && pos_ < text_.size() && text_[pos_] == '\n') {
       continue;
     } else if (c == '\n') {
-      end_row();
-      ++line;
-      row_line = line;
+      const int this_line = row_line_;
+      ++line_;
+      row_line_ = line_;
+      if (row->empty() && !field_started && field.empty()) continue;  // A blank line.
+      row->push_back(std::move(field));
+      *line = this_line;
+      return true;
     } else {
       field += c;
       field_started = true;
     }
   }
-  if (quoted) {
-    return absl::InvalidArgumentError(
-        absl::StrFormat("line %d: a quoted field is never closed", quote_line));
+}
+
+absl::StatusOr<std::vector<std::vector<std::string>>> SplitCsv(absl::string_view text,
+                                                               char delimiter,
+                                                               std::vector<int>* line_numbers) {
+  CsvReader reader(text, delimiter);
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> row;
+  int line = 0;
+  absl::Status error;
+  while (reader.Next(&row, &line, &error)) {
+    rows.push_back(row);
+    if (line_numbers != nullptr) line_numbers->push_back(line);
   }
-  if (field_started || !row.empty() || !field.empty()) end_row();
+  if (!error.ok()) return error;
   return rows;
 }
 
 FeedResult ParseCsvFeed(absl::string_view text, const CsvMapping& mapping,
                         const std::string& source, const std::string& default_account_ref) {
   FeedResult result;
-  std::vector<int> lines;
-  absl::StatusOr<std::vector<std::vector<std::string>>> rows =
-      SplitCsv(text, mapping.delimiter, &lines);
-  if (!rows.ok()) {
-    result.invalid.push_back({"file", "", std::string(rows.status().message())});
-    return result;
-  }
-  const size_t header_at = static_cast<size_t>(mapping.skip_lines);
-  if (rows->size() <= header_at) {
-    result.invalid.push_back({"file", "", "no header row"});
-    return result;
+  FeedResult problems =
+      ParseCsvFeed(text, mapping, source, default_account_ref,
+                   [&result](FeedEntry e) { result.entries.push_back(std::move(e)); });
+  result.invalid = std::move(problems.invalid);
+  result.skipped = std::move(problems.skipped);
+  result.conflicts = std::move(problems.conflicts);
+  return result;
+}
+
+FeedResult ParseCsvFeed(absl::string_view text, const CsvMapping& mapping,
+                        const std::string& source, const std::string& default_account_ref,
+                        const std::function<void(FeedEntry)>& emit) {
+  FeedResult result;
+  CsvReader reader(text, mapping.delimiter);
+  std::vector<std::string> header_row;
+  int header_line = 0;
+  absl::Status error;
+  for (int skipped = 0; skipped <= mapping.skip_lines; ++skipped) {
+    if (!reader.Next(&header_row, &header_line, &error)) {
+      result.invalid.push_back(
+          {"file", "", error.ok() ? "no header row" : std::string(error.message())});
+      return result;
+    }
   }
   std::map<std::string, size_t> column;
-  for (size_t i = 0; i < (*rows)[header_at].size(); ++i) {
-    column.emplace(Lower((*rows)[header_at][i]), i);
-  }
+  for (size_t i = 0; i < header_row.size(); ++i) column.emplace(Lower(header_row[i]), i);
   std::map<std::string, int> index;  // Mapped name -> column, or -1.
   bool missing = false;
   for (const auto& [name, header] :
@@ -214,7 +235,7 @@ FeedResult ParseCsvFeed(absl::string_view text, const CsvMapping& mapping,
     auto it = column.find(Lower(header));
     if (it == column.end()) {
       result.invalid.push_back(
-          {absl::StrCat("line ", lines[header_at]), header,
+          {absl::StrCat("line ", header_line), header,
            absl::StrCat("the header has no column \"", header, "\" (mapped as ", name, ")")});
       missing = true;
       continue;
@@ -231,9 +252,10 @@ FeedResult ParseCsvFeed(absl::string_view text, const CsvMapping& mapping,
   std::map<std::pair<std::string, std::string>, DayBalance> day_balance;
   std::vector<std::pair<std::string, std::string>> day_order;
   std::map<std::string, std::string> seen_ids;  // id -> where
-  for (size_t r = header_at + 1; r < rows->size(); ++r) {
-    const std::vector<std::string>& row = (*rows)[r];
-    const std::string where = absl::StrCat("line ", lines[r]);
+  std::vector<std::string> row;
+  int line = 0;
+  while (reader.Next(&row, &line, &error)) {
+    const std::string where = absl::StrCat("line ", line);
     auto get = [&](const std::string& name) -> std::string {
       const int i = index[name];
       if (i < 0 || static_cast<size_t>(i) >= row.size()) return "";
@@ -347,7 +369,11 @@ FeedResult ParseCsvFeed(absl::string_view text, const CsvMapping& mapping,
         }
       }
     }
-    result.entries.push_back({where, std::move(t), std::nullopt});
+    emit({where, std::move(t), std::nullopt});
+  }
+  if (!error.ok()) {
+    // The rows before the broken quote went out; the rest of the file is one problem.
+    result.invalid.push_back({"file", "", std::string(error.message())});
   }
   for (const auto& key : day_order) {
     const DayBalance& b = day_balance[key];
@@ -356,7 +382,7 @@ FeedResult ParseCsvFeed(absl::string_view text, const CsvMapping& mapping,
     s.set_account_ref(key.first);
     s.set_date(key.second);
     s.set_closing_balance_pence(b.pence);
-    result.entries.push_back({b.where + " (running balance)", std::nullopt, std::move(s)});
+    emit({b.where + " (running balance)", std::nullopt, std::move(s)});
   }
   return result;
 }

@@ -8,6 +8,7 @@
 #ifndef DPMON_CLIENT_FEEDS_CSV_FEED_H_
 #define DPMON_CLIENT_FEEDS_CSV_FEED_H_
 
+#include <functional>
 #include <set>
 #include <string>
 #include <vector>
@@ -37,6 +38,24 @@ struct CsvMapping {
   static absl::StatusOr<CsvMapping> Parse(absl::string_view text);
 };
 
+// Reads CSV text a row at a time (RFC 4180: quoted fields may hold the
+// delimiter, quotes as "" and line breaks; blank lines are skipped; a
+// leading UTF-8 BOM is dropped).
+class CsvReader {
+ public:
+  CsvReader(absl::string_view text, char delimiter);
+  // The next row and the line it starts on; false at the end, or with
+  // *error set for an unterminated quote.
+  bool Next(std::vector<std::string>* row, int* line, absl::Status* error);
+
+ private:
+  absl::string_view text_;
+  char delimiter_;
+  size_t pos_ = 0;
+  int line_ = 1;
+  int row_line_ = 1;
+};
+
 // Splits CSV text into rows of fields (RFC 4180: quoted fields may hold the
 // delimiter, quotes as "" and line breaks). A leading UTF-8 BOM is dropped.
 // InvalidArgument for an unterminated quote, naming its line.
@@ -51,6 +70,11 @@ absl::StatusOr<std::vector<std::vector<std::string>>> SplitCsv(absl::string_view
 // last transaction that day.
 FeedResult ParseCsvFeed(absl::string_view text, const CsvMapping& mapping,
                         const std::string& source, const std::string& default_account_ref = "");
+// The same, a row at a time: `emit` receives each entry as it is read (the
+// running-balance statements last); the result holds only the problems.
+FeedResult ParseCsvFeed(absl::string_view text, const CsvMapping& mapping,
+                        const std::string& source, const std::string& default_account_ref,
+                        const std::function<void(FeedEntry)>& emit);
 
 }  // namespace dpmon::feeds
 

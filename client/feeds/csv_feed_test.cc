@@ -142,9 +142,16 @@ TEST(CsvFeed, BrokenFilesAndMappings) {
   EXPECT_TRUE(r.entries.empty());
   ASSERT_FALSE(r.invalid.empty());
   EXPECT_EQ(r.invalid[0].reason, "the header has no column \"Settlement Date\" (mapped as date)");
-  r = ParseCsvFeed("a,b\n\"unterminated,1\n", card, "pfs");
+  const std::string header =
+      "Transaction ID,Settlement Date,Card Reference,Type,Merchant,MCC,Description,Amount,"
+      "Card Balance,Original Transaction ID\n";
+  r = ParseCsvFeed(header + "A1,01/03/2026,C1,Purchase,Shop,5411,,-1.00,,\n" +
+                       "A2,01/03/2026,C1,Purchase,\"unterminated,5411,,-1.00,,\n",
+                   card, "pfs");
+  // The complete row before the broken quote is read; the rest is one problem.
+  ASSERT_EQ(r.entries.size(), 1u);
   ASSERT_EQ(r.invalid.size(), 1u);
-  EXPECT_EQ(r.invalid[0].reason, "line 2: a quoted field is never closed");
+  EXPECT_EQ(r.invalid[0].reason, "line 3: a quoted field is never closed");
   EXPECT_TRUE(ParseCsvFeed("", card, "pfs").entries.empty());
 
   EXPECT_FALSE(CsvMapping::Parse("date = D\namount = A\n").ok());         // no id
