@@ -457,6 +457,9 @@ grpc::ServerUnaryReactor* AuditsService::ListAccountRisks(
           if (!fresh.ok()) return fresh.status();
           survey = *fresh;
           std::lock_guard<std::mutex> lock(mu_);
+          for (auto it = surveys_.begin(); it != surveys_.end();) {
+            it = absl::Now() - it->second.at >= kSurveyTtl ? surveys_.erase(it) : std::next(it);
+          }
           surveys_[scope] = Cached{absl::Now(), survey};
         }
         std::string next;
