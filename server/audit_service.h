@@ -44,8 +44,8 @@ class AuditsService final : public v1::Audits::CallbackService {
   // kept for a few minutes so that paging through a large council does not
   // recompute it for every page.
   struct Survey {
-    std::vector<v1::DueEntry> due;      // Sorted, for within_days of the key.
-    std::vector<v1::AccountRisk> risks; // Highest first.
+    std::vector<v1::DueEntry> due;       // Sorted, for within_days of the key.
+    std::vector<v1::AccountRisk> risks;  // Highest first.
   };
   absl::StatusOr<std::shared_ptr<const Survey>> SurveyOf(const std::string& council, Date as_of,
                                                          int within_days);

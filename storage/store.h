@@ -142,13 +142,10 @@ class Store {
 
   // Puts a transaction of the account in `category` (see the API's
   // RecategoriseTransaction), recording `change` (from is filled in).
-  absl::StatusOr<v1::Transaction> RecategoriseTransaction(const std::string& council_id,
-                                                          const std::string& account_id,
-                                                          const std::string& source,
-                                                          const std::string& external_id,
-                                                          v1::Category category,
-                                                          v1::CategoryChange change,
-                                                          const RequestKey& key);
+  absl::StatusOr<v1::Transaction> RecategoriseTransaction(
+      const std::string& council_id, const std::string& account_id, const std::string& source,
+      const std::string& external_id, v1::Category category, v1::CategoryChange change,
+      const RequestKey& key);
 
   // Transactions of an account with booking date in [from, to], in key
   // order, resuming strictly after `after_key` (an opaque key from a previous page).
