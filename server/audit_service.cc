@@ -196,8 +196,9 @@ absl::Status BuildAuditPack(Store* store, const AccountRef& name, Date from, Dat
   if (!before.ok()) return before.status();
   absl::StatusOr<Totals> through = store->SumThrough(name.council, name.account, to);
   if (!through.ok()) return through.status();
-  absl::StatusOr<Totals> period = store->SumRange(name.council, name.account, from, to);
-  if (!period.ok()) return period.status();
+  // The period's sums: through the end less through the day before.
+  absl::StatusOr<Totals> period = *through;
+  if (absl::Status s = period->Subtract(*before); !s.ok()) return s;
   absl::StatusOr<int64_t> opening = Net(*before);
   if (!opening.ok()) return opening.status();
   absl::StatusOr<int64_t> closing = Net(*through);
@@ -374,6 +375,25 @@ void PageOf(const std::vector<Entry>& all, int offset, int size, const std::stri
 
 }  // namespace
 
+absl::StatusOr<std::shared_ptr<const AuditsService::Survey>> AuditsService::CachedSurvey(
+    const std::string& scope, bool later_page, const std::string& council, Date as_of,
+    int within_days) {
+  const absl::Time now = absl::Now();
+  if (later_page) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = surveys_.find(scope);
+    if (it != surveys_.end() && now - it->second.at < kSurveyTtl) return it->second.survey;
+  }
+  absl::StatusOr<std::shared_ptr<const Survey>> fresh = SurveyOf(council, as_of, within_days);
+  if (!fresh.ok()) return fresh.status();
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto it = surveys_.begin(); it != surveys_.end();) {
+    it = now - it->second.at >= kSurveyTtl ? surveys_.erase(it) : std::next(it);
+  }
+  surveys_[scope] = Cached{now, *fresh};
+  return fresh;
+}
+
 grpc::ServerUnaryReactor* AuditsService::ListAuditsDue(grpc::CallbackServerContext* context,
                                                        const v1::ListAuditsDueRequest* request,
                                                        v1::ListAuditsDueResponse* response) {
@@ -382,9 +402,7 @@ grpc::ServerUnaryReactor* AuditsService::ListAuditsDue(grpc::CallbackServerConte
       [this, request, response](const Principal&) -> absl::Status {
         absl::StatusOr<std::string> council = ParseCouncilName(request->council(), "council");
         if (!council.ok()) return council.status();
-        absl::StatusOr<Date> as_of = request->as_of_date().empty()
-                                         ? absl::StatusOr<Date>(ctx_.today())
-                                         : ParseDateField(request->as_of_date(), "as_of_date");
+        absl::StatusOr<Date> as_of = AsOfOrToday(ctx_, request->as_of_date(), "as_of_date");
         if (!as_of.ok()) return as_of.status();
         if (request->within_days() < 0 || request->within_days() > kWithinDaysMax) {
           return InvalidField("within_days", absl::StrCat("must be 0..", kWithinDaysMax));
@@ -401,27 +419,12 @@ grpc::ServerUnaryReactor* AuditsService::ListAuditsDue(grpc::CallbackServerConte
             absl::StrCat("due\n", *council, "\n", as_of->ToString(), "\n", within);
         absl::StatusOr<int> offset = DecodeOffset(request->page_token(), scope);
         if (!offset.ok()) return offset.status();
-        std::shared_ptr<const Survey> survey;
-        {
-          std::lock_guard<std::mutex> lock(mu_);
-          auto it = surveys_.find(scope);
-          if (*offset > 0 && it != surveys_.end() && absl::Now() - it->second.at < kSurveyTtl) {
-            survey = it->second.survey;
-          }
-        }
-        if (survey == nullptr) {
-          absl::StatusOr<std::shared_ptr<const Survey>> fresh = SurveyOf(*council, *as_of, within);
-          if (!fresh.ok()) return fresh.status();
-          survey = *fresh;
-          std::lock_guard<std::mutex> lock(mu_);
-          for (auto it = surveys_.begin(); it != surveys_.end();) {
-            it = absl::Now() - it->second.at >= kSurveyTtl ? surveys_.erase(it) : std::next(it);
-          }
-          surveys_[scope] = Cached{absl::Now(), survey};
-        }
+        absl::StatusOr<std::shared_ptr<const Survey>> survey =
+            CachedSurvey(scope, *offset > 0, *council, *as_of, within);
+        if (!survey.ok()) return survey.status();
         response->set_as_of_date(as_of->ToString());
         std::string next;
-        PageOf(survey->due, *offset, *size, scope, response->mutable_entries(), &next);
+        PageOf((*survey)->due, *offset, *size, scope, response->mutable_entries(), &next);
         response->set_next_page_token(next);
         return absl::OkStatus();
       });
@@ -435,35 +438,18 @@ grpc::ServerUnaryReactor* AuditsService::ListAccountRisks(
       [this, request, response](const Principal&) -> absl::Status {
         absl::StatusOr<std::string> council = ParseCouncilName(request->council(), "council");
         if (!council.ok()) return council.status();
-        absl::StatusOr<Date> as_of = request->as_of_date().empty()
-                                         ? absl::StatusOr<Date>(ctx_.today())
-                                         : ParseDateField(request->as_of_date(), "as_of_date");
+        absl::StatusOr<Date> as_of = AsOfOrToday(ctx_, request->as_of_date(), "as_of_date");
         if (!as_of.ok()) return as_of.status();
         absl::StatusOr<int> size = EffectivePageSize(request->page_size());
         if (!size.ok()) return size.status();
         const std::string scope = absl::StrCat("risks\n", *council, "\n", as_of->ToString());
         absl::StatusOr<int> offset = DecodeOffset(request->page_token(), scope);
         if (!offset.ok()) return offset.status();
-        std::shared_ptr<const Survey> survey;
-        {
-          std::lock_guard<std::mutex> lock(mu_);
-          auto it = surveys_.find(scope);
-          if (*offset > 0 && it != surveys_.end() && absl::Now() - it->second.at < kSurveyTtl) {
-            survey = it->second.survey;
-          }
-        }
-        if (survey == nullptr) {
-          absl::StatusOr<std::shared_ptr<const Survey>> fresh = SurveyOf(*council, *as_of, 0);
-          if (!fresh.ok()) return fresh.status();
-          survey = *fresh;
-          std::lock_guard<std::mutex> lock(mu_);
-          for (auto it = surveys_.begin(); it != surveys_.end();) {
-            it = absl::Now() - it->second.at >= kSurveyTtl ? surveys_.erase(it) : std::next(it);
-          }
-          surveys_[scope] = Cached{absl::Now(), survey};
-        }
+        absl::StatusOr<std::shared_ptr<const Survey>> survey =
+            CachedSurvey(scope, *offset > 0, *council, *as_of, 0);
+        if (!survey.ok()) return survey.status();
         std::string next;
-        PageOf(survey->risks, *offset, *size, scope, response->mutable_accounts(), &next);
+        PageOf((*survey)->risks, *offset, *size, scope, response->mutable_accounts(), &next);
         response->set_next_page_token(next);
         return absl::OkStatus();
       });

@@ -49,6 +49,12 @@ class AuditsService final : public v1::Audits::CallbackService {
   };
   absl::StatusOr<std::shared_ptr<const Survey>> SurveyOf(const std::string& council, Date as_of,
                                                          int within_days);
+  // The survey a later page of a listing (`later_page`) computed moments
+  // ago, else a fresh one, kept under `scope`.
+  absl::StatusOr<std::shared_ptr<const Survey>> CachedSurvey(const std::string& scope,
+                                                             bool later_page,
+                                                             const std::string& council, Date as_of,
+                                                             int within_days);
 
   ServiceContext ctx_;
   std::mutex mu_;

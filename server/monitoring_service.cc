@@ -24,28 +24,22 @@ absl::Status CheckKind(v1::FlagKind kind, absl::string_view field) {
 
 }  // namespace
 
-absl::StatusOr<Date> MonitoringService::AsOfOrToday(const std::string& text,
-                                                    absl::string_view field) const {
-  if (text.empty()) return ctx_.today();
-  return ParseDateField(text, field);
-}
-
 grpc::ServerUnaryReactor* MonitoringService::EvaluateCouncil(
     grpc::CallbackServerContext* context, const v1::EvaluateCouncilRequest* request,
     v1::EvaluateCouncilResponse* response) {
-  return Serve(ctx_, context, "/dpmon.v1.Monitoring/EvaluateCouncil", request,
-               [this, request, response](const Principal&) -> absl::Status {
-                 absl::StatusOr<std::string> council =
-                     ParseCouncilName(request->council(), "council");
-                 if (!council.ok()) return council.status();
-                 absl::StatusOr<Date> as_of = AsOfOrToday(request->as_of_date(), "as_of_date");
-                 if (!as_of.ok()) return as_of.status();
-                 absl::StatusOr<v1::EvaluateCouncilResponse> r =
-                     evaluator_->EvaluateCouncil(*council, *as_of);
-                 if (!r.ok()) return r.status();
-                 *response = *std::move(r);
-                 return absl::OkStatus();
-               });
+  return Serve(
+      ctx_, context, "/dpmon.v1.Monitoring/EvaluateCouncil", request,
+      [this, request, response](const Principal&) -> absl::Status {
+        absl::StatusOr<std::string> council = ParseCouncilName(request->council(), "council");
+        if (!council.ok()) return council.status();
+        absl::StatusOr<Date> as_of = AsOfOrToday(ctx_, request->as_of_date(), "as_of_date");
+        if (!as_of.ok()) return as_of.status();
+        absl::StatusOr<v1::EvaluateCouncilResponse> r =
+            evaluator_->EvaluateCouncil(*council, *as_of);
+        if (!r.ok()) return r.status();
+        *response = *std::move(r);
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* MonitoringService::ComputeFlagReport(
@@ -234,7 +228,7 @@ grpc::ServerUnaryReactor* MonitoringService::GetAccountOverview(
       [this, request, response](const Principal&) -> absl::Status {
         absl::StatusOr<AccountRef> name = ParseAccountName(request->account(), "account");
         if (!name.ok()) return name.status();
-        absl::StatusOr<Date> as_of = AsOfOrToday(request->as_of_date(), "as_of_date");
+        absl::StatusOr<Date> as_of = AsOfOrToday(ctx_, request->as_of_date(), "as_of_date");
         if (!as_of.ok()) return as_of.status();
         absl::StatusOr<v1::Council> council = ctx_.store->GetCouncil(name->council);
         if (!council.ok()) return council.status();

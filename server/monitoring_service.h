@@ -43,7 +43,6 @@ class MonitoringService final : public v1::Monitoring::CallbackService {
  private:
   absl::Status ActOnFlag(const v1::ActOnFlagRequest& request, v1::FlagState state,
                          absl::string_view method, v1::Flag* response);
-  absl::StatusOr<Date> AsOfOrToday(const std::string& text, absl::string_view field) const;
 
   ServiceContext ctx_;
   Evaluator* evaluator_;

@@ -14,6 +14,7 @@
 #include "server/executor.h"
 #include "server/services.h"
 #include "server/status_util.h"
+#include "server/validation.h"
 #include "storage/store.h"
 
 namespace dpmon {
@@ -43,6 +44,13 @@ grpc::ServerUnaryReactor* Serve(const ServiceContext& ctx, grpc::CallbackServerC
     reactor->Finish(ToGrpc(s));
   });
   return reactor;
+}
+
+// A date field, or today (Europe/London) when it is empty.
+inline absl::StatusOr<Date> AsOfOrToday(const ServiceContext& ctx, const std::string& text,
+                                        absl::string_view field) {
+  if (text.empty()) return ctx.today();
+  return ParseDateField(text, field);
 }
 
 // The request without its request_id: what a retry must repeat exactly.
