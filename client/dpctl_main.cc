@@ -647,7 +647,7 @@ int AuditRun(dpmon::Client& client) {
   for (const auto& e : entries) {
     if (e.kind() == dpmon::v1::REVIEW) continue;
     dpmon::v1::AuditPack pack;
-    const std::string account_id = e.account().substr(e.account().rfind('/') + 1);
+    const std::string account_id(dpmon::LastNameSegment(e.account()));
     const std::string dir =
         absl::StrCat(base, "/", account_id, "_", e.period_start(), "_", e.period_end());
     s = FetchPack(client, e.account(), e.period_start(), e.period_end(), &pack);

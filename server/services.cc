@@ -511,8 +511,7 @@ grpc::ServerUnaryReactor* LedgerService::IngestBatch(grpc::CallbackServerContext
   ctx_.executor->Submit([this, context, reactor, request, response, start] {
     absl::StatusOr<std::shared_ptr<const Principal>> identified = CallerOf(*ctx_.keys, *context);
     std::shared_ptr<const Principal> caller = identified.ok() ? *identified : nullptr;
-    Target target;
-    target.council = std::string(LastNameSegment(request->parent()));
+    const Target target = TargetOf(*request);
     auto finish = [this, context, reactor, caller, target, start](const absl::Status& s) {
       LogCall(ctx_, *context, "/dpmon.v1.Ledger/IngestBatch", caller.get(), target, s, start);
       reactor->Finish(ToGrpc(s));
@@ -567,7 +566,7 @@ class IngestStream final
     // Checked on every batch: a key revoked or expired mid-stream stops it.
     absl::StatusOr<std::shared_ptr<const Principal>> caller = CallerOf(*ctx_.keys, *context_);
     if (caller_ == nullptr && caller.ok()) caller_ = *caller;
-    if (target_.council.empty()) target_.council = std::string(LastNameSegment(request_.parent()));
+    if (target_.council.empty()) target_ = TargetOf(request_);
     absl::Status s = caller.ok()
                          ? PrepareIngest(request_, **caller, &council, &writes, &prepared, &key)
                          : caller.status();

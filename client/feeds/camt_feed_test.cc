@@ -3,52 +3,21 @@
 // .001.08 statement.
 #include "client/feeds/camt_feed.h"
 
-#include <fstream>
-#include <sstream>
-
+#include "client/feeds/feed_test_util.h"
 #include "gtest/gtest.h"
 
 namespace dpmon::feeds {
 namespace {
 
-std::string Read(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-std::string Real(const std::string& name) {
-  return Read(std::string(DPMON_SHARED_DIR) + "/feeds-real/" + name);
-}
-
-std::vector<std::string> Lines(const FeedResult& r) {
-  std::vector<std::string> out;
-  for (const FeedEntry& e : r.entries) {
-    std::ostringstream o;
-    if (e.transaction) {
-      const auto& t = *e.transaction;
-      o << e.where << " T " << t.account_ref() << " " << t.external_id() << " " << t.booking_date()
-        << " " << t.amount_pence() << " " << (t.has_counterparty() ? t.counterparty() : "-")
-        << " | " << (t.has_description() ? t.description() : "-");
-    } else {
-      o << e.where << " S " << e.statement->account_ref() << " " << e.statement->date() << " "
-        << e.statement->closing_balance_pence();
-    }
-    out.push_back(o.str());
-  }
-  return out;
-}
-
-std::vector<std::string> Problems(const std::vector<FeedProblem>& ps) {
-  std::vector<std::string> out;
-  for (const FeedProblem& p : ps) out.push_back(p.where + " " + p.field + ": " + p.reason);
-  return out;
-}
+using testing::EntryLines;
+using testing::ProblemLines;
+using testing::ReadFile;
+using testing::RealFeed;
 
 TEST(CamtFeed, TwoStatementsInGbp) {
-  FeedResult r = ParseCamt053Feed(Real("genkgo-camt053.v2.multi.statement.gbp.xml"), "bank");
-  EXPECT_TRUE(r.invalid.empty()) << Problems(r.invalid)[0];
-  EXPECT_EQ(Lines(r),
+  FeedResult r = ParseCamt053Feed(RealFeed("genkgo-camt053.v2.multi.statement.gbp.xml"), "bank");
+  EXPECT_TRUE(r.invalid.empty()) << ProblemLines(r.invalid)[0];
+  EXPECT_EQ(EntryLines(r),
             (std::vector<std::string>{
                 "Stmt[1]/Bal[2] S NL26VAYB8060476890 2014-12-31 2700",
                 "Stmt[1]/Ntry[1] T NL26VAYB8060476890 000000001 2014-12-31 885 - | Transaction "
@@ -56,25 +25,26 @@ TEST(CamtFeed, TwoStatementsInGbp) {
                 "Stmt[2]/Ntry[1] T NL26VAYB8060476890 000000002 2014-12-31 -700 Company Name 2 | "
                 "Transaction Description 2",
             }));
-  EXPECT_EQ(Problems(r.conflicts),
+  EXPECT_EQ(ProblemLines(r.conflicts),
             (std::vector<std::string>{
                 "Stmt[2]/Bal[2] Bal: a second closing balance for NL26VAYB8060476890 on "
                 "2014-12-31: 2000 pence (Stmt[1]/Bal[2] had 2700)"}));
 }
 
 TEST(CamtFeed, EuroIsRejectedEntryByEntry) {
-  FeedResult r = ParseCamt053Feed(Real("genkgo-camt053.v2.multi.statement.xml"), "bank");
+  FeedResult r = ParseCamt053Feed(RealFeed("genkgo-camt053.v2.multi.statement.xml"), "bank");
   EXPECT_TRUE(r.entries.empty());
-  EXPECT_EQ(Problems(r.invalid), (std::vector<std::string>{
-                                     "Stmt[1]/Bal[2] Amt@Ccy: currency EUR; only GBP is accepted",
-                                     "Stmt[1]/Ntry[1] Amt@Ccy: currency EUR; only GBP is accepted",
-                                     "Stmt[2]/Bal[2] Amt@Ccy: currency EUR; only GBP is accepted",
-                                     "Stmt[2]/Ntry[1] Amt@Ccy: currency EUR; only GBP is accepted",
-                                 }));
+  EXPECT_EQ(ProblemLines(r.invalid),
+            (std::vector<std::string>{
+                "Stmt[1]/Bal[2] Amt@Ccy: currency EUR; only GBP is accepted",
+                "Stmt[1]/Ntry[1] Amt@Ccy: currency EUR; only GBP is accepted",
+                "Stmt[2]/Bal[2] Amt@Ccy: currency EUR; only GBP is accepted",
+                "Stmt[2]/Ntry[1] Amt@Ccy: currency EUR; only GBP is accepted",
+            }));
 }
 
 TEST(CamtFeed, OnlyAnOpeningBalanceIsNothing) {
-  FeedResult r = ParseCamt053Feed(Real("genkgo-camt53.only-Dt-with-DtTm.xml"), "bank");
+  FeedResult r = ParseCamt053Feed(RealFeed("genkgo-camt53.only-Dt-with-DtTm.xml"), "bank");
   EXPECT_TRUE(r.entries.empty());
   EXPECT_TRUE(r.invalid.empty());
   EXPECT_TRUE(r.conflicts.empty());
@@ -82,8 +52,8 @@ TEST(CamtFeed, OnlyAnOpeningBalanceIsNothing) {
 
 TEST(CamtFeed, Version08Sample) {
   FeedResult r = ParseCamt053Feed(
-      Read(std::string(DPMON_SOURCE_DIR) + "/tests/feeds/bank-camt053-v08.xml"), "lloyds");
-  EXPECT_EQ(Lines(r),
+      ReadFile(std::string(DPMON_SOURCE_DIR) + "/tests/feeds/bank-camt053-v08.xml"), "lloyds");
+  EXPECT_EQ(EntryLines(r),
             (std::vector<std::string>{
                 "Stmt[1]/Bal[2] S 40-11-22 31926819 2026-03-10 172450",
                 "Stmt[1]/Ntry[1] T 40-11-22 31926819 N-001 2026-03-02 180000 Durham County "
@@ -93,9 +63,9 @@ TEST(CamtFeed, Version08Sample) {
                 "Stmt[1]/Ntry[6] T 40-11-22 31926819 N-006 2026-03-08 -10000 - | reversal: "
                 "RETURNED CREDIT",
             }));
-  EXPECT_EQ(Problems(r.skipped),
+  EXPECT_EQ(ProblemLines(r.skipped),
             (std::vector<std::string>{"Stmt[1]/Ntry[3] Sts: skipped: PDNG (not booked)"}));
-  EXPECT_EQ(Problems(r.invalid),
+  EXPECT_EQ(ProblemLines(r.invalid),
             (std::vector<std::string>{
                 "Stmt[1]/Ntry[4] AcctSvcrRef: id \"N-001\" is repeated (first at Stmt[1]/Ntry[1])",
                 "Stmt[1]/Ntry[5] Amt: \"12.3.4\" is not an amount",
@@ -103,13 +73,13 @@ TEST(CamtFeed, Version08Sample) {
 }
 
 TEST(CamtFeed, BrokenFiles) {
-  const std::string whole = Real("genkgo-camt053.v2.multi.statement.gbp.xml");
+  const std::string whole = RealFeed("genkgo-camt053.v2.multi.statement.gbp.xml");
   FeedResult r = ParseCamt053Feed(whole.substr(0, whole.size() / 2), "bank");
   EXPECT_TRUE(r.entries.empty());  // Truncated: nothing, not half.
   ASSERT_EQ(r.invalid.size(), 1u);
   EXPECT_EQ(r.invalid[0].reason.rfind("not well-formed XML (line ", 0), 0u) << r.invalid[0].reason;
   EXPECT_EQ(
-      Problems(ParseCamt053Feed("<Document><Other/></Document>", "b").invalid),
+      ProblemLines(ParseCamt053Feed("<Document><Other/></Document>", "b").invalid),
       (std::vector<std::string>{"file BkToCstmrStmt: not a camt.053 bank-to-customer statement"}));
   // An external entity is never fetched or read.
   FeedResult xxe = ParseCamt053Feed(

@@ -169,22 +169,6 @@ bool CsvReader::Next(std::vector<std::string>* row, int* line, absl::Status* err
   }
 }
 
-absl::StatusOr<std::vector<std::vector<std::string>>> SplitCsv(absl::string_view text,
-                                                               char delimiter,
-                                                               std::vector<int>* line_numbers) {
-  CsvReader reader(text, delimiter);
-  std::vector<std::vector<std::string>> rows;
-  std::vector<std::string> row;
-  int line = 0;
-  absl::Status error;
-  while (reader.Next(&row, &line, &error)) {
-    rows.push_back(row);
-    if (line_numbers != nullptr) line_numbers->push_back(line);
-  }
-  if (!error.ok()) return error;
-  return rows;
-}
-
 FeedResult ParseCsvFeed(absl::string_view text, const CsvMapping& mapping,
                         const std::string& source, const std::string& default_account_ref) {
   FeedResult result;
@@ -243,6 +227,15 @@ FeedResult ParseCsvFeed(absl::string_view text, const CsvMapping& mapping,
     index[name] = static_cast<int>(it->second);
   }
   if (missing) return result;
+  // Column positions, looked up once rather than by name on every row.
+  struct {
+    int id, date, amount, debit, credit, mcc, counterparty, description, balance, account_ref, type,
+        reverses, category;
+  } const cols = {index["id"],           index["date"],        index["amount"],
+                  index["debit"],        index["credit"],      index["mcc"],
+                  index["counterparty"], index["description"], index["balance"],
+                  index["account_ref"],  index["type"],        index["reverses"],
+                  index["category"]};
 
   // Per (account_ref, date): the running balance after the day's last row.
   struct DayBalance {
@@ -256,20 +249,19 @@ FeedResult ParseCsvFeed(absl::string_view text, const CsvMapping& mapping,
   int line = 0;
   while (reader.Next(&row, &line, &error)) {
     const std::string where = absl::StrCat("line ", line);
-    auto get = [&](const std::string& name) -> std::string {
-      const int i = index[name];
+    auto get = [&](int i) -> std::string {
       if (i < 0 || static_cast<size_t>(i) >= row.size()) return "";
       return std::string(absl::StripAsciiWhitespace(row[static_cast<size_t>(i)]));
     };
     auto problem = [&](const std::string& header, const std::string& why) {
       result.invalid.push_back({where, header, why});
     };
-    const std::string type = Lower(get("type"));
+    const std::string type = Lower(get(cols.type));
     if (!type.empty() && mapping.skip_types.count(type)) {
-      result.skipped.push_back({where, mapping.type, absl::StrCat("skipped: ", get("type"))});
+      result.skipped.push_back({where, mapping.type, absl::StrCat("skipped: ", get(cols.type))});
       continue;
     }
-    const std::string id = get("id");
+    const std::string id = get(cols.id);
     if (id.empty()) {
       problem(mapping.id, "no transaction id");
       continue;
@@ -279,21 +271,21 @@ FeedResult ParseCsvFeed(absl::string_view text, const CsvMapping& mapping,
               absl::StrCat("transaction id \"", id, "\" is repeated (first at ", it->second, ")"));
       continue;
     }
-    absl::StatusOr<Date> date = ParseDateAs(get("date"), mapping.date_format);
+    absl::StatusOr<Date> date = ParseDateAs(get(cols.date), mapping.date_format);
     if (!date.ok()) {
       problem(mapping.date, std::string(date.status().message()));
       continue;
     }
     int64_t amount = 0;
     if (!mapping.amount.empty()) {
-      absl::StatusOr<int64_t> a = ParseDecimalPence(get("amount"));
+      absl::StatusOr<int64_t> a = ParseDecimalPence(get(cols.amount));
       if (!a.ok()) {
         problem(mapping.amount, std::string(a.status().message()));
         continue;
       }
       amount = mapping.debit_positive ? -*a : *a;
     } else {
-      const std::string debit = get("debit"), credit = get("credit");
+      const std::string debit = get(cols.debit), credit = get(cols.credit);
       if (debit.empty() == credit.empty()) {
         problem(mapping.debit, "give exactly one of the debit and credit columns");
         continue;
@@ -313,7 +305,7 @@ FeedResult ParseCsvFeed(absl::string_view text, const CsvMapping& mapping,
       problem(mapping.amount.empty() ? mapping.debit : mapping.amount, "is zero");
       continue;
     }
-    std::string account_ref = get("account_ref");
+    std::string account_ref = get(cols.account_ref);
     if (account_ref.empty()) account_ref = default_account_ref;
     if (account_ref.empty()) {
       problem(mapping.account_ref.empty() ? "account_ref" : mapping.account_ref,
@@ -326,16 +318,16 @@ FeedResult ParseCsvFeed(absl::string_view text, const CsvMapping& mapping,
     t.set_external_id(id);
     t.set_booking_date(date->ToString());
     t.set_amount_pence(amount);
-    if (const std::string mcc = get("mcc"); !mcc.empty()) {
+    if (const std::string mcc = get(cols.mcc); !mcc.empty()) {
       if (mcc.size() != 4 || !absl::c_all_of(mcc, [](char c) { return absl::ascii_isdigit(c); })) {
         problem(mapping.mcc, absl::StrCat("\"", mcc, "\" is not a 4-digit MCC"));
         continue;
       }
       t.set_mcc(mcc);
     }
-    if (const std::string v = get("counterparty"); !v.empty()) t.set_counterparty(v);
-    if (const std::string v = get("description"); !v.empty()) t.set_description(v);
-    if (const std::string v = get("category"); !v.empty()) {
+    if (const std::string v = get(cols.counterparty); !v.empty()) t.set_counterparty(v);
+    if (const std::string v = get(cols.description); !v.empty()) t.set_description(v);
+    if (const std::string v = get(cols.category); !v.empty()) {
       v1::Category c;
       if (!v1::Category_Parse(absl::AsciiStrToUpper(v), &c) || c == v1::CATEGORY_UNSPECIFIED) {
         problem(mapping.category, absl::StrCat("\"", v, "\" is not a dpmon category"));
@@ -344,7 +336,7 @@ FeedResult ParseCsvFeed(absl::string_view text, const CsvMapping& mapping,
       t.set_category(c);
     }
     if (!type.empty() && mapping.reversal_types.count(type)) {
-      const std::string original = get("reverses");
+      const std::string original = get(cols.reverses);
       if (original.empty()) {
         problem(mapping.reverses.empty() ? mapping.type : mapping.reverses,
                 "a reversal that names no original transaction");
@@ -352,8 +344,8 @@ FeedResult ParseCsvFeed(absl::string_view text, const CsvMapping& mapping,
       }
       t.set_reverses(original);
     }
-    if (index["balance"] >= 0) {
-      const std::string b = get("balance");
+    if (cols.balance >= 0) {
+      const std::string b = get(cols.balance);
       if (!b.empty()) {
         absl::StatusOr<int64_t> balance = ParseDecimalPence(b);
         if (!balance.ok()) {

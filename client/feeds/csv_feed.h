@@ -56,13 +56,6 @@ class CsvReader {
   int row_line_ = 1;
 };
 
-// Splits CSV text into rows of fields (RFC 4180: quoted fields may hold the
-// delimiter, quotes as "" and line breaks). A leading UTF-8 BOM is dropped.
-// InvalidArgument for an unterminated quote, naming its line.
-absl::StatusOr<std::vector<std::vector<std::string>>> SplitCsv(absl::string_view text,
-                                                               char delimiter,
-                                                               std::vector<int>* line_numbers);
-
 // Reads a whole export. A file whose header lacks a mapped column is one
 // problem with no entries. Rows that cannot be read are problems naming
 // their line and column; the rest are entries. A running balance column
