@@ -28,7 +28,8 @@ using v1::OFFICER;
 constexpr char kTokenPrefix[] = "dpmon_";
 constexpr size_t kKeyIdHexChars = 16;
 constexpr size_t kSecretBytes = 32;
-constexpr size_t kDisplayNameBytesMax = 200;
+constexpr size_t kNameBytesMax = 200;  // Display names and certificate common names.
+constexpr size_t kLogMessageBytesMax = 200;
 constexpr int kCouncilsPerKeyMax = 1000;
 constexpr int kSourcesPerKeyMax = 100;
 
@@ -298,7 +299,7 @@ absl::StatusOr<IssuedKey> KeyRegistry::Create(const v1::ApiKey& spec, const Prin
                                               const RequestKey& request_key) {
   v1::ApiKey key;
   if (absl::Status s = ValidateText(spec.display_name());
-      !s.ok() || spec.display_name().empty() || spec.display_name().size() > kDisplayNameBytesMax) {
+      !s.ok() || spec.display_name().empty() || spec.display_name().size() > kNameBytesMax) {
     return InvalidField("api_key.display_name",
                         s.ok() ? "is required, at most 200 bytes" : s.message());
   }
@@ -357,7 +358,7 @@ absl::StatusOr<IssuedKey> KeyRegistry::Create(const v1::ApiKey& spec, const Prin
   }
   if (spec.kind() == v1::CLIENT_CERTIFICATE) {
     const std::string& cn = spec.certificate_common_name();
-    if (absl::Status s = ValidateText(cn); !s.ok() || cn.empty() || cn.size() > 200) {
+    if (absl::Status s = ValidateText(cn); !s.ok() || cn.empty() || cn.size() > kNameBytesMax) {
       return InvalidField("api_key.certificate_common_name",
                           "is required for a CLIENT_CERTIFICATE key, at most 200 bytes");
     }
@@ -570,17 +571,23 @@ grpc::Status AuthProcessor::Process(const InputMetadata& auth_metadata, grpc::Au
   }
   if (status.ok()) return grpc::Status::OK;
   if (log_ != nullptr) {
-    v1::AccessLogEntry e;
-    if (principal.ok()) {
-      e.set_key((*principal)->name());
-      e.set_key_display_name((*principal)->key.display_name());
-    }
-    e.set_method(std::string(method));
-    e.set_code(absl::StatusCodeToString(status.code()));
-    e.set_message(std::string(status.message().substr(0, 200)));
-    log_->Record(std::move(e), keys_->Now());
+    log_->Record(AccessEntry(principal.ok() ? principal->get() : nullptr, method, status),
+                 keys_->Now());
   }
   return ToGrpc(status);
+}
+
+v1::AccessLogEntry AccessEntry(const Principal* caller, absl::string_view method,
+                               const absl::Status& status) {
+  v1::AccessLogEntry e;
+  if (caller != nullptr) {
+    e.set_key(caller->name());
+    e.set_key_display_name(caller->key.display_name());
+  }
+  e.set_method(std::string(method));
+  e.set_code(absl::StatusCodeToString(status.code()));
+  if (!status.ok()) e.set_message(std::string(status.message().substr(0, kLogMessageBytesMax)));
+  return e;
 }
 
 absl::StatusOr<std::shared_ptr<const Principal>> CallerOf(const KeyRegistry& keys,

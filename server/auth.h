@@ -146,6 +146,11 @@ class AuthProcessor final : public grpc::AuthMetadataProcessor {
 absl::StatusOr<std::shared_ptr<const Principal>> Identify(const KeyRegistry& keys,
                                                           const std::string* authorization,
                                                           const grpc::AuthContext* auth);
+// An access log entry for a call: who, which method, the outcome (time,
+// council, account, peer and duration are the caller's to add).
+v1::AccessLogEntry AccessEntry(const Principal* caller, absl::string_view method,
+                               const absl::Status& status);
+
 // Identify for a call a handler is serving.
 absl::StatusOr<std::shared_ptr<const Principal>> CallerOf(const KeyRegistry& keys,
                                                           const grpc::ServerContextBase& context);

@@ -43,16 +43,9 @@ void LogCall(const ServiceContext& ctx, const grpc::ServerContextBase& context,
              const absl::Status& status, absl::Time start) {
   if (ctx.access_log == nullptr) return;
   const absl::Time end = absl::Now();
-  v1::AccessLogEntry e;
-  if (caller != nullptr) {
-    e.set_key(caller->name());
-    e.set_key_display_name(caller->key.display_name());
-  }
-  e.set_method(std::string(method));
+  v1::AccessLogEntry e = AccessEntry(caller, method, status);
   e.set_council(target.council.substr(0, target.council.find('\n')));
   e.set_account(target.account);
-  e.set_code(absl::StatusCodeToString(status.code()));
-  if (!status.ok()) e.set_message(std::string(status.message().substr(0, 200)));
   e.set_peer(context.peer());
   e.set_duration_us(absl::ToInt64Microseconds(end - start));
   ctx.access_log->Record(std::move(e), end);
