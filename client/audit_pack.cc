@@ -273,17 +273,23 @@ absl::Status WriteAuditPack(const v1::AuditPack& pack, const std::string& dir) {
   std::filesystem::create_directories(dir, ec);
   if (ec) return absl::UnavailableError(absl::StrCat("cannot create ", dir, ": ", ec.message()));
   for (const auto& [name, contents] : RenderAuditPack(pack)) {
-    const std::string path = absl::StrCat(dir, "/", name);
-    const std::string tmp = path + ".tmp";
-    {
-      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-      out << contents;
-      out.flush();
-      if (!out) return absl::UnavailableError(absl::StrCat("cannot write ", tmp));
+    if (absl::Status s = WriteFileAtomically(absl::StrCat(dir, "/", name), contents); !s.ok()) {
+      return s;
     }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-      return absl::UnavailableError(absl::StrCat("cannot rename ", tmp, " to ", path));
-    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status WriteFileAtomically(const std::string& path, const std::string& contents) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << contents;
+    out.flush();
+    if (!out) return absl::UnavailableError(absl::StrCat("cannot write ", tmp));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    return absl::UnavailableError(absl::StrCat("cannot rename ", tmp, " to ", path));
   }
   return absl::OkStatus();
 }

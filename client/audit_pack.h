@@ -25,6 +25,8 @@ namespace dpmon {
 // File name -> contents.
 std::map<std::string, std::string> RenderAuditPack(const v1::AuditPack& pack);
 absl::Status WriteAuditPack(const v1::AuditPack& pack, const std::string& dir);
+// Writes `contents` to path.tmp, then renames it to `path`.
+absl::Status WriteFileAtomically(const std::string& path, const std::string& contents);
 
 // "1234.56", "-0.05": pence as a decimal string (never through floating point).
 std::string PoundsDecimal(int64_t pence);

@@ -634,14 +634,8 @@ int AuditRun(dpmon::Client& client) {
   std::error_code ec;
   std::filesystem::create_directories(base, ec);
   if (ec) return Fail(absl::StrCat("cannot create ", base, ": ", ec.message()));
-  {
-    const std::string path = base + "/due.csv";
-    std::ofstream f(path + ".tmp", std::ios::binary | std::ios::trunc);
-    f << DueCsv(entries);
-    f.close();
-    if (!f || std::rename((path + ".tmp").c_str(), path.c_str()) != 0) {
-      return Fail(absl::StrCat("cannot write ", path));
-    }
+  if (absl::Status s = dpmon::WriteFileAtomically(base + "/due.csv", DueCsv(entries)); !s.ok()) {
+    return Fail(s);
   }
   int packs = 0, failed = 0;
   for (const auto& e : entries) {
