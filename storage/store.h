@@ -1,10 +1,11 @@
 // Store: dpmon's durable state in RocksDB. The only code that includes RocksDB.
 //
 // Every mutation runs on one writer thread that gathers whatever requests
-// are queued into one group, applies each against a WriteBatchWithIndex (so
-// later requests see earlier ones' writes), rolls back any request that
-// fails, and writes the group with one synced WAL write before answering any
-// of them (group commit). Reads go straight to RocksDB and see only committed
+// are queued into one group, applies each in memory (GroupWrites: later
+// requests see earlier ones' writes), takes back any request that fails, and
+// hands the group to a committer thread that writes it with one synced WAL
+// write before answering any of them (group commit); the writer meanwhile
+// builds the next group. Reads go straight to RocksDB and see only committed
 // state.
 //
 //   std::unique_ptr<Store> store;

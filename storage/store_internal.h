@@ -14,6 +14,7 @@
 #include <unordered_set>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/notification.h"
@@ -24,7 +25,7 @@
 #include "rocksdb/db.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/table.h"
-#include "rocksdb/utilities/write_batch_with_index.h"
+#include "storage/group_writes.h"
 #include "storage/keys.h"
 #include "storage/store.h"
 
@@ -190,41 +191,100 @@ inline absl::Status SumThroughWith(rocksdb::Iterator* it, const std::string& cou
 // Writer context: what a mutation sees while it runs on the writer thread.
 class WriteContext {
  public:
-  // Open addressing: the writer looks rows up for every transaction.
-  using TotalsRows = absl::flat_hash_map<std::string, Totals>;
+  // The totals rows the writer holds: every row the group being built
+  // changes, and rows earlier groups left, so that a hot row is read from
+  // RocksDB once. Nodes, so that the undo and dirty lists can point at them.
+  struct TotalsRow {
+    Totals totals;
+    uint64_t group = 0;     // the last group that changed it
+    uint64_t mutation = 0;  // the last mutation of that group that changed it
+  };
+  using TotalsRows = absl::node_hash_map<std::string, TotalsRow>;
 
   WriteContext(rocksdb::DB* db, const std::vector<rocksdb::ColumnFamilyHandle*>& cfs,
-               rocksdb::WriteBatchWithIndex* batch, uint64_t* next_seq,
-               std::unordered_set<std::string>* reversed, const TotalsRows* durable_rows)
+               GroupWrites* writes, const GroupWrites* committing, uint64_t* next_seq,
+               std::unordered_set<std::string>* reversed, TotalsRows* rows, uint64_t group)
       : db_(db),
         cfs_(cfs),
-        batch_(batch),
+        writes_(writes),
+        committing_(committing),
         next_seq_(next_seq),
         reversed_(reversed),
-        durable_rows_(durable_rows) {}
+        rows_(rows),
+        group_(group) {}
 
-  // Totals rows as written by the mutations of this group that succeeded,
-  // by the one running (staged), and as known to be on disk: the writer
-  // reads a hot row without going to RocksDB.
-  const Totals* FindTotalsRow(const std::string& key) const {
-    if (auto it = staged_rows_.find(key); it != staged_rows_.end()) return &it->second;
-    if (auto it = group_rows_.find(key); it != group_rows_.end()) return &it->second;
-    if (auto it = durable_rows_->find(key); it != durable_rows_->end()) return &it->second;
-    return nullptr;
+  // The totals row `key`, to change: as this group's mutations left it, as
+  // earlier groups did, or as RocksDB holds it (zero: no row). What the
+  // running mutation changes is taken back if it fails.
+  absl::Status TotalsRowForUpdate(const std::string& key, Totals** out) {
+    auto it = rows_->find(key);
+    if (it == rows_->end()) {
+      TotalsRow row;
+      storage::TotalsRecord record;
+      bool found;
+      if (absl::Status s = GetMessage(kTotals, key, &record, &found); !s.ok()) return s;
+      if (found) {
+        if (absl::Status s = Totals::FromRecord(record, &row.totals); !s.ok()) return s;
+      }
+      it = rows_->emplace(key, row).first;
+    }
+    TotalsRow& row = it->second;
+    if (row.group != group_ || row.mutation != mutation_) {  // the mutation's first change
+      row.mutation = mutation_;
+      undo_rows_.emplace_back(&row, row.totals);
+    }
+    if (row.group != group_) {
+      row.group = group_;
+      dirty_rows_.push_back(&*it);
+    }
+    *out = &row.totals;
+    return absl::OkStatus();
   }
-  void StageTotalsRow(const std::string& key, const Totals& row) { staged_rows_[key] = row; }
-  // The running mutation succeeded (true) or was rolled back (false).
+
+  // Starts a mutation.
+  void BeginMutation() {
+    ++mutation_;
+    writes_->Mark();
+  }
+  // The running mutation succeeded (true) and is kept, or failed (false)
+  // and every write it made is taken back.
   void EndMutation(bool ok) {
     if (ok) {
-      for (auto& [k, v] : staged_rows_) group_rows_[k] = v;
+      writes_->Keep();
+    } else {
+      writes_->Undo();
+      for (auto it = undo_rows_.rbegin(); it != undo_rows_.rend(); ++it) {
+        it->first->totals = it->second;
+      }
     }
-    staged_rows_.clear();
+    undo_rows_.clear();
   }
-  TotalsRows& group_rows() { return group_rows_; }
+
+  // Writes the totals rows the group changed, each once, after its last
+  // mutation.
+  void WriteTotalsRows() {
+    storage::TotalsRecord record;
+    for (const auto* kv : dirty_rows_) {
+      const Totals& totals = kv->second.totals;
+      if (totals.IsZero()) {
+        writes_->Delete(kTotals, kv->first);
+        continue;
+      }
+      totals.ToRecord(&record);
+      writes_->Put(kTotals, kv->first, record.SerializeAsString());
+    }
+    dirty_rows_.clear();
+  }
 
   absl::Status Get(Cf cf, const std::string& key, std::string* value, bool* found) {
-    rocksdb::Status s =
-        batch_->GetFromBatchAndDB(db_, rocksdb::ReadOptions(), cfs_[cf], key, value);
+    const GroupWrites::Value* v = writes_->Find(cf, key);
+    if (v == nullptr && committing_ != nullptr) v = committing_->Find(cf, key);
+    if (v != nullptr) {
+      *found = !v->deleted;
+      if (*found) *value = v->bytes;
+      return absl::OkStatus();
+    }
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cfs_[cf], key, value);
     if (s.IsNotFound()) {
       *found = false;
       return absl::OkStatus();
@@ -245,14 +305,15 @@ class WriteContext {
     if (cf == kReversals && !key.empty() && key.back() == keys::kReversedMarkerEnd) {
       reversed_->insert(key);
     }
-    return FromRocks(batch_->Put(cfs_[cf], key, rocksdb::Slice(value.data(), value.size())),
-                     "batch put");
+    writes_->Put(cf, key, value);
+    return absl::OkStatus();
   }
   absl::Status PutMessage(Cf cf, const std::string& key, const google::protobuf::MessageLite& msg) {
     return Put(cf, key, msg.SerializeAsString());
   }
   absl::Status Delete(Cf cf, const std::string& key) {
-    return FromRocks(batch_->Delete(cfs_[cf], key), "batch delete");
+    writes_->Delete(cf, key);
+    return absl::OkStatus();
   }
 
   // Calls `fn(key, value)` for every key with `prefix`, seeing this group's
@@ -260,13 +321,49 @@ class WriteContext {
   absl::Status ForEachPrefix(
       Cf cf, const std::string& prefix,
       const std::function<absl::Status(absl::string_view, absl::string_view)>& fn) {
-    rocksdb::ReadOptions ro;
-    std::unique_ptr<rocksdb::Iterator> base(db_->NewIterator(ro, cfs_[cf]));
-    std::unique_ptr<rocksdb::Iterator> it(batch_->NewIteratorWithBase(cfs_[cf], base.release()));
-    for (it->Seek(prefix); it->Valid(); it->Next()) {
-      rocksdb::Slice k = it->key();
-      if (!k.starts_with(prefix)) break;
-      if (absl::Status s = fn(View(k), View(it->value())); !s.ok()) return s;
+    // This group's writes over the committing group's, copied: `fn` may write.
+    std::vector<std::pair<std::string, GroupWrites::Value>> mine = writes_->Prefix(cf, prefix);
+    if (committing_ != nullptr) {
+      std::vector<std::pair<std::string, GroupWrites::Value>> theirs =
+          committing_->Prefix(cf, prefix);
+      if (!theirs.empty()) {
+        std::vector<std::pair<std::string, GroupWrites::Value>> merged;
+        merged.reserve(mine.size() + theirs.size());
+        size_t i = 0, j = 0;
+        while (i < mine.size() || j < theirs.size()) {
+          if (j == theirs.size() || (i < mine.size() && mine[i].first <= theirs[j].first)) {
+            if (j < theirs.size() && mine[i].first == theirs[j].first) ++j;
+            merged.push_back(std::move(mine[i++]));
+          } else {
+            merged.push_back(std::move(theirs[j++]));
+          }
+        }
+        mine = std::move(merged);
+      }
+    }
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cfs_[cf]));
+    it->Seek(prefix);
+    size_t i = 0;
+    for (;;) {
+      const bool db_valid = it->Valid() && it->key().starts_with(prefix);
+      if (!db_valid && i == mine.size()) break;
+      int order;  // < 0: the stored key comes first; > 0: the group's; 0: the same key
+      if (!db_valid) {
+        order = 1;
+      } else if (i == mine.size()) {
+        order = -1;
+      } else {
+        order = View(it->key()).compare(mine[i].first);
+      }
+      if (order < 0) {
+        if (absl::Status s = fn(View(it->key()), View(it->value())); !s.ok()) return s;
+        it->Next();
+        continue;
+      }
+      if (order == 0) it->Next();
+      const auto& [k, v] = mine[i++];
+      if (v.deleted) continue;
+      if (absl::Status s = fn(k, v.bytes); !s.ok()) return s;
     }
     return FromRocks(it->status(), "scan");
   }
@@ -308,18 +405,21 @@ class WriteContext {
     touched_.insert(last_touched_);
   }
 
-  rocksdb::WriteBatchWithIndex* batch_;
+  GroupWrites* writes_;
+  const GroupWrites* committing_;  // the group before, while it is written; or null
   uint64_t* next_seq_;
   std::unordered_set<std::string>* reversed_;
-  const TotalsRows* durable_rows_;
-  TotalsRows group_rows_;
-  TotalsRows staged_rows_;
+  TotalsRows* rows_;
+  const uint64_t group_;
+  uint64_t mutation_ = 0;
+  std::vector<std::pair<TotalsRow*, Totals>> undo_rows_;
+  std::vector<const TotalsRows::value_type*> dirty_rows_;
   std::set<std::string> touched_;
   std::string last_touched_;
 };
 
-// Per-mutation cache of totals rows: read once, changed in memory, written
-// once at the end of the mutation.
+// Adds transactions to an account's totals rows (day, month and year) for
+// one mutation of the writer.
 class TotalsCache {
  public:
   TotalsCache(WriteContext* ctx, std::string council) : ctx_(ctx), council_(std::move(council)) {}
@@ -331,7 +431,9 @@ class TotalsCache {
                                                      {keys::Level::kDay, date}};
     for (const auto& [level, bucket] : buckets) {
       Totals* t;
-      if (absl::Status s = Load(keys::Totals(council_, account, level, bucket), &t); !s.ok()) {
+      if (absl::Status s =
+              ctx_->TotalsRowForUpdate(keys::Totals(council_, account, level, bucket), &t);
+          !s.ok()) {
         return s;
       }
       if (absl::Status s = t->AddTransaction(slot, amount_pence, count_delta); !s.ok()) return s;
@@ -339,45 +441,12 @@ class TotalsCache {
     return absl::OkStatus();
   }
 
-  absl::Status Flush() {
-    storage::TotalsRecord record;
-    for (const auto& [key, totals] : rows_) {
-      if (totals.IsZero()) {
-        if (absl::Status s = ctx_->Delete(kTotals, key); !s.ok()) return s;
-        continue;
-      }
-      totals.ToRecord(&record);
-      if (absl::Status s = ctx_->PutMessage(kTotals, key, record); !s.ok()) return s;
-    }
-    for (auto& [key, totals] : rows_) ctx_->StageTotalsRow(key, totals);
-    rows_.clear();
-    return absl::OkStatus();
-  }
+  // The group writes the rows once, after its last mutation.
+  absl::Status Flush() { return absl::OkStatus(); }
 
  private:
-  absl::Status Load(const std::string& key, Totals** out) {
-    auto it = rows_.find(key);
-    if (it == rows_.end()) {
-      Totals t;
-      if (const Totals* known = ctx_->FindTotalsRow(key)) {
-        t = *known;  // zero: no row
-      } else {
-        storage::TotalsRecord record;
-        bool found;
-        if (absl::Status s = ctx_->GetMessage(kTotals, key, &record, &found); !s.ok()) return s;
-        if (found) {
-          if (absl::Status s = Totals::FromRecord(record, &t); !s.ok()) return s;
-        }
-      }
-      it = rows_.emplace(key, t).first;
-    }
-    *out = &it->second;
-    return absl::OkStatus();
-  }
-
   WriteContext* ctx_;
   std::string council_;
-  absl::flat_hash_map<std::string, Totals> rows_;
 };
 
 // ---------------------------------------------------------------------------
@@ -392,7 +461,13 @@ class Store::Impl {
       stopping_ = true;
     }
     cv_.notify_all();
-    if (writer_.joinable()) writer_.join();
+    if (writer_.joinable()) writer_.join();  // writes every queued mutation
+    {
+      std::lock_guard<std::mutex> lock(commit_mu_);
+      committer_stopping_ = true;
+    }
+    commit_cv_.notify_all();
+    if (committer_.joinable()) committer_.join();
     if (db_ != nullptr) {
       for (rocksdb::ColumnFamilyHandle* h : cfs_) {
         if (h != nullptr) db_->DestroyColumnFamilyHandle(h);
@@ -467,6 +542,7 @@ class Store::Impl {
       }
       if (!it->status().ok()) return FromRocks(it->status(), "loading reversal markers");
     }
+    committer_ = std::thread([this] { CommitterLoop(); });
     writer_ = std::thread([this] { WriterLoop(); });
     return absl::OkStatus();
   }
@@ -560,13 +636,27 @@ class Store::Impl {
     int weight;
   };
 
+  // A group built by the writer thread, written by the committer thread.
+  struct Built {
+    std::vector<Pending> group;
+    std::vector<absl::Status> results;
+    std::unique_ptr<GroupWrites> writes;
+    std::set<std::string> touched;
+    uint64_t seq_before = 0;
+  };
+
+  // The writer thread builds group N+1 while the committer thread writes
+  // group N: N+1's mutations read N's writes from N's GroupWrites until
+  // they are in RocksDB. N+1 is handed over only once N is durable; if N
+  // failed, N+1 (built on it) fails too.
   void WriterLoop() {
+    std::unique_ptr<Built> committing;
     for (;;) {
       std::vector<Pending> group;
       {
         std::unique_lock<std::mutex> lock(mu_);
         cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-        if (queue_.empty()) return;  // stopping, and everything is written
+        if (queue_.empty()) break;  // stopping, and everything is built
         int weight = 0;
         while (!queue_.empty() &&
                (group.empty() || weight + queue_.front().weight <= limits::kGroupCommitItemsMax)) {
@@ -575,51 +665,117 @@ class Store::Impl {
           queue_.pop_front();
         }
       }
-      WriteGroup(&group);
+      std::unique_ptr<Built> built =
+          Build(std::move(group), committing != nullptr ? committing->writes.get() : nullptr);
+      absl::Status before = AwaitCommitter();
+      committing.reset();
+      if (!before.ok()) {
+        // Built on writes that never reached the disk: start again from
+        // what RocksDB holds.
+        next_seq_ = failed_seq_before_;
+        totals_rows_.clear();
+        for (Pending& p : built->group) {
+          p.done(absl::UnavailableError(
+              absl::StrCat("not written: an earlier write failed: ", before.message())));
+        }
+        continue;
+      }
+      committing = std::move(built);
+      {
+        std::lock_guard<std::mutex> lock(commit_mu_);
+        to_commit_ = committing.get();
+      }
+      commit_cv_.notify_all();
+    }
+    // The last group's callbacks have its outcome.
+    AwaitCommitter().IgnoreError();
+  }
+
+  // Waits until the committer has written what it was given; returns how
+  // that went (and forgets it).
+  absl::Status AwaitCommitter() {
+    std::unique_lock<std::mutex> lock(commit_mu_);
+    commit_cv_.wait(lock, [this] { return to_commit_ == nullptr; });
+    absl::Status s = std::move(commit_status_);
+    commit_status_ = absl::OkStatus();
+    return s;
+  }
+
+  std::unique_ptr<Built> Build(std::vector<Pending> group, const GroupWrites* committing) {
+    auto built = std::make_unique<Built>();
+    built->group = std::move(group);
+    built->seq_before = next_seq_;
+    built->writes = std::make_unique<GroupWrites>(kCfCount, ScannedFamilies());
+    WriteContext ctx(db_.get(), cfs_, built->writes.get(), committing, &next_seq_, &reversed_,
+                     &totals_rows_, ++groups_built_);
+    built->results.reserve(built->group.size());
+    for (Pending& p : built->group) {
+      ctx.BeginMutation();
+      absl::Status s = p.apply(ctx);
+      ctx.EndMutation(s.ok());
+      built->results.push_back(std::move(s));
+    }
+    ctx.WriteTotalsRows();
+    if (next_seq_ != built->seq_before) {
+      std::string v;
+      keys::AppendU64(&v, next_seq_);
+      built->writes->Put(kMeta, kMetaNextSeq, v);
+    }
+    // The rows are only ever a shortcut to what RocksDB holds or the group
+    // being written will hold: forget them all when there are too many.
+    if (totals_rows_.size() > kTotalsRowsCachedMax) totals_rows_.clear();
+    built->touched = ctx.touched();
+    return built;
+  }
+
+  // Prefix scans of these families are frequent while writing (reversals
+  // of an original, suspense items of a reference, an account's flags).
+  static const std::vector<bool>& ScannedFamilies() {
+    static const std::vector<bool> scanned = [] {
+      std::vector<bool> v(kCfCount, false);
+      v[kReversals] = v[kSuspense] = v[kFlags] = true;
+      return v;
+    }();
+    return scanned;
+  }
+
+  void CommitterLoop() {
+    for (;;) {
+      Built* built;
+      {
+        std::unique_lock<std::mutex> lock(commit_mu_);
+        commit_cv_.wait(lock, [this] { return committer_stopping_ || to_commit_ != nullptr; });
+        if (to_commit_ == nullptr) return;
+        built = to_commit_;
+      }
+      absl::Status status = Commit(built);
+      {
+        std::lock_guard<std::mutex> lock(commit_mu_);
+        to_commit_ = nullptr;
+        commit_status_ = status;
+        if (!status.ok()) failed_seq_before_ = built->seq_before;
+      }
+      commit_cv_.notify_all();
     }
   }
 
-  void WriteGroup(std::vector<Pending>* group) {
-    rocksdb::WriteBatchWithIndex batch(rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true);
-    uint64_t seq_before = next_seq_;
-    WriteContext ctx(db_.get(), cfs_, &batch, &next_seq_, &reversed_, &durable_rows_);
-    std::vector<absl::Status> results;
-    results.reserve(group->size());
-    for (Pending& p : *group) {
-      batch.SetSavePoint();
-      absl::Status s = p.apply(ctx);
-      if (s.ok()) {
-        batch.PopSavePoint();
-      } else {
-        batch.RollbackToSavePoint();
-      }
-      ctx.EndMutation(s.ok());
-      results.push_back(std::move(s));
-    }
+  absl::Status Commit(Built* built) {
     absl::Status write_status;
-    if (batch.GetWriteBatch()->Count() > 0) {
-      if (next_seq_ != seq_before) {
-        std::string v;
-        keys::AppendU64(&v, next_seq_);
-        batch.Put(cfs_[kMeta], kMetaNextSeq, v);
+    if (!built->writes->empty()) {
+      rocksdb::WriteBatch batch;
+      write_status = FromRocks(built->writes->Fill(cfs_, &batch), "batch");
+      if (write_status.ok()) {
+        rocksdb::WriteOptions wo;
+        wo.sync = options_.sync;  // The WAL is synced before anyone is answered.
+        write_status = FromRocks(db_->Write(wo, &batch), "write");
       }
-      rocksdb::WriteOptions wo;
-      wo.sync = options_.sync;  // The WAL is synced before anyone is answered.
-      write_status = FromRocks(db_->Write(wo, batch.GetWriteBatch()), "write");
-      if (!write_status.ok()) next_seq_ = seq_before;
     }
-    // Keep the hot totals rows; forget them all if the write failed or the
-    // cache is full (it is only ever a shortcut to what RocksDB holds).
-    if (!write_status.ok() || durable_rows_.size() > kTotalsRowsCachedMax) durable_rows_.clear();
-    if (write_status.ok()) {
-      for (auto& [k, v] : ctx.group_rows()) durable_rows_[k] = std::move(v);
+    for (size_t i = 0; i < built->group.size(); ++i) {
+      built->group[i].done(write_status.ok() ? std::move(built->results[i]) : write_status);
     }
-    for (size_t i = 0; i < group->size(); ++i) {
-      (*group)[i].done(write_status.ok() ? std::move(results[i]) : write_status);
-    }
-    if (write_status.ok() && options_.on_accounts_changed && !ctx.touched().empty()) {
+    if (write_status.ok() && options_.on_accounts_changed && !built->touched.empty()) {
       std::map<std::string, std::vector<std::string>> by_council;
-      for (const std::string& k : ctx.touched()) {
+      for (const std::string& k : built->touched) {
         size_t sep = k.find('\0');
         by_council[k.substr(0, sep)].push_back(k.substr(sep + 1));
       }
@@ -627,6 +783,7 @@ class Store::Impl {
         options_.on_accounts_changed(council, accounts);
       }
     }
+    return write_status;
   }
 
   StoreOptions options_;
@@ -636,11 +793,20 @@ class Store::Impl {
   // Every ReversedMarker key in `reversals`: loaded at Open, then kept by the
   // writer thread alone.
   std::unordered_set<std::string> reversed_;
-  // Totals rows as on disk, for the writer's reads (at most about
-  // kTotalsRowsCachedMax; writer thread only).
+  // Totals rows as the groups built so far left them, for the writer's
+  // reads (at most about kTotalsRowsCachedMax; writer thread only).
   static constexpr size_t kTotalsRowsCachedMax = 200'000;
-  WriteContext::TotalsRows durable_rows_;
+  WriteContext::TotalsRows totals_rows_;
+  uint64_t groups_built_ = 0;
   std::thread writer_;
+  std::thread committer_;
+
+  std::mutex commit_mu_;
+  std::condition_variable commit_cv_;
+  Built* to_commit_ = nullptr;       // GUARDED_BY(commit_mu_)
+  absl::Status commit_status_;       // GUARDED_BY(commit_mu_)
+  uint64_t failed_seq_before_ = 0;   // GUARDED_BY(commit_mu_)
+  bool committer_stopping_ = false;  // GUARDED_BY(commit_mu_)
 
   std::mutex mu_;
   std::condition_variable cv_;
