@@ -20,6 +20,10 @@ ABSL_FLAG(int, accounts, 1000, "Accounts the streamed transactions spread over."
 ABSL_FLAG(int, transactions, 1000000, "Transactions to stream.");
 ABSL_FLAG(int, batch_size, 1000, "Items per streamed batch.");
 ABSL_FLAG(int, window, 8, "Unacknowledged batches per stream.");
+ABSL_FLAG(std::string, dates, "feed",
+          "Booking dates of the streamed transactions: 'feed' (as a feed sends them: each "
+          "account about one a day, days advancing through the stream, up to two days late) or "
+          "'random' (any day of five years, so that nearly every day row is new).");
 ABSL_FLAG(int, single_calls, 2000, "Single-transaction IngestBatch calls.");
 ABSL_FLAG(int, balance_calls, 20000, "GetBalance calls.");
 
@@ -107,6 +111,11 @@ int main(int argc, char** argv) {
   const int total = absl::GetFlag(FLAGS_transactions);
   const int batch_size = absl::GetFlag(FLAGS_batch_size);
   std::mt19937 rng(1);
+  const bool random_dates = absl::GetFlag(FLAGS_dates) == "random";
+  if (!random_dates && absl::GetFlag(FLAGS_dates) != "feed") {
+    std::fprintf(stderr, "--dates must be feed or random\n");
+    return 2;
+  }
   int sent = 0, batch_id = 0;
   int64_t accepted = 0;
   absl::Time start = absl::Now();
@@ -120,7 +129,9 @@ int main(int argc, char** argv) {
           t->set_source("card");
           t->set_account_ref(absl::StrCat("R", 1 + rng() % accounts));
           t->set_external_id(absl::StrCat("S", sent));
-          t->set_booking_date(DateOf(static_cast<int>(rng() % 1800)));
+          const int day = random_dates ? static_cast<int>(rng() % 1800)
+                                       : std::max(0, sent / accounts - static_cast<int>(rng() % 3));
+          t->set_booking_date(DateOf(day));
           t->set_amount_pence(-static_cast<int64_t>(1 + rng() % 20000));
           t->set_category(dpmon::v1::PA_WAGES);
           t->set_counterparty("J Smith");
@@ -136,10 +147,10 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::printf(
-      "stream_ingest: %d transactions, batch %d, window %d: %.2f s, %.0f transactions/s (accepted "
-      "%lld)\n",
-      total, batch_size, absl::GetFlag(FLAGS_window), secs, total / secs,
-      static_cast<long long>(accepted));
+      "stream_ingest: %d transactions, batch %d, window %d, dates %s: %.2f s, %.0f transactions/s "
+      "(accepted %lld)\n",
+      total, batch_size, absl::GetFlag(FLAGS_window), absl::GetFlag(FLAGS_dates).c_str(), secs,
+      total / secs, static_cast<long long>(accepted));
 
   // 2. Single-transaction ingest latency.
   std::vector<double> lat;

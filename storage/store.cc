@@ -879,11 +879,9 @@ void Store::IngestAsync(const std::string& council_id, std::vector<LedgerWrite> 
               }
               return ops.totals.Flush();
             };
-        // Work on a copy so that a rolled-back attempt leaves no results behind.
-        v1::IngestBatchResponse out = state->response;
-        absl::Status s = Impl::ApplyIdempotent(ctx, state->key, body, &out);
-        if (s.ok()) state->response = std::move(out);
-        return s;
+        // Filled in place: a mutation that fails answers with its error,
+        // never with these results.
+        return Impl::ApplyIdempotent(ctx, state->key, body, &state->response);
       },
       [state, done = std::move(done)](absl::Status s) {
         if (!s.ok()) {

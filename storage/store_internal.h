@@ -3,6 +3,8 @@
 #ifndef DPMON_STORAGE_STORE_INTERNAL_H_
 #define DPMON_STORAGE_STORE_INTERNAL_H_
 
+#include <pthread.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -24,6 +26,7 @@
 #include "rocksdb/cache.h"
 #include "rocksdb/db.h"
 #include "rocksdb/filter_policy.h"
+#include "rocksdb/slice_transform.h"
 #include "rocksdb/table.h"
 #include "storage/group_writes.h"
 #include "storage/keys.h"
@@ -449,6 +452,39 @@ class TotalsCache {
   std::string council_;
 };
 
+// The part of a key that names its account, for the memtable's insert
+// hints: council \0 account \0, or for totals council \0 level period
+// account \0 (docs/storage.md).
+class AccountHintPrefix : public rocksdb::SliceTransform {
+ public:
+  explicit AccountHintPrefix(bool totals) : totals_(totals) {}
+  const char* Name() const override {
+    return totals_ ? "dpmon.TotalsAccountPrefix" : "dpmon.AccountPrefix";
+  }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    return rocksdb::Slice(key.data(), Length(key));
+  }
+  bool InDomain(const rocksdb::Slice& key) const override { return Length(key) > 0; }
+
+ private:
+  // 0 if the key has no such prefix.
+  size_t Length(const rocksdb::Slice& key) const {
+    const char* begin = key.data();
+    const char* end = begin + key.size();
+    const char* council_end = static_cast<const char*>(memchr(begin, 0, key.size()));
+    if (council_end == nullptr) return 0;
+    const char* account = council_end + 1 + (totals_ ? 5 : 0);  // level and period
+    if (account >= end) return 0;
+    const char* account_end = static_cast<const char*>(memchr(account, 0, end - account));
+    return account_end == nullptr ? 0 : static_cast<size_t>(account_end + 1 - begin);
+  }
+  bool totals_;
+};
+
+inline std::shared_ptr<const rocksdb::SliceTransform> AccountHint(bool totals) {
+  return std::make_shared<AccountHintPrefix>(totals);
+}
+
 // ---------------------------------------------------------------------------
 class Store::Impl {
  public:
@@ -503,7 +539,18 @@ class Store::Impl {
     cf_options.memtable_whole_key_filtering = true;
 
     std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-    for (int i = 0; i < kCfCount; ++i) descriptors.emplace_back(kCfNames[i], cf_options);
+    for (int i = 0; i < kCfCount; ++i) {
+      rocksdb::ColumnFamilyOptions o = cf_options;
+      // An account's new rows (its latest transactions, day rows, marks) go
+      // next to the ones written before them: the memtable keeps where it
+      // last inserted for each account and starts there.
+      if (i == kTxns || i == kMarks || i == kStatements || i == kFlags) {
+        o.memtable_insert_with_hint_prefix_extractor = AccountHint(false);
+      } else if (i == kTotals) {
+        o.memtable_insert_with_hint_prefix_extractor = AccountHint(true);
+      }
+      descriptors.emplace_back(kCfNames[i], o);
+    }
     rocksdb::DB* db = nullptr;
     rocksdb::Status s =
         rocksdb::DB::Open(rocksdb::DBOptions(db_options), options.path, descriptors, &cfs_, &db);
@@ -650,6 +697,7 @@ class Store::Impl {
   // they are in RocksDB. N+1 is handed over only once N is durable; if N
   // failed, N+1 (built on it) fails too.
   void WriterLoop() {
+    pthread_setname_np(pthread_self(), "dpmon-writer");
     std::unique_ptr<Built> committing;
     for (;;) {
       std::vector<Pending> group;
@@ -668,8 +716,8 @@ class Store::Impl {
       std::unique_ptr<Built> built =
           Build(std::move(group), committing != nullptr ? committing->writes.get() : nullptr);
       absl::Status before = AwaitCommitter();
-      committing.reset();
       if (!before.ok()) {
+        committing.reset();
         // Built on writes that never reached the disk: start again from
         // what RocksDB holds.
         next_seq_ = failed_seq_before_;
@@ -680,11 +728,14 @@ class Store::Impl {
         }
         continue;
       }
-      committing = std::move(built);
       {
         std::lock_guard<std::mutex> lock(commit_mu_);
-        to_commit_ = committing.get();
+        to_commit_ = built.get();
+        // The committer frees the group before once it has written this
+        // one: freeing a large group is not the writer's work.
+        to_free_ = std::move(committing);
       }
+      committing = std::move(built);
       commit_cv_.notify_all();
     }
     // The last group's callbacks have its outcome.
@@ -740,6 +791,7 @@ class Store::Impl {
   }
 
   void CommitterLoop() {
+    pthread_setname_np(pthread_self(), "dpmon-commit");
     for (;;) {
       Built* built;
       {
@@ -749,6 +801,12 @@ class Store::Impl {
         built = to_commit_;
       }
       absl::Status status = Commit(built);
+      std::unique_ptr<Built> to_free;
+      {
+        std::lock_guard<std::mutex> lock(commit_mu_);
+        to_free = std::move(to_free_);
+      }
+      to_free.reset();
       {
         std::lock_guard<std::mutex> lock(commit_mu_);
         to_commit_ = nullptr;
@@ -773,6 +831,7 @@ class Store::Impl {
     for (size_t i = 0; i < built->group.size(); ++i) {
       built->group[i].done(write_status.ok() ? std::move(built->results[i]) : write_status);
     }
+    built->group.clear();  // the requests' items, freed here rather than by the writer
     if (write_status.ok() && options_.on_accounts_changed && !built->touched.empty()) {
       std::map<std::string, std::vector<std::string>> by_council;
       for (const std::string& k : built->touched) {
@@ -804,6 +863,7 @@ class Store::Impl {
   std::mutex commit_mu_;
   std::condition_variable commit_cv_;
   Built* to_commit_ = nullptr;       // GUARDED_BY(commit_mu_)
+  std::unique_ptr<Built> to_free_;   // GUARDED_BY(commit_mu_)
   absl::Status commit_status_;       // GUARDED_BY(commit_mu_)
   uint64_t failed_seq_before_ = 0;   // GUARDED_BY(commit_mu_)
   bool committer_stopping_ = false;  // GUARDED_BY(commit_mu_)
