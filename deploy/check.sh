@@ -8,7 +8,8 @@
 #   3. the audit job (what the timer and the CronJob run) runs against a real
 #      server with an AUDITOR key, writes packs, writes the same bytes when
 #      rerun, and fails with a bad key;
-#   4. the container image builds, if a Docker daemon and the debian:12 image
+#   4. the container's runtime stage installs every library the binaries
+#      load, and the image builds if a Docker daemon and the debian:12 image
 #      are at hand (otherwise said and skipped).
 #   deploy/check.sh DPMON_SERVER_BIN DPCTL_BIN SCENARIO.jsonl
 set -euo pipefail
@@ -151,6 +152,28 @@ if run_job "$tmp/job/bad.key" "$tmp/job/out2" >/dev/null 2>&1; then fail "the jo
 say "the audit job wrote $packs packs, the same again on a rerun, and fails with a bad key"
 
 # ---- 4. the container image
+# Without Docker this still holds the image to what the binaries load: every
+# shared library dpmon-server and dpctl need must come from a package the
+# runtime stage installs, from a package one of those depends on, or from
+# one debian:12-slim already has.
+if command -v ldd >/dev/null && command -v dpkg-query >/dev/null; then
+  base="libc6 libgcc-s1 libstdc++6 zlib1g liblzma5 libbz2-1.0 libzstd1"
+  listed=$(sed -n '/^FROM debian:12-slim/,/^COPY/p' "$here/container/Dockerfile" |
+           grep -oE '\b(lib[a-z0-9.+-]+|zlib1g|tzdata|ca-certificates)\b' | sort -u)
+  deps=$(for p in $listed; do dpkg-query -W -f='${Depends}\n' "$p" 2>/dev/null; done |
+         tr ',|' '\n\n' | awk '{print $1}' | sed 's/:any$//' | sort -u)
+  for bin in "$server_bin" "$dpctl_bin"; do
+    for lib in $(ldd "$bin" | awk '/=>/ {print $3}'); do
+      real=$(readlink -f "$lib")
+      owner=$(dpkg -S "$real" 2>/dev/null || dpkg -S "${real#/usr}" 2>/dev/null ||
+              dpkg -S "/usr$real" 2>/dev/null) || fail "no package owns $real"
+      pkg=${owner%%:*}
+      grep -qxF -- "$pkg" <<<"$(printf '%s\n' $base $listed $deps)" ||
+        fail "$(basename "$bin") loads $real from $pkg, which deploy/container/Dockerfile does not install"
+    done
+  done
+  say "the container's runtime packages hold every library the binaries load"
+fi
 if command -v docker >/dev/null && docker info >/dev/null 2>&1 &&
    docker image inspect debian:12 >/dev/null 2>&1; then
   docker build -q -f "$here/container/Dockerfile" -t dpmon:check "$here/.." >/dev/null ||

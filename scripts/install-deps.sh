@@ -5,6 +5,7 @@ packages=(
   build-essential cmake ninja-build pkg-config tzdata
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librocksdb-dev libabsl-dev libgtest-dev libgmock-dev
+  libjemalloc-dev  # dpmon-server's allocator (docs/benchmarks.md)
   libxml2-dev  # camt.053 bank statements (ISO 20022 XML)
   libssl-dev  # SHA-256 and randomness for API keys (already a dependency of libgrpc-dev)
   openssl     # the TLS tests make their certificates with it

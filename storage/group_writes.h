@@ -8,11 +8,15 @@
 // a WriteBatchWithIndex, whose skiplist index and whose unsorted batch (each
 // overwrite inserted again into the memtable) were most of the writer's time
 // (docs/benchmarks.md).
+//
+// Entries live in a deque (stable addresses), indexed per column family by
+// a hash map of views of their keys; a mutation's new keys are the deque's
+// tail, so undoing them is popping it.
 #ifndef DPMON_STORAGE_GROUP_WRITES_H_
 #define DPMON_STORAGE_GROUP_WRITES_H_
 
 #include <cstddef>
-#include <optional>
+#include <deque>
 #include <string>
 #include <utility>
 #include <vector>
@@ -40,7 +44,7 @@ class GroupWrites {
   // The group's latest write of `key`, or null if it has none.
   const Value* Find(int cf, absl::string_view key) const;
 
-  void Put(int cf, absl::string_view key, absl::string_view value);
+  void Put(int cf, absl::string_view key, std::string value);
   void Delete(int cf, absl::string_view key);
 
   // The undo log: Mark() starts a mutation, Undo() takes back every write
@@ -56,23 +60,27 @@ class GroupWrites {
   rocksdb::Status Fill(const std::vector<rocksdb::ColumnFamilyHandle*>& cfs,
                        rocksdb::WriteBatch* batch) const;
 
-  size_t size() const { return size_; }
-  bool empty() const { return size_ == 0; }
+  size_t size() const { return entries_.size(); }
+  bool empty() const { return entries_.empty(); }
 
  private:
-  struct Undone {
+  struct Entry {
     int cf;
+    size_t ordinal;  // its position in entries_
     std::string key;
-    std::optional<Value> before;  // none: the group had not written it
+    Value value;
   };
   void Set(int cf, absl::string_view key, Value v);
 
-  std::vector<absl::flat_hash_map<std::string, Value>> maps_;
+  std::deque<Entry> entries_;
+  std::vector<absl::flat_hash_map<absl::string_view, Entry*>> index_;
   std::vector<bool> scanned_;
-  std::vector<absl::btree_set<std::string>> ordered_;
-  std::vector<Undone> undo_;
+  std::vector<absl::btree_set<absl::string_view>> ordered_;
+  // The running mutation: entries_ from `mark_` on are its new keys; for
+  // keys it overwrote, what they held before.
+  size_t mark_ = 0;
   bool marked_ = false;
-  size_t size_ = 0;
+  std::vector<std::pair<Entry*, Value>> overwritten_;
 };
 
 }  // namespace dpmon

@@ -16,6 +16,7 @@
 #include <unordered_set>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/container/node_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -280,35 +281,26 @@ class WriteContext {
   }
 
   absl::Status Get(Cf cf, const std::string& key, std::string* value, bool* found) {
-    const GroupWrites::Value* v = writes_->Find(cf, key);
-    if (v == nullptr && committing_ != nullptr) v = committing_->Find(cf, key);
-    if (v != nullptr) {
-      *found = !v->deleted;
-      if (*found) *value = v->bytes;
-      return absl::OkStatus();
-    }
-    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cfs_[cf], key, value);
-    if (s.IsNotFound()) {
-      *found = false;
-      return absl::OkStatus();
-    }
-    *found = s.ok();
-    return FromRocks(s, "read");
+    absl::string_view view;
+    if (absl::Status s = Lookup(cf, key, value, &view, found); !s.ok() || !*found) return s;
+    if (view.data() != value->data()) value->assign(view.data(), view.size());
+    return absl::OkStatus();
   }
 
   template <typename Msg>
   absl::Status GetMessage(Cf cf, const std::string& key, Msg* msg, bool* found) {
-    std::string value;
-    if (absl::Status s = Get(cf, key, &value, found); !s.ok() || !*found) return s;
-    return ParseRecord(value, msg, kCfNames[cf]);
+    std::string buffer;
+    absl::string_view view;
+    if (absl::Status s = Lookup(cf, key, &buffer, &view, found); !s.ok() || !*found) return s;
+    return ParseRecord(view, msg, kCfNames[cf]);
   }
 
-  absl::Status Put(Cf cf, const std::string& key, absl::string_view value) {
+  absl::Status Put(Cf cf, const std::string& key, std::string value) {
     if (cf == kTxns || cf == kStatements || cf == kAccounts) Touch(key);
     if (cf == kReversals && !key.empty() && key.back() == keys::kReversedMarkerEnd) {
       reversed_->insert(key);
     }
-    writes_->Put(cf, key, value);
+    writes_->Put(cf, key, std::move(value));
     return absl::OkStatus();
   }
   absl::Status PutMessage(Cf cf, const std::string& key, const google::protobuf::MessageLite& msg) {
@@ -391,9 +383,30 @@ class WriteContext {
 
   // Accounts (council \0 account) whose ledger or record this group wrote.
   // Rolled-back writes may be included: a spare re-evaluation is harmless.
-  const std::set<std::string>& touched() const { return touched_; }
+  const absl::flat_hash_set<std::string>& touched() const { return touched_; }
 
  private:
+  // Finds `key`: *view is the group's value (valid until its next write) or
+  // RocksDB's, read into *buffer.
+  absl::Status Lookup(Cf cf, const std::string& key, std::string* buffer, absl::string_view* view,
+                      bool* found) {
+    const GroupWrites::Value* v = writes_->Find(cf, key);
+    if (v == nullptr && committing_ != nullptr) v = committing_->Find(cf, key);
+    if (v != nullptr) {
+      *found = !v->deleted;
+      *view = v->bytes;
+      return absl::OkStatus();
+    }
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cfs_[cf], key, buffer);
+    if (s.IsNotFound()) {
+      *found = false;
+      return absl::OkStatus();
+    }
+    *found = s.ok();
+    *view = *buffer;
+    return FromRocks(s, "read");
+  }
+
   rocksdb::DB* db_;
   const std::vector<rocksdb::ColumnFamilyHandle*>& cfs_;
   // `key` starts with council \0 account.
@@ -417,7 +430,7 @@ class WriteContext {
   uint64_t mutation_ = 0;
   std::vector<std::pair<TotalsRow*, Totals>> undo_rows_;
   std::vector<const TotalsRows::value_type*> dirty_rows_;
-  std::set<std::string> touched_;
+  absl::flat_hash_set<std::string> touched_;
   std::string last_touched_;
 };
 
@@ -688,7 +701,7 @@ class Store::Impl {
     std::vector<Pending> group;
     std::vector<absl::Status> results;
     std::unique_ptr<GroupWrites> writes;
-    std::set<std::string> touched;
+    absl::flat_hash_set<std::string> touched;
     uint64_t seq_before = 0;
   };
 
@@ -838,7 +851,8 @@ class Store::Impl {
         size_t sep = k.find('\0');
         by_council[k.substr(0, sep)].push_back(k.substr(sep + 1));
       }
-      for (const auto& [council, accounts] : by_council) {
+      for (auto& [council, accounts] : by_council) {
+        std::sort(accounts.begin(), accounts.end());
         options_.on_accounts_changed(council, accounts);
       }
     }
