@@ -98,10 +98,17 @@ TEST(Crash, Kill9MidStreamLosesAndDoublesNothing) {
     std::atomic<int> acked_now{acked};
     const bool kill_this_round = kills < 4;
     std::thread killer;
+    std::atomic<bool> stream_over{false};
     if (kill_this_round) {
-      int delay_ms = 150 + static_cast<int>(rng() % 300);
-      killer = std::thread([&server, delay_ms] {
-        std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+      // Mid-stream however fast the server is: once a few more batches are
+      // acknowledged (others are then in flight), then a moment more.
+      const int kill_after = acked + 4 + static_cast<int>(rng() % 12);
+      const int extra_us = static_cast<int>(rng() % 3000);
+      killer = std::thread([&server, &acked_now, &stream_over, kill_after, extra_us] {
+        while (acked_now.load() < kill_after && !stream_over.load()) {
+          std::this_thread::sleep_for(std::chrono::microseconds(200));
+        }
+        std::this_thread::sleep_for(std::chrono::microseconds(extra_us));
         server.Kill9();
       });
     }
@@ -119,9 +126,11 @@ TEST(Crash, Kill9MidStreamLosesAndDoublesNothing) {
           int b = static_cast<int>(ack.batch_id());
           if (b + 1 > acked_now.load()) acked_now = b + 1;
         });
+    stream_over = true;
     if (killer.joinable()) killer.join();
     if (kill_this_round) {
-      ++kills;
+      // Counts only if the stream was still going when the server died.
+      if (!s.ok()) ++kills;
     } else {
       ASSERT_TRUE(s.ok()) << s;
       ASSERT_TRUE(server.Terminate());
