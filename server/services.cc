@@ -486,13 +486,17 @@ absl::Status PrepareIngest(const v1::IngestBatchRequest& request, const Principa
       result->set_reason(std::string(reason));
       continue;
     }
+    // Here, on the calling thread, rather than on the store's one writer.
+    if (w.is_transaction) SerializeLedgerWrite(&w);
     writes->push_back(std::move(w));
   }
-  v1::IngestBatchRequest copy = request;
-  copy.clear_request_id();
-  copy.clear_batch_id();
-  *key = RequestKey{"IngestBatch", request.request_id(),
-                    request.request_id().empty() ? std::string() : copy.SerializeAsString()};
+  *key = RequestKey{"IngestBatch", request.request_id(), {}};
+  if (!request.request_id().empty()) {
+    v1::IngestBatchRequest copy = request;
+    copy.clear_request_id();
+    copy.clear_batch_id();
+    key->request_fingerprint = copy.SerializeAsString();
+  }
   return absl::OkStatus();
 }
 

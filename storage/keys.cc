@@ -8,6 +8,9 @@ constexpr char kSep = '\0';
 
 std::string Join(std::initializer_list<absl::string_view> parts) {
   std::string out;
+  size_t size = parts.size() + 12;  // separators, and room for a date and sequence after
+  for (absl::string_view p : parts) size += p.size();
+  out.reserve(size);
   bool first = true;
   for (absl::string_view p : parts) {
     if (!first) out.push_back(kSep);
@@ -171,7 +174,10 @@ Date TotalsPeriod(Level level, Date bucket) {
 
 std::string TotalsPrefix(absl::string_view council, absl::string_view account, Level level,
                          Date period) {
-  std::string k = Join({council, ""});
+  std::string k;
+  k.reserve(council.size() + account.size() + 16);  // with room for the bucket date
+  k.append(council.data(), council.size());
+  k.push_back(kSep);
   k.push_back(static_cast<char>(level));
   AppendDate(&k, period);
   k.append(account.data(), account.size());
@@ -180,9 +186,21 @@ std::string TotalsPrefix(absl::string_view council, absl::string_view account, L
 }
 
 std::string Totals(absl::string_view council, absl::string_view account, Level level, Date bucket) {
-  std::string k = TotalsPrefix(council, account, level, TotalsPeriod(level, bucket));
-  AppendDate(&k, bucket);
+  std::string k;
+  TotalsInto(&k, council, account, level, bucket);
   return k;
+}
+
+void TotalsInto(std::string* k, absl::string_view council, absl::string_view account, Level level,
+                Date bucket) {
+  k->clear();
+  k->append(council.data(), council.size());
+  k->push_back(kSep);
+  k->push_back(static_cast<char>(level));
+  AppendDate(k, TotalsPeriod(level, bucket));
+  k->append(account.data(), account.size());
+  k->push_back(kSep);
+  AppendDate(k, bucket);
 }
 
 std::string ReversalPrefix(absl::string_view council, absl::string_view source,

@@ -52,6 +52,9 @@ std::string SuspenseStatement(absl::string_view council, absl::string_view sourc
 // of every account as of one date reads (all Y rows, the M rows of one year,
 // the D rows of one or two months) lie together in account order.
 std::string Totals(absl::string_view council, absl::string_view account, Level level, Date bucket);
+// The same key into *k (its buffer reused).
+void TotalsInto(std::string* k, absl::string_view council, absl::string_view account, Level level,
+                Date bucket);
 // The period a bucket belongs to, and the prefix of one account's rows in it.
 Date TotalsPeriod(Level level, Date bucket);
 std::string TotalsPrefix(absl::string_view council, absl::string_view account, Level level,

@@ -4,6 +4,8 @@
 #include <memory>
 #include <unordered_set>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "storage/categorise.h"
@@ -93,14 +95,16 @@ struct LedgerOps {
   v1::Policy policy;
   bool policy_loaded = false;
   std::unordered_map<std::string, CategoryRules> account_rules;
-  std::unordered_set<std::string> known_accounts;
-  std::unordered_map<std::string, std::string> ref_holders;  // "" = nobody
+  absl::flat_hash_set<std::string> known_accounts;
+  // source -> reference -> the account holding it ("" = nobody).
+  absl::flat_hash_map<std::string, absl::flat_hash_map<std::string, std::string>> ref_holders;
 
   // Places a transaction record (already carrying its sequence) into an
   // account: writes it, counts it, links it to its original if that is
   // known, and relinks any reversals of it that arrived earlier.
   absl::Status PlaceInAccount(const std::string& account, Date date,
-                              storage::TransactionRecord* rec, std::string* key_out) {
+                              storage::TransactionRecord* rec, std::string* key_out,
+                              absl::string_view input_bytes = {}) {
     const v1::TransactionInput& in = rec->input();
     v1::Category category = in.category();
     if (category == v1::CATEGORY_UNSPECIFIED) {
@@ -140,7 +144,12 @@ struct LedgerOps {
       }
     }
     std::string key = keys::Txn(council, account, date, rec->sequence());
-    if (absl::Status s = ctx.PutMessage(kTxns, key, *rec); !s.ok()) return s;
+    if (absl::Status s = ctx.Put(kTxns, key,
+                                 input_bytes.empty() ? rec->SerializeAsString()
+                                                     : TransactionRecordBytes(rec, input_bytes));
+        !s.ok()) {
+      return s;
+    }
     if (absl::Status s = totals.AddTransaction(account, date,
                                                SlotOf(rec->effective_category(), rec->direction()),
                                                in.amount_pence(), 1);
@@ -323,13 +332,17 @@ struct LedgerOps {
     }
     if (!account_ref.empty()) {
       // References do not move during an ingest: look each up once.
-      const std::string ref_key = keys::Ref(council, source, account_ref);
-      auto cached = ref_holders.find(ref_key);
-      if (cached == ref_holders.end()) {
+      auto& holders = ref_holders[source];
+      auto cached = holders.find(account_ref);
+      if (cached == holders.end()) {
         std::string holder;
         bool found;
-        if (absl::Status s = ctx.Get(kRefs, ref_key, &holder, &found); !s.ok()) return s;
-        cached = ref_holders.emplace(ref_key, found ? holder : std::string()).first;
+        if (absl::Status s =
+                ctx.Get(kRefs, keys::Ref(council, source, account_ref), &holder, &found);
+            !s.ok()) {
+          return s;
+        }
+        cached = holders.emplace(account_ref, found ? holder : std::string()).first;
       }
       const std::string& holder = cached->second;
       const bool found = !holder.empty();
@@ -344,11 +357,23 @@ struct LedgerOps {
     return absl::OkStatus();
   }
 
-  absl::Status IngestTransaction(const LedgerWrite& w, v1::ItemResult* result) {
-    const v1::TransactionInput& in = w.transaction;
-    const std::string field = absl::StrCat("items[", w.index, "].transaction");
-    std::string content = in.SerializeAsString();
-    uint64_t fp = Fingerprint(content);
+  absl::Status IngestTransaction(LedgerWrite* w, v1::ItemResult* result) {
+    if (w->content.empty()) SerializeLedgerWrite(w);
+    const std::string& content = w->content;
+    const uint64_t fp = w->fingerprint;
+    storage::TransactionRecord rec;
+    // The record holds the item's input while it is written, and gives it
+    // back after (no copy).
+    rec.mutable_input()->Swap(&w->transaction);
+    absl::Status s = IngestRecord(*w, content, fp, &rec, result);
+    rec.mutable_input()->Swap(&w->transaction);
+    return s;
+  }
+
+  absl::Status IngestRecord(const LedgerWrite& w, const std::string& content, uint64_t fp,
+                            storage::TransactionRecord* record, v1::ItemResult* result) {
+    storage::TransactionRecord& rec = *record;
+    const v1::TransactionInput& in = rec.input();
     const std::string id_key = keys::TxnId(council, in.source(), in.external_id());
     storage::TxnIndexEntry entry;
     bool found;
@@ -357,11 +382,10 @@ struct LedgerOps {
 
     std::string account;
     absl::Status resolve =
-        ResolveAccount(in.account(), in.source(), in.account_ref(), field, &account);
+        ResolveAccount(in.account(), in.source(), in.account_ref(),
+                       absl::StrCat("items[", w.index, "].transaction"), &account);
     if (!resolve.ok()) return ItemError(resolve, result);
 
-    storage::TransactionRecord rec;
-    *rec.mutable_input() = in;
     rec.set_fingerprint(fp);
     rec.set_sequence(static_cast<int64_t>(ctx.NextSequence()));
     entry.set_fingerprint(fp);
@@ -376,7 +400,9 @@ struct LedgerOps {
       result->set_outcome(v1::SUSPENSE);
     } else {
       std::string key;
-      if (absl::Status s = PlaceInAccount(account, w.date, &rec, &key); !s.ok()) return s;
+      if (absl::Status s = PlaceInAccount(account, w.date, &rec, &key, content); !s.ok()) {
+        return s;
+      }
       entry.set_location_key(key);
       result->set_outcome(v1::ACCEPTED);
     }
@@ -525,6 +551,11 @@ struct LedgerOps {
 }  // namespace
 
 // ---------------------------------------------------------------------------
+void SerializeLedgerWrite(LedgerWrite* w) {
+  w->content = w->transaction.SerializeAsString();
+  w->fingerprint = Fingerprint(w->content);
+}
+
 Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Store::~Store() = default;
 
@@ -847,9 +878,9 @@ void Store::IngestAsync(const std::string& council_id, std::vector<LedgerWrite> 
               // policy then serves the watched-debit marks.
               const v1::Policy* policy = nullptr;
               if (absl::Status s = ops.GetPolicy(&policy); !s.ok()) return s;
-              for (const LedgerWrite& w : state->items) {
+              for (LedgerWrite& w : state->items) {
                 v1::ItemResult* result = out->mutable_results(w.index);
-                absl::Status s = w.is_transaction ? ops.IngestTransaction(w, result)
+                absl::Status s = w.is_transaction ? ops.IngestTransaction(&w, result)
                                                   : ops.IngestStatement(w, result);
                 if (!s.ok()) return s;
               }

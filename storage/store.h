@@ -67,7 +67,15 @@ struct LedgerWrite {
   v1::TransactionInput transaction;
   v1::StatementInput statement;
   Date date;  // booking_date or statement date, parsed.
+  // The transaction serialized (what DUPLICATE and CONFLICT compare) and its
+  // Fingerprint64: filled by the caller off the writer thread (the server
+  // does, as it validates), else by the store.
+  std::string content;
+  uint64_t fingerprint = 0;
 };
+
+// Fills w.content and w.fingerprint from w.transaction.
+void SerializeLedgerWrite(LedgerWrite* w);
 
 struct AttachResult {
   int64_t transactions = 0;

@@ -112,6 +112,28 @@ inline bool IsWatched(const v1::Policy& policy, const storage::TransactionRecord
   return false;
 }
 
+// rec->SerializeAsString(), given its input's bytes: protobuf writes fields
+// in number order, so the input (field 1) comes first, then the rest.
+inline std::string TransactionRecordBytes(storage::TransactionRecord* rec,
+                                          absl::string_view input_bytes) {
+  v1::TransactionInput* input = rec->release_input();
+  std::string rest = rec->SerializeAsString();
+  rec->set_allocated_input(input);
+  std::string out;
+  out.reserve(input_bytes.size() + rest.size() + 6);
+  out.push_back('\x0a');  // field 1, length-delimited
+  for (uint64_t n = input_bytes.size();; n >>= 7) {
+    if (n < 0x80) {
+      out.push_back(static_cast<char>(n));
+      break;
+    }
+    out.push_back(static_cast<char>((n & 0x7f) | 0x80));
+  }
+  out.append(input_bytes.data(), input_bytes.size());
+  out.append(rest);
+  return out;
+}
+
 inline storage::WatchRecord WatchOf(const storage::TransactionRecord& rec) {
   storage::WatchRecord w;
   w.set_source(rec.input().source());
@@ -215,7 +237,9 @@ class WriteContext {
         next_seq_(next_seq),
         reversed_(reversed),
         rows_(rows),
-        group_(group) {}
+        group_(group) {
+    undo_rows_.reserve(1024);
+  }
 
   // The totals row `key`, to change: as this group's mutations left it, as
   // earlier groups did, or as RocksDB holds it (zero: no row). What the
@@ -447,11 +471,8 @@ class TotalsCache {
                                                      {keys::Level::kDay, date}};
     for (const auto& [level, bucket] : buckets) {
       Totals* t;
-      if (absl::Status s =
-              ctx_->TotalsRowForUpdate(keys::Totals(council_, account, level, bucket), &t);
-          !s.ok()) {
-        return s;
-      }
+      keys::TotalsInto(&key_, council_, account, level, bucket);
+      if (absl::Status s = ctx_->TotalsRowForUpdate(key_, &t); !s.ok()) return s;
       if (absl::Status s = t->AddTransaction(slot, amount_pence, count_delta); !s.ok()) return s;
     }
     return absl::OkStatus();
@@ -463,6 +484,7 @@ class TotalsCache {
  private:
   WriteContext* ctx_;
   std::string council_;
+  std::string key_;
 };
 
 // The part of a key that names its account, for the memtable's insert

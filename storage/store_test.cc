@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "storage/store_internal.h"
 
 namespace dpmon {
 namespace {
@@ -364,6 +365,68 @@ TEST_F(StoreTest, LedgerFactsFindTheLastFeedDayAcrossMonthsAndYears) {
   // Window 2024-01-23..2024-04-15 holds only the wages.
   EXPECT_EQ(f.window.net_pence[SlotOf(v1::PA_WAGES, v1::DEBIT)], -40);
   EXPECT_EQ(f.window.net_pence[SlotOf(v1::COUNCIL_PAYMENT, v1::CREDIT)], 0);
+}
+
+}  // namespace
+}  // namespace dpmon
+
+namespace dpmon {
+namespace {
+
+// The writer serializes a transaction record around its input's bytes
+// (already known from the idempotency check); that must be the record's
+// own serialization, however long the input.
+TEST(TransactionRecordBytes, EqualsTheRecordsOwnSerialization) {
+  for (int description_length : {0, 10, 100, 200, 20000}) {
+    storage::TransactionRecord rec;
+    v1::TransactionInput* in = rec.mutable_input();
+    in->set_source("card");
+    in->set_external_id("T1");
+    in->set_account_ref("R1");
+    in->set_booking_date("2025-03-04");
+    in->set_amount_pence(-1234);
+    in->set_mcc("5411");
+    in->set_description(std::string(description_length, 'd'));
+    rec.set_fingerprint(0xfeedfacecafebeefull);
+    rec.set_sequence(99);
+    rec.set_effective_category(v1::PA_WAGES);
+    rec.set_direction(v1::DEBIT);
+    rec.set_reversal_linked(true);
+    rec.set_from_suspense(true);
+    rec.add_category_history()->set_to(v1::TRANSPORT);
+    const std::string want = rec.SerializeAsString();
+    const std::string input_bytes = in->SerializeAsString();
+    EXPECT_EQ(TransactionRecordBytes(&rec, input_bytes), want) << description_length;
+    // And the record keeps its input.
+    EXPECT_EQ(rec.input().SerializeAsString(), input_bytes);
+  }
+}
+
+}  // namespace
+}  // namespace dpmon
+
+namespace dpmon {
+namespace {
+
+// The memtable's insert hints group keys by account: for totals the prefix
+// must be exactly an account's rows of one level and period, whatever bytes
+// the period's date holds (some are 0x00).
+TEST(AccountHintPrefix, IsTheAccountsPrefix) {
+  AccountHintPrefix rows(false), totals(true);
+  for (int days : {0, 1, 255, 256, 19723, 20000, -5}) {
+    const Date d = Date::FromDays(days);
+    for (keys::Level level : {keys::Level::kYear, keys::Level::kMonth, keys::Level::kDay}) {
+      const std::string key = keys::Totals("wilts", "A1", level, d);
+      const std::string want =
+          keys::TotalsPrefix("wilts", "A1", level, keys::TotalsPeriod(level, d));
+      ASSERT_TRUE(totals.InDomain(key));
+      EXPECT_EQ(totals.Transform(key).ToString(), want) << days;
+    }
+    const std::string txn = keys::Txn("wilts", "A1", d, 7);
+    ASSERT_TRUE(rows.InDomain(txn));
+    EXPECT_EQ(rows.Transform(txn).ToString(), keys::AccountParent("wilts", "A1"));
+  }
+  EXPECT_FALSE(rows.InDomain("no-separator"));
 }
 
 }  // namespace
