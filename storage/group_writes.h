@@ -4,7 +4,7 @@
 // The writer applies every mutation of a group here: later mutations of the
 // group (and, while this group is being committed, the next group) read
 // them back; a mutation that fails is undone; at the end the group's final
-// state becomes one WriteBatch, every key once, in key order. That replaces
+// state becomes one WriteBatch, every key once. That replaces
 // a WriteBatchWithIndex, whose skiplist index and whose unsorted batch (each
 // overwrite inserted again into the memtable) were most of the writer's time
 // (docs/benchmarks.md).
@@ -56,7 +56,7 @@ class GroupWrites {
   // The group's writes of keys starting with `prefix`, in key order, copied.
   std::vector<std::pair<std::string, Value>> Prefix(int cf, absl::string_view prefix) const;
 
-  // Every key once, ordered by column family then key.
+  // Every key once, in the order first written.
   rocksdb::Status Fill(const std::vector<rocksdb::ColumnFamilyHandle*>& cfs,
                        rocksdb::WriteBatch* batch) const;
 

@@ -75,10 +75,11 @@ struct LedgerOps {
                           WatchOf(rec));
   }
 
-  // The account's categorisation rules, read once per account per request.
+  // The account's categorisation rules (cached across requests).
   absl::Status AccountRules(const std::string& account, const CategoryRules** out) {
-    auto it = account_rules.find(account);
-    if (it == account_rules.end()) {
+    auto& rules = ctx.caches().account_rules[council];
+    auto it = rules.find(account);
+    if (it == rules.end()) {
       storage::AccountRecord record;
       bool found;
       if (absl::Status s =
@@ -86,7 +87,8 @@ struct LedgerOps {
           !s.ok()) {
         return s;
       }
-      it = account_rules.emplace(account, record.account().category_rules()).first;
+      it = rules.emplace(account, record.account().category_rules()).first;
+      ctx.caches().Added();
     }
     *out = &it->second;
     return absl::OkStatus();
@@ -94,10 +96,6 @@ struct LedgerOps {
 
   v1::Policy policy;
   bool policy_loaded = false;
-  std::unordered_map<std::string, CategoryRules> account_rules;
-  absl::flat_hash_set<std::string> known_accounts;
-  // source -> reference -> the account holding it ("" = nobody).
-  absl::flat_hash_map<std::string, absl::flat_hash_map<std::string, std::string>> ref_holders;
 
   // Places a transaction record (already carrying its sequence) into an
   // account: writes it, counts it, links it to its original if that is
@@ -314,15 +312,19 @@ struct LedgerOps {
                               std::string* resolved) {
     resolved->clear();
     if (!account.empty()) {
-      bool found = known_accounts.count(account) > 0;
-      if (!found) {
+      auto& known = ctx.caches().accounts[council];
+      auto cached = known.find(account);
+      if (cached == known.end()) {
         std::string unused;
-        if (absl::Status s = ctx.Get(kAccounts, keys::Account(council, account), &unused, &found);
+        bool exists;
+        if (absl::Status s = ctx.Get(kAccounts, keys::Account(council, account), &unused, &exists);
             !s.ok()) {
           return s;
         }
-        if (found) known_accounts.insert(account);
+        cached = known.emplace(account, exists).first;
+        ctx.caches().Added();
       }
+      const bool found = cached->second;
       if (!found) {
         return WithField(absl::NotFoundError(absl::StrFormat("no account \"%s\" in council \"%s\"",
                                                              account, council)),
@@ -331,8 +333,7 @@ struct LedgerOps {
       *resolved = account;
     }
     if (!account_ref.empty()) {
-      // References do not move during an ingest: look each up once.
-      auto& holders = ref_holders[source];
+      auto& holders = ctx.caches().ref_holders[council][source];
       auto cached = holders.find(account_ref);
       if (cached == holders.end()) {
         std::string holder;
@@ -343,6 +344,7 @@ struct LedgerOps {
           return s;
         }
         cached = holders.emplace(account_ref, found ? holder : std::string()).first;
+        ctx.caches().Added();
       }
       const std::string& holder = cached->second;
       const bool found = !holder.empty();

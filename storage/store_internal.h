@@ -20,6 +20,7 @@
 #include "absl/container/node_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
 #include "common/fingerprint.h"
 #include "common/limits.h"
@@ -29,6 +30,7 @@
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/slice_transform.h"
 #include "rocksdb/table.h"
+#include "storage/categorise.h"
 #include "storage/group_writes.h"
 #include "storage/keys.h"
 #include "storage/store.h"
@@ -214,6 +216,54 @@ inline absl::Status SumThroughWith(rocksdb::Iterator* it, const std::string& cou
 }
 
 // ---------------------------------------------------------------------------
+// What the writer learns from reads that every later mutation may reuse:
+// which account holds a reference, which accounts exist, each account's
+// categorisation rules, by council. An entry is forgotten when its record is
+// written (WriteContext::Put, Delete), everything when a mutation fails or a
+// group is not written: only ever a shortcut to what the writer would read.
+struct WriterCaches {
+  template <typename V>
+  using ByCouncil = absl::flat_hash_map<std::string, absl::flat_hash_map<std::string, V>>;
+  // council -> source -> reference -> account ("" = nobody)
+  ByCouncil<absl::flat_hash_map<std::string, std::string>> ref_holders;
+  ByCouncil<bool> accounts;                // council -> account -> exists
+  ByCouncil<CategoryRules> account_rules;  // council -> account -> its rules
+  size_t entries = 0;
+
+  void Clear() {
+    ref_holders.clear();
+    accounts.clear();
+    account_rules.clear();
+    entries = 0;
+  }
+  // Keeps the caches bounded: a council's accounts and references are far
+  // fewer than this.
+  void Added() {
+    if (++entries > kEntriesMax) Clear();
+  }
+  static constexpr size_t kEntriesMax = 2'000'000;
+
+  // `key` of `cf` is being written.
+  void Forget(int cf, absl::string_view key) {
+    if (cf != kRefs && cf != kAccounts) return;
+    std::vector<absl::string_view> parts = absl::StrSplit(key, '\0');
+    if (cf == kRefs && parts.size() == 3) {  // council \0 source \0 ref
+      auto council = ref_holders.find(parts[0]);
+      if (council == ref_holders.end()) return;
+      auto source = council->second.find(parts[1]);
+      if (source != council->second.end()) source->second.erase(parts[2]);
+    } else if (cf == kAccounts && parts.size() == 2) {  // council \0 account
+      if (auto c = accounts.find(parts[0]); c != accounts.end()) c->second.erase(parts[1]);
+      if (auto c = account_rules.find(parts[0]); c != account_rules.end()) {
+        c->second.erase(parts[1]);
+      }
+    } else {
+      Clear();  // not a key of the shape known here: forget everything
+    }
+  }
+};
+
+// ---------------------------------------------------------------------------
 // Writer context: what a mutation sees while it runs on the writer thread.
 class WriteContext {
  public:
@@ -229,7 +279,8 @@ class WriteContext {
 
   WriteContext(rocksdb::DB* db, const std::vector<rocksdb::ColumnFamilyHandle*>& cfs,
                GroupWrites* writes, const GroupWrites* committing, uint64_t* next_seq,
-               std::unordered_set<std::string>* reversed, TotalsRows* rows, uint64_t group)
+               std::unordered_set<std::string>* reversed, TotalsRows* rows, uint64_t group,
+               WriterCaches* caches)
       : db_(db),
         cfs_(cfs),
         writes_(writes),
@@ -237,9 +288,12 @@ class WriteContext {
         next_seq_(next_seq),
         reversed_(reversed),
         rows_(rows),
-        group_(group) {
+        group_(group),
+        caches_(caches) {
     undo_rows_.reserve(1024);
   }
+
+  WriterCaches& caches() { return *caches_; }
 
   // The totals row `key`, to change: as this group's mutations left it, as
   // earlier groups did, or as RocksDB holds it (zero: no row). What the
@@ -284,6 +338,7 @@ class WriteContext {
       for (auto it = undo_rows_.rbegin(); it != undo_rows_.rend(); ++it) {
         it->first->totals = it->second;
       }
+      caches_->Clear();  // it may have read its own undone writes
     }
     undo_rows_.clear();
   }
@@ -324,6 +379,7 @@ class WriteContext {
     if (cf == kReversals && !key.empty() && key.back() == keys::kReversedMarkerEnd) {
       reversed_->insert(key);
     }
+    caches_->Forget(cf, key);
     writes_->Put(cf, key, std::move(value));
     return absl::OkStatus();
   }
@@ -331,6 +387,7 @@ class WriteContext {
     return Put(cf, key, msg.SerializeAsString());
   }
   absl::Status Delete(Cf cf, const std::string& key) {
+    caches_->Forget(cf, key);
     writes_->Delete(cf, key);
     return absl::OkStatus();
   }
@@ -451,6 +508,7 @@ class WriteContext {
   std::unordered_set<std::string>* reversed_;
   TotalsRows* rows_;
   const uint64_t group_;
+  WriterCaches* caches_;
   uint64_t mutation_ = 0;
   std::vector<std::pair<TotalsRow*, Totals>> undo_rows_;
   std::vector<const TotalsRows::value_type*> dirty_rows_;
@@ -757,6 +815,7 @@ class Store::Impl {
         // what RocksDB holds.
         next_seq_ = failed_seq_before_;
         totals_rows_.clear();
+        caches_.Clear();
         for (Pending& p : built->group) {
           p.done(absl::UnavailableError(
               absl::StrCat("not written: an earlier write failed: ", before.message())));
@@ -793,7 +852,7 @@ class Store::Impl {
     built->seq_before = next_seq_;
     built->writes = std::make_unique<GroupWrites>(kCfCount, ScannedFamilies());
     WriteContext ctx(db_.get(), cfs_, built->writes.get(), committing, &next_seq_, &reversed_,
-                     &totals_rows_, ++groups_built_);
+                     &totals_rows_, ++groups_built_, &caches_);
     built->results.reserve(built->group.size());
     for (Pending& p : built->group) {
       ctx.BeginMutation();
@@ -893,6 +952,7 @@ class Store::Impl {
   static constexpr size_t kTotalsRowsCachedMax = 200'000;
   WriteContext::TotalsRows totals_rows_;
   uint64_t groups_built_ = 0;
+  WriterCaches caches_;  // writer thread only
   std::thread writer_;
   std::thread committer_;
 

@@ -105,6 +105,57 @@ class StoreTest : public ::testing::Test {
 
 using O = v1::ItemOutcome;
 
+// The writer remembers, across requests, who holds a reference, which
+// accounts exist and their categorisation rules: each must follow the
+// record as soon as it is written.
+TEST_F(StoreTest, WhatTheWriterRemembersFollowsTheRecords) {
+  CreateAccount("A1", "R1");
+  CreateAccount("A2", "");
+  LedgerWrite to_a3 = Txn("", "T0", "2025-01-04", -100);
+  to_a3.transaction.set_account("A3");
+  EXPECT_EQ(Ingest({Txn("R9", "T1", "2025-01-05", -100),
+                    Txn("R1", "T2", "2025-01-05", -100, v1::PA_WAGES), to_a3}),
+            (std::vector<O>{v1::SUSPENSE, v1::ACCEPTED, v1::INVALID}));
+  // A reference nobody held, now taken: the next item goes to the account.
+  v1::ExternalRef ref;
+  ref.set_source("card");
+  ref.set_ref("R9");
+  ASSERT_TRUE(store_->AddExternalRef("c", "A2", ref, {}).ok());
+  EXPECT_EQ(Ingest({Txn("R9", "T3", "2025-01-06", -200)}), (std::vector<O>{v1::ACCEPTED}));
+  EXPECT_EQ(Balance("A2", "2025-12-31"), -300);  // T1 attached, and T3
+  // An account that did not exist, now created.
+  CreateAccount("A3", "");
+  to_a3.transaction.set_external_id("T4");
+  EXPECT_EQ(Ingest({to_a3}), (std::vector<O>{v1::ACCEPTED}));
+  // The account's rules, read for one item, then changed.
+  v1::CategoryRule rule;
+  rule.set_counterparty_contains("Taxi");
+  rule.set_category(v1::TRANSPORT);
+  auto set_rule = [&](v1::Category c) {
+    rule.set_category(c);
+    ASSERT_TRUE(store_
+                    ->UpdateAccount("c", "A1",
+                                    [&](v1::Account* a) {
+                                      a->clear_category_rules();
+                                      *a->add_category_rules() = rule;
+                                      return absl::OkStatus();
+                                    },
+                                    {})
+                    .ok());
+  };
+  set_rule(v1::TRANSPORT);
+  LedgerWrite taxi = Txn("R1", "T5", "2025-01-07", -700);
+  taxi.transaction.set_counterparty("City Taxi");
+  EXPECT_EQ(Ingest({taxi}), (std::vector<O>{v1::ACCEPTED}));
+  set_rule(v1::OTHER);
+  taxi.transaction.set_external_id("T6");
+  EXPECT_EQ(Ingest({taxi}), (std::vector<O>{v1::ACCEPTED}));
+  absl::StatusOr<Totals> t = store_->SumThrough("c", "A1", D("2025-12-31"));
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->net_pence[SlotOf(v1::TRANSPORT, v1::DEBIT)], -700);
+  EXPECT_EQ(t->net_pence[SlotOf(v1::OTHER, v1::DEBIT)], -700);
+}
+
 TEST_F(StoreTest, EverythingSurvivesCloseAndReopen) {
   CreateAccount("A1", "R1");
   EXPECT_EQ(Ingest({Txn("R1", "T1", "2025-01-05", 10000, v1::COUNCIL_PAYMENT),
