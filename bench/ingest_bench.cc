@@ -19,7 +19,7 @@ ABSL_FLAG(std::string, key_file, "", "File holding an API key (dpctl's rules oth
 ABSL_FLAG(int, accounts, 1000, "Accounts the streamed transactions spread over.");
 ABSL_FLAG(int, transactions, 1000000, "Transactions to stream.");
 ABSL_FLAG(int, batch_size, 1000, "Items per streamed batch.");
-ABSL_FLAG(int, window, 8, "Unacknowledged batches per stream.");
+ABSL_FLAG(int, window, 16, "Unacknowledged batches per stream (the server allows 16).");
 ABSL_FLAG(std::string, dates, "feed",
           "Booking dates of the streamed transactions: 'feed' (as a feed sends them: each "
           "account about one a day, days advancing through the stream, up to two days late) or "

@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
+#include "common/limits.h"
 
 namespace dpmon {
 
@@ -94,7 +95,7 @@ absl::Status PushEntries(Client& client, const std::string& council,
         wheres[batch_id] = std::move(batch_wheres);
         return true;
       },
-      8,
+      limits::kStreamBatchesInFlightMax,
       [&](const v1::IngestBatchResponse& ack) {
         std::vector<std::string> batch_wheres;
         {

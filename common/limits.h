@@ -26,8 +26,11 @@ inline constexpr int64_t kWeeklyPenceMax = 10'000'000;
 
 // Items in one IngestBatch request or one streamed batch.
 inline constexpr int kIngestItemsMax = 10'000;
-// Batches one ingest stream may have in flight (read but not acknowledged).
-inline constexpr int kStreamBatchesInFlightMax = 8;
+// Batches one ingest stream may have in flight (read but not acknowledged):
+// at most 16 x 10,000 items held per stream. 16 rather than 8 let the writer
+// gather larger groups (fewer fsyncs, each totals row written once for more
+// transactions): +10% streaming ingest (docs/benchmarks.md).
+inline constexpr int kStreamBatchesInFlightMax = 16;
 // gRPC message size: a full ingest batch of maximal items fits comfortably.
 inline constexpr int kMessageBytesMax = 32 * 1024 * 1024;
 
