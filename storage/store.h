@@ -46,10 +46,17 @@ struct StoreOptions {
   // Shared block cache for all column families, in bytes.
   // Default: 256 MiB.
   size_t block_cache_bytes = 256u << 20;
-  // Called on the writer thread after each durable write with the accounts
-  // (of one council) whose ledger or record it changed. Must not block.
+  // Called on the committer thread after each durable write with the
+  // accounts (of one council) whose ledger or record it changed. Must not
+  // block.
   std::function<void(const std::string& council, const std::vector<std::string>& accounts)>
       on_accounts_changed;
+  // Tests only: called on the committer thread before each group is
+  // written; a non-OK status fails that group's write as an I/O error would.
+  std::function<absl::Status()> before_write_for_test;
+  // Tests only: called on the writer thread when a group is built, before
+  // it waits for the group before it to be written.
+  std::function<void()> after_build_for_test;
 };
 
 // A mutation's AIP-155 identity. An empty request_id means none: the

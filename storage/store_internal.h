@@ -808,6 +808,7 @@ class Store::Impl {
       }
       std::unique_ptr<Built> built =
           Build(std::move(group), committing != nullptr ? committing->writes.get() : nullptr);
+      if (options_.after_build_for_test) options_.after_build_for_test();
       absl::Status before = AwaitCommitter();
       if (!before.ok()) {
         committing.reset();
@@ -913,7 +914,8 @@ class Store::Impl {
 
   absl::Status Commit(Built* built) {
     absl::Status write_status;
-    if (!built->writes->empty()) {
+    if (options_.before_write_for_test) write_status = options_.before_write_for_test();
+    if (write_status.ok() && !built->writes->empty()) {
       rocksdb::WriteBatch batch;
       write_status = FromRocks(built->writes->Fill(cfs_, &batch), "batch");
       if (write_status.ok()) {

@@ -1,10 +1,13 @@
 #include "storage/store.h"
 
+#include <condition_variable>
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <random>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
 #include "storage/store_internal.h"
 
@@ -34,6 +37,8 @@ class StoreTest : public ::testing::Test {
     store_.reset();
     StoreOptions o;
     o.path = dir_.string();
+    o.before_write_for_test = before_write_;
+    o.after_build_for_test = after_build_;
     ASSERT_TRUE(Store::Open(o, &store_).ok());
   }
   void CreateAccount(const std::string& id, const std::string& ref) {
@@ -101,9 +106,93 @@ class StoreTest : public ::testing::Test {
 
   std::filesystem::path dir_;
   std::unique_ptr<Store> store_;
+  std::function<absl::Status()> before_write_;
+  std::function<void()> after_build_;
 };
 
 using O = v1::ItemOutcome;
+
+// The committer writes group N while the writer builds N+1 on N's writes.
+// If N's write fails, N+1 must fail too, and nothing either held may be
+// remembered: not their ids, their sequences, their totals rows.
+TEST_F(StoreTest, AFailedWriteFailsTheGroupBuiltOnItAndLeavesNothing) {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool armed = false, writing = false, release = false;
+  int built_since_armed = 0;
+  before_write_ = [&]() -> absl::Status {
+    std::unique_lock<std::mutex> lock(mu);
+    if (!armed) return absl::OkStatus();
+    armed = false;
+    writing = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return release; });
+    return absl::UnavailableError("the disk went away");
+  };
+  after_build_ = [&] {
+    std::lock_guard<std::mutex> lock(mu);
+    ++built_since_armed;
+    cv.notify_all();
+  };
+  Reopen();
+  CreateAccount("A1", "R1");
+  EXPECT_EQ(Ingest({Txn("R1", "T0", "2025-01-05", 1000, v1::COUNCIL_PAYMENT)}),
+            (std::vector<O>{v1::ACCEPTED}));
+
+  auto submit = [&](std::vector<LedgerWrite> items, absl::Notification* done,
+                    absl::StatusOr<v1::IngestBatchResponse>* out) {
+    v1::IngestBatchResponse response;
+    for (size_t i = 0; i < items.size(); ++i) {
+      items[i].index = static_cast<int>(i);
+      response.add_results()->set_index(static_cast<int>(i));
+    }
+    store_->IngestAsync("c", std::move(items), response, {"IngestBatch", "", ""},
+                        [done, out](absl::StatusOr<v1::IngestBatchResponse> r) {
+                          *out = std::move(r);
+                          done->Notify();
+                        });
+  };
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    armed = true;
+    built_since_armed = 0;
+  }
+  absl::Notification done1, done2;
+  absl::StatusOr<v1::IngestBatchResponse> r1, r2;
+  submit({Txn("R1", "T1", "2025-01-06", -500, v1::PA_WAGES)}, &done1, &r1);
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return writing; });  // group N is being written
+  }
+  // Group N+1 repeats T1 (a DUPLICATE, read from N's writes) and adds T2.
+  submit({Txn("R1", "T1", "2025-01-06", -500, v1::PA_WAGES),
+          Txn("R1", "T2", "2025-01-06", -200, v1::PA_WAGES)},
+         &done2, &r2);
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return built_since_armed >= 2; });  // N+1 is built
+    release = true;
+    cv.notify_all();
+  }
+  done1.WaitForNotification();
+  done2.WaitForNotification();
+  EXPECT_EQ(r1.status().code(), absl::StatusCode::kUnavailable) << r1.status();
+  EXPECT_EQ(r2.status().code(), absl::StatusCode::kUnavailable) << r2.status();
+
+  // Neither group left anything: both transactions are new again, and the
+  // balance counts only what was written.
+  EXPECT_EQ(Ingest({Txn("R1", "T1", "2025-01-06", -500, v1::PA_WAGES),
+                    Txn("R1", "T2", "2025-01-06", -200, v1::PA_WAGES)}),
+            (std::vector<O>{v1::ACCEPTED, v1::ACCEPTED}));
+  EXPECT_EQ(Balance("A1", "2025-12-31"), 300);
+  auto txns = store_->ListTransactions("c", "A1", D("2025-01-01"), D("2025-12-31"), "", 100);
+  ASSERT_TRUE(txns.ok());
+  EXPECT_EQ(txns->items.size(), 3u);
+  before_write_ = nullptr;
+  after_build_ = nullptr;
+  Reopen();
+  EXPECT_EQ(Balance("A1", "2025-12-31"), 300);
+}
 
 // The writer remembers, across requests, who holds a reference, which
 // accounts exist and their categorisation rules: each must follow the
