@@ -868,8 +868,20 @@ class Store::Impl {
       built->writes->Put(kMeta, kMetaNextSeq, v);
     }
     // The rows are only ever a shortcut to what RocksDB holds or the group
-    // being written will hold: forget them all when there are too many.
-    if (totals_rows_.size() > kTotalsRowsCachedMax) totals_rows_.clear();
+    // being written will hold. When there are too many, keep the ones this
+    // group changed (the next one is likely to change its month and year
+    // rows again) and forget the rest.
+    if (totals_rows_.size() > kTotalsRowsCachedMax) {
+      const uint64_t group = groups_built_;
+      for (auto it = totals_rows_.begin(); it != totals_rows_.end();) {
+        if (it->second.group != group) {
+          totals_rows_.erase(it++);
+        } else {
+          ++it;
+        }
+      }
+      if (totals_rows_.size() > kTotalsRowsCachedMax / 2) totals_rows_.clear();
+    }
     built->touched = ctx.touched();
     return built;
   }
