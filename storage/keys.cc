@@ -172,16 +172,24 @@ Date TotalsPeriod(Level level, Date bucket) {
   }
 }
 
+namespace {
+// council \0 level period account \0
+void AppendTotalsPrefix(std::string* k, absl::string_view council, absl::string_view account,
+                        Level level, Date period) {
+  k->append(council.data(), council.size());
+  k->push_back(kSep);
+  k->push_back(static_cast<char>(level));
+  AppendDate(k, period);
+  k->append(account.data(), account.size());
+  k->push_back(kSep);
+}
+}  // namespace
+
 std::string TotalsPrefix(absl::string_view council, absl::string_view account, Level level,
                          Date period) {
   std::string k;
   k.reserve(council.size() + account.size() + 16);  // with room for the bucket date
-  k.append(council.data(), council.size());
-  k.push_back(kSep);
-  k.push_back(static_cast<char>(level));
-  AppendDate(&k, period);
-  k.append(account.data(), account.size());
-  k.push_back(kSep);
+  AppendTotalsPrefix(&k, council, account, level, period);
   return k;
 }
 
@@ -194,12 +202,7 @@ std::string Totals(absl::string_view council, absl::string_view account, Level l
 void TotalsInto(std::string* k, absl::string_view council, absl::string_view account, Level level,
                 Date bucket) {
   k->clear();
-  k->append(council.data(), council.size());
-  k->push_back(kSep);
-  k->push_back(static_cast<char>(level));
-  AppendDate(k, TotalsPeriod(level, bucket));
-  k->append(account.data(), account.size());
-  k->push_back(kSep);
+  AppendTotalsPrefix(k, council, account, level, TotalsPeriod(level, bucket));
   AppendDate(k, bucket);
 }
 

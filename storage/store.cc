@@ -210,12 +210,7 @@ struct LedgerOps {
     rec.set_direction(DirectionOf(category, amount));
     const int new_slot = SlotOf(rec.effective_category(), rec.direction());
     if (new_slot != old_slot) {
-      if (absl::Status s = totals.AddTransaction(account, parts->date, old_slot, -amount, -1);
-          !s.ok()) {
-        return s;
-      }
-      if (absl::Status s = totals.AddTransaction(account, parts->date, new_slot, amount, 1);
-          !s.ok()) {
+      if (absl::Status s = totals.Move(account, parts->date, old_slot, new_slot, amount); !s.ok()) {
         return s;
       }
     }
@@ -287,12 +282,8 @@ struct LedgerOps {
       }
       int old_slot = SlotOf(rev.effective_category(), rev.direction());
       int new_slot = SlotOf(original.effective_category(), original.direction());
-      int64_t amount = rev.input().amount_pence();
-      if (absl::Status s = totals.AddTransaction(account, parts->date, old_slot, -amount, -1);
-          !s.ok()) {
-        return s;
-      }
-      if (absl::Status s = totals.AddTransaction(account, parts->date, new_slot, amount, 1);
+      if (absl::Status s =
+              totals.Move(account, parts->date, old_slot, new_slot, rev.input().amount_pence());
           !s.ok()) {
         return s;
       }
@@ -307,9 +298,10 @@ struct LedgerOps {
 
   // Resolves where an item goes: an account id, or suspense (empty account).
   // Returns an item-level error (with field) for an unknown account.
+  // `item` names the item in errors ("items[3].transaction"); built only then.
   absl::Status ResolveAccount(const std::string& account, const std::string& source,
-                              const std::string& account_ref, const std::string& field_prefix,
-                              std::string* resolved) {
+                              const std::string& account_ref,
+                              const std::function<std::string()>& item, std::string* resolved) {
     resolved->clear();
     if (!account.empty()) {
       auto& known = ctx.caches().accounts[council];
@@ -328,7 +320,7 @@ struct LedgerOps {
       if (!found) {
         return WithField(absl::NotFoundError(absl::StrFormat("no account \"%s\" in council \"%s\"",
                                                              account, council)),
-                         field_prefix + ".account");
+                         item() + ".account");
       }
       *resolved = account;
     }
@@ -352,7 +344,7 @@ struct LedgerOps {
         return WithField(absl::InvalidArgumentError(absl::StrFormat(
                              "account_ref \"%s\" belongs to account \"%s\", not \"%s\"",
                              account_ref, holder, *resolved)),
-                         field_prefix + ".account_ref");
+                         item() + ".account_ref");
       }
       if (found) *resolved = holder;
     }
@@ -383,9 +375,9 @@ struct LedgerOps {
     if (found) return Repeat(entry, fp, content, result);
 
     std::string account;
-    absl::Status resolve =
-        ResolveAccount(in.account(), in.source(), in.account_ref(),
-                       absl::StrCat("items[", w.index, "].transaction"), &account);
+    absl::Status resolve = ResolveAccount(
+        in.account(), in.source(), in.account_ref(),
+        [&w] { return absl::StrCat("items[", w.index, "].transaction"); }, &account);
     if (!resolve.ok()) return ItemError(resolve, result);
 
     rec.set_fingerprint(fp);
@@ -437,10 +429,10 @@ struct LedgerOps {
 
   absl::Status IngestStatement(const LedgerWrite& w, v1::ItemResult* result) {
     const v1::StatementInput& in = w.statement;
-    const std::string field = absl::StrCat("items[", w.index, "].statement");
     std::string account;
-    absl::Status resolve =
-        ResolveAccount(in.account(), in.source(), in.account_ref(), field, &account);
+    absl::Status resolve = ResolveAccount(
+        in.account(), in.source(), in.account_ref(),
+        [&w] { return absl::StrCat("items[", w.index, "].statement"); }, &account);
     if (!resolve.ok()) return ItemError(resolve, result);
     const bool suspense = account.empty();
     const std::string key =
@@ -754,7 +746,7 @@ absl::StatusOr<v1::AddExternalRefResponse> Store::CreateAccount(const std::strin
           FillAttach(attached, out);
         }
         *out->mutable_account() = record.account();
-        return ops.totals.Flush();
+        return absl::OkStatus();
       });
 }
 
@@ -825,7 +817,7 @@ absl::StatusOr<v1::AddExternalRefResponse> Store::AddExternalRef(const std::stri
         if (absl::Status s = TakeRef(ops, account_id, ref, &attached); !s.ok()) return s;
         FillAttach(attached, out);
         *out->mutable_account() = record.account();
-        return ops.totals.Flush();
+        return absl::OkStatus();
       });
 }
 
@@ -910,7 +902,7 @@ void Store::IngestAsync(const std::string& council_id, std::vector<LedgerWrite> 
                     return absl::InternalError("an item was left without a result");
                 }
               }
-              return ops.totals.Flush();
+              return absl::OkStatus();
             };
         // Filled in place: a mutation that fails answers with its error,
         // never with these results.
@@ -1012,7 +1004,7 @@ absl::StatusOr<v1::Transaction> Store::RecategoriseTransaction(
       return s;
     }
     *out = TransactionOf(AccountName(council_id, account_id), rec);
-    return ops.totals.Flush();
+    return absl::OkStatus();
   });
 }
 

@@ -536,8 +536,14 @@ class TotalsCache {
     return absl::OkStatus();
   }
 
-  // The group writes the rows once, after its last mutation.
-  absl::Status Flush() { return absl::OkStatus(); }
+  // Moves a transaction of `amount_pence` on `date` from one slot to another.
+  absl::Status Move(const std::string& account, Date date, int from_slot, int to_slot,
+                    int64_t amount_pence) {
+    if (absl::Status s = AddTransaction(account, date, from_slot, -amount_pence, -1); !s.ok()) {
+      return s;
+    }
+    return AddTransaction(account, date, to_slot, amount_pence, 1);
+  }
 
  private:
   WriteContext* ctx_;
