@@ -11,10 +11,12 @@
 #include "common/ids.h"
 #include "common/limits.h"
 #include "common/money.h"
-#include "server/audit.h"
+#include "domain/audit.h"
+#include "server/account_view.h"
 #include "server/clock.h"
 #include "server/service_util.h"
 #include "server/validation.h"
+#include "storage/proto_domain.h"
 
 namespace dpmon {
 namespace {
@@ -28,7 +30,7 @@ constexpr int kAccountsPage = 2000;
 struct Loaded {
   v1::Council council;
   v1::Account account;
-  rules::AccountModel model;
+  domain::AccountModel model;
 };
 
 absl::StatusOr<Loaded> Load(Store* store, const AccountRef& name) {
@@ -39,30 +41,22 @@ absl::StatusOr<Loaded> Load(Store* store, const AccountRef& name) {
   absl::StatusOr<v1::Account> account = store->GetAccount(name.council, name.account);
   if (!account.ok()) return account.status();
   l.account = *std::move(account);
-  if (absl::Status s = rules::AccountModel::FromAccount(l.account, &l.model); !s.ok()) return s;
+  if (absl::Status s = AccountModelFromProto(l.account, &l.model); !s.ok()) return s;
   return l;
 }
 
-absl::StatusOr<int64_t> Net(const Totals& t) {
+absl::StatusOr<int64_t> Net(const domain::Totals& t) {
   int64_t n = 0;
   if (absl::Status s = t.NetPence(&n); !s.ok()) return s;
   return n;
 }
 
-std::vector<v1::Severity> OpenSeverities(const std::vector<v1::Flag>& flags) {
-  std::vector<v1::Severity> out;
-  for (const v1::Flag& f : flags) {
-    if (f.state() == v1::OPEN || f.state() == v1::ACKNOWLEDGED) out.push_back(f.severity());
-  }
-  return out;
-}
-
-absl::Status Planned(const rules::AccountModel& m, Date from, Date to, bool contribution,
+absl::Status Planned(const domain::AccountModel& m, Date from, Date to, bool contribution,
                      int64_t* out) {
   *out = 0;
   from = std::max(from, m.start_date);
   if (to < from) return absl::OkStatus();
-  return rules::PlannedOver(m, from, to, contribution, out);
+  return domain::PlannedOver(m, from, to, contribution, out);
 }
 
 // Offset page tokens over a survey: "{offset}".
@@ -79,38 +73,11 @@ absl::StatusOr<int> DecodeOffset(const std::string& token, const std::string& sc
 
 }  // namespace
 
-absl::Status FillRecoveryProgress(Store* store, const std::string& council,
-                                  const std::string& account, const rules::AccountModel& model,
-                                  Date as_of,
-                                  google::protobuf::RepeatedPtrField<v1::Recovery>* recoveries) {
-  if (recoveries->empty()) return absl::OkStatus();
-  std::vector<v1::Recovery> list(recoveries->begin(), recoveries->end());
-  const std::vector<Date> periods = audit::ProgressPeriods(as_of, list);
-  std::vector<audit::RecoverySums> sums(periods.size());
-  for (size_t p = 0; p < periods.size(); ++p) {
-    const Date from = periods[p];
-    const Date to = p + 1 < periods.size() ? periods[p + 1].AddDays(-1) : as_of;
-    absl::StatusOr<Totals> t = store->SumRange(council, account, from, to);
-    if (!t.ok()) return t.status();
-    sums[p].returned_pence = -t->net_pence[SlotOf(v1::SURPLUS_RETURN, v1::DEBIT)];
-    sums[p].council_paid_pence = t->net_pence[SlotOf(v1::COUNCIL_PAYMENT, v1::CREDIT)];
-    int64_t dp = 0, contribution = 0;
-    if (absl::Status s = Planned(model, from, to, false, &dp); !s.ok()) return s;
-    if (absl::Status s = Planned(model, from, to, true, &contribution); !s.ok()) return s;
-    absl::StatusOr<int64_t> council_part = SubPence(dp, contribution);
-    if (!council_part.ok()) return council_part.status();
-    sums[p].council_planned_pence = *council_part;
-  }
-  if (absl::Status s = audit::ApplyProgress(as_of, periods, sums, &list); !s.ok()) return s;
-  for (size_t i = 0; i < list.size(); ++i) (*recoveries)[static_cast<int>(i)] = list[i];
-  return absl::OkStatus();
-}
-
 absl::StatusOr<std::shared_ptr<const AuditsService::Survey>> AuditsService::SurveyOf(
     const std::string& council, Date as_of, int within_days) {
   absl::StatusOr<v1::Council> c = ctx_.store->GetCouncil(council);
   if (!c.ok()) return c.status();
-  const v1::Policy& policy = c->policy();
+  const AccountView view(ctx_.store, c->policy());
   auto survey = std::make_shared<Survey>();
   std::unique_ptr<Store::FactsReader> reader = ctx_.store->NewFactsReader();
   std::string after;
@@ -119,36 +86,27 @@ absl::StatusOr<std::shared_ptr<const AuditsService::Survey>> AuditsService::Surv
         council, after, kAccountsPage, [](const v1::Account&) { return true; });
     if (!page.ok()) return page.status();
     for (const v1::Account& account : page->items) {
-      const std::string id(LastNameSegment(account.name()));
-      rules::AccountModel model;
-      if (absl::Status s = rules::AccountModel::FromAccount(account, &model); !s.ok()) return s;
-      LedgerFacts facts;
-      if (absl::Status s = reader->Read(council, id, as_of, as_of, as_of, &facts); !s.ok()) {
+      AccountAsOf a;
+      if (absl::Status s = view.ReadBalance(reader.get(), council, account, as_of, &a); !s.ok()) {
         return s;
       }
+      const domain::AccountModel& model = a.model;
       std::vector<v1::Flag> flags;
-      if (absl::Status s = reader->ReadFlags(council, id, &flags); !s.ok()) return s;
-      audit::RiskInputs in;
-      in.management = account.management();
-      in.balance_pence = facts.balance_pence;
-      in.open_flags = OpenSeverities(flags);
-      in.last_audit_period_end = audit::LastAuditPeriodEnd(model, as_of);
-      in.start_date = model.start_date;
-      in.as_of = as_of;
-      const v1::Risk risk = audit::RiskOf(in);
+      if (absl::Status s = reader->ReadFlags(council, a.account_id, &flags); !s.ok()) return s;
+      const std::optional<Date> last_audit = model.LastAuditPeriodEnd(as_of);
+      const v1::Risk risk =
+          RiskToProto(AccountView::RiskOf(model, a.facts.balance_pence, flags, as_of));
       v1::AccountRisk r;
       r.set_account(account.name());
       *r.mutable_risk() = risk;
       r.set_management(account.management());
-      r.set_balance_pence(facts.balance_pence);
-      if (in.last_audit_period_end) {
-        r.set_last_audit_period_end(in.last_audit_period_end->ToString());
-      }
+      r.set_balance_pence(a.facts.balance_pence);
+      if (last_audit) r.set_last_audit_period_end(last_audit->ToString());
       survey->risks.push_back(std::move(r));
-      for (const audit::Due& d : audit::DueBy(model, policy, as_of, within_days)) {
+      for (const domain::Due& d : domain::DueBy(model, view.policy(), as_of, within_days)) {
         v1::DueEntry e;
         e.set_account(account.name());
-        e.set_kind(d.kind);
+        e.set_kind(ToProto(d.kind));
         e.set_due_date(d.due.ToString());
         e.set_days_overdue(as_of - d.due);
         *e.mutable_risk() = risk;
@@ -185,19 +143,21 @@ bool InPeriod(const std::string& date, Date from, Date to) {
 
 absl::Status BuildAuditPack(Store* store, const AccountRef& name, Date from, Date to,
                             const Loaded& l, v1::AuditPack* pack) {
-  const v1::Policy& policy = l.council.policy();
-  const rules::AccountModel& m = l.model;
+  const AccountView view(store, l.council.policy());
+  const domain::Policy& policy = view.policy();
+  const domain::AccountModel& m = l.model;
   pack->set_start_date(from.ToString());
   pack->set_end_date(to.ToString());
   pack->set_management(l.account.management());
 
   // Balances and the period's sums, from the aggregates.
-  absl::StatusOr<Totals> before = store->SumThrough(name.council, name.account, from.AddDays(-1));
+  absl::StatusOr<domain::Totals> before =
+      store->SumThrough(name.council, name.account, from.AddDays(-1));
   if (!before.ok()) return before.status();
-  absl::StatusOr<Totals> through = store->SumThrough(name.council, name.account, to);
+  absl::StatusOr<domain::Totals> through = store->SumThrough(name.council, name.account, to);
   if (!through.ok()) return through.status();
   // The period's sums: through the end less through the day before.
-  absl::StatusOr<Totals> period = *through;
+  absl::StatusOr<domain::Totals> period = *through;
   if (absl::Status s = period->Subtract(*before); !s.ok()) return s;
   absl::StatusOr<int64_t> opening = Net(*before);
   if (!opening.ok()) return opening.status();
@@ -206,16 +166,17 @@ absl::Status BuildAuditPack(Store* store, const AccountRef& name, Date from, Dat
   pack->set_opening_balance_pence(*opening);
   pack->set_closing_balance_pence(*closing);
   int64_t credits = 0, debits = 0;
-  for (int slot = 0; slot < kSlotCount; ++slot) {
+  for (int slot = 0; slot < domain::kSlotCount; ++slot) {
     const int64_t net = period->net_pence[slot];
     if (net == 0 && period->count[slot] == 0) continue;
-    absl::StatusOr<int64_t> sum =
-        SlotDirection(slot) == v1::CREDIT ? AddPence(credits, net) : AddPence(debits, net);
+    absl::StatusOr<int64_t> sum = domain::SlotDirection(slot) == domain::CREDIT
+                                      ? AddPence(credits, net)
+                                      : AddPence(debits, net);
     if (!sum.ok()) return sum.status();
-    (SlotDirection(slot) == v1::CREDIT ? credits : debits) = *sum;
+    (domain::SlotDirection(slot) == domain::CREDIT ? credits : debits) = *sum;
     v1::CategoryTotal* t = pack->add_totals();
-    t->set_category(SlotCategory(slot));
-    t->set_direction(SlotDirection(slot));
+    t->set_category(ToProto(domain::SlotCategory(slot)));
+    t->set_direction(ToProto(domain::SlotDirection(slot)));
     t->set_net_pence(net);
     t->set_transaction_count(period->count[slot]);
   }
@@ -230,21 +191,21 @@ absl::Status BuildAuditPack(Store* store, const AccountRef& name, Date from, Dat
 
   // Planned against actual: every line of a version in force on some day of
   // the period, then debit categories with spend and no line.
-  std::vector<v1::Category> categories;
+  std::vector<domain::Category> categories;
   for (size_t i = 0; i < m.plan_versions.size(); ++i) {
-    const rules::AccountModel::PlanVersion& v = m.plan_versions[i];
+    const domain::AccountModel::PlanVersion& v = m.plan_versions[i];
     const bool next_starts_by_from =
         i + 1 < m.plan_versions.size() && m.plan_versions[i + 1].effective_from <= from;
     if (v.effective_from > to || next_starts_by_from) continue;
-    for (v1::Category c : v.line_categories) {
+    for (domain::Category c : v.line_categories) {
       if (std::find(categories.begin(), categories.end(), c) == categories.end()) {
         categories.push_back(c);
       }
     }
   }
-  for (int slot = 0; slot < kSlotCount; ++slot) {
-    const v1::Category c = SlotCategory(slot);
-    if (SlotDirection(slot) != v1::DEBIT || c == v1::CATEGORY_UNSPECIFIED ||
+  for (int slot = 0; slot < domain::kSlotCount; ++slot) {
+    const domain::Category c = domain::SlotCategory(slot);
+    if (domain::SlotDirection(slot) != domain::DEBIT || c == domain::CATEGORY_UNSPECIFIED ||
         period->net_pence[slot] == 0 ||
         std::find(categories.begin(), categories.end(), c) != categories.end()) {
       continue;
@@ -252,27 +213,27 @@ absl::Status BuildAuditPack(Store* store, const AccountRef& name, Date from, Dat
     categories.push_back(c);
   }
   const Date plan_from = std::max(from, m.start_date);
-  for (v1::Category c : categories) {
+  for (domain::Category c : categories) {
     v1::PlanLineActual* line = pack->add_lines();
-    line->set_category(c);
+    line->set_category(ToProto(c));
     int64_t planned = 0;
     if (to >= plan_from) {
-      if (absl::Status s = rules::PlannedLineOver(m, c, plan_from, to, &planned); !s.ok()) {
+      if (absl::Status s = domain::PlannedLineOver(m, c, plan_from, to, &planned); !s.ok()) {
         return s;
       }
     }
     line->set_planned_pence(planned);
-    line->set_actual_pence(-period->net_pence[SlotOf(c, v1::DEBIT)]);
+    line->set_actual_pence(-period->net_pence[domain::SlotOf(c, domain::DEBIT)]);
   }
   int64_t planned = 0, expected = 0, spend = 0;
   if (absl::Status s = Planned(m, from, to, false, &planned); !s.ok()) return s;
   if (absl::Status s = Planned(m, from, to, true, &expected); !s.ok()) return s;
-  if (absl::Status s = rules::SpendOf(*period, &spend); !s.ok()) return s;
+  if (absl::Status s = domain::SpendOf(*period, &spend); !s.ok()) return s;
   pack->set_planned_pence(planned);
   pack->set_spend_pence(spend);
   pack->set_contributions_expected_pence(expected);
   pack->set_contributions_received_pence(
-      period->net_pence[SlotOf(v1::CLIENT_CONTRIBUTION, v1::CREDIT)]);
+      period->net_pence[domain::SlotOf(domain::CLIENT_CONTRIBUTION, domain::CREDIT)]);
 
   // Restricted and evidence-required transactions booked in the period: the
   // latest stored occurrence of each.
@@ -280,7 +241,7 @@ absl::Status BuildAuditPack(Store* store, const AccountRef& name, Date from, Dat
   if (!flags.ok()) return flags.status();
   std::map<std::pair<int, std::string>, v1::Flag> latest;
   for (const v1::Flag& f : *flags) {
-    if (!rules::IsPerTransaction(f.kind()) || !InPeriod(f.date(), from, to)) continue;
+    if (!domain::IsPerTransaction(ToDomain(f.kind())) || !InPeriod(f.date(), from, to)) continue;
     v1::Flag& slot = latest[{f.kind(), f.subject()}];
     if (f.occurrence() >= slot.occurrence()) slot = f;
   }
@@ -313,7 +274,7 @@ absl::Status BuildAuditPack(Store* store, const AccountRef& name, Date from, Dat
     for (const v1::Statement& st : page->items) {
       absl::StatusOr<Date> d = Date::Parse(st.input().date());
       if (!d.ok()) return absl::DataLossError("a stored statement has an unreadable date");
-      absl::StatusOr<Totals> at = store->SumThrough(name.council, name.account, *d);
+      absl::StatusOr<domain::Totals> at = store->SumThrough(name.council, name.account, *d);
       if (!at.ok()) return at.status();
       absl::StatusOr<int64_t> ledger = Net(*at);
       if (!ledger.ok()) return ledger.status();
@@ -329,16 +290,16 @@ absl::Status BuildAuditPack(Store* store, const AccountRef& name, Date from, Dat
 
   // Rule 3 on the last day, and the recoveries.
   int64_t earmarked = 0;
-  if (absl::Status s = rules::EarmarkedAt(m, to, &earmarked); !s.ok()) return s;
+  if (absl::Status s = domain::EarmarkedAt(m, to, &earmarked); !s.ok()) return s;
   absl::StatusOr<int64_t> available = SubPence(*closing, earmarked);
   if (!available.ok()) return available.status();
   pack->set_earmarked_pence(earmarked);
   pack->set_available_pence(*available);
-  const rules::AccountModel::PlanVersion* plan = m.PlanAt(to);
+  const domain::AccountModel::PlanVersion* plan = m.PlanAt(to);
   const int64_t weekly = plan != nullptr ? plan->weekly_dp_pence : 0;
-  absl::StatusOr<int64_t> threshold = MulPence(policy.surplus_threshold_weeks(), weekly);
+  absl::StatusOr<int64_t> threshold = MulPence(policy.surplus_threshold_weeks, weekly);
   if (!threshold.ok()) return threshold.status();
-  absl::StatusOr<int64_t> retain = MulPence(policy.surplus_retain_weeks(), weekly);
+  absl::StatusOr<int64_t> retain = MulPence(policy.surplus_retain_weeks, weekly);
   if (!retain.ok()) return retain.status();
   pack->set_surplus_threshold_pence(*threshold);
   if (to >= m.start_date && plan != nullptr && *available > *threshold) {
@@ -347,21 +308,14 @@ absl::Status BuildAuditPack(Store* store, const AccountRef& name, Date from, Dat
     pack->set_reclaimable_pence(*reclaim);
   }
   *pack->mutable_recoveries() = l.account.recoveries();
-  if (absl::Status s = FillRecoveryProgress(store, name.council, name.account, m, to,
-                                            pack->mutable_recoveries());
+  if (absl::Status s =
+          view.RecoveryProgress(name.council, name.account, m, to, pack->mutable_recoveries());
       !s.ok()) {
     return s;
   }
-  audit::RiskInputs in;
-  in.management = l.account.management();
-  in.balance_pence = *closing;
-  in.open_flags = OpenSeverities(*flags);
-  in.last_audit_period_end = audit::LastAuditPeriodEnd(m, to);
-  in.start_date = m.start_date;
-  in.as_of = to;
-  *pack->mutable_risk() = audit::RiskOf(in);
+  *pack->mutable_risk() = RiskToProto(AccountView::RiskOf(m, *closing, *flags, to));
   *pack->mutable_account() = l.account;
-  pack->mutable_account()->set_status(m.StatusAt(to));
+  pack->mutable_account()->set_status(ToProto(m.StatusAt(to)));
   return absl::OkStatus();
 }
 

@@ -1,6 +1,5 @@
 // The Audits service of dpmon API v1 (callback API): what is due, risk
-// scores and audit packs (docs/audits.md). Also the recovery progress that
-// the overview and the evaluator show.
+// scores and audit packs (docs/audits.md).
 //
 // Thread-safety: safe for concurrent calls. Does not own what its
 // ServiceContext points to.
@@ -14,17 +13,9 @@
 #include <vector>
 
 #include "dpmon/v1/dpmon.grpc.pb.h"
-#include "server/rules.h"
 #include "server/services.h"
 
 namespace dpmon {
-
-// Sets state and recovered_pence of `recoveries` (an account's) as of `as_of`
-// from the ledger's aggregates.
-absl::Status FillRecoveryProgress(Store* store, const std::string& council,
-                                  const std::string& account, const rules::AccountModel& model,
-                                  Date as_of,
-                                  google::protobuf::RepeatedPtrField<v1::Recovery>* recoveries);
 
 class AuditsService final : public v1::Audits::CallbackService {
  public:

@@ -11,7 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "common/ids.h"
 #include "common/money.h"
-#include "server/audit_service.h"
+#include "server/account_view.h"
 #include "server/clock.h"
 
 namespace dpmon {
@@ -33,51 +33,11 @@ Evaluator::~Evaluator() {
   if (background_.joinable()) background_.join();
 }
 
-v1::Flag Evaluator::ToFlag(const std::string& council_id, const std::string& account_id,
-                           const rules::RuleFlag& f) {
-  v1::Flag out;
-  out.set_account(absl::StrCat("councils/", council_id, "/accounts/", account_id));
-  out.set_kind(f.kind);
-  out.set_severity(f.severity);
-  out.set_subject(f.subject);
-  if (f.amount_pence) out.set_amount_pence(*f.amount_pence);
-  if (f.date) out.set_date(f.date->ToString());
-  out.set_detail(f.detail);
-  return out;
-}
-
-absl::Status Evaluator::DescribeRecoveries(const std::string& council_id,
-                                           const std::string& account_id,
-                                           const v1::Account& account,
-                                           const rules::AccountModel& model, Date as_of,
-                                           std::vector<rules::RuleFlag>* flags) const {
-  if (account.recoveries().empty()) return absl::OkStatus();
-  for (rules::RuleFlag& f : *flags) {
-    if (f.kind != v1::SURPLUS) continue;
-    google::protobuf::RepeatedPtrField<v1::Recovery> recoveries = account.recoveries();
-    if (absl::Status s =
-            FillRecoveryProgress(store_, council_id, account_id, model, as_of, &recoveries);
-        !s.ok()) {
-      return s;
-    }
-    std::vector<std::string> parts;
-    for (const v1::Recovery& r : recoveries) {
-      absl::StatusOr<Date> d = Date::Parse(r.date());
-      if (!d.ok() || *d > as_of || r.state() != v1::IN_PROGRESS) continue;
-      parts.push_back(absl::StrCat("recovery ", r.id(),
-                                   " in progress: ", FormatPence(r.recovered_pence()), " of ",
-                                   FormatPence(r.amount_pence()), " back (",
-                                   v1::RecoveryMethod_Name(r.method()), " since ", r.date(), ")"));
-    }
-    f.detail = absl::StrJoin(parts, "; ");
-  }
-  return absl::OkStatus();
-}
-
 absl::Status Evaluator::Compute(const std::string& council_id, const v1::Policy& policy,
                                 const std::vector<v1::Account>& accounts, Date as_of,
                                 std::vector<AccountResult>* out, bool read_stored) {
   out->assign(accounts.size(), AccountResult());
+  const AccountView view(store_, policy);
   std::atomic<size_t> next{0};
   std::vector<absl::Status> errors(threads_);
   auto work = [&](int worker) {
@@ -86,19 +46,10 @@ absl::Status Evaluator::Compute(const std::string& council_id, const v1::Policy&
       const size_t i = next.fetch_add(1);
       if (i >= accounts.size()) return;
       AccountResult& r = (*out)[i];
-      r.account_id = LastNameSegment(accounts[i].name());
-      rules::AccountModel model;
-      absl::Status s = rules::AccountModel::FromAccount(accounts[i], &model);
-      if (s.ok() && as_of >= model.start_date) {
-        const rules::Window w = rules::EvaluationWindow(model, policy, as_of);
-        const Date lookback = as_of.AddDays(-policy.transaction_flag_lookback_days() + 1);
-        LedgerFacts facts;
-        s = reader->Read(council_id, r.account_id, as_of, w.start, lookback, &facts);
-        if (s.ok()) s = rules::EvaluateAccount(model, policy, as_of, facts, &r.flags);
-        if (s.ok()) {
-          s = DescribeRecoveries(council_id, r.account_id, accounts[i], model, as_of, &r.flags);
-        }
-      }
+      AccountAsOf a;
+      absl::Status s = view.Read(reader.get(), council_id, accounts[i], as_of, &a);
+      r.account_id = a.account_id;
+      if (s.ok() && as_of >= a.model.start_date) s = view.Flags(a, accounts[i], &r.flags);
       if (s.ok() && read_stored) {
         r.stored.emplace();
         s = reader->ReadFlags(council_id, r.account_id, &*r.stored);
@@ -131,8 +82,8 @@ std::vector<Store::AccountEvaluation> ToStore(const std::string& council_id,
     Store::AccountEvaluation e;
     e.account_id = r.account_id;
     e.stored = std::move(r.stored);
-    for (const rules::RuleFlag& f : r.flags) {
-      e.flags.push_back(Evaluator::ToFlag(council_id, r.account_id, f));
+    for (const domain::RuleFlag& f : r.flags) {
+      e.flags.push_back(FlagToProto(council_id, r.account_id, f));
     }
     out.push_back(std::move(e));
   }

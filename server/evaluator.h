@@ -1,5 +1,5 @@
-// Evaluator: runs the monitoring rules (server/rules.h) over accounts read
-// from the Store, in parallel, and stores the flags.
+// Evaluator: runs the monitoring rules (domain/rules.h) over accounts read
+// from the Store (through server/account_view.h), in parallel, and stores the flags.
 //
 // Each account is evaluated from its record and its ledger facts (the
 // per-account aggregates and marks), never from its whole history. Councils
@@ -23,15 +23,15 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "common/civil_date.h"
+#include "domain/rules.h"
 #include "dpmon/v1/dpmon.pb.h"
-#include "server/rules.h"
 #include "storage/store.h"
 
 namespace dpmon {
 
 struct AccountResult {
   std::string account_id;
-  std::vector<rules::RuleFlag> flags;
+  std::vector<domain::RuleFlag> flags;
   std::optional<std::vector<v1::Flag>> stored;  // With Compute(..., read_stored = true).
 };
 
@@ -67,15 +67,7 @@ class Evaluator {
   // Waits until every account marked so far has been re-evaluated (tests).
   void WaitIdle();
 
-  // The flag as the API shows it.
-  static v1::Flag ToFlag(const std::string& council_id, const std::string& account_id,
-                         const rules::RuleFlag& f);
-
  private:
-  // Sets the detail of a SURPLUS flag to the recoveries in progress.
-  absl::Status DescribeRecoveries(const std::string& council_id, const std::string& account_id,
-                                  const v1::Account& account, const rules::AccountModel& model,
-                                  Date as_of, std::vector<rules::RuleFlag>* flags) const;
   void BackgroundLoop(int daily_minute, int dirty_delay_ms);
   // Set once the destructor runs: a long evaluation stops between pages.
   bool Stopping();

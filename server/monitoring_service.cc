@@ -7,10 +7,11 @@
 #include "common/ids.h"
 #include "common/limits.h"
 #include "common/money.h"
-#include "server/audit_service.h"
+#include "server/account_view.h"
 #include "server/clock.h"
 #include "server/service_util.h"
 #include "server/validation.h"
+#include "storage/proto_domain.h"
 
 namespace dpmon {
 namespace {
@@ -70,8 +71,8 @@ grpc::ServerUnaryReactor* MonitoringService::ComputeFlagReport(
                    return s;
                  }
                  for (const AccountResult& r : results) {
-                   for (const rules::RuleFlag& f : r.flags) {
-                     *response->add_flags() = Evaluator::ToFlag(*council, r.account_id, f);
+                   for (const domain::RuleFlag& f : r.flags) {
+                     *response->add_flags() = FlagToProto(*council, r.account_id, f);
                    }
                  }
                  response->set_next_page_token(EncodePageToken(scope, page->next_key));
@@ -164,7 +165,7 @@ grpc::ServerUnaryReactor* MonitoringService::CountFlags(grpc::CallbackServerCont
         for (const auto& [ks, n] : sorted) {
           v1::FlagCount* c = response->add_counts();
           c->set_kind(static_cast<v1::FlagKind>(ks.first));
-          c->set_severity(rules::SeverityOf(c->kind()));
+          c->set_severity(ToProto(domain::SeverityOf(ToDomain(c->kind()))));
           c->set_state(static_cast<v1::FlagState>(ks.second));
           c->set_count(n);
         }
@@ -234,34 +235,33 @@ grpc::ServerUnaryReactor* MonitoringService::GetAccountOverview(
         if (!council.ok()) return council.status();
         absl::StatusOr<v1::Account> account = ctx_.store->GetAccount(name->council, name->account);
         if (!account.ok()) return account.status();
-        const v1::Policy& policy = council->policy();
-        rules::AccountModel model;
-        if (absl::Status s = rules::AccountModel::FromAccount(*account, &model); !s.ok()) return s;
-        const rules::Window w = rules::EvaluationWindow(model, policy, *as_of);
-        LedgerFacts facts;
-        if (absl::Status s = ctx_.store->NewFactsReader()->Read(
-                name->council, name->account, *as_of, w.start,
-                as_of->AddDays(-policy.transaction_flag_lookback_days() + 1), &facts);
+        const AccountView view(ctx_.store, council->policy());
+        const domain::Policy& policy = view.policy();
+        AccountAsOf a;
+        if (absl::Status s =
+                view.Read(ctx_.store->NewFactsReader().get(), name->council, *account, *as_of, &a);
             !s.ok()) {
           return s;
         }
-        std::vector<rules::RuleFlag> flags;
-        if (absl::Status s = rules::EvaluateAccount(model, policy, *as_of, facts, &flags);
+        const domain::AccountModel& model = a.model;
+        const domain::Window& w = a.window;
+        const domain::LedgerFacts& facts = a.facts;
+        std::vector<domain::RuleFlag> flags;
+        if (absl::Status s = domain::EvaluateAccount(model, policy, *as_of, facts, &flags);
             !s.ok()) {
           return s;
         }
-
-        if (absl::Status s = FillRecoveryProgress(ctx_.store, name->council, name->account, model,
-                                                  *as_of, account->mutable_recoveries());
+        if (absl::Status s = view.RecoveryProgress(name->council, name->account, model, *as_of,
+                                                   account->mutable_recoveries());
             !s.ok()) {
           return s;
         }
         response->set_as_of_date(as_of->ToString());
-        response->set_status(model.StatusAt(*as_of));
+        response->set_status(ToProto(model.StatusAt(*as_of)));
         account->set_status(response->status());
         response->set_balance_pence(facts.balance_pence);
         int64_t earmarked = 0;
-        if (absl::Status s = rules::EarmarkedAt(model, *as_of, &earmarked); !s.ok()) return s;
+        if (absl::Status s = domain::EarmarkedAt(model, *as_of, &earmarked); !s.ok()) return s;
         absl::StatusOr<int64_t> available = SubPence(facts.balance_pence, earmarked);
         if (!available.ok()) return available.status();
         response->set_earmarked_pence(earmarked);
@@ -269,50 +269,47 @@ grpc::ServerUnaryReactor* MonitoringService::GetAccountOverview(
         if (*as_of >= model.start_date) {
           response->set_window_start(w.start.ToString());
           int64_t planned = 0;
-          if (absl::Status s = rules::PlannedOver(model, w.start, w.end, false, &planned);
+          if (absl::Status s = domain::PlannedOver(model, w.start, w.end, false, &planned);
               !s.ok()) {
             return s;
           }
           response->set_planned_pence(planned);
           int64_t spend = 0;
-          if (absl::Status s = rules::SpendOf(facts.window, &spend); !s.ok()) return s;
+          if (absl::Status s = domain::SpendOf(facts.window, &spend); !s.ok()) return s;
           response->set_spend_pence(spend);
           // Every plan line, then the debit categories with spend and no line.
-          std::vector<v1::Category> categories;
-          if (const rules::AccountModel::PlanVersion* plan = model.PlanAt(*as_of)) {
+          std::vector<domain::Category> categories;
+          if (const domain::AccountModel::PlanVersion* plan = model.PlanAt(*as_of)) {
             categories = plan->line_categories;
           }
-          for (int slot = 0; slot < kSlotCount; ++slot) {
-            const v1::Category cat = SlotCategory(slot);
-            if (SlotDirection(slot) != v1::DEBIT || cat == v1::CATEGORY_UNSPECIFIED ||
-                facts.window.net_pence[slot] == 0) {
+          for (int slot = 0; slot < domain::kSlotCount; ++slot) {
+            const domain::Category cat = domain::SlotCategory(slot);
+            if (domain::SlotDirection(slot) != domain::DEBIT ||
+                cat == domain::CATEGORY_UNSPECIFIED || facts.window.net_pence[slot] == 0) {
               continue;
             }
             if (std::find(categories.begin(), categories.end(), cat) == categories.end()) {
               categories.push_back(cat);
             }
           }
-          for (v1::Category cat : categories) {
+          for (domain::Category cat : categories) {
             v1::PlanLineActual* line = response->add_lines();
-            line->set_category(cat);
+            line->set_category(ToProto(cat));
             int64_t line_planned = 0;
-            if (absl::Status s = rules::PlannedLineOver(model, cat, w.start, w.end, &line_planned);
+            if (absl::Status s = domain::PlannedLineOver(model, cat, w.start, w.end, &line_planned);
                 !s.ok()) {
               return s;
             }
             line->set_planned_pence(line_planned);
-            line->set_actual_pence(-facts.window.net_pence[SlotOf(cat, v1::DEBIT)]);
+            line->set_actual_pence(-facts.window.net_pence[domain::SlotOf(cat, domain::DEBIT)]);
           }
-          response->set_next_review_due(rules::ReviewDue(model, policy, *as_of).ToString());
-          if (std::optional<Date> due = rules::AuditDue(model, policy, *as_of)) {
+          response->set_next_review_due(domain::ReviewDue(model, policy, *as_of).ToString());
+          if (std::optional<Date> due = domain::AuditDue(model, policy, *as_of)) {
             response->set_next_audit_due(due->ToString());
           }
         }
-        std::optional<Date> feed = facts.last_transaction;
-        if (facts.last_statement && (!feed || facts.last_statement->date > *feed)) {
-          feed = facts.last_statement->date;
-        }
-        if (feed) response->set_last_feed_date(feed->ToString());
+        if (std::optional<Date> feed = facts.LastFeedDate(*as_of))
+          response->set_last_feed_date(feed->ToString());
         if (facts.last_statement) {
           v1::Statement* st = response->mutable_last_statement();
           st->set_account(request->account());
@@ -327,10 +324,10 @@ grpc::ServerUnaryReactor* MonitoringService::GetAccountOverview(
         absl::StatusOr<std::vector<v1::Flag>> stored =
             ctx_.store->GetAccountFlags(name->council, name->account);
         if (!stored.ok()) return stored.status();
-        for (const rules::RuleFlag& f : flags) {
-          v1::Flag out = Evaluator::ToFlag(name->council, name->account, f);
+        for (const domain::RuleFlag& f : flags) {
+          v1::Flag out = FlagToProto(name->council, name->account, f);
           for (const v1::Flag& s : *stored) {
-            if (s.kind() != f.kind || s.subject() != f.subject || s.state() == v1::CLEARED)
+            if (s.kind() != out.kind() || s.subject() != f.subject || s.state() == v1::CLEARED)
               continue;
             out.set_state(s.state());
             out.set_occurrence(s.occurrence());

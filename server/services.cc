@@ -12,12 +12,17 @@
 #include "server/service_util.h"
 #include "server/status_util.h"
 #include "server/validation.h"
+#include "storage/proto_domain.h"
 
 namespace dpmon {
 namespace {
 
-void PresentAccount(Date today, v1::Account* account) {
-  account->set_status(StatusAt(*account, today));
+// Sets the account's status as of today (output only).
+absl::Status PresentAccount(Date today, v1::Account* account) {
+  absl::StatusOr<domain::AccountStatus> status = StatusAtOf(*account, today);
+  if (!status.ok()) return status.status();
+  account->set_status(ToProto(*status));
+  return absl::OkStatus();
 }
 
 // Read, change with `mutate`, write: the shared shape of the account mutations.
@@ -32,8 +37,7 @@ absl::Status MutateAccount(const ServiceContext& ctx, const Req& request, absl::
       ctx.store->UpdateAccount(name->council, name->account, mutate, KeyFor(method, request));
   if (!updated.ok()) return updated.status();
   *response = *std::move(updated);
-  PresentAccount(ctx.today(), response);
-  return absl::OkStatus();
+  return PresentAccount(ctx.today(), response);
 }
 
 }  // namespace
@@ -186,8 +190,7 @@ grpc::ServerUnaryReactor* AccountsService::CreateAccount(grpc::CallbackServerCon
                      *council, request->account_id(), account, KeyFor("CreateAccount", *request));
                  if (!created.ok()) return created.status();
                  *response = created->account();
-                 PresentAccount(ctx_.today(), response);
-                 return absl::OkStatus();
+                 return PresentAccount(ctx_.today(), response);
                });
 }
 
@@ -202,8 +205,7 @@ grpc::ServerUnaryReactor* AccountsService::GetAccount(grpc::CallbackServerContex
                      ctx_.store->GetAccount(name->council, name->account);
                  if (!account.ok()) return account.status();
                  *response = *std::move(account);
-                 PresentAccount(ctx_.today(), response);
-                 return absl::OkStatus();
+                 return PresentAccount(ctx_.today(), response);
                });
 }
 
@@ -230,15 +232,19 @@ grpc::ServerUnaryReactor* AccountsService::ListAccounts(grpc::CallbackServerCont
         absl::StatusOr<std::string> after = DecodePageToken(request->page_token(), scope);
         if (!after.ok()) return after.status();
         if (absl::Status s = ctx_.store->GetCouncil(*council).status(); !s.ok()) return s;
+        absl::Status unreadable;
         absl::StatusOr<Page<v1::Account>> page =
             ctx_.store->ListAccounts(*council, *after, *size, [&](const v1::Account& a) {
               if (filter->holding && a.holding() != *filter->holding) return false;
-              if (filter->status && StatusAt(a, as_of) != *filter->status) return false;
-              return true;
+              if (!filter->status) return true;
+              absl::StatusOr<domain::AccountStatus> status = StatusAtOf(a, as_of);
+              if (!status.ok()) unreadable.Update(status.status());
+              return status.ok() && ToProto(*status) == *filter->status;
             });
         if (!page.ok()) return page.status();
+        if (!unreadable.ok()) return unreadable;
         for (v1::Account& a : page->items) {
-          a.set_status(StatusAt(a, as_of));
+          if (absl::Status s = PresentAccount(as_of, &a); !s.ok()) return s;
           *response->add_accounts() = std::move(a);
         }
         response->set_next_page_token(EncodePageToken(scope, page->next_key));
@@ -314,8 +320,7 @@ grpc::ServerUnaryReactor* AccountsService::UpdateAccount(grpc::CallbackServerCon
             KeyFor("UpdateAccount", *request));
         if (!updated.ok()) return updated.status();
         *response = *std::move(updated);
-        PresentAccount(ctx_.today(), response);
-        return absl::OkStatus();
+        return PresentAccount(ctx_.today(), response);
       });
 }
 
@@ -336,8 +341,7 @@ grpc::ServerUnaryReactor* AccountsService::AddExternalRef(grpc::CallbackServerCo
                      KeyFor("AddExternalRef", *request));
                  if (!r.ok()) return r.status();
                  *response = *std::move(r);
-                 PresentAccount(ctx_.today(), response->mutable_account());
-                 return absl::OkStatus();
+                 return PresentAccount(ctx_.today(), response->mutable_account());
                });
 }
 
@@ -800,7 +804,7 @@ grpc::ServerUnaryReactor* LedgerService::GetBalance(grpc::CallbackServerContext*
                      !s.ok()) {
                    return s;
                  }
-                 absl::StatusOr<Totals> totals =
+                 absl::StatusOr<domain::Totals> totals =
                      ctx_.store->SumThrough(name->council, name->account, *as_of);
                  if (!totals.ok()) return totals.status();
                  int64_t balance;
@@ -816,47 +820,49 @@ grpc::ServerUnaryReactor* LedgerService::GetBalance(grpc::CallbackServerContext*
 grpc::ServerUnaryReactor* LedgerService::GetCategoryTotals(
     grpc::CallbackServerContext* context, const v1::GetCategoryTotalsRequest* request,
     v1::CategoryTotals* response) {
-  return Serve(ctx_, context, "/dpmon.v1.Ledger/GetCategoryTotals", request,
-               [this, request, response](const Principal&) -> absl::Status {
-                 absl::StatusOr<AccountRef> name = ParseAccountName(request->account(), "account");
-                 if (!name.ok()) return name.status();
-                 absl::StatusOr<Date> from = ParseDateField(request->start_date(), "start_date");
-                 if (!from.ok()) return from.status();
-                 absl::StatusOr<Date> to = ParseDateField(request->end_date(), "end_date");
-                 if (!to.ok()) return to.status();
-                 if (*to < *from) return InvalidField("end_date", "is before start_date");
-                 if (absl::Status s = ctx_.store->GetAccount(name->council, name->account).status();
-                     !s.ok()) {
-                   return s;
-                 }
-                 absl::StatusOr<Totals> totals =
-                     ctx_.store->SumRange(name->council, name->account, *from, *to);
-                 if (!totals.ok()) return totals.status();
-                 response->set_account(request->account());
-                 response->set_start_date(from->ToString());
-                 response->set_end_date(to->ToString());
-                 // By category, then direction (credit before debit).
-                 for (int category = 1; category <= v1::Category_MAX; ++category) {
-                   for (v1::Direction direction : {v1::CREDIT, v1::DEBIT}) {
-                     if (category != v1::UNCATEGORISED &&
-                         direction != DirectionOf(static_cast<v1::Category>(category), 0)) {
-                       continue;
-                     }
-                     int slot = SlotOf(static_cast<v1::Category>(category), direction);
-                     if (totals->count[slot] == 0 && totals->net_pence[slot] == 0) continue;
-                     v1::CategoryTotal* t = response->add_totals();
-                     t->set_category(static_cast<v1::Category>(category));
-                     t->set_direction(direction);
-                     t->set_net_pence(totals->net_pence[slot]);
-                     t->set_transaction_count(totals->count[slot]);
-                   }
-                 }
-                 int64_t net;
-                 if (absl::Status s = totals->NetPence(&net); !s.ok()) return s;
-                 response->set_net_pence(net);
-                 response->set_transaction_count(totals->TransactionCount());
-                 return absl::OkStatus();
-               });
+  return Serve(
+      ctx_, context, "/dpmon.v1.Ledger/GetCategoryTotals", request,
+      [this, request, response](const Principal&) -> absl::Status {
+        absl::StatusOr<AccountRef> name = ParseAccountName(request->account(), "account");
+        if (!name.ok()) return name.status();
+        absl::StatusOr<Date> from = ParseDateField(request->start_date(), "start_date");
+        if (!from.ok()) return from.status();
+        absl::StatusOr<Date> to = ParseDateField(request->end_date(), "end_date");
+        if (!to.ok()) return to.status();
+        if (*to < *from) return InvalidField("end_date", "is before start_date");
+        if (absl::Status s = ctx_.store->GetAccount(name->council, name->account).status();
+            !s.ok()) {
+          return s;
+        }
+        absl::StatusOr<domain::Totals> totals =
+            ctx_.store->SumRange(name->council, name->account, *from, *to);
+        if (!totals.ok()) return totals.status();
+        response->set_account(request->account());
+        response->set_start_date(from->ToString());
+        response->set_end_date(to->ToString());
+        // By category, then direction (credit before debit).
+        for (int category = 1; category <= v1::Category_MAX; ++category) {
+          for (v1::Direction direction : {v1::CREDIT, v1::DEBIT}) {
+            if (category != v1::UNCATEGORISED &&
+                direction !=
+                    ToProto(domain::DirectionOf(static_cast<domain::Category>(category), 0))) {
+              continue;
+            }
+            int slot = domain::SlotOf(static_cast<domain::Category>(category), ToDomain(direction));
+            if (totals->count[slot] == 0 && totals->net_pence[slot] == 0) continue;
+            v1::CategoryTotal* t = response->add_totals();
+            t->set_category(static_cast<v1::Category>(category));
+            t->set_direction(direction);
+            t->set_net_pence(totals->net_pence[slot]);
+            t->set_transaction_count(totals->count[slot]);
+          }
+        }
+        int64_t net;
+        if (absl::Status s = totals->NetPence(&net); !s.ok()) return s;
+        response->set_net_pence(net);
+        response->set_transaction_count(totals->TransactionCount());
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* LedgerService::RecategoriseTransaction(

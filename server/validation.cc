@@ -11,8 +11,10 @@
 #include "common/fingerprint.h"
 #include "common/ids.h"
 #include "common/limits.h"
+#include "domain/policy.h"
+#include "domain/totals.h"
 #include "server/status_util.h"
-#include "storage/totals.h"
+#include "storage/proto_domain.h"
 
 namespace dpmon {
 namespace {
@@ -137,12 +139,12 @@ absl::Status ValidateTransactionInput(const v1::TransactionInput& in, absl::stri
                         absl::StrFormat("%d is not a known category", in.category()));
   }
   if (!in.has_reverses()) {
-    if (IsCreditCategory(in.category()) && in.amount_pence() < 0) {
+    if (domain::IsCreditCategory(ToDomain(in.category())) && in.amount_pence() < 0) {
       return InvalidField(Path(prefix, "category"),
                           absl::StrFormat("%s is a credit category but the amount is negative",
                                           v1::Category_Name(in.category())));
     }
-    if (IsDebitCategory(in.category()) && in.amount_pence() > 0) {
+    if (domain::IsDebitCategory(ToDomain(in.category())) && in.amount_pence() > 0) {
       return InvalidField(Path(prefix, "category"),
                           absl::StrFormat("%s is a debit category but the amount is positive",
                                           v1::Category_Name(in.category())));
@@ -183,33 +185,7 @@ absl::Status ValidateStatementInput(const v1::StatementInput& in, absl::string_v
                     prefix, "closing_balance_pence");
 }
 
-v1::Policy DefaultPolicy() {
-  v1::Policy p;
-  p.set_surplus_threshold_weeks(8);
-  p.set_surplus_retain_weeks(8);
-  p.set_trend_window_days(84);
-  p.set_overspend_percent(110);
-  p.set_underspend_percent(50);
-  p.set_contribution_arrears_weeks(4);
-  p.set_payment_grace_days(5);
-  for (const char* mcc :
-       {"5813", "5921", "5933", "5993", "7273", "7297", "7800", "7801", "7802", "7995"}) {
-    p.add_restricted_mccs(mcc);
-  }
-  p.add_evidence_mccs("6010");
-  p.add_evidence_mccs("6011");
-  p.set_transaction_flag_lookback_days(365);
-  p.set_unplanned_tolerance_pence(5000);
-  p.set_first_review_months(6);
-  p.set_review_interval_months(12);
-  p.set_review_alignment_days(90);
-  p.set_audit_interval_months(12);
-  p.set_due_soon_days(28);
-  p.set_feed_stale_days_card(7);
-  p.set_feed_stale_days_bank(35);
-  p.set_closure_settlement_days(28);
-  return p;
-}
+v1::Policy DefaultPolicy() { return PolicyToProto(domain::DefaultPolicy()); }
 
 absl::Status MergePolicy(const v1::Policy& in, const google::protobuf::FieldMask& mask,
                          absl::string_view prefix, v1::Policy* out) {
@@ -246,34 +222,8 @@ absl::Status MergePolicy(const v1::Policy& in, const google::protobuf::FieldMask
 }
 
 absl::Status ValidatePolicy(const v1::Policy& p, absl::string_view prefix) {
-  struct IntRule {
-    const char* field;
-    int64_t value;
-    int64_t lo, hi;
-  };
-  const IntRule rules[] = {
-      {"surplus_threshold_weeks", p.surplus_threshold_weeks(), 0, 520},
-      {"surplus_retain_weeks", p.surplus_retain_weeks(), 0, p.surplus_threshold_weeks()},
-      {"trend_window_days", p.trend_window_days(), 28, 730},
-      {"overspend_percent", p.overspend_percent(), 100, 1000},
-      {"underspend_percent", p.underspend_percent(), 0, 100},
-      {"contribution_arrears_weeks", p.contribution_arrears_weeks(), 0, 520},
-      {"payment_grace_days", p.payment_grace_days(), 0, 365},
-      {"transaction_flag_lookback_days", p.transaction_flag_lookback_days(), 1, 3650},
-      {"unplanned_tolerance_pence", p.unplanned_tolerance_pence(), 0, limits::kAmountPenceMax},
-      {"first_review_months", p.first_review_months(), 1, 120},
-      {"review_interval_months", p.review_interval_months(), 1, 120},
-      {"review_alignment_days", p.review_alignment_days(), 0, 365},
-      {"audit_interval_months", p.audit_interval_months(), 1, 120},
-      {"due_soon_days", p.due_soon_days(), 0, 365},
-      {"feed_stale_days_card", p.feed_stale_days_card(), 1, 3650},
-      {"feed_stale_days_bank", p.feed_stale_days_bank(), 1, 3650},
-      {"closure_settlement_days", p.closure_settlement_days(), 0, 3650},
-  };
-  for (const IntRule& rule : rules) {
-    if (absl::Status s = CheckRange(rule.value, rule.lo, rule.hi, prefix, rule.field); !s.ok()) {
-      return s;
-    }
+  for (const domain::PolicyBound& b : domain::PolicyBounds(PolicyFromProto(p))) {
+    if (absl::Status s = CheckRange(b.value, b.lo, b.hi, prefix, b.field); !s.ok()) return s;
   }
   for (int i = 0; i < p.restricted_mccs_size(); ++i) {
     if (absl::Status s = Check(ValidateMcc(p.restricted_mccs(i)), prefix,
@@ -394,7 +344,8 @@ absl::Status ValidatePlanVersion(const v1::PlanVersion& plan, absl::string_view 
     const std::string p = Path(prefix, absl::StrCat("lines[", i, "]"));
     const v1::PlanLine& line = plan.lines(i);
     if (!v1::Category_IsValid(line.category()) ||
-        !(IsDebitCategory(line.category()) || line.category() == v1::UNCATEGORISED)) {
+        !(domain::IsDebitCategory(ToDomain(line.category())) ||
+          line.category() == v1::UNCATEGORISED)) {
       return InvalidField(Path(p, "category"), "must be a debit category");
     }
     if (!categories.insert(line.category()).second) {
@@ -546,20 +497,6 @@ absl::Status ApplyRecovery(const v1::Recovery& recovery, v1::Account* account) {
   }
   *account->add_recoveries() = std::move(stored);
   return absl::OkStatus();
-}
-
-v1::AccountStatus StatusAt(const v1::Account& account, Date date) {
-  v1::AccountStatus status = v1::ACTIVE;
-  std::optional<Date> best;
-  for (const v1::StatusChange& c : account.status_history()) {
-    absl::StatusOr<Date> d = Date::Parse(c.date());
-    if (!d.ok() || *d > date) continue;
-    if (!best || *d >= *best) {  // On one date, the later recorded wins.
-      best = *d;
-      status = c.status();
-    }
-  }
-  return status;
 }
 
 absl::StatusOr<int> EffectivePageSize(int32_t page_size) {

@@ -1,6 +1,6 @@
 // Validation of API input and the small pure rules around it: resource
 // names, dates, ledger items, policies, account changes, page sizes and
-// tokens, account status as of a date.
+// tokens.
 //
 // Every error is InvalidArgument naming the field (server/status_util.h), so
 // that the client is told exactly what to fix. No I/O, no clock.
@@ -65,10 +65,6 @@ absl::Status ApplyReview(const v1::Review& review, v1::Account* account);
 absl::Status ApplyAudit(const v1::Audit& audit, v1::Account* account);
 // Replaces the recovery with the same id, or adds it.
 absl::Status ApplyRecovery(const v1::Recovery& recovery, v1::Account* account);
-
-// ACTIVE from the start date until a change; at D, the last change dated on
-// or before D (on one date, the later recorded).
-v1::AccountStatus StatusAt(const v1::Account& account, Date date);
 
 // page_size: 0 is the default, above the maximum is the maximum, negative is an error.
 absl::StatusOr<int> EffectivePageSize(int32_t page_size);

@@ -83,22 +83,6 @@ TEST(Policy, DefaultsAreDomainMdsAndMergeSetsOnlyWhatIsGiven) {
   EXPECT_EQ(FieldOf(s), "policy.surplus_retain_weeks");
 }
 
-TEST(StatusAt, LaterRecordedWinsOnTheSameDate) {
-  v1::Account a;
-  a.set_start_date("2025-01-01");
-  auto add = [&](const char* date, v1::AccountStatus s) {
-    v1::StatusChange* c = a.add_status_history();
-    c->set_date(date);
-    c->set_status(s);
-  };
-  add("2025-06-01", v1::SUSPENDED);
-  add("2025-03-01", v1::CLOSED);
-  add("2025-06-01", v1::ACTIVE);
-  EXPECT_EQ(StatusAt(a, *Date::Parse("2025-02-28")), v1::ACTIVE);
-  EXPECT_EQ(StatusAt(a, *Date::Parse("2025-03-01")), v1::CLOSED);
-  EXPECT_EQ(StatusAt(a, *Date::Parse("2025-06-01")), v1::ACTIVE);
-}
-
 TEST(PageTokens, RoundTripAndRejectOtherScopes) {
   std::string t = EncodePageToken("scope-a", std::string("key\0with\xff", 9));
   EXPECT_EQ(*DecodePageToken(t, "scope-a"), std::string("key\0with\xff", 9));

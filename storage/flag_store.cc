@@ -152,14 +152,14 @@ class FactsReaderImpl : public Store::FactsReader {
   }
 
   absl::Status Read(const std::string& council, const std::string& account, Date as_of,
-                    Date window_start, Date lookback_start, LedgerFacts* out) override {
-    *out = LedgerFacts();
+                    Date window_start, Date lookback_start, domain::LedgerFacts* out) override {
+    *out = domain::LedgerFacts();
     // Balance as of D: years before D's year, months of its year before its
     // month, and the days of its month (kept: the window and the latest
     // statement usually need them too).
     const Date month = as_of.FirstOfMonth();
-    Totals through;
-    std::vector<std::pair<Date, Totals>> years, months, days;
+    domain::Totals through;
+    std::vector<std::pair<Date, domain::Totals>> years, months, days;
     if (absl::Status s =
             SumRows(totals_.get(), council, account, keys::Level::kYear,
                     Date::FromDays(INT32_MIN / 2), as_of.FirstOfYear(), &through, &years);
@@ -241,10 +241,10 @@ class FactsReaderImpl : public Store::FactsReader {
         }
         std::optional<Date> date = keys::DecodeDate(View(statements_->key()).substr(prefix.size()));
         if (!date) return absl::DataLossError("unreadable statement key");
-        LedgerFacts::Statement st;
+        domain::LedgerFacts::Statement st;
         st.date = *date;
         st.closing_balance_pence = rec.input().closing_balance_pence();
-        Totals at;
+        domain::Totals at;
         if (*date >= month) {
           // In D's month: the balance less the days after the statement.
           at = through;
@@ -271,7 +271,7 @@ class FactsReaderImpl : public Store::FactsReader {
       for (marks_->Seek(keys::Mark(council, account, keys::kMarkWatched, lookback_start, 0));
            marks_->Valid() && marks_->key().compare(upper) <= 0; marks_->Next()) {
         if (absl::Status s = ParseRecord(View(marks_->value()), &w, "marks"); !s.ok()) return s;
-        WatchedDebit d;
+        domain::WatchedDebit d;
         std::optional<Date> date = keys::DecodeDate(View(marks_->key()).substr(prefix.size(), 4));
         if (!date) return absl::DataLossError("unreadable mark key");
         d.booking_date = *date;
@@ -279,7 +279,7 @@ class FactsReaderImpl : public Store::FactsReader {
         d.external_id = w.external_id();
         d.amount_pence = w.amount_pence();
         d.mcc = w.mcc();
-        d.category = w.category();
+        d.category = ToDomain(w.category());
         if (absl::Status s =
                 Reversed(council, account, d.source, d.external_id, as_of, &d.reversed);
             !s.ok()) {

@@ -8,7 +8,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "storage/categorise.h"
+#include "domain/categorise.h"
 #include "storage/store_internal.h"
 
 namespace dpmon {
@@ -50,6 +50,7 @@ struct LedgerOps {
       }
       if (!found) return absl::NotFoundError(absl::StrFormat("council \"%s\" not found", council));
       policy = record.council().policy();
+      rules_policy = PolicyFromProto(policy);
       policy_loaded = true;
     }
     *out = &policy;
@@ -69,14 +70,14 @@ struct LedgerOps {
     }
     const v1::Policy* p = nullptr;
     if (absl::Status s = GetPolicy(&p); !s.ok()) return s;
-    if (!IsWatched(*p, rec)) return absl::OkStatus();
+    if (!IsWatched(rules_policy, rec)) return absl::OkStatus();
     return ctx.PutMessage(kMarks,
                           keys::Mark(council, account, keys::kMarkWatched, date, rec.sequence()),
                           WatchOf(rec));
   }
 
   // The account's categorisation rules (cached across requests).
-  absl::Status AccountRules(const std::string& account, const CategoryRules** out) {
+  absl::Status AccountRules(const std::string& account, const domain::CategoryRules** out) {
     auto& rules = ctx.caches().account_rules[council];
     auto it = rules.find(account);
     if (it == rules.end()) {
@@ -87,7 +88,7 @@ struct LedgerOps {
           !s.ok()) {
         return s;
       }
-      it = rules.emplace(account, record.account().category_rules()).first;
+      it = rules.emplace(account, CategoryRulesFromProto(record.account().category_rules())).first;
       ctx.caches().Added();
     }
     *out = &it->second;
@@ -95,6 +96,7 @@ struct LedgerOps {
   }
 
   v1::Policy policy;
+  domain::Policy rules_policy;  // `policy` as the domain reads it.
   bool policy_loaded = false;
 
   // Places a transaction record (already carrying its sequence) into an
@@ -106,11 +108,12 @@ struct LedgerOps {
     const v1::TransactionInput& in = rec->input();
     v1::Category category = in.category();
     if (category == v1::CATEGORY_UNSPECIFIED) {
-      const CategoryRules* account_rules = nullptr;
+      const domain::CategoryRules* account_rules = nullptr;
       if (absl::Status s = AccountRules(account, &account_rules); !s.ok()) return s;
       const v1::Policy* p = nullptr;
       if (absl::Status s = GetPolicy(&p); !s.ok()) return s;
-      category = Categorise(*account_rules, p->category_rules(), in);
+      category = ToProto(
+          domain::Categorise(*account_rules, rules_policy.category_rules, CategoriseInputOf(in)));
     }
     rec->set_effective_category(category);
     rec->set_direction(DirectionOf(category, in.amount_pence()));
@@ -148,9 +151,8 @@ struct LedgerOps {
         !s.ok()) {
       return s;
     }
-    if (absl::Status s = totals.AddTransaction(account, date,
-                                               SlotOf(rec->effective_category(), rec->direction()),
-                                               in.amount_pence(), 1);
+    if (absl::Status s =
+            totals.AddTransaction(account, date, SlotOfRecord(*rec), in.amount_pence(), 1);
         !s.ok()) {
       return s;
     }
@@ -194,7 +196,7 @@ struct LedgerOps {
           rec.input().reverses()));
     }
     const int64_t amount = rec.input().amount_pence();
-    const int old_slot = SlotOf(rec.effective_category(), rec.direction());
+    const int old_slot = SlotOfRecord(rec);
     // Marks follow the category (council payments, cash withdrawals).
     for (char kind : {keys::kMarkCouncilPayment, keys::kMarkWatched}) {
       if (absl::Status s =
@@ -208,7 +210,7 @@ struct LedgerOps {
     *rec.add_category_history() = std::move(change);
     rec.set_effective_category(category);
     rec.set_direction(DirectionOf(category, amount));
-    const int new_slot = SlotOf(rec.effective_category(), rec.direction());
+    const int new_slot = SlotOfRecord(rec);
     if (new_slot != old_slot) {
       if (absl::Status s = totals.Move(account, parts->date, old_slot, new_slot, amount); !s.ok()) {
         return s;
@@ -280,8 +282,8 @@ struct LedgerOps {
           rev.direction() == original.direction()) {
         continue;
       }
-      int old_slot = SlotOf(rev.effective_category(), rev.direction());
-      int new_slot = SlotOf(original.effective_category(), original.direction());
+      int old_slot = SlotOfRecord(rev);
+      int new_slot = SlotOfRecord(original);
       if (absl::Status s =
               totals.Move(account, parts->date, old_slot, new_slot, rev.input().amount_pence());
           !s.ok()) {
@@ -620,10 +622,11 @@ absl::Status RewatchCouncil(WriteContext& ctx, const std::string& council_id,
     if (absl::Status s = ctx.Delete(kMarks, key); !s.ok()) return s;
   }
   storage::TransactionRecord rec;
+  const domain::Policy rules_policy = PolicyFromProto(policy);
   return ctx.ForEachPrefix(
       kTxns, prefix, [&](absl::string_view key, absl::string_view value) -> absl::Status {
         if (absl::Status s = ParseRecord(value, &rec, "txns"); !s.ok()) return s;
-        if (!IsWatched(policy, rec)) return absl::OkStatus();
+        if (!IsWatched(rules_policy, rec)) return absl::OkStatus();
         std::optional<keys::TxnKeyParts> parts = keys::DecodeTxn(key);
         if (!parts) return absl::DataLossError("unreadable transaction key");
         return ctx.PutMessage(
@@ -1085,22 +1088,22 @@ absl::StatusOr<Page<v1::SuspenseItem>> Store::ListSuspense(const std::string& co
   return page;
 }
 
-absl::StatusOr<Totals> Store::SumThrough(const std::string& council_id,
-                                         const std::string& account_id, Date through) {
+absl::StatusOr<domain::Totals> Store::SumThrough(const std::string& council_id,
+                                                 const std::string& account_id, Date through) {
   std::unique_ptr<rocksdb::Iterator> it(
       impl_->db()->NewIterator(rocksdb::ReadOptions(), impl_->cf(kTotals)));
-  Totals sum;
+  domain::Totals sum;
   if (absl::Status s = SumThroughWith(it.get(), council_id, account_id, through, &sum); !s.ok()) {
     return s;
   }
   return sum;
 }
 
-absl::StatusOr<Totals> Store::SumRange(const std::string& council_id, const std::string& account_id,
-                                       Date from, Date to) {
-  absl::StatusOr<Totals> through_to = SumThrough(council_id, account_id, to);
+absl::StatusOr<domain::Totals> Store::SumRange(const std::string& council_id,
+                                               const std::string& account_id, Date from, Date to) {
+  absl::StatusOr<domain::Totals> through_to = SumThrough(council_id, account_id, to);
   if (!through_to.ok()) return through_to.status();
-  absl::StatusOr<Totals> before_from = SumThrough(council_id, account_id, from.AddDays(-1));
+  absl::StatusOr<domain::Totals> before_from = SumThrough(council_id, account_id, from.AddDays(-1));
   if (!before_from.ok()) return before_from.status();
   if (absl::Status s = through_to->Subtract(*before_from); !s.ok()) return s;
   return *through_to;

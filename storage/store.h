@@ -10,7 +10,7 @@
 //
 //   std::unique_ptr<Store> store;
 //   absl::Status s = Store::Open({.path = "data/dpmon"}, &store);
-//   absl::StatusOr<Totals> t = store->SumThrough("wilts", "A1001", date);
+//   absl::StatusOr<domain::Totals> t = store->SumThrough("wilts", "A1001", date);
 //
 // Thread-safety: Store is safe for concurrent access from multiple threads
 // without external synchronization. Callbacks passed to IngestAsync run on the
@@ -28,11 +28,12 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "common/civil_date.h"
+#include "domain/ledger_facts.h"
+#include "domain/totals.h"
 #include "dpmon/v1/dpmon.pb.h"
 #include "dpmon/v1/resources.pb.h"
 #include "dpmon/v1/storage.pb.h"
-#include "storage/ledger_facts.h"
-#include "storage/totals.h"
+#include "storage/totals_record.h"
 
 namespace dpmon {
 
@@ -178,14 +179,14 @@ class Store {
 
   // Sums of every transaction booked on or before `through`, from the
   // aggregates. Does not check that the account exists.
-  absl::StatusOr<Totals> SumThrough(const std::string& council_id, const std::string& account_id,
-                                    Date through);
+  absl::StatusOr<domain::Totals> SumThrough(const std::string& council_id,
+                                            const std::string& account_id, Date through);
   // Sums over [from, to].
-  absl::StatusOr<Totals> SumRange(const std::string& council_id, const std::string& account_id,
-                                  Date from, Date to);
+  absl::StatusOr<domain::Totals> SumRange(const std::string& council_id,
+                                          const std::string& account_id, Date from, Date to);
 
   // ---- monitoring (flag_store.cc) ----
-  // Reads LedgerFacts for many accounts from one consistent view of the
+  // Reads domain::LedgerFacts for many accounts from one consistent view of the
   // store. Not thread-safe: one per thread.
   class FactsReader {
    public:
@@ -194,7 +195,7 @@ class Store {
     // debits booked in [lookback_start, as_of].
     virtual absl::Status Read(const std::string& council_id, const std::string& account_id,
                               Date as_of, Date window_start, Date lookback_start,
-                              LedgerFacts* out) = 0;
+                              domain::LedgerFacts* out) = 0;
     // Every stored occurrence of the account's flags, in key order.
     virtual absl::Status ReadFlags(const std::string& council_id, const std::string& account_id,
                                    std::vector<v1::Flag>* out) = 0;

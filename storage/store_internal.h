@@ -24,16 +24,19 @@
 #include "absl/synchronization/notification.h"
 #include "common/fingerprint.h"
 #include "common/limits.h"
+#include "domain/categorise.h"
+#include "domain/ledger_facts.h"
 #include "dpmon/v1/storage.pb.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/db.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/slice_transform.h"
 #include "rocksdb/table.h"
-#include "storage/categorise.h"
 #include "storage/group_writes.h"
 #include "storage/keys.h"
+#include "storage/proto_domain.h"
 #include "storage/store.h"
+#include "storage/totals_record.h"
 
 namespace dpmon {
 
@@ -97,21 +100,22 @@ inline absl::string_view View(const rocksdb::Slice& s) {
   return absl::string_view(s.data(), s.size());
 }
 
-// Whether rules 8 and 9 watch a transaction placed in an account: a debit,
-// not a reversal, with an MCC in the restricted or evidence list or counting
-// as CASH_WITHDRAWAL.
-inline bool IsWatched(const v1::Policy& policy, const storage::TransactionRecord& rec) {
+// Whether rules 8 and 9 watch a stored transaction (domain::IsWatchedDebit).
+inline bool IsWatched(const domain::Policy& policy, const storage::TransactionRecord& rec) {
   const v1::TransactionInput& in = rec.input();
-  if (in.has_reverses() || rec.direction() != v1::DEBIT) return false;
-  if (rec.effective_category() == v1::CASH_WITHDRAWAL) return true;
-  if (!in.has_mcc()) return false;
-  for (const std::string& m : policy.restricted_mccs()) {
-    if (m == in.mcc()) return true;
-  }
-  for (const std::string& m : policy.evidence_mccs()) {
-    if (m == in.mcc()) return true;
-  }
-  return false;
+  return domain::IsWatchedDebit(policy, in.has_reverses(), ToDomain(rec.direction()),
+                                ToDomain(rec.effective_category()),
+                                in.has_mcc() ? &in.mcc() : nullptr);
+}
+
+// The totals slot a stored transaction counts in.
+inline int SlotOfRecord(const storage::TransactionRecord& rec) {
+  return domain::SlotOf(ToDomain(rec.effective_category()), ToDomain(rec.direction()));
+}
+
+// The direction a transaction of `category` counts in when nothing links it.
+inline v1::Direction DirectionOf(v1::Category category, int64_t amount_pence) {
+  return ToProto(domain::DirectionOf(ToDomain(category), amount_pence));
 }
 
 // rec->SerializeAsString(), given its input's bytes: protobuf writes fields
@@ -156,8 +160,8 @@ inline absl::Status WithField(absl::Status s, absl::string_view field) {
 // `rows`, also keeps each row (in date order). One range per period.
 inline absl::Status SumRows(rocksdb::Iterator* it, const std::string& council_id,
                             const std::string& account_id, keys::Level level, Date from,
-                            Date to_exclusive, Totals* sum,
-                            std::vector<std::pair<Date, Totals>>* rows = nullptr) {
+                            Date to_exclusive, domain::Totals* sum,
+                            std::vector<std::pair<Date, domain::Totals>>* rows = nullptr) {
   storage::TotalsRecord record;
   if (!(from < to_exclusive)) return absl::OkStatus();
   const bool years = level == keys::Level::kYear;  // one period holds every year
@@ -170,8 +174,8 @@ inline absl::Status SumRows(rocksdb::Iterator* it, const std::string& council_id
       if (!d) return absl::DataLossError("unreadable totals key");
       if (!(*d < to_exclusive)) break;
       if (absl::Status s = ParseRecord(View(it->value()), &record, "totals"); !s.ok()) return s;
-      Totals row;
-      if (absl::Status s = Totals::FromRecord(record, &row); !s.ok()) return s;
+      domain::Totals row;
+      if (absl::Status s = TotalsFromRecord(record, &row); !s.ok()) return s;
       if (absl::Status s = sum->Add(row); !s.ok()) return s;
       if (rows != nullptr) rows->emplace_back(*d, row);
     }
@@ -194,8 +198,9 @@ inline absl::Status SumRows(rocksdb::Iterator* it, const std::string& council_id
 // iterator over `totals`: whole years before its year, whole months of its
 // year before its month, and the days of its month up to and including it.
 inline absl::Status SumThroughWith(rocksdb::Iterator* it, const std::string& council_id,
-                                   const std::string& account_id, Date through, Totals* out) {
-  Totals sum;
+                                   const std::string& account_id, Date through,
+                                   domain::Totals* out) {
+  domain::Totals sum;
   if (absl::Status s = SumRows(it, council_id, account_id, keys::Level::kYear,
                                Date::FromDays(INT32_MIN / 2), through.FirstOfYear(), &sum);
       !s.ok()) {
@@ -226,8 +231,8 @@ struct WriterCaches {
   using ByCouncil = absl::flat_hash_map<std::string, absl::flat_hash_map<std::string, V>>;
   // council -> source -> reference -> account ("" = nobody)
   ByCouncil<absl::flat_hash_map<std::string, std::string>> ref_holders;
-  ByCouncil<bool> accounts;                // council -> account -> exists
-  ByCouncil<CategoryRules> account_rules;  // council -> account -> its rules
+  ByCouncil<bool> accounts;                        // council -> account -> exists
+  ByCouncil<domain::CategoryRules> account_rules;  // council -> account -> its rules
   size_t entries = 0;
 
   void Clear() {
@@ -271,7 +276,7 @@ class WriteContext {
   // changes, and rows earlier groups left, so that a hot row is read from
   // RocksDB once. Nodes, so that the undo and dirty lists can point at them.
   struct TotalsRow {
-    Totals totals;
+    domain::Totals totals;
     uint64_t group = 0;     // the last group that changed it
     uint64_t mutation = 0;  // the last mutation of that group that changed it
   };
@@ -298,7 +303,7 @@ class WriteContext {
   // The totals row `key`, to change: as this group's mutations left it, as
   // earlier groups did, or as RocksDB holds it (zero: no row). What the
   // running mutation changes is taken back if it fails.
-  absl::Status TotalsRowForUpdate(const std::string& key, Totals** out) {
+  absl::Status TotalsRowForUpdate(const std::string& key, domain::Totals** out) {
     auto it = rows_->find(key);
     if (it == rows_->end()) {
       TotalsRow row;
@@ -306,7 +311,7 @@ class WriteContext {
       bool found;
       if (absl::Status s = GetMessage(kTotals, key, &record, &found); !s.ok()) return s;
       if (found) {
-        if (absl::Status s = Totals::FromRecord(record, &row.totals); !s.ok()) return s;
+        if (absl::Status s = TotalsFromRecord(record, &row.totals); !s.ok()) return s;
       }
       it = rows_->emplace(key, row).first;
     }
@@ -348,12 +353,12 @@ class WriteContext {
   void WriteTotalsRows() {
     storage::TotalsRecord record;
     for (const auto* kv : dirty_rows_) {
-      const Totals& totals = kv->second.totals;
+      const domain::Totals& totals = kv->second.totals;
       if (totals.IsZero()) {
         writes_->Delete(kTotals, kv->first);
         continue;
       }
-      totals.ToRecord(&record);
+      TotalsToRecord(totals, &record);
       writes_->Put(kTotals, kv->first, record.SerializeAsString());
     }
     dirty_rows_.clear();
@@ -510,7 +515,7 @@ class WriteContext {
   const uint64_t group_;
   WriterCaches* caches_;
   uint64_t mutation_ = 0;
-  std::vector<std::pair<TotalsRow*, Totals>> undo_rows_;
+  std::vector<std::pair<TotalsRow*, domain::Totals>> undo_rows_;
   std::vector<const TotalsRows::value_type*> dirty_rows_;
   absl::flat_hash_set<std::string> touched_;
   std::string last_touched_;
@@ -528,7 +533,7 @@ class TotalsCache {
                                                      {keys::Level::kMonth, date.FirstOfMonth()},
                                                      {keys::Level::kDay, date}};
     for (const auto& [level, bucket] : buckets) {
-      Totals* t;
+      domain::Totals* t;
       keys::TotalsInto(&key_, council_, account, level, bucket);
       if (absl::Status s = ctx_->TotalsRowForUpdate(key_, &t); !s.ok()) return s;
       if (absl::Status s = t->AddTransaction(slot, amount_pence, count_delta); !s.ok()) return s;
@@ -967,7 +972,7 @@ class Store::Impl {
   // Every ReversedMarker key in `reversals`: loaded at Open, then kept by the
   // writer thread alone.
   std::unordered_set<std::string> reversed_;
-  // Totals rows as the groups built so far left them, for the writer's
+  // domain::Totals rows as the groups built so far left them, for the writer's
   // reads (at most about kTotalsRowsCachedMax; writer thread only).
   static constexpr size_t kTotalsRowsCachedMax = 200'000;
   WriteContext::TotalsRows totals_rows_;

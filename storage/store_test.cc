@@ -97,7 +97,7 @@ class StoreTest : public ::testing::Test {
     return out;
   }
   int64_t Balance(const std::string& account, const char* date) {
-    absl::StatusOr<Totals> t = store_->SumThrough("c", account, D(date));
+    absl::StatusOr<domain::Totals> t = store_->SumThrough("c", account, D(date));
     EXPECT_TRUE(t.ok());
     int64_t b = 0;
     EXPECT_TRUE(t->NetPence(&b).ok());
@@ -239,10 +239,10 @@ TEST_F(StoreTest, WhatTheWriterRemembersFollowsTheRecords) {
   set_rule(v1::OTHER);
   taxi.transaction.set_external_id("T6");
   EXPECT_EQ(Ingest({taxi}), (std::vector<O>{v1::ACCEPTED}));
-  absl::StatusOr<Totals> t = store_->SumThrough("c", "A1", D("2025-12-31"));
+  absl::StatusOr<domain::Totals> t = store_->SumThrough("c", "A1", D("2025-12-31"));
   ASSERT_TRUE(t.ok());
-  EXPECT_EQ(t->net_pence[SlotOf(v1::TRANSPORT, v1::DEBIT)], -700);
-  EXPECT_EQ(t->net_pence[SlotOf(v1::OTHER, v1::DEBIT)], -700);
+  EXPECT_EQ(t->net_pence[domain::SlotOf(domain::TRANSPORT, domain::DEBIT)], -700);
+  EXPECT_EQ(t->net_pence[domain::SlotOf(domain::OTHER, domain::DEBIT)], -700);
 }
 
 TEST_F(StoreTest, EverythingSurvivesCloseAndReopen) {
@@ -357,18 +357,18 @@ TEST_F(StoreTest, ReversalCountsAsItsOriginalWhicheverArrivesFirst) {
   EXPECT_EQ(Ingest({Txn("R1", "REV", "2025-02-10", 2500, v1::REFUND, "ORIG")}),
             (std::vector<O>{v1::ACCEPTED}));
   auto refund = store_->SumRange("c", "A1", D("2025-02-10"), D("2025-02-10"));
-  EXPECT_EQ(refund->net_pence[SlotOf(v1::REFUND, v1::CREDIT)], 2500);
+  EXPECT_EQ(refund->net_pence[domain::SlotOf(domain::REFUND, domain::CREDIT)], 2500);
   EXPECT_EQ(Ingest({Txn("R1", "ORIG", "2025-02-01", -2500, v1::RESPITE)}),
             (std::vector<O>{v1::ACCEPTED}));
   auto feb = store_->SumRange("c", "A1", D("2025-02-01"), D("2025-02-28"));
   ASSERT_TRUE(feb.ok());
-  EXPECT_EQ(feb->net_pence[SlotOf(v1::REFUND, v1::CREDIT)], 0);
-  EXPECT_EQ(feb->count[SlotOf(v1::REFUND, v1::CREDIT)], 0);
-  EXPECT_EQ(feb->net_pence[SlotOf(v1::RESPITE, v1::DEBIT)], 0);
-  EXPECT_EQ(feb->count[SlotOf(v1::RESPITE, v1::DEBIT)], 2);
+  EXPECT_EQ(feb->net_pence[domain::SlotOf(domain::REFUND, domain::CREDIT)], 0);
+  EXPECT_EQ(feb->count[domain::SlotOf(domain::REFUND, domain::CREDIT)], 0);
+  EXPECT_EQ(feb->net_pence[domain::SlotOf(domain::RESPITE, domain::DEBIT)], 0);
+  EXPECT_EQ(feb->count[domain::SlotOf(domain::RESPITE, domain::DEBIT)], 2);
   // Booked in its own window: RESPITE spend reduced on the reversal's date.
   auto tenth = store_->SumRange("c", "A1", D("2025-02-10"), D("2025-02-10"));
-  EXPECT_EQ(tenth->net_pence[SlotOf(v1::RESPITE, v1::DEBIT)], 2500);
+  EXPECT_EQ(tenth->net_pence[domain::SlotOf(domain::RESPITE, domain::DEBIT)], 2500);
   auto txns = store_->ListTransactions("c", "A1", D("2025-02-10"), D("2025-02-10"), "", 10);
   ASSERT_EQ(txns->items.size(), 1u);
   EXPECT_TRUE(txns->items[0].reversal_linked());
@@ -445,7 +445,7 @@ TEST_F(StoreTest, AggregatesEqualBruteForceOverRandomData) {
           ++want_count;
         }
       }
-      absl::StatusOr<Totals> got = store_->SumRange("c", account, from, to);
+      absl::StatusOr<domain::Totals> got = store_->SumRange("c", account, from, to);
       ASSERT_TRUE(got.ok());
       int64_t net;
       ASSERT_TRUE(got->NetPence(&net).ok());
@@ -483,7 +483,7 @@ TEST_F(StoreTest, LedgerFactsFindTheLastFeedDayAcrossMonthsAndYears) {
         Case{"2024-03-10", "2024-03-10", 60}, Case{"2024-12-31", "2024-03-10", 60},
         Case{"2025-06-30", "2024-03-10", 60}}) {
     SCOPED_TRACE(c.as_of);
-    LedgerFacts f;
+    domain::LedgerFacts f;
     ASSERT_TRUE(
         reader->Read("c", "A1", D(c.as_of), D(c.as_of).AddDays(-83), D(c.as_of).AddDays(-364), &f)
             .ok());
@@ -495,7 +495,7 @@ TEST_F(StoreTest, LedgerFactsFindTheLastFeedDayAcrossMonthsAndYears) {
     }
   }
   // The statement and the ledger on its date, and the last council payment.
-  LedgerFacts f;
+  domain::LedgerFacts f;
   ASSERT_TRUE(reader->Read("c", "A1", D("2024-04-15"), D("2024-01-23"), D("2023-04-17"), &f).ok());
   ASSERT_TRUE(f.last_statement.has_value());
   EXPECT_EQ(f.last_statement->date, D("2024-03-31"));
@@ -503,8 +503,8 @@ TEST_F(StoreTest, LedgerFactsFindTheLastFeedDayAcrossMonthsAndYears) {
   EXPECT_EQ(f.last_statement->ledger_balance_pence, 60);
   EXPECT_EQ(f.last_council_payment, D("2023-11-05"));
   // Window 2024-01-23..2024-04-15 holds only the wages.
-  EXPECT_EQ(f.window.net_pence[SlotOf(v1::PA_WAGES, v1::DEBIT)], -40);
-  EXPECT_EQ(f.window.net_pence[SlotOf(v1::COUNCIL_PAYMENT, v1::CREDIT)], 0);
+  EXPECT_EQ(f.window.net_pence[domain::SlotOf(domain::PA_WAGES, domain::DEBIT)], -40);
+  EXPECT_EQ(f.window.net_pence[domain::SlotOf(domain::COUNCIL_PAYMENT, domain::CREDIT)], 0);
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
-// Per-account totals by slot: the aggregates that make balances and window
-// sums cheap.
+// Per-account totals by slot: the arithmetic of the aggregates that make
+// balances and window sums cheap (storage/totals_record.h keeps them).
 //
 // A slot is the (category, direction) a transaction counts as: one slot per
 // category, and two for UNCATEGORISED (credit and debit). For each account
@@ -8,29 +8,28 @@
 // 11 months + 31 days of them, however long the history.
 //
 // Thread-safety: a value type.
-#ifndef DPMON_STORAGE_TOTALS_H_
-#define DPMON_STORAGE_TOTALS_H_
+#ifndef DPMON_DOMAIN_TOTALS_H_
+#define DPMON_DOMAIN_TOTALS_H_
 
 #include <array>
 #include <cstdint>
 
 #include "absl/status/status.h"
-#include "dpmon/v1/resources.pb.h"
-#include "dpmon/v1/storage.pb.h"
+#include "domain/types.h"
 
-namespace dpmon {
+namespace dpmon::domain {
 
 inline constexpr int kSlotCount = 21;  // Category values 0..19, and 20 for UNCATEGORISED credits.
 inline constexpr int kUncategorisedCreditSlot = 20;
 
-bool IsCreditCategory(v1::Category c);
-bool IsDebitCategory(v1::Category c);
+bool IsCreditCategory(Category c);
+bool IsDebitCategory(Category c);
 // The direction a transaction of `category` and `amount_pence` counts in when
 // nothing links it to another: its category's, or for UNCATEGORISED its sign.
-v1::Direction DirectionOf(v1::Category category, int64_t amount_pence);
-int SlotOf(v1::Category category, v1::Direction direction);
-v1::Category SlotCategory(int slot);
-v1::Direction SlotDirection(int slot);
+Direction DirectionOf(Category category, int64_t amount_pence);
+int SlotOf(Category category, Direction direction);
+Category SlotCategory(int slot);
+Direction SlotDirection(int slot);
 
 struct Totals {
   std::array<int64_t, kSlotCount> net_pence{};
@@ -44,12 +43,11 @@ struct Totals {
   // The signed sum of every slot (the balance change); OutOfRange on overflow.
   absl::Status NetPence(int64_t* out) const;
   int64_t TransactionCount() const;
-
-  void ToRecord(storage::TotalsRecord* record) const;
-  // DataLoss if the record has the wrong shape.
-  static absl::Status FromRecord(const storage::TotalsRecord& record, Totals* out);
+  // Whether any slot counts fewer than zero transactions: a stored total
+  // that says so is corrupt.
+  bool HasNegativeCount() const;
 };
 
-}  // namespace dpmon
+}  // namespace dpmon::domain
 
-#endif  // DPMON_STORAGE_TOTALS_H_
+#endif  // DPMON_DOMAIN_TOTALS_H_

@@ -1,32 +1,32 @@
-#include "storage/totals.h"
+#include "domain/totals.h"
 
 #include "common/money.h"
 
-namespace dpmon {
+namespace dpmon::domain {
 
-bool IsCreditCategory(v1::Category c) { return c >= v1::COUNCIL_PAYMENT && c <= v1::OTHER_INCOME; }
+bool IsCreditCategory(Category c) { return c >= COUNCIL_PAYMENT && c <= OTHER_INCOME; }
 
-bool IsDebitCategory(v1::Category c) { return c >= v1::PA_WAGES && c <= v1::OTHER; }
+bool IsDebitCategory(Category c) { return c >= PA_WAGES && c <= OTHER; }
 
-v1::Direction DirectionOf(v1::Category category, int64_t amount_pence) {
-  if (IsCreditCategory(category)) return v1::CREDIT;
-  if (IsDebitCategory(category)) return v1::DEBIT;
-  return amount_pence > 0 ? v1::CREDIT : v1::DEBIT;
+Direction DirectionOf(Category category, int64_t amount_pence) {
+  if (IsCreditCategory(category)) return CREDIT;
+  if (IsDebitCategory(category)) return DEBIT;
+  return amount_pence > 0 ? CREDIT : DEBIT;
 }
 
-int SlotOf(v1::Category category, v1::Direction direction) {
-  if (category == v1::UNCATEGORISED && direction == v1::CREDIT) return kUncategorisedCreditSlot;
+int SlotOf(Category category, Direction direction) {
+  if (category == UNCATEGORISED && direction == CREDIT) return kUncategorisedCreditSlot;
   return static_cast<int>(category);
 }
 
-v1::Category SlotCategory(int slot) {
-  return slot == kUncategorisedCreditSlot ? v1::UNCATEGORISED : static_cast<v1::Category>(slot);
+Category SlotCategory(int slot) {
+  return slot == kUncategorisedCreditSlot ? UNCATEGORISED : static_cast<Category>(slot);
 }
 
-v1::Direction SlotDirection(int slot) {
-  v1::Category c = SlotCategory(slot);
-  if (slot == kUncategorisedCreditSlot || IsCreditCategory(c)) return v1::CREDIT;
-  return v1::DEBIT;
+Direction SlotDirection(int slot) {
+  Category c = SlotCategory(slot);
+  if (slot == kUncategorisedCreditSlot || IsCreditCategory(c)) return CREDIT;
+  return DEBIT;
 }
 
 absl::Status Totals::Add(const Totals& other) {
@@ -91,25 +91,11 @@ int64_t Totals::TransactionCount() const {
   return sum;
 }
 
-void Totals::ToRecord(storage::TotalsRecord* record) const {
-  record->Clear();
-  record->mutable_slot_net_pence()->Reserve(kSlotCount);
-  record->mutable_slot_count()->Reserve(kSlotCount);
-  for (int i = 0; i < kSlotCount; ++i) {
-    record->add_slot_net_pence(net_pence[i]);
-    record->add_slot_count(count[i]);
+bool Totals::HasNegativeCount() const {
+  for (int64_t v : count) {
+    if (v < 0) return true;
   }
+  return false;
 }
 
-absl::Status Totals::FromRecord(const storage::TotalsRecord& record, Totals* out) {
-  if (record.slot_net_pence_size() != kSlotCount || record.slot_count_size() != kSlotCount) {
-    return absl::DataLossError("totals record has the wrong number of slots");
-  }
-  for (int i = 0; i < kSlotCount; ++i) {
-    out->net_pence[i] = record.slot_net_pence(i);
-    out->count[i] = record.slot_count(i);
-  }
-  return absl::OkStatus();
-}
-
-}  // namespace dpmon
+}  // namespace dpmon::domain

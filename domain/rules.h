@@ -1,16 +1,16 @@
 // The monitoring rules of DOMAIN.md as pure functions: an account, the
 // council's policy, a date and the ledger facts as of that date in; flags
-// out. No gRPC, no RocksDB, no clock.
+// out. No I/O, no clock.
 //
-//   AccountModel model;
-//   absl::Status s = AccountModel::FromAccount(account, &model);
+//   AccountModel model = ...;                       // domain/account.h
 //   Window w = EvaluationWindow(model, policy, as_of);
 //   LedgerFacts facts = ...;  // read from the per-account aggregates over w
-//   std::vector<RuleFlag> flags = EvaluateAccount(model, policy, as_of, facts);
+//   std::vector<RuleFlag> flags;
+//   absl::Status s = EvaluateAccount(model, policy, as_of, facts, &flags);
 //
 // Thread-safety: pure functions over value types.
-#ifndef DPMON_SERVER_RULES_H_
-#define DPMON_SERVER_RULES_H_
+#ifndef DPMON_DOMAIN_RULES_H_
+#define DPMON_DOMAIN_RULES_H_
 
 #include <cstdint>
 #include <optional>
@@ -19,59 +19,13 @@
 
 #include "absl/status/status.h"
 #include "common/civil_date.h"
-#include "dpmon/v1/resources.pb.h"
-#include "storage/ledger_facts.h"
-#include "storage/totals.h"
+#include "domain/account.h"
+#include "domain/ledger_facts.h"
+#include "domain/policy.h"
+#include "domain/totals.h"
+#include "domain/types.h"
 
-namespace dpmon::rules {
-
-using ::dpmon::LedgerFacts;
-using ::dpmon::WatchedDebit;
-
-// An account with its dates parsed, in the order the rules need them.
-struct AccountModel {
-  struct StatusChange {
-    Date date;
-    v1::AccountStatus status = v1::ACTIVE;
-  };
-  struct PlanVersion {
-    Date effective_from;
-    int64_t weekly_dp_pence = 0;
-    int64_t weekly_client_contribution_pence = 0;
-    v1::PaymentCycle payment_cycle = v1::PAYMENT_CYCLE_UNSPECIFIED;
-    std::vector<v1::Category> line_categories;
-    std::vector<int64_t> line_weekly_pence;  // Parallel to line_categories.
-  };
-  struct Earmark {
-    Date from;
-    Date until;
-    int64_t amount_pence = 0;
-  };
-  struct Audit {
-    Date date;
-    Date period_end;
-  };
-
-  Date start_date;
-  v1::Holding holding = v1::HOLDING_UNSPECIFIED;
-  std::optional<Date> care_plan_review_date;
-  // Sorted by date; on one date only the last recorded survives.
-  std::vector<StatusChange> status_changes;
-  std::vector<PlanVersion> plan_versions;
-  std::vector<Earmark> earmarks;
-  std::vector<Date> review_dates;  // Sorted.
-  std::vector<Audit> audits;
-
-  // DataLoss if a stored date does not parse.
-  static absl::Status FromAccount(const v1::Account& account, AccountModel* out);
-
-  v1::AccountStatus StatusAt(Date d) const;
-  // The first day of the unbroken CLOSED run that includes d; nullopt unless
-  // CLOSED at d.
-  std::optional<Date> ClosedSince(Date d) const;
-  // The plan version in force on d, or nullptr before the first.
-  const PlanVersion* PlanAt(Date d) const;
-};
+namespace dpmon::domain {
 
 // The trend window [start, end] as of D: [max(D − W + 1, start_date), D].
 struct Window {
@@ -79,7 +33,7 @@ struct Window {
   Date end;
   int32_t length_days() const { return end - start + 1; }
 };
-Window EvaluationWindow(const AccountModel& account, const v1::Policy& policy, Date as_of);
+Window EvaluationWindow(const AccountModel& account, const Policy& policy, Date as_of);
 
 // floor(Σ over the days of [from, to] of the weekly amount in force / 7);
 // `contribution` picks weekly_client_contribution_pence instead of
@@ -89,8 +43,8 @@ absl::Status PlannedOver(const AccountModel& account, Date from, Date to, bool c
 
 // One flag as the rules raise it.
 struct RuleFlag {
-  v1::FlagKind kind = v1::FLAG_KIND_UNSPECIFIED;
-  v1::Severity severity = v1::SEVERITY_UNSPECIFIED;
+  FlagKind kind = FLAG_KIND_UNSPECIFIED;
+  Severity severity = SEVERITY_UNSPECIFIED;
   std::string subject;
   std::optional<int64_t> amount_pence;
   std::optional<Date> date;
@@ -106,7 +60,7 @@ struct RuleFlag {
 // Planned spend of one plan line category over [from, to]: the weekly
 // amount of that category's line in the version in force each day (0 where
 // it has none) × days / 7, rounded down once.
-absl::Status PlannedLineOver(const AccountModel& account, v1::Category category, Date from, Date to,
+absl::Status PlannedLineOver(const AccountModel& account, Category category, Date from, Date to,
                              int64_t* out);
 
 // Σ of the earmarks in force on D (from <= D <= until). OutOfRange on overflow.
@@ -117,21 +71,21 @@ absl::Status EarmarkedAt(const AccountModel& account, Date as_of, int64_t* out);
 absl::Status SpendOf(const Totals& window, int64_t* out);
 
 // Rule 11's review due date as of D.
-Date ReviewDue(const AccountModel& account, const v1::Policy& policy, Date as_of);
+Date ReviewDue(const AccountModel& account, const Policy& policy, Date as_of);
 // Rule 12's audit due date, or while CLOSED rule 13's final audit due date
 // (nullopt once the final audit is recorded).
-std::optional<Date> AuditDue(const AccountModel& account, const v1::Policy& policy, Date as_of);
+std::optional<Date> AuditDue(const AccountModel& account, const Policy& policy, Date as_of);
 
-v1::Severity SeverityOf(v1::FlagKind kind);
+Severity SeverityOf(FlagKind kind);
 // Whether an officer may resolve flags of this kind (rules 8 and 9).
-bool IsPerTransaction(v1::FlagKind kind);
+bool IsPerTransaction(FlagKind kind);
 
 // Every flag DOMAIN.md's 16 rules raise for the account as of D, sorted by
 // kind name then subject (byte order). `policy` must be complete. An
 // arithmetic overflow (amounts beyond any real account) is OutOfRange.
-absl::Status EvaluateAccount(const AccountModel& account, const v1::Policy& policy, Date as_of,
+absl::Status EvaluateAccount(const AccountModel& account, const Policy& policy, Date as_of,
                              const LedgerFacts& facts, std::vector<RuleFlag>* flags);
 
-}  // namespace dpmon::rules
+}  // namespace dpmon::domain
 
-#endif  // DPMON_SERVER_RULES_H_
+#endif  // DPMON_DOMAIN_RULES_H_
