@@ -8,7 +8,7 @@
 // time is the call's Unix microseconds and seq a store-wide counter, both
 // 8 bytes big-endian, so every index is in time order.
 #include "absl/strings/str_format.h"
-#include "storage/store_internal.h"
+#include "storage/group_commit.h"
 
 namespace dpmon {
 namespace {

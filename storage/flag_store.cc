@@ -8,8 +8,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "storage/group_commit.h"
 #include "storage/store.h"
-#include "storage/store_internal.h"
 
 namespace dpmon {
 namespace {

@@ -55,8 +55,7 @@ TEST(StatusAt, AnUnreadableStoredDateIsDataLoss) {
   v1::StatusChange* c = a.add_status_history();
   c->set_date("2025-02-30");
   c->set_status(v1::CLOSED);
-  EXPECT_EQ(StatusAtOf(a, *Date::Parse("2025-06-01")).status().code(),
-            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(StatusAtOf(a, *Date::Parse("2025-06-01")).status().code(), absl::StatusCode::kDataLoss);
   domain::AccountModel m;
   EXPECT_EQ(AccountModelFromProto(a, &m).code(), absl::StatusCode::kDataLoss);
 }

@@ -9,7 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
-#include "storage/store_internal.h"
+#include "storage/group_commit.h"
 
 namespace dpmon {
 namespace {

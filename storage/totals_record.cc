@@ -1,5 +1,11 @@
 #include "storage/totals_record.h"
 
+#include <algorithm>
+#include <climits>
+#include <optional>
+
+#include "storage/db.h"
+
 namespace dpmon {
 
 using domain::kSlotCount;
@@ -24,6 +30,63 @@ absl::Status TotalsFromRecord(const storage::TotalsRecord& record, domain::Total
   }
   // Invariant: a count never goes negative. One that has was corrupted.
   if (out->HasNegativeCount()) return absl::DataLossError("totals record has a negative count");
+  return absl::OkStatus();
+}
+
+absl::Status SumRows(rocksdb::Iterator* it, const std::string& council_id,
+                     const std::string& account_id, keys::Level level, Date from, Date to_exclusive,
+                     domain::Totals* sum, std::vector<std::pair<Date, domain::Totals>>* rows) {
+  storage::TotalsRecord record;
+  if (!(from < to_exclusive)) return absl::OkStatus();
+  const bool years = level == keys::Level::kYear;  // one period holds every year
+  for (Date period = keys::TotalsPeriod(level, from); years || period < to_exclusive;) {
+    const std::string prefix = keys::TotalsPrefix(council_id, account_id, level, period);
+    const Date start = years ? from : std::max(from, period);
+    for (it->Seek(keys::Totals(council_id, account_id, level, start));
+         it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      std::optional<Date> d = keys::DecodeDate(View(it->key()).substr(prefix.size()));
+      if (!d) return absl::DataLossError("unreadable totals key");
+      if (!(*d < to_exclusive)) break;
+      if (absl::Status s = ParseRecord(View(it->value()), &record, "totals"); !s.ok()) return s;
+      domain::Totals row;
+      if (absl::Status s = TotalsFromRecord(record, &row); !s.ok()) return s;
+      if (absl::Status s = sum->Add(row); !s.ok()) return s;
+      if (rows != nullptr) rows->emplace_back(*d, row);
+    }
+    if (absl::Status s = FromRocks(it->status(), "reading totals"); !s.ok()) return s;
+    switch (level) {
+      case keys::Level::kDay:
+        period = AddMonths(period, 1);
+        break;
+      case keys::Level::kMonth:
+        period = AddMonths(period, 12);
+        break;
+      default:
+        return absl::OkStatus();  // one period
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SumThroughWith(rocksdb::Iterator* it, const std::string& council_id,
+                            const std::string& account_id, Date through, domain::Totals* out) {
+  domain::Totals sum;
+  if (absl::Status s = SumRows(it, council_id, account_id, keys::Level::kYear,
+                               Date::FromDays(INT32_MIN / 2), through.FirstOfYear(), &sum);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = SumRows(it, council_id, account_id, keys::Level::kMonth,
+                               through.FirstOfYear(), through.FirstOfMonth(), &sum);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = SumRows(it, council_id, account_id, keys::Level::kDay,
+                               through.FirstOfMonth(), through.AddDays(1), &sum);
+      !s.ok()) {
+    return s;
+  }
+  *out = sum;
   return absl::OkStatus();
 }
 

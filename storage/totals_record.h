@@ -1,19 +1,40 @@
 // domain::Totals as storage keeps them: one TotalsRecord per account and
-// year, month or day.
+// year, month or day; and the sums of those rows over a range of dates.
 //
 // Thread-safety: pure functions.
 #ifndef DPMON_STORAGE_TOTALS_RECORD_H_
 #define DPMON_STORAGE_TOTALS_RECORD_H_
 
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "absl/status/status.h"
+#include "common/civil_date.h"
 #include "domain/totals.h"
 #include "dpmon/v1/storage.pb.h"
+#include "rocksdb/iterator.h"
+#include "storage/keys.h"
 
 namespace dpmon {
 
 void TotalsToRecord(const domain::Totals& totals, storage::TotalsRecord* record);
 // DataLoss if the record has the wrong shape or a negative count.
 absl::Status TotalsFromRecord(const storage::TotalsRecord& record, domain::Totals* out);
+
+// Adds the totals rows of one level of an account with bucket dates in
+// [from, to_exclusive) to *sum, using `it`, an iterator over `totals`; with
+// `rows`, also keeps each row (in date order). One range per period.
+absl::Status SumRows(rocksdb::Iterator* it, const std::string& council_id,
+                     const std::string& account_id, keys::Level level, Date from, Date to_exclusive,
+                     domain::Totals* sum,
+                     std::vector<std::pair<Date, domain::Totals>>* rows = nullptr);
+
+// Sums the totals rows of an account through `through` with `it`, an
+// iterator over `totals`: whole years before its year, whole months of its
+// year before its month, and the days of its month up to and including it.
+absl::Status SumThroughWith(rocksdb::Iterator* it, const std::string& council_id,
+                            const std::string& account_id, Date through, domain::Totals* out);
 
 }  // namespace dpmon
 

@@ -1,0 +1,111 @@
+// The RocksDB database dpmon keeps: its column families and their options,
+// the schema version check, and how RocksDB's statuses and records become
+// dpmon's. Not for use outside storage/.
+#ifndef DPMON_STORAGE_DB_H_
+#define DPMON_STORAGE_DB_H_
+
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "rocksdb/db.h"
+#include "rocksdb/slice_transform.h"
+
+namespace dpmon {
+
+inline constexpr int kSchemaVersion = 3;
+inline constexpr char kMetaSchema[] = "schema_version";
+inline constexpr char kMetaNextSeq[] = "next_sequence";
+
+enum Cf : int {
+  kMeta = 0,  // the default column family
+  kCouncils,
+  kAccounts,
+  kRefs,
+  kTxnIds,
+  kTxns,
+  kStatements,
+  kSuspense,
+  kTotals,
+  kReversals,
+  kRequests,
+  kMarks,
+  kFlags,
+  kFlagIndex,
+  kKeys,
+  kAccessLog,
+  kCfCount
+};
+inline const char* const kCfNames[kCfCount] = {"default", "councils",   "accounts",   "refs",
+                                               "txn_ids", "txns",       "statements", "suspense",
+                                               "totals",  "reversals",  "requests",   "marks",
+                                               "flags",   "flag_index", "keys",       "access_log"};
+
+inline absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
+  if (s.ok()) return absl::OkStatus();
+  std::string msg = absl::StrCat(what, ": ", s.ToString());
+  if (s.IsCorruption()) return absl::DataLossError(msg);
+  if (s.IsIOError() || s.IsBusy() || s.IsTimedOut() || s.IsTryAgain()) {
+    return absl::UnavailableError(msg);
+  }
+  return absl::InternalError(msg);
+}
+
+template <typename Msg>
+inline absl::Status ParseRecord(absl::string_view bytes, Msg* msg, absl::string_view what) {
+  if (!msg->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::DataLossError(absl::StrCat("unreadable ", what, " record"));
+  }
+  return absl::OkStatus();
+}
+
+inline absl::string_view View(const rocksdb::Slice& s) {
+  return absl::string_view(s.data(), s.size());
+}
+
+// The part of a key that names its account, for the memtable's insert
+// hints: council \0 account \0, or for totals council \0 level period
+// account \0 (docs/storage.md).
+class AccountHintPrefix : public rocksdb::SliceTransform {
+ public:
+  explicit AccountHintPrefix(bool totals) : totals_(totals) {}
+  const char* Name() const override {
+    return totals_ ? "dpmon.TotalsAccountPrefix" : "dpmon.AccountPrefix";
+  }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    return rocksdb::Slice(key.data(), Length(key));
+  }
+  bool InDomain(const rocksdb::Slice& key) const override { return Length(key) > 0; }
+
+ private:
+  // 0 if the key has no such prefix.
+  size_t Length(const rocksdb::Slice& key) const {
+    const char* begin = key.data();
+    const char* end = begin + key.size();
+    const char* council_end = static_cast<const char*>(memchr(begin, 0, key.size()));
+    if (council_end == nullptr) return 0;
+    const char* account = council_end + 1 + (totals_ ? 5 : 0);  // level and period
+    if (account >= end) return 0;
+    const char* account_end = static_cast<const char*>(memchr(account, 0, end - account));
+    return account_end == nullptr ? 0 : static_cast<size_t>(account_end + 1 - begin);
+  }
+  bool totals_;
+};
+
+// A shared AccountHintPrefix.
+std::shared_ptr<const rocksdb::SliceTransform> AccountHint(bool totals);
+
+// Opens (creating if missing) the database at `path` with dpmon's options
+// and every column family, and checks its schema version (writing it into
+// a new one). FailedPrecondition for another version.
+absl::Status OpenDb(const std::string& path, size_t block_cache_bytes,
+                    std::unique_ptr<rocksdb::DB>* db,
+                    std::vector<rocksdb::ColumnFamilyHandle*>* cfs);
+
+}  // namespace dpmon
+
+#endif  // DPMON_STORAGE_DB_H_
