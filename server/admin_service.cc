@@ -27,11 +27,11 @@ absl::StatusOr<int64_t> ParseTimeField(const std::string& text, absl::string_vie
 grpc::ServerUnaryReactor* AdminService::CreateApiKey(grpc::CallbackServerContext* context,
                                                      const v1::CreateApiKeyRequest* request,
                                                      v1::CreateApiKeyResponse* response) {
-  return Serve(ctx_, context, "/dpmon.v1.Admin/CreateApiKey", request,
-               [this, request, response](const Principal& caller) {
+  return Serve(ctx_, context, RpcOf<v1::Admin>(__func__), request,
+               [this, request, response](const Call& call) {
                  if (absl::Status s = CheckRequestId(request->request_id()); !s.ok()) return s;
-                 absl::StatusOr<IssuedKey> issued = ctx_.keys->Create(
-                     request->api_key(), caller, KeyFor("CreateApiKey", *request));
+                 absl::StatusOr<IssuedKey> issued =
+                     ctx_.keys->Create(request->api_key(), call.caller, KeyFor(call.rpc, *request));
                  if (!issued.ok()) return issued.status();
                  *response->mutable_api_key() = std::move(issued->key);
                  response->set_secret(std::move(issued->secret));
@@ -42,14 +42,14 @@ grpc::ServerUnaryReactor* AdminService::CreateApiKey(grpc::CallbackServerContext
 grpc::ServerUnaryReactor* AdminService::ListApiKeys(grpc::CallbackServerContext* context,
                                                     const v1::ListApiKeysRequest* request,
                                                     v1::ListApiKeysResponse* response) {
-  return Serve(ctx_, context, "/dpmon.v1.Admin/ListApiKeys", request,
-               [this, request, response](const Principal& caller) {
+  return Serve(ctx_, context, RpcOf<v1::Admin>(__func__), request,
+               [this, request, response](const Call& call) {
                  absl::StatusOr<int> size = EffectivePageSize(request->page_size());
                  if (!size.ok()) return size.status();
                  const std::string scope = absl::StrCat("keys\n", request->show_revoked());
                  absl::StatusOr<std::string> after = DecodePageToken(request->page_token(), scope);
                  if (!after.ok()) return after.status();
-                 for (v1::ApiKey& k : ctx_.keys->List(caller, request->show_revoked())) {
+                 for (v1::ApiKey& k : ctx_.keys->List(call.caller, request->show_revoked())) {
                    if (!after->empty() && k.name() <= *after) continue;
                    if (response->api_keys_size() == *size) {
                      response->set_next_page_token(
@@ -65,15 +65,15 @@ grpc::ServerUnaryReactor* AdminService::ListApiKeys(grpc::CallbackServerContext*
 grpc::ServerUnaryReactor* AdminService::RevokeApiKey(grpc::CallbackServerContext* context,
                                                      const v1::RevokeApiKeyRequest* request,
                                                      v1::ApiKey* response) {
-  return Serve(ctx_, context, "/dpmon.v1.Admin/RevokeApiKey", request,
-               [this, request, response](const Principal& caller) {
+  return Serve(ctx_, context, RpcOf<v1::Admin>(__func__), request,
+               [this, request, response](const Call& call) {
                  if (absl::Status s = CheckRequestId(request->request_id()); !s.ok()) return s;
                  absl::string_view id = request->name();
                  if (!absl::ConsumePrefix(&id, "keys/") || id.empty()) {
                    return InvalidField("name", "must be \"keys/{key_id}\"");
                  }
                  absl::StatusOr<v1::ApiKey> revoked =
-                     ctx_.keys->Revoke(id, caller, KeyFor("RevokeApiKey", *request));
+                     ctx_.keys->Revoke(id, call.caller, KeyFor(call.rpc, *request));
                  if (!revoked.ok()) return revoked.status();
                  *response = *std::move(revoked);
                  return absl::OkStatus();
@@ -84,8 +84,8 @@ grpc::ServerUnaryReactor* AdminService::ListAccessLog(grpc::CallbackServerContex
                                                       const v1::ListAccessLogRequest* request,
                                                       v1::ListAccessLogResponse* response) {
   return Serve(
-      ctx_, context, "/dpmon.v1.Admin/ListAccessLog", request,
-      [this, request, response](const Principal& caller) {
+      ctx_, context, RpcOf<v1::Admin>(__func__), request,
+      [this, request, response](const Call& call) {
         Store::AccessQuery q;
         if (!request->account().empty()) {
           absl::StatusOr<AccountRef> a = ParseAccountName(request->account(), "account");
@@ -100,7 +100,7 @@ grpc::ServerUnaryReactor* AdminService::ListAccessLog(grpc::CallbackServerContex
           absl::StatusOr<std::string> c = ParseCouncilName(request->council(), "council");
           if (!c.ok()) return c.status();
           q.council = *c;
-        } else if (!caller.key.all_councils() && !caller.superuser) {
+        } else if (!call.caller.key.all_councils() && !call.caller.superuser) {
           return absl::PermissionDeniedError(
               "council: required for a key that does not hold every council");
         }
@@ -139,11 +139,10 @@ grpc::ServerUnaryReactor* AdminService::ListAccessLog(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* IdentityService::GetCaller(grpc::CallbackServerContext* context,
                                                      const v1::GetCallerRequest* request,
                                                      v1::ApiKey* response) {
-  return Serve(ctx_, context, "/dpmon.v1.Identity/GetCaller", request,
-               [response](const Principal& caller) {
-                 *response = caller.key;
-                 return absl::OkStatus();
-               });
+  return Serve(ctx_, context, RpcOf<v1::Identity>(__func__), request, [response](const Call& call) {
+    *response = call.caller.key;
+    return absl::OkStatus();
+  });
 }
 
 }  // namespace dpmon

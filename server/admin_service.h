@@ -7,7 +7,7 @@
 #define DPMON_SERVER_ADMIN_SERVICE_H_
 
 #include "dpmon/v1/dpmon.grpc.pb.h"
-#include "server/services.h"
+#include "server/service_context.h"
 
 namespace dpmon {
 

@@ -352,8 +352,8 @@ grpc::ServerUnaryReactor* AuditsService::ListAuditsDue(grpc::CallbackServerConte
                                                        const v1::ListAuditsDueRequest* request,
                                                        v1::ListAuditsDueResponse* response) {
   return Serve(
-      ctx_, context, "/dpmon.v1.Audits/ListAuditsDue", request,
-      [this, request, response](const Principal&) -> absl::Status {
+      ctx_, context, RpcOf<v1::Audits>(__func__), request,
+      [this, request, response](const Call&) -> absl::Status {
         absl::StatusOr<std::string> council = ParseCouncilName(request->council(), "council");
         if (!council.ok()) return council.status();
         absl::StatusOr<Date> as_of = AsOfOrToday(ctx_, request->as_of_date(), "as_of_date");
@@ -388,8 +388,8 @@ grpc::ServerUnaryReactor* AuditsService::ListAccountRisks(
     grpc::CallbackServerContext* context, const v1::ListAccountRisksRequest* request,
     v1::ListAccountRisksResponse* response) {
   return Serve(
-      ctx_, context, "/dpmon.v1.Audits/ListAccountRisks", request,
-      [this, request, response](const Principal&) -> absl::Status {
+      ctx_, context, RpcOf<v1::Audits>(__func__), request,
+      [this, request, response](const Call&) -> absl::Status {
         absl::StatusOr<std::string> council = ParseCouncilName(request->council(), "council");
         if (!council.ok()) return council.status();
         absl::StatusOr<Date> as_of = AsOfOrToday(ctx_, request->as_of_date(), "as_of_date");
@@ -412,8 +412,8 @@ grpc::ServerUnaryReactor* AuditsService::ListAccountRisks(
 grpc::ServerUnaryReactor* AuditsService::GetAuditPack(grpc::CallbackServerContext* context,
                                                       const v1::GetAuditPackRequest* request,
                                                       v1::AuditPack* response) {
-  return Serve(ctx_, context, "/dpmon.v1.Audits/GetAuditPack", request,
-               [this, request, response](const Principal&) -> absl::Status {
+  return Serve(ctx_, context, RpcOf<v1::Audits>(__func__), request,
+               [this, request, response](const Call&) -> absl::Status {
                  absl::StatusOr<AccountRef> name = ParseAccountName(request->account(), "account");
                  if (!name.ok()) return name.status();
                  absl::StatusOr<Date> from = ParseDateField(request->start_date(), "start_date");

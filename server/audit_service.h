@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "dpmon/v1/dpmon.grpc.pb.h"
-#include "server/services.h"
+#include "server/service_context.h"
 
 namespace dpmon {
 

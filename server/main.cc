@@ -29,14 +29,17 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "server/access_log.h"
+#include "server/accounts_service.h"
 #include "server/admin_service.h"
 #include "server/audit_service.h"
 #include "server/auth.h"
 #include "server/clock.h"
+#include "server/councils_service.h"
 #include "server/evaluator.h"
 #include "server/executor.h"
+#include "server/ledger_service.h"
 #include "server/monitoring_service.h"
-#include "server/services.h"
+#include "server/service_context.h"
 #include "storage/store.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "Address to listen on. Default: loopback only.");

@@ -29,8 +29,8 @@ grpc::ServerUnaryReactor* MonitoringService::EvaluateCouncil(
     grpc::CallbackServerContext* context, const v1::EvaluateCouncilRequest* request,
     v1::EvaluateCouncilResponse* response) {
   return Serve(
-      ctx_, context, "/dpmon.v1.Monitoring/EvaluateCouncil", request,
-      [this, request, response](const Principal&) -> absl::Status {
+      ctx_, context, RpcOf<v1::Monitoring>(__func__), request,
+      [this, request, response](const Call&) -> absl::Status {
         absl::StatusOr<std::string> council = ParseCouncilName(request->council(), "council");
         if (!council.ok()) return council.status();
         absl::StatusOr<Date> as_of = AsOfOrToday(ctx_, request->as_of_date(), "as_of_date");
@@ -46,8 +46,8 @@ grpc::ServerUnaryReactor* MonitoringService::EvaluateCouncil(
 grpc::ServerUnaryReactor* MonitoringService::ComputeFlagReport(
     grpc::CallbackServerContext* context, const v1::ComputeFlagReportRequest* request,
     v1::ComputeFlagReportResponse* response) {
-  return Serve(ctx_, context, "/dpmon.v1.Monitoring/ComputeFlagReport", request,
-               [this, request, response](const Principal&) -> absl::Status {
+  return Serve(ctx_, context, RpcOf<v1::Monitoring>(__func__), request,
+               [this, request, response](const Call&) -> absl::Status {
                  absl::StatusOr<std::string> council =
                      ParseCouncilName(request->council(), "council");
                  if (!council.ok()) return council.status();
@@ -84,8 +84,8 @@ grpc::ServerUnaryReactor* MonitoringService::ListFlags(grpc::CallbackServerConte
                                                        const v1::ListFlagsRequest* request,
                                                        v1::ListFlagsResponse* response) {
   return Serve(
-      ctx_, context, "/dpmon.v1.Monitoring/ListFlags", request,
-      [this, request, response](const Principal&) -> absl::Status {
+      ctx_, context, RpcOf<v1::Monitoring>(__func__), request,
+      [this, request, response](const Call&) -> absl::Status {
         absl::StatusOr<std::string> council = ParseCouncilName(request->council(), "council");
         if (!council.ok()) return council.status();
         absl::StatusOr<int> size = EffectivePageSize(request->page_size());
@@ -144,8 +144,8 @@ grpc::ServerUnaryReactor* MonitoringService::CountFlags(grpc::CallbackServerCont
                                                         const v1::CountFlagsRequest* request,
                                                         v1::CountFlagsResponse* response) {
   return Serve(
-      ctx_, context, "/dpmon.v1.Monitoring/CountFlags", request,
-      [this, request, response](const Principal&) -> absl::Status {
+      ctx_, context, RpcOf<v1::Monitoring>(__func__), request,
+      [this, request, response](const Call&) -> absl::Status {
         absl::StatusOr<std::string> council = ParseCouncilName(request->council(), "council");
         if (!council.ok()) return council.status();
         if (absl::Status s = ctx_.store->GetCouncil(*council).status(); !s.ok()) return s;
@@ -206,8 +206,8 @@ absl::Status MonitoringService::ActOnFlag(const v1::ActOnFlagRequest& request, v
 grpc::ServerUnaryReactor* MonitoringService::AcknowledgeFlag(grpc::CallbackServerContext* context,
                                                              const v1::ActOnFlagRequest* request,
                                                              v1::Flag* response) {
-  return Serve(ctx_, context, "/dpmon.v1.Monitoring/AcknowledgeFlag", request,
-               [this, request, response](const Principal&) {
+  return Serve(ctx_, context, RpcOf<v1::Monitoring>(__func__), request,
+               [this, request, response](const Call&) {
                  return ActOnFlag(*request, v1::ACKNOWLEDGED, "AcknowledgeFlag", response);
                });
 }
@@ -215,8 +215,8 @@ grpc::ServerUnaryReactor* MonitoringService::AcknowledgeFlag(grpc::CallbackServe
 grpc::ServerUnaryReactor* MonitoringService::ResolveFlag(grpc::CallbackServerContext* context,
                                                          const v1::ActOnFlagRequest* request,
                                                          v1::Flag* response) {
-  return Serve(ctx_, context, "/dpmon.v1.Monitoring/ResolveFlag", request,
-               [this, request, response](const Principal&) {
+  return Serve(ctx_, context, RpcOf<v1::Monitoring>(__func__), request,
+               [this, request, response](const Call&) {
                  return ActOnFlag(*request, v1::RESOLVED, "ResolveFlag", response);
                });
 }
@@ -225,8 +225,8 @@ grpc::ServerUnaryReactor* MonitoringService::GetAccountOverview(
     grpc::CallbackServerContext* context, const v1::GetAccountOverviewRequest* request,
     v1::AccountOverview* response) {
   return Serve(
-      ctx_, context, "/dpmon.v1.Monitoring/GetAccountOverview", request,
-      [this, request, response](const Principal&) -> absl::Status {
+      ctx_, context, RpcOf<v1::Monitoring>(__func__), request,
+      [this, request, response](const Call&) -> absl::Status {
         absl::StatusOr<AccountRef> name = ParseAccountName(request->account(), "account");
         if (!name.ok()) return name.status();
         absl::StatusOr<Date> as_of = AsOfOrToday(ctx_, request->as_of_date(), "as_of_date");

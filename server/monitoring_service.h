@@ -9,7 +9,7 @@
 
 #include "dpmon/v1/dpmon.grpc.pb.h"
 #include "server/evaluator.h"
-#include "server/services.h"
+#include "server/service_context.h"
 
 namespace dpmon {
 

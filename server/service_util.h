@@ -12,12 +12,33 @@
 #include "server/access_log.h"
 #include "server/auth.h"
 #include "server/executor.h"
-#include "server/services.h"
+#include "server/service_context.h"
 #include "server/status_util.h"
 #include "server/validation.h"
 #include "storage/store.h"
 
 namespace dpmon {
+
+// An RPC as its handler names it, once: `name` is the handler's own name
+// (its __func__), `path` the gRPC path derived from it, which the
+// permission table (server/auth.cc) and the access log use. Stored request
+// ids are keyed by `name`. Both live as long as the process.
+struct Rpc {
+  const char* path;  // "/dpmon.v1.Accounts/CreateAccount"
+  const char* name;  // "CreateAccount"
+};
+Rpc RpcNamed(absl::string_view service_full_name, absl::string_view handler);
+// RpcOf<v1::Accounts>(__func__) in AccountsService::CreateAccount.
+template <typename Service>
+Rpc RpcOf(const char* handler) {
+  return RpcNamed(Service::service_full_name(), handler);
+}
+
+// What a handler's work is given: who called, and which RPC it serves.
+struct Call {
+  const Principal& caller;
+  const char* rpc;  // Rpc::name, for KeyFor.
+};
 
 // Records one finished call in the access log.
 void LogCall(const ServiceContext& ctx, const grpc::ServerContextBase& context,
@@ -27,23 +48,43 @@ void LogCall(const ServiceContext& ctx, const grpc::ServerContextBase& context,
 // The shape of every unary handler: on the executor, find the caller (the
 // key AuthProcessor let through, re-checked so that a key revoked since is
 // refused), check that it holds the council the request names (NOT_FOUND
-// otherwise), run `work`, record the call in the access log, finish.
+// otherwise), run `work`, which calls `finish` once (at once or later, from
+// another thread), then record the call in the access log and finish.
 template <typename Req>
-grpc::ServerUnaryReactor* Serve(const ServiceContext& ctx, grpc::CallbackServerContext* context,
-                                const char* method, const Req* request,
-                                std::function<absl::Status(const Principal&)> work) {
+grpc::ServerUnaryReactor* ServeAsync(
+    const ServiceContext& ctx, grpc::CallbackServerContext* context, Rpc rpc, const Req* request,
+    std::function<void(const Call&, std::function<void(const absl::Status&)> finish)> work) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   const absl::Time start = absl::Now();
-  ctx.executor->Submit([&ctx, context, method, reactor, request, work = std::move(work), start] {
+  ctx.executor->Submit([&ctx, context, rpc, reactor, request, work = std::move(work), start] {
     const Target target = TargetOf(*request);
     absl::StatusOr<std::shared_ptr<const Principal>> caller = CallerOf(*ctx.keys, *context);
+    std::shared_ptr<const Principal> who = caller.ok() ? *caller : nullptr;
+    auto finish = [&ctx, context, rpc, reactor, who, target, start](const absl::Status& s) {
+      LogCall(ctx, *context, rpc.path, who.get(), target, s, start);
+      reactor->Finish(ToGrpc(s));
+    };
     absl::Status s = caller.status();
-    if (s.ok()) s = Authorize(**caller, target.council);
-    if (s.ok()) s = work(**caller);
-    LogCall(ctx, *context, method, caller.ok() ? caller->get() : nullptr, target, s, start);
-    reactor->Finish(ToGrpc(s));
+    if (s.ok()) s = Authorize(*who, target.council);
+    if (!s.ok()) {
+      finish(s);
+      return;
+    }
+    work(Call{*who, rpc.name}, finish);
   });
   return reactor;
+}
+
+// ServeAsync for work that finishes when it returns.
+template <typename Req>
+grpc::ServerUnaryReactor* Serve(const ServiceContext& ctx, grpc::CallbackServerContext* context,
+                                Rpc rpc, const Req* request,
+                                std::function<absl::Status(const Call&)> work) {
+  return ServeAsync(
+      ctx, context, rpc, request,
+      [work = std::move(work)](const Call& call, std::function<void(const absl::Status&)> finish) {
+        finish(work(call));
+      });
 }
 
 // A date field, or today (Europe/London) when it is empty.

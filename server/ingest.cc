@@ -1,0 +1,261 @@
+// LedgerService's ingest: IngestBatch and StreamIngest, and the validation
+// both share (PrepareIngest).
+#include <deque>
+#include <mutex>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
+#include "common/ids.h"
+#include "common/limits.h"
+#include "server/clock.h"
+#include "server/ledger_service.h"
+#include "server/service_util.h"
+#include "server/status_util.h"
+#include "server/validation.h"
+#include "storage/proto_domain.h"
+
+namespace dpmon {
+
+absl::Status PrepareIngest(const v1::IngestBatchRequest& request, const Principal& caller,
+                           std::string* council, std::vector<LedgerWrite>* writes,
+                           v1::IngestBatchResponse* response, RequestKey* key) {
+  if (absl::Status s = CheckRequestId(request.request_id()); !s.ok()) return s;
+  absl::StatusOr<std::string> c = ParseCouncilName(request.parent(), "parent");
+  if (!c.ok()) return c.status();
+  if (absl::Status s = Authorize(caller, *c); !s.ok()) return s;
+  *council = *c;
+  if (request.items_size() == 0) return InvalidField("items", "must hold at least one item");
+  if (request.items_size() > limits::kIngestItemsMax) {
+    return InvalidField("items", absl::StrFormat("holds %d items; the limit is %d",
+                                                 request.items_size(), limits::kIngestItemsMax));
+  }
+  response->set_batch_id(request.batch_id());
+  writes->reserve(request.items_size());
+  for (int i = 0; i < request.items_size(); ++i) {
+    const v1::LedgerItem& item = request.items(i);
+    v1::ItemResult* result = response->add_results();
+    result->set_index(i);
+    LedgerWrite w;
+    w.index = i;
+    absl::Status s;
+    if (item.has_transaction()) {
+      s = ValidateTransactionInput(item.transaction(), absl::StrCat("items[", i, "].transaction"),
+                                   &w.date);
+      w.is_transaction = true;
+      if (s.ok()) w.transaction = item.transaction();
+    } else if (item.has_statement()) {
+      s = ValidateStatementInput(item.statement(), absl::StrCat("items[", i, "].statement"),
+                                 &w.date);
+      w.is_transaction = false;
+      if (s.ok()) w.statement = item.statement();
+    } else {
+      s = InvalidField(absl::StrCat("items[", i, "]"),
+                       "holds neither a transaction nor a statement");
+    }
+    if (s.ok()) {
+      const std::string& source = w.is_transaction ? w.transaction.source() : w.statement.source();
+      if (!caller.HoldsSource(source)) {
+        result->set_outcome(v1::DENIED);
+        result->set_field(absl::StrCat("items[", i, "].",
+                                       w.is_transaction ? "transaction" : "statement", ".source"));
+        result->set_reason(absl::StrFormat("this key may not push source \"%s\"", source));
+        continue;
+      }
+    }
+    if (!s.ok()) {
+      result->set_outcome(v1::INVALID);
+      std::string field = FieldOf(s);
+      absl::string_view reason = s.message();
+      absl::ConsumePrefix(&reason, absl::StrCat(field, ": "));
+      result->set_field(field);
+      result->set_reason(std::string(reason));
+      continue;
+    }
+    // Here, on the calling thread, rather than on the store's one writer.
+    if (w.is_transaction) SerializeLedgerWrite(&w);
+    writes->push_back(std::move(w));
+  }
+  // Batches of IngestBatch and of StreamIngest share one namespace of
+  // request ids: a batch retried on the other path is still a repeat.
+  *key = RequestKey{"IngestBatch", request.request_id(), {}};
+  if (!request.request_id().empty()) {
+    v1::IngestBatchRequest copy = request;
+    copy.clear_request_id();
+    copy.clear_batch_id();
+    key->request_fingerprint = copy.SerializeAsString();
+  }
+  return absl::OkStatus();
+}
+
+grpc::ServerUnaryReactor* LedgerService::IngestBatch(grpc::CallbackServerContext* context,
+                                                     const v1::IngestBatchRequest* request,
+                                                     v1::IngestBatchResponse* response) {
+  return ServeAsync(
+      ctx_, context, RpcOf<v1::Ledger>(__func__), request,
+      [this, request, response](const Call& call, std::function<void(const absl::Status&)> finish) {
+        std::string council;
+        std::vector<LedgerWrite> writes;
+        v1::IngestBatchResponse prepared;
+        RequestKey key;
+        if (absl::Status s =
+                PrepareIngest(*request, call.caller, &council, &writes, &prepared, &key);
+            !s.ok()) {
+          finish(s);
+          return;
+        }
+        ctx_.store->IngestAsync(council, std::move(writes), std::move(prepared), key,
+                                [response, finish](absl::StatusOr<v1::IngestBatchResponse> r) {
+                                  if (r.ok()) *response = *std::move(r);
+                                  finish(r.status());
+                                });
+      });
+}
+
+namespace {
+
+// One ingest stream. Batches go to the store in the order they are read;
+// acknowledgements come back in the same order (the writer is FIFO) and are
+// written one at a time.
+class IngestStream final
+    : public grpc::ServerBidiReactor<v1::IngestBatchRequest, v1::IngestBatchResponse> {
+ public:
+  IngestStream(const ServiceContext& ctx, grpc::CallbackServerContext* context, Rpc rpc)
+      : ctx_(ctx), context_(context), rpc_(rpc), start_(absl::Now()) {
+    StartRead(&request_);
+  }
+
+  void OnReadDone(bool ok) override {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (!ok) {
+      reads_done_ = true;
+      MaybeFinishLocked();
+      return;
+    }
+    if (!error_.ok()) return;  // Finishing: read nothing more.
+    std::string council;
+    std::vector<LedgerWrite> writes;
+    v1::IngestBatchResponse prepared;
+    RequestKey key;
+    // Checked on every batch: a key revoked or expired mid-stream stops it.
+    absl::StatusOr<std::shared_ptr<const Principal>> caller = CallerOf(*ctx_.keys, *context_);
+    if (caller_ == nullptr && caller.ok()) caller_ = *caller;
+    if (target_.council.empty()) target_ = TargetOf(request_);
+    absl::Status s = caller.ok()
+                         ? PrepareIngest(request_, **caller, &council, &writes, &prepared, &key)
+                         : caller.status();
+    if (!s.ok()) {
+      error_ = s;
+      reads_done_ = true;
+      MaybeFinishLocked();
+      return;
+    }
+    ++in_store_;
+    lock.unlock();
+    ctx_.store->IngestAsync(
+        council, std::move(writes), std::move(prepared), key,
+        [this](absl::StatusOr<v1::IngestBatchResponse> r) { OnStored(std::move(r)); });
+    lock.lock();
+    if (in_store_ + static_cast<int>(to_write_.size()) < limits::kStreamBatchesInFlightMax) {
+      StartRead(&request_);
+    } else {
+      read_paused_ = true;
+    }
+  }
+
+  void OnWriteDone(bool ok) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    writing_ = false;
+    to_write_.pop_front();
+    if (!ok) {
+      error_ = absl::CancelledError("the client went away");
+      reads_done_ = true;
+    }
+    WriteNextLocked();
+    ResumeReadLocked();
+    MaybeFinishLocked();
+  }
+
+  // Finish is only called once nothing is left in the store, so OnDone can
+  // normally delete at once; the count guards the order of the two anyway.
+  void OnDone() override {
+    bool last;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      done_ = true;
+      last = in_store_ == 0;
+    }
+    if (last) delete this;
+  }
+
+  void OnCancel() override {}
+
+ private:
+  void OnStored(absl::StatusOr<v1::IngestBatchResponse> r) {
+    std::unique_lock<std::mutex> lock(mu_);
+    --in_store_;
+    if (done_) {
+      if (in_store_ == 0) {
+        lock.unlock();
+        delete this;
+      }
+      return;
+    }
+    if (!r.ok()) {
+      if (error_.ok()) error_ = r.status();
+      reads_done_ = true;
+    } else if (error_.ok()) {
+      to_write_.push_back(*std::move(r));
+      WriteNextLocked();
+    }
+    ResumeReadLocked();
+    MaybeFinishLocked();
+  }
+
+  void WriteNextLocked() {
+    if (writing_ || to_write_.empty() || finished_) return;
+    writing_ = true;
+    StartWrite(&to_write_.front());
+  }
+
+  void ResumeReadLocked() {
+    if (read_paused_ && !reads_done_ && error_.ok() &&
+        in_store_ + static_cast<int>(to_write_.size()) < limits::kStreamBatchesInFlightMax) {
+      read_paused_ = false;
+      StartRead(&request_);
+    }
+  }
+
+  void MaybeFinishLocked() {
+    if (finished_ || !reads_done_ || in_store_ > 0 || writing_ || !to_write_.empty()) return;
+    finished_ = true;
+    LogCall(ctx_, *context_, rpc_.path, caller_.get(), target_, error_, start_);
+    Finish(ToGrpc(error_));
+  }
+
+  const ServiceContext& ctx_;
+  grpc::CallbackServerContext* context_;
+  const Rpc rpc_;
+  const absl::Time start_;
+  std::shared_ptr<const Principal> caller_;  // GUARDED_BY(mu_)
+  Target target_;                            // GUARDED_BY(mu_): the first batch's council
+  std::mutex mu_;
+  v1::IngestBatchRequest request_;
+  std::deque<v1::IngestBatchResponse> to_write_;  // GUARDED_BY(mu_)
+  int in_store_ = 0;                              // GUARDED_BY(mu_)
+  bool reads_done_ = false;                       // GUARDED_BY(mu_)
+  bool read_paused_ = false;                      // GUARDED_BY(mu_)
+  bool writing_ = false;                          // GUARDED_BY(mu_)
+  bool finished_ = false;                         // GUARDED_BY(mu_)
+  bool done_ = false;                             // GUARDED_BY(mu_)
+  absl::Status error_;                            // GUARDED_BY(mu_)
+};
+
+}  // namespace
+
+grpc::ServerBidiReactor<v1::IngestBatchRequest, v1::IngestBatchResponse>*
+LedgerService::StreamIngest(grpc::CallbackServerContext* context) {
+  return new IngestStream(ctx_, context, RpcOf<v1::Ledger>(__func__));
+}
+
+}  // namespace dpmon
