@@ -32,6 +32,6 @@ echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; durabili
 echo "file: $lines lines, $(du -h "$dir/export.csv" | cut -f1)"
 start=$(date +%s.%N)
 /usr/bin/time -f "dpctl: %e s elapsed, %M kB peak" "${dpctl[@]}" feed push --council=bench \
-  --source=pfs --format=csv --preset=prepaid-card "$dir/export.csv" | head -2
+  --source=pfs --file_format=csv --preset=prepaid-card "$dir/export.csv" | head -2
 end=$(date +%s.%N)
 echo "feed push end to end: $(echo "$end - $start" | bc) s"

@@ -48,6 +48,10 @@ absl::StatusOr<std::string> ResolveApiKey(const std::string& key_file);
 // A file's contents, for keys and certificates.
 absl::StatusOr<std::string> ReadSmallFile(const std::string& path);
 
+// The gRPC status as absl::Status; the message gains the BadRequest field
+// ("field: reason") where the server sent one.
+absl::Status FromGrpc(const grpc::Status& status);
+
 class Client {
  public:
   explicit Client(const ClientOptions& options);
@@ -61,6 +65,36 @@ class Client {
   v1::Audits::Stub& audits() { return *audits_; }
   // Sets the deadline and the API key on a fresh context.
   void PrepareContext(grpc::ClientContext* context) const;
+
+  // Calls a unary method with a fresh context:
+  //   client.Call(client.ledger(), &v1::Ledger::Stub::GetBalance, request, &balance)
+  template <typename Stub, typename Req, typename Resp>
+  absl::Status Call(Stub& stub,
+                    grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*),
+                    const Req& request, Resp* response) const {
+    grpc::ClientContext context;
+    PrepareContext(&context);
+    return FromGrpc((stub.*method)(&context, request, response));
+  }
+
+  // Calls a List method page after page, from `request`'s page token until
+  // a page has no next_page_token; `each(page)` sees every page in order
+  // (and may move out of it) and stops the listing by returning an error.
+  //   client.ForEachPage(client.ledger(), &v1::Ledger::Stub::ListSuspense, request,
+  //                      [&](const v1::ListSuspenseResponse& page) { ...; return absl::OkStatus();
+  //                      });
+  template <typename Stub, typename Req, typename Resp, typename Each>
+  absl::Status ForEachPage(Stub& stub,
+                           grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*),
+                           Req request, Each each) const {
+    do {
+      Resp page;
+      if (absl::Status s = Call(stub, method, request, &page); !s.ok()) return s;
+      if (absl::Status s = each(page); !s.ok()) return s;
+      request.set_page_token(page.next_page_token());
+    } while (!request.page_token().empty());
+    return absl::OkStatus();
+  }
   const ClientOptions& options() const { return options_; }
 
   // Sends the batches `next` yields over one StreamIngest call, with at most
@@ -81,9 +115,6 @@ class Client {
   std::unique_ptr<v1::Audits::Stub> audits_;
 };
 
-// The gRPC status as absl::Status; the message gains the BadRequest field
-// ("field: reason") where the server sent one.
-absl::Status FromGrpc(const grpc::Status& status);
 // The field of the first google.rpc.BadRequest violation in the status's
 // details, or "" if there is none.
 std::string BadRequestField(const grpc::Status& status);

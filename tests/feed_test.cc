@@ -57,7 +57,7 @@ class FeedPush : public ::testing::Test {
 
 TEST_F(FeedPush, SamplesGoInOnceAndUnknownCardsWait) {
   std::string out;
-  ASSERT_EQ(Push({"--source", "pfs", "--format", "csv", "--preset", "prepaid-card",
+  ASSERT_EQ(Push({"--source", "pfs", "--file_format", "csv", "--preset", "prepaid-card",
                   kSamples + "prepaid-card.csv"},
                  &out),
             0)
@@ -70,7 +70,7 @@ TEST_F(FeedPush, SamplesGoInOnceAndUnknownCardsWait) {
   EXPECT_NE(out.find("line 3: SKIPPED skipped: Authorisation"), std::string::npos) << out;
   // 500 − 180 − 25 + 25 (the reversal).
   EXPECT_EQ(Balance(*client_, "A1", "2026-03-31"), 32000);
-  ASSERT_EQ(Push({"--source", "pfs", "--format", "csv", "--preset", "prepaid-card",
+  ASSERT_EQ(Push({"--source", "pfs", "--file_format", "csv", "--preset", "prepaid-card",
                   kSamples + "prepaid-card.csv"},
                  &out),
             0)
@@ -88,7 +88,7 @@ TEST_F(FeedPush, SamplesGoInOnceAndUnknownCardsWait) {
 
   // The bank export, with its account given on the command line, and a
   // mapping file instead of a preset.
-  ASSERT_EQ(Push({"--source", "lloyds", "--format", "csv", "--mapping",
+  ASSERT_EQ(Push({"--source", "lloyds", "--file_format", "csv", "--mapping",
                   std::string(DPMON_SOURCE_DIR) + "/client/feeds/presets/bank.map", "--account_ref",
                   "ACC-9", kSamples + "bank.csv"},
                  &out),
@@ -133,7 +133,7 @@ TEST_F(FeedPush, CategorisationRulesOfTheAccountThenTheCouncil) {
     ASSERT_TRUE(s.ok()) << s.error_message();
   }
   std::string out;
-  ASSERT_EQ(Push({"--source", "pfs", "--format", "csv", "--preset", "prepaid-card",
+  ASSERT_EQ(Push({"--source", "pfs", "--file_format", "csv", "--preset", "prepaid-card",
                   kSamples + "prepaid-card.csv"},
                  &out),
             0)
@@ -172,7 +172,7 @@ TEST_F(FeedPush, CategorisationRulesOfTheAccountThenTheCouncil) {
 
 TEST_F(FeedPush, AnOfficerRecategorisesAndTheHistoryIsKept) {
   std::string out;
-  ASSERT_EQ(Push({"--source", "pfs", "--format", "csv", "--preset", "prepaid-card",
+  ASSERT_EQ(Push({"--source", "pfs", "--file_format", "csv", "--preset", "prepaid-card",
                   kSamples + "prepaid-card.csv"},
                  &out),
             0)
@@ -280,18 +280,23 @@ TEST_F(FeedPush, OfxFilesFromOtherProjects) {
   // GBP: three transactions and the ledger balance, into suspense (nobody
   // holds the account yet); again: nothing new.
   ASSERT_EQ(
-      Push({"--source", "bank", "--format", "ofx", real + "ofxparse-bank_medium.gbp.ofx"}, &out), 0)
+      Push({"--source", "bank", "--file_format", "ofx", real + "ofxparse-bank_medium.gbp.ofx"},
+           &out),
+      0)
       << out;
   EXPECT_NE(out.find("accepted 0, duplicate 0, conflict 0, suspense 4, invalid 0"),
             std::string::npos)
       << out;
   ASSERT_EQ(
-      Push({"--source", "bank", "--format", "ofx", real + "ofxparse-bank_medium.gbp.ofx"}, &out), 0)
+      Push({"--source", "bank", "--file_format", "ofx", real + "ofxparse-bank_medium.gbp.ofx"},
+           &out),
+      0)
       << out;
   EXPECT_NE(out.find("duplicate 4, conflict 0, suspense 0, invalid 0"), std::string::npos) << out;
   // CAD: everything rejected with the reason, exit 3.
-  EXPECT_EQ(Push({"--source", "bank2", "--format", "ofx", real + "ofxparse-bank_medium.ofx"}, &out),
-            3)
+  EXPECT_EQ(
+      Push({"--source", "bank2", "--file_format", "ofx", real + "ofxparse-bank_medium.ofx"}, &out),
+      3)
       << out;
   EXPECT_NE(out.find("STMTRS[1]/STMTTRN[1]: INVALID CURRENCY: currency CAD; only GBP is accepted"),
             std::string::npos)
@@ -311,13 +316,13 @@ TEST_F(FeedPush, Camt053TwiceAddsNothingAndReportsTheSecondBalance) {
       std::string(DPMON_SHARED_DIR) + "/feeds-real/genkgo-camt053.v2.multi.statement.gbp.xml";
   // The second statement's different closing balance for the same date is a
   // conflict: exit 3, the rest in.
-  EXPECT_EQ(Push({"--source", "rabo", "--format", "camt053", file}, &out), 3) << out;
+  EXPECT_EQ(Push({"--source", "rabo", "--file_format", "camt053", file}, &out), 3) << out;
   EXPECT_NE(out.find("accepted 0, duplicate 0, conflict 1, suspense 3, invalid 0"),
             std::string::npos)
       << out;
   EXPECT_NE(out.find("Stmt[2]/Bal[2]: CONFLICT Bal: a second closing balance"), std::string::npos)
       << out;
-  EXPECT_EQ(Push({"--source", "rabo", "--format", "camt053", file}, &out), 3) << out;
+  EXPECT_EQ(Push({"--source", "rabo", "--file_format", "camt053", file}, &out), 3) << out;
   EXPECT_NE(out.find("accepted 0, duplicate 3, conflict 1, suspense 0"), std::string::npos) << out;
   ASSERT_EQ(RunCommand(server_.Dpctl({"accounts", "add-ref", "--council", "wilts", "--account",
                                       "B1", "--source", "rabo", "--ref", "NL26VAYB8060476890"}),
@@ -336,7 +341,8 @@ TEST_F(FeedPush, BadRowsAreReportedAndNothingOfThemImported) {
       << "X2,31/02/2026,CARD-77,Purchase,Shop,5411,,-1.00,99.00,\n"
       << "X3,02/03/2026,CARD-77,Purchase,Shop,5411,,-1.005,99.00,\n";
   std::string out;
-  EXPECT_EQ(Push({"--source", "pfs", "--format", "csv", "--preset", "prepaid-card", file}, &out), 3)
+  EXPECT_EQ(
+      Push({"--source", "pfs", "--file_format", "csv", "--preset", "prepaid-card", file}, &out), 3)
       << out;
   EXPECT_NE(out.find("line 3: INVALID Settlement Date: \"31/02/2026\" is not a real date"),
             std::string::npos)
@@ -346,7 +352,43 @@ TEST_F(FeedPush, BadRowsAreReportedAndNothingOfThemImported) {
       << out;
   EXPECT_EQ(Balance(*client_, "A1", "2026-03-31"), 10000);
   // An unknown preset: nothing pushed, exit 1.
-  EXPECT_EQ(Push({"--source", "pfs", "--format", "csv", "--preset", "nope", file}, &out), 1);
+  EXPECT_EQ(Push({"--source", "pfs", "--file_format", "csv", "--preset", "nope", file}, &out), 1);
+}
+
+// --format is the output format for every command, feed push included; the
+// file's format has a name of its own.
+TEST_F(FeedPush, JsonSummaryForCronAndTheFileFormatHasItsOwnFlag) {
+  const std::string file = server_.data_dir() + "-json.csv";
+  std::ofstream(file)
+      << "Transaction ID,Settlement Date,Card Reference,Type,Merchant,MCC,Description,Amount,"
+         "Card Balance,Original Transaction ID\n"
+      << "J1,01/03/2026,CARD-77,Load,Council,,,100.00,100.00,\n"
+      << "J2,31/02/2026,CARD-77,Purchase,Shop,5411,,-1.00,99.00,\n";
+  std::string out;
+  EXPECT_EQ(Push({"--format", "json", "--source", "pfs", "--file_format", "csv", "--preset",
+                  "prepaid-card", file},
+                 &out),
+            3)
+      << out;
+  EXPECT_EQ(out.rfind("{\"file\":", 0), 0u) << out;
+  EXPECT_NE(out.find("\"transactions\":1,\"statements\":"), std::string::npos) << out;
+  // J1 gives a transaction and, from its card balance, a statement.
+  EXPECT_NE(out.find("\"ACCEPTED\":2,"), std::string::npos) << out;
+  EXPECT_NE(out.find("\"INVALID\":1,"), std::string::npos) << out;
+  EXPECT_NE(out.find("{\"where\":\"line 3\",\"outcome\":\"INVALID\",\"field\":\"Settlement Date\""),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(out.find('\n'), out.size() - 1) << "one object, one line: " << out;
+  // The old spelling says what to write instead (on stderr), and pushes nothing.
+  std::string shell;
+  for (const std::string& a :
+       server_.Dpctl({"feed", "push", "--council", "wilts", "--source", "pfs", "--format", "csv",
+                      "--preset", "prepaid-card", file})) {
+    absl::StrAppend(&shell, "'", a, "' ");
+  }
+  EXPECT_EQ(RunCommand({"/bin/sh", "-c", shell + "2>&1"}, &out), 1) << out;
+  EXPECT_NE(out.find("a feed file's format is --file_format"), std::string::npos) << out;
+  EXPECT_EQ(Balance(*client_, "A1", "2026-03-31"), 10000);
 }
 
 }  // namespace

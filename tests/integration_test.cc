@@ -184,6 +184,45 @@ TEST(Dpctl, ExitsNonZeroWhenTheServerIsUnreachable) {
   EXPECT_EQ(rc, 1);
 }
 
+// An import that never reached the server says so, and claims nothing.
+TEST(Dpctl, AnImportThatCannotReachTheServerClaimsNothing) {
+  const std::string file = ::testing::TempDir() + "/unreachable.jsonl";
+  std::ofstream(file) << R"({"type":"council","council":"c","name":"C"})"
+                      << "\n";
+  std::string out;
+  int rc = RunCommand({"/bin/sh", "-c",
+                       std::string("'") + DPMON_DPCTL_BIN +
+                           "' --server=127.0.0.1:1 --deadline_seconds=2 --progress=false import '" +
+                           file + "' 2>&1"},
+                      &out);
+  EXPECT_EQ(rc, 1) << out;
+  EXPECT_EQ(out.find("applied"), std::string::npos) << out;
+  EXPECT_NE(out.find("nothing imported"), std::string::npos) << out;
+}
+
+// The usage text is made from the command table: every command is in it.
+TEST(Dpctl, UsageListsEveryCommand) {
+  std::string out;
+  EXPECT_EQ(RunCommand({"/bin/sh", "-c", std::string("'") + DPMON_DPCTL_BIN + "' 2>&1"}, &out), 1);
+  for (const char* command :
+       {"import", "transactions list", "transactions recategorise", "statements list", "balance",
+        "totals", "suspense list", "councils list", "councils get", "accounts list",
+        "accounts get", "accounts add-ref", "evaluate", "flags list", "flags counts", "flags ack",
+        "flags resolve", "overview", "audit due", "audit risks", "audit pack", "audit run",
+        "audit record", "recovery record", "feed push", "whoami", "admin keys create",
+        "admin keys list", "admin keys revoke", "admin access-log"}) {
+    const std::string line = std::string("  dpctl ") + command;
+    const size_t at = out.find(line);
+    ASSERT_NE(at, std::string::npos) << command;
+    EXPECT_TRUE(out[at + line.size()] == ' ' || out[at + line.size()] == '\n') << command;
+  }
+  EXPECT_EQ(RunCommand({"/bin/sh", "-c",
+                        std::string("'") + DPMON_DPCTL_BIN + "' balance extra-word 2>&1"},
+                       &out),
+            1);
+  EXPECT_NE(out.find("unexpected \"extra-word\""), std::string::npos) << out;
+}
+
 TEST(Dpctl, AddRefAttachesSuspenseOnce) {
   TestServer server("addref");
   ASSERT_TRUE(server.Start({"--evaluate_at=off"}));
