@@ -1,15 +1,15 @@
 #include "client/client.h"
 
-#include <condition_variable>
 #include <cstdlib>
 #include <fstream>
-#include <mutex>
 #include <sstream>
 #include <thread>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 
@@ -81,23 +81,26 @@ absl::Status Client::StreamIngest(
   PrepareContext(&context);
   std::unique_ptr<grpc::ClientReaderWriter<v1::IngestBatchRequest, v1::IngestBatchResponse>>
       stream = ledger_->StreamIngest(&context);
-  std::mutex mu;
-  std::condition_variable cv;
-  int unacked = 0;
-  bool reader_done = false;
+  // What the writer thread and this (reading) thread share.
+  struct Window {
+    absl::Mutex mu;
+    absl::CondVar cv;
+    int unacked ABSL_GUARDED_BY(mu) = 0;
+    bool reader_done ABSL_GUARDED_BY(mu) = false;
+  } w;
   std::thread writer([&] {
     v1::IngestBatchRequest batch;
     for (;;) {
       {
-        std::unique_lock<std::mutex> lock(mu);
-        cv.wait(lock, [&] { return unacked < window || reader_done; });
-        if (reader_done) break;
+        absl::MutexLock lock(&w.mu);
+        while (w.unacked >= window && !w.reader_done) w.cv.Wait(&w.mu);
+        if (w.reader_done) break;
       }
       batch.Clear();
       if (!next(&batch)) break;
       {
-        std::lock_guard<std::mutex> lock(mu);
-        ++unacked;
+        absl::MutexLock lock(&w.mu);
+        ++w.unacked;
       }
       if (!stream->Write(batch)) break;
     }
@@ -106,17 +109,17 @@ absl::Status Client::StreamIngest(
   v1::IngestBatchResponse ack;
   while (stream->Read(&ack)) {
     {
-      std::lock_guard<std::mutex> lock(mu);
-      --unacked;
+      absl::MutexLock lock(&w.mu);
+      --w.unacked;
+      w.cv.SignalAll();
     }
-    cv.notify_all();
     on_ack(ack);
   }
   {
-    std::lock_guard<std::mutex> lock(mu);
-    reader_done = true;
+    absl::MutexLock lock(&w.mu);
+    w.reader_done = true;
+    w.cv.SignalAll();
   }
-  cv.notify_all();
   writer.join();
   return FromGrpc(stream->Finish());
 }

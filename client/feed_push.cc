@@ -1,9 +1,10 @@
 #include "client/feed_push.h"
 
 #include <algorithm>
-#include <mutex>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "common/limits.h"
 
 namespace dpmon {
@@ -16,33 +17,33 @@ bool PushSummary::Clean() const {
 }
 
 void EntryQueue::Push(feeds::FeedEntry e) {
-  std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait(lock, [this] { return items_.size() < capacity_ || abandoned_; });
+  absl::MutexLock lock(&mu_);
+  while (items_.size() >= capacity_ && !abandoned_) cv_.Wait(&mu_);
   if (abandoned_) return;
   items_.push_back(std::move(e));
-  cv_.notify_all();
+  cv_.SignalAll();
 }
 
 void EntryQueue::Close() {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   closed_ = true;
-  cv_.notify_all();
+  cv_.SignalAll();
 }
 
 void EntryQueue::Abandon() {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   abandoned_ = true;
   items_.clear();
-  cv_.notify_all();
+  cv_.SignalAll();
 }
 
 bool EntryQueue::Pop(feeds::FeedEntry* e) {
-  std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait(lock, [this] { return !items_.empty() || closed_ || abandoned_; });
+  absl::MutexLock lock(&mu_);
+  while (items_.empty() && !closed_ && !abandoned_) cv_.Wait(&mu_);
   if (items_.empty()) return false;
   *e = std::move(items_.front());
   items_.pop_front();
-  cv_.notify_all();
+  cv_.SignalAll();
   return true;
 }
 
@@ -65,9 +66,12 @@ absl::Status PushEntries(Client& client, const std::string& council,
   int64_t sent = 0;
   int64_t acknowledged = 0;
   bool ended = false;
-  // Where each unacknowledged batch's entries came from, by batch_id.
-  std::map<int64_t, std::vector<std::string>> wheres;
-  std::mutex mu;
+  // Where each unacknowledged batch's entries came from, by batch_id:
+  // written by the stream's writer thread, read by this one.
+  struct Wheres {
+    absl::Mutex mu;
+    std::map<int64_t, std::vector<std::string>> by_batch ABSL_GUARDED_BY(mu);
+  } wheres;
   absl::Status s = client.StreamIngest(
       [&](v1::IngestBatchRequest* batch) {
         if (ended) return false;
@@ -91,19 +95,19 @@ absl::Status PushEntries(Client& client, const std::string& council,
         batch->set_parent(absl::StrCat("councils/", council));
         batch->set_batch_id(++batch_id);
         sent += static_cast<int64_t>(batch_wheres.size());
-        std::lock_guard<std::mutex> lock(mu);
-        wheres[batch_id] = std::move(batch_wheres);
+        absl::MutexLock lock(&wheres.mu);
+        wheres.by_batch[batch_id] = std::move(batch_wheres);
         return true;
       },
       limits::kStreamBatchesInFlightMax,
       [&](const v1::IngestBatchResponse& ack) {
         std::vector<std::string> batch_wheres;
         {
-          std::lock_guard<std::mutex> lock(mu);
-          auto it = wheres.find(ack.batch_id());
-          if (it != wheres.end()) {
+          absl::MutexLock lock(&wheres.mu);
+          auto it = wheres.by_batch.find(ack.batch_id());
+          if (it != wheres.by_batch.end()) {
             batch_wheres = std::move(it->second);
-            wheres.erase(it);
+            wheres.by_batch.erase(it);
           }
         }
         for (const v1::ItemResult& r : ack.results()) {

@@ -5,15 +5,15 @@
 #ifndef DPMON_CLIENT_FEED_PUSH_H_
 #define DPMON_CLIENT_FEED_PUSH_H_
 
-#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
 #include "client/client.h"
 #include "client/feeds/feed.h"
 
@@ -56,12 +56,12 @@ class EntryQueue {
   bool Pop(feeds::FeedEntry* e);  // False once closed and empty.
 
  private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<feeds::FeedEntry> items_;  // GUARDED_BY(mu_)
-  size_t capacity_;
-  bool closed_ = false;     // GUARDED_BY(mu_)
-  bool abandoned_ = false;  // GUARDED_BY(mu_)
+  absl::Mutex mu_;
+  absl::CondVar cv_;
+  std::deque<feeds::FeedEntry> items_ ABSL_GUARDED_BY(mu_);
+  const size_t capacity_;
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  bool abandoned_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace dpmon

@@ -334,13 +334,13 @@ absl::StatusOr<std::shared_ptr<const AuditsService::Survey>> AuditsService::Cach
     int within_days) {
   const absl::Time now = absl::Now();
   if (later_page) {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     auto it = surveys_.find(scope);
     if (it != surveys_.end() && now - it->second.at < kSurveyTtl) return it->second.survey;
   }
   absl::StatusOr<std::shared_ptr<const Survey>> fresh = SurveyOf(council, as_of, within_days);
   if (!fresh.ok()) return fresh.status();
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   for (auto it = surveys_.begin(); it != surveys_.end();) {
     it = now - it->second.at >= kSurveyTtl ? surveys_.erase(it) : std::next(it);
   }

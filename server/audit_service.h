@@ -8,10 +8,11 @@
 
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "dpmon/v1/dpmon.grpc.pb.h"
 #include "server/service_context.h"
 
@@ -48,12 +49,12 @@ class AuditsService final : public v1::Audits::CallbackService {
                                                              int within_days);
 
   ServiceContext ctx_;
-  std::mutex mu_;
   struct Cached {
     absl::Time at;
     std::shared_ptr<const Survey> survey;
   };
-  std::map<std::string, Cached> surveys_;  // GUARDED_BY(mu_)
+  absl::Mutex mu_;
+  std::map<std::string, Cached> surveys_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace dpmon

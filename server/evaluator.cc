@@ -26,10 +26,10 @@ Evaluator::Evaluator(Store* store, int threads) : store_(store), threads_(std::m
 
 Evaluator::~Evaluator() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     stopping_ = true;
+    cv_.SignalAll();
   }
-  cv_.notify_all();
   if (background_.joinable()) background_.join();
 }
 
@@ -168,23 +168,21 @@ absl::Status Evaluator::EvaluateAccounts(const std::string& council_id,
 }
 
 bool Evaluator::Stopping() {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return stopping_;
 }
 
 void Evaluator::MarkChanged(const std::string& council_id,
                             const std::vector<std::string>& account_ids) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    std::set<std::string>& set = dirty_[council_id];
-    set.insert(account_ids.begin(), account_ids.end());
-  }
-  cv_.notify_all();
+  absl::MutexLock lock(&mu_);
+  std::set<std::string>& set = dirty_[council_id];
+  set.insert(account_ids.begin(), account_ids.end());
+  cv_.SignalAll();
 }
 
 void Evaluator::WaitIdle() {
-  std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait(lock, [this] { return stopping_ || (dirty_.empty() && !busy_); });
+  absl::MutexLock lock(&mu_);
+  while (!stopping_ && (!dirty_.empty() || busy_)) cv_.Wait(&mu_);
 }
 
 void Evaluator::StartBackground(int daily_minute, int dirty_delay_ms) {
@@ -202,16 +200,19 @@ void Evaluator::BackgroundLoop(int daily_minute, int dirty_delay_ms) {
     std::map<std::string, std::set<std::string>> batch;
     bool daily = false;
     {
-      std::unique_lock<std::mutex> lock(mu_);
+      absl::MutexLock lock(&mu_);
       // Wake for changes, or each 20 s for the daily schedule; then let
       // changes gather for a moment so that a stream's batches share a run.
       if (!first) {
-        cv_.wait_for(lock, std::chrono::seconds(20),
-                     [this] { return stopping_ || !dirty_.empty(); });
+        const absl::Time deadline = absl::Now() + absl::Seconds(20);
+        while (!stopping_ && dirty_.empty() && !cv_.WaitWithDeadline(&mu_, deadline)) {
+        }
       }
       first = false;
       if (!dirty_.empty()) {
-        cv_.wait_for(lock, std::chrono::milliseconds(dirty_delay_ms), [this] { return stopping_; });
+        const absl::Time deadline = absl::Now() + absl::Milliseconds(dirty_delay_ms);
+        while (!stopping_ && !cv_.WaitWithDeadline(&mu_, deadline)) {
+        }
       }
       if (stopping_) return;
       const Date today = TodayInLondon();
@@ -260,11 +261,9 @@ void Evaluator::BackgroundLoop(int daily_minute, int dirty_delay_ms) {
         after = councils->next_key;
       }
     }
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      busy_ = false;
-    }
-    cv_.notify_all();
+    absl::MutexLock lock(&mu_);
+    busy_ = false;
+    cv_.SignalAll();
   }
 }
 

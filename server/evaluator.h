@@ -10,18 +10,18 @@
 #ifndef DPMON_SERVER_EVALUATOR_H_
 #define DPMON_SERVER_EVALUATOR_H_
 
-#include <condition_variable>
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "common/civil_date.h"
 #include "domain/rules.h"
 #include "dpmon/v1/dpmon.pb.h"
@@ -75,11 +75,11 @@ class Evaluator {
   Store* store_;
   int threads_;
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::map<std::string, std::set<std::string>> dirty_;  // GUARDED_BY(mu_)
-  bool busy_ = false;                                   // GUARDED_BY(mu_)
-  bool stopping_ = false;                               // GUARDED_BY(mu_)
+  absl::Mutex mu_;
+  absl::CondVar cv_;
+  std::map<std::string, std::set<std::string>> dirty_ ABSL_GUARDED_BY(mu_);
+  bool busy_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread background_;
 };
 

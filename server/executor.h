@@ -6,12 +6,13 @@
 #ifndef DPMON_SERVER_EXECUTOR_H_
 #define DPMON_SERVER_EXECUTOR_H_
 
-#include <condition_variable>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <thread>
 #include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 
 namespace dpmon {
 
@@ -22,21 +23,19 @@ class Executor {
   }
   ~Executor() {
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      absl::MutexLock lock(&mu_);
       stopping_ = true;
+      cv_.SignalAll();
     }
-    cv_.notify_all();
     for (std::thread& t : workers_) t.join();
   }
   Executor(const Executor&) = delete;
   Executor& operator=(const Executor&) = delete;
 
   void Submit(std::function<void()> task) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      tasks_.push_back(std::move(task));
-    }
-    cv_.notify_one();
+    absl::MutexLock lock(&mu_);
+    tasks_.push_back(std::move(task));
+    cv_.Signal();
   }
 
  private:
@@ -44,8 +43,8 @@ class Executor {
     for (;;) {
       std::function<void()> task;
       {
-        std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
+        absl::MutexLock lock(&mu_);
+        while (!stopping_ && tasks_.empty()) cv_.Wait(&mu_);
         if (tasks_.empty()) return;
         task = std::move(tasks_.front());
         tasks_.pop_front();
@@ -54,10 +53,10 @@ class Executor {
     }
   }
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> tasks_;  // GUARDED_BY(mu_)
-  bool stopping_ = false;                    // GUARDED_BY(mu_)
+  absl::Mutex mu_;
+  absl::CondVar cv_;
+  std::deque<std::function<void()>> tasks_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::thread> workers_;
 };
 

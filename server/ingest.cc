@@ -1,11 +1,12 @@
 // LedgerService's ingest: IngestBatch and StreamIngest, and the validation
 // both share (PrepareIngest).
 #include <deque>
-#include <mutex>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
+#include "absl/synchronization/mutex.h"
 #include "common/ids.h"
 #include "common/limits.h"
 #include "server/clock.h"
@@ -126,36 +127,19 @@ class IngestStream final
   }
 
   void OnReadDone(bool ok) override {
-    std::unique_lock<std::mutex> lock(mu_);
-    if (!ok) {
-      reads_done_ = true;
-      MaybeFinishLocked();
-      return;
-    }
-    if (!error_.ok()) return;  // Finishing: read nothing more.
     std::string council;
     std::vector<LedgerWrite> writes;
     v1::IngestBatchResponse prepared;
     RequestKey key;
-    // Checked on every batch: a key revoked or expired mid-stream stops it.
-    absl::StatusOr<std::shared_ptr<const Principal>> caller = CallerOf(*ctx_.keys, *context_);
-    if (caller_ == nullptr && caller.ok()) caller_ = *caller;
-    if (target_.council.empty()) target_ = TargetOf(request_);
-    absl::Status s = caller.ok()
-                         ? PrepareIngest(request_, **caller, &council, &writes, &prepared, &key)
-                         : caller.status();
-    if (!s.ok()) {
-      error_ = s;
-      reads_done_ = true;
-      MaybeFinishLocked();
-      return;
+    {
+      absl::MutexLock lock(&mu_);
+      if (!PrepareLocked(ok, &council, &writes, &prepared, &key)) return;
+      ++in_store_;
     }
-    ++in_store_;
-    lock.unlock();
     ctx_.store->IngestAsync(
         council, std::move(writes), std::move(prepared), key,
         [this](absl::StatusOr<v1::IngestBatchResponse> r) { OnStored(std::move(r)); });
-    lock.lock();
+    absl::MutexLock lock(&mu_);
     if (in_store_ + static_cast<int>(to_write_.size()) < limits::kStreamBatchesInFlightMax) {
       StartRead(&request_);
     } else {
@@ -164,7 +148,7 @@ class IngestStream final
   }
 
   void OnWriteDone(bool ok) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     writing_ = false;
     to_write_.pop_front();
     if (!ok) {
@@ -181,7 +165,7 @@ class IngestStream final
   void OnDone() override {
     bool last;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      absl::MutexLock lock(&mu_);
       done_ = true;
       last = in_store_ == 0;
     }
@@ -191,12 +175,38 @@ class IngestStream final
   void OnCancel() override {}
 
  private:
+  // The batch just read, validated and ready for the store; false (with
+  // the stream finishing where it must) if there is none to send.
+  bool PrepareLocked(bool ok, std::string* council, std::vector<LedgerWrite>* writes,
+                     v1::IngestBatchResponse* prepared, RequestKey* key)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (!ok) {
+      reads_done_ = true;
+      MaybeFinishLocked();
+      return false;
+    }
+    if (!error_.ok()) return false;  // Finishing: read nothing more.
+    // Checked on every batch: a key revoked or expired mid-stream stops it.
+    absl::StatusOr<std::shared_ptr<const Principal>> caller = CallerOf(*ctx_.keys, *context_);
+    if (caller_ == nullptr && caller.ok()) caller_ = *caller;
+    if (target_.council.empty()) target_ = TargetOf(request_);
+    absl::Status s = caller.ok() ? PrepareIngest(request_, **caller, council, writes, prepared, key)
+                                 : caller.status();
+    if (!s.ok()) {
+      error_ = s;
+      reads_done_ = true;
+      MaybeFinishLocked();
+      return false;
+    }
+    return true;
+  }
+
   void OnStored(absl::StatusOr<v1::IngestBatchResponse> r) {
-    std::unique_lock<std::mutex> lock(mu_);
+    absl::ReleasableMutexLock lock(&mu_);
     --in_store_;
     if (done_) {
       if (in_store_ == 0) {
-        lock.unlock();
+        lock.Release();
         delete this;
       }
       return;
@@ -212,13 +222,13 @@ class IngestStream final
     MaybeFinishLocked();
   }
 
-  void WriteNextLocked() {
+  void WriteNextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (writing_ || to_write_.empty() || finished_) return;
     writing_ = true;
     StartWrite(&to_write_.front());
   }
 
-  void ResumeReadLocked() {
+  void ResumeReadLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (read_paused_ && !reads_done_ && error_.ok() &&
         in_store_ + static_cast<int>(to_write_.size()) < limits::kStreamBatchesInFlightMax) {
       read_paused_ = false;
@@ -226,7 +236,7 @@ class IngestStream final
     }
   }
 
-  void MaybeFinishLocked() {
+  void MaybeFinishLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (finished_ || !reads_done_ || in_store_ > 0 || writing_ || !to_write_.empty()) return;
     finished_ = true;
     LogCall(ctx_, *context_, rpc_.path, caller_.get(), target_, error_, start_);
@@ -237,18 +247,18 @@ class IngestStream final
   grpc::CallbackServerContext* context_;
   const Rpc rpc_;
   const absl::Time start_;
-  std::shared_ptr<const Principal> caller_;  // GUARDED_BY(mu_)
-  Target target_;                            // GUARDED_BY(mu_): the first batch's council
-  std::mutex mu_;
+  absl::Mutex mu_;
+  std::shared_ptr<const Principal> caller_ ABSL_GUARDED_BY(mu_);
+  Target target_ ABSL_GUARDED_BY(mu_);  // The first batch's council.
   v1::IngestBatchRequest request_;
-  std::deque<v1::IngestBatchResponse> to_write_;  // GUARDED_BY(mu_)
-  int in_store_ = 0;                              // GUARDED_BY(mu_)
-  bool reads_done_ = false;                       // GUARDED_BY(mu_)
-  bool read_paused_ = false;                      // GUARDED_BY(mu_)
-  bool writing_ = false;                          // GUARDED_BY(mu_)
-  bool finished_ = false;                         // GUARDED_BY(mu_)
-  bool done_ = false;                             // GUARDED_BY(mu_)
-  absl::Status error_;                            // GUARDED_BY(mu_)
+  std::deque<v1::IngestBatchResponse> to_write_ ABSL_GUARDED_BY(mu_);
+  int in_store_ ABSL_GUARDED_BY(mu_) = 0;
+  bool reads_done_ ABSL_GUARDED_BY(mu_) = false;
+  bool read_paused_ ABSL_GUARDED_BY(mu_) = false;
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  bool done_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status error_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace

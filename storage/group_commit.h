@@ -11,21 +11,21 @@
 
 #include <algorithm>
 #include <atomic>
-#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 #include <unordered_set>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "common/limits.h"
 #include "dpmon/v1/storage.pb.h"
@@ -46,16 +46,16 @@ class Store::Impl {
 
   ~Impl() {
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      absl::MutexLock lock(&mu_);
       stopping_ = true;
+      cv_.SignalAll();
     }
-    cv_.notify_all();
     if (writer_.joinable()) writer_.join();  // writes every queued mutation
     {
-      std::lock_guard<std::mutex> lock(commit_mu_);
+      absl::MutexLock lock(&commit_mu_);
       committer_stopping_ = true;
+      commit_cv_.SignalAll();
     }
-    commit_cv_.notify_all();
     if (committer_.joinable()) committer_.join();
     if (db_ != nullptr) {
       for (rocksdb::ColumnFamilyHandle* h : cfs_) {
@@ -98,7 +98,7 @@ class Store::Impl {
   // holds it is durable (or failed).
   void Submit(Apply apply, Done done, int weight) {
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      absl::MutexLock lock(&mu_);
       if (stopping_) {
         done(absl::UnavailableError("the store is shutting down"));
         return;
@@ -108,8 +108,8 @@ class Store::Impl {
         return;
       }
       queue_.push_back({std::move(apply), std::move(done), weight});
+      cv_.Signal();
     }
-    cv_.notify_one();
   }
 
   absl::Status RunSync(Apply apply) {
@@ -202,8 +202,8 @@ class Store::Impl {
     for (;;) {
       std::vector<Pending> group;
       {
-        std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+        absl::MutexLock lock(&mu_);
+        while (!stopping_ && queue_.empty()) cv_.Wait(&mu_);
         if (queue_.empty()) break;  // stopping, and everything is built
         int weight = 0;
         while (!queue_.empty() &&
@@ -216,12 +216,13 @@ class Store::Impl {
       std::unique_ptr<Built> built =
           Build(std::move(group), committing != nullptr ? committing->writes.get() : nullptr);
       if (options_.after_build_for_test) options_.after_build_for_test();
-      absl::Status before = AwaitCommitter();
+      uint64_t failed_seq_before = 0;
+      absl::Status before = AwaitCommitter(&failed_seq_before);
       if (!before.ok()) {
         committing.reset();
         // Built on writes that never reached the disk: start again from
         // what RocksDB holds.
-        next_seq_ = failed_seq_before_;
+        next_seq_ = failed_seq_before;
         totals_rows_.clear();
         caches_.Clear();
         for (Pending& p : built->group) {
@@ -231,24 +232,27 @@ class Store::Impl {
         continue;
       }
       {
-        std::lock_guard<std::mutex> lock(commit_mu_);
+        absl::MutexLock lock(&commit_mu_);
         to_commit_ = built.get();
         // The committer frees the group before once it has written this
         // one: freeing a large group is not the writer's work.
         to_free_ = std::move(committing);
+        commit_cv_.SignalAll();
       }
       committing = std::move(built);
-      commit_cv_.notify_all();
     }
     // The last group's callbacks have its outcome.
-    AwaitCommitter().IgnoreError();
+    uint64_t unused;
+    AwaitCommitter(&unused).IgnoreError();
   }
 
   // Waits until the committer has written what it was given; returns how
-  // that went (and forgets it).
-  absl::Status AwaitCommitter() {
-    std::unique_lock<std::mutex> lock(commit_mu_);
-    commit_cv_.wait(lock, [this] { return to_commit_ == nullptr; });
+  // that went (and forgets it), and if it failed, the sequence number the
+  // failed group started from.
+  absl::Status AwaitCommitter(uint64_t* failed_seq_before) {
+    absl::MutexLock lock(&commit_mu_);
+    while (to_commit_ != nullptr) commit_cv_.Wait(&commit_mu_);
+    *failed_seq_before = failed_seq_before_;
     absl::Status s = std::move(commit_status_);
     commit_status_ = absl::OkStatus();
     return s;
@@ -309,25 +313,25 @@ class Store::Impl {
     for (;;) {
       Built* built;
       {
-        std::unique_lock<std::mutex> lock(commit_mu_);
-        commit_cv_.wait(lock, [this] { return committer_stopping_ || to_commit_ != nullptr; });
+        absl::MutexLock lock(&commit_mu_);
+        while (!committer_stopping_ && to_commit_ == nullptr) commit_cv_.Wait(&commit_mu_);
         if (to_commit_ == nullptr) return;
         built = to_commit_;
       }
       absl::Status status = Commit(built);
       std::unique_ptr<Built> to_free;
       {
-        std::lock_guard<std::mutex> lock(commit_mu_);
+        absl::MutexLock lock(&commit_mu_);
         to_free = std::move(to_free_);
       }
       to_free.reset();
       {
-        std::lock_guard<std::mutex> lock(commit_mu_);
+        absl::MutexLock lock(&commit_mu_);
         to_commit_ = nullptr;
         commit_status_ = status;
         if (!status.ok()) failed_seq_before_ = built->seq_before;
+        commit_cv_.SignalAll();
       }
-      commit_cv_.notify_all();
     }
   }
 
@@ -377,18 +381,18 @@ class Store::Impl {
   std::thread writer_;
   std::thread committer_;
 
-  std::mutex commit_mu_;
-  std::condition_variable commit_cv_;
-  Built* to_commit_ = nullptr;       // GUARDED_BY(commit_mu_)
-  std::unique_ptr<Built> to_free_;   // GUARDED_BY(commit_mu_)
-  absl::Status commit_status_;       // GUARDED_BY(commit_mu_)
-  uint64_t failed_seq_before_ = 0;   // GUARDED_BY(commit_mu_)
-  bool committer_stopping_ = false;  // GUARDED_BY(commit_mu_)
+  absl::Mutex commit_mu_;
+  absl::CondVar commit_cv_;
+  Built* to_commit_ ABSL_GUARDED_BY(commit_mu_) = nullptr;
+  std::unique_ptr<Built> to_free_ ABSL_GUARDED_BY(commit_mu_);
+  absl::Status commit_status_ ABSL_GUARDED_BY(commit_mu_);
+  uint64_t failed_seq_before_ ABSL_GUARDED_BY(commit_mu_) = 0;
+  bool committer_stopping_ ABSL_GUARDED_BY(commit_mu_) = false;
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Pending> queue_;  // GUARDED_BY(mu_)
-  bool stopping_ = false;      // GUARDED_BY(mu_)
+  absl::Mutex mu_;
+  absl::CondVar cv_;
+  std::deque<Pending> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 // Sets impl->access_seq past the last stored access log entry (auth_store.cc).
