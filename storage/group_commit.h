@@ -76,6 +76,7 @@ class Store::Impl {
       std::optional<uint64_t> seq = keys::DecodeU64(value);
       if (!seq) return absl::DataLossError("unreadable next_sequence");
       next_seq_ = *seq;
+      committed_seq_ = *seq;
     } else if (!s.IsNotFound()) {
       return FromRocks(s, "reading next_sequence");
     }
@@ -190,6 +191,7 @@ class Store::Impl {
     std::unique_ptr<GroupWrites> writes;
     absl::flat_hash_set<std::string> touched;
     uint64_t seq_before = 0;
+    uint64_t seq_after = 0;  // next_sequence once the group is written
   };
 
   // The writer thread builds group N+1 while the committer thread writes
@@ -273,6 +275,7 @@ class Store::Impl {
       built->results.push_back(std::move(s));
     }
     ctx.WriteTotalsRows();
+    built->seq_after = next_seq_;
     if (next_seq_ != built->seq_before) {
       std::string v;
       keys::AppendU64(&v, next_seq_);
@@ -335,9 +338,23 @@ class Store::Impl {
     }
   }
 
+  // Invariant, checked before a group is written: sequence numbers only
+  // grow, from where the last written group left them.
+  absl::Status CheckSequences(const Built& built) const {
+    if (built.seq_before >= committed_seq_ && built.seq_after >= built.seq_before) {
+      return absl::OkStatus();
+    }
+    return absl::InternalError(absl::StrFormat(
+        "invariant broken, nothing written: the group's sequence numbers run from %d to %d "
+        "after %d was written",
+        built.seq_before, built.seq_after, committed_seq_));
+  }
+
   absl::Status Commit(Built* built) {
-    absl::Status write_status;
-    if (options_.before_write_for_test) write_status = options_.before_write_for_test();
+    absl::Status write_status = CheckSequences(*built);
+    if (write_status.ok() && options_.before_write_for_test) {
+      write_status = options_.before_write_for_test();
+    }
     if (write_status.ok() && !built->writes->empty()) {
       rocksdb::WriteBatch batch;
       write_status = FromRocks(built->writes->Fill(cfs_, &batch), "batch");
@@ -347,6 +364,7 @@ class Store::Impl {
         write_status = FromRocks(db_->Write(wo, &batch), "write");
       }
     }
+    if (write_status.ok()) committed_seq_ = built->seq_after;
     for (size_t i = 0; i < built->group.size(); ++i) {
       built->group[i].done(write_status.ok() ? std::move(built->results[i]) : write_status);
     }
@@ -369,6 +387,9 @@ class Store::Impl {
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> cfs_;
   uint64_t next_seq_ = 1;  // Only the writer thread touches it after Open.
+  // next_sequence as the last written group left it (committer thread only
+  // after Open).
+  uint64_t committed_seq_ = 1;
   // Every ReversedMarker key in `reversals`: loaded at Open, then kept by the
   // writer thread alone.
   std::unordered_set<std::string> reversed_;

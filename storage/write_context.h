@@ -16,6 +16,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/container/node_hash_map.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "domain/categorise.h"
 #include "domain/totals.h"
@@ -343,6 +344,13 @@ class TotalsCache {
       keys::TotalsInto(&key_, council_, account, level, bucket);
       if (absl::Status s = ctx_->TotalsRowForUpdate(key_, &t); !s.ok()) return s;
       if (absl::Status s = t->AddTransaction(slot, amount_pence, count_delta); !s.ok()) return s;
+      // Invariant: a row never counts fewer than no transactions. The
+      // mutation fails (and is taken back) rather than write one that does.
+      if (t->count[slot] < 0) {
+        return absl::InternalError(absl::StrCat("invariant broken: a totals row of account ",
+                                                account, " would count ", t->count[slot],
+                                                " transactions in slot ", slot));
+      }
     }
     return absl::OkStatus();
   }
