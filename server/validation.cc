@@ -1,6 +1,8 @@
 #include "server/validation.h"
 
 #include <set>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/escaping.h"
@@ -11,6 +13,7 @@
 #include "common/fingerprint.h"
 #include "common/ids.h"
 #include "common/limits.h"
+#include "domain/account_changes.h"
 #include "domain/policy.h"
 #include "domain/totals.h"
 #include "server/status_util.h"
@@ -422,81 +425,60 @@ absl::Status ValidateRecovery(const v1::Recovery& r, absl::string_view prefix) {
 }
 
 namespace {
-absl::Status Full(int size, int max, absl::string_view what) {
-  if (size >= max) {
-    return absl::FailedPreconditionError(
-        absl::StrFormat("the account already has %d %s, the limit", max, what));
+
+template <typename Record>
+absl::string_view IdOf(const Record& r) {
+  if constexpr (std::is_same_v<Record, v1::Earmark> || std::is_same_v<Record, v1::Recovery>) {
+    return r.id();
+  } else {
+    return "";
+  }
+}
+
+// The change placed as domain::PlaceChange says: appended, or replacing the
+// record with its id.
+template <typename Record>
+absl::Status ApplyChange(domain::ChangeKind kind, Record record,
+                         google::protobuf::RepeatedPtrField<Record>* list) {
+  absl::StatusOr<int> at = domain::PlaceChange(
+      kind, list->size(), [list](int i) { return IdOf(list->Get(i)); }, IdOf(record));
+  if (!at.ok()) return at.status();
+  if (*at == list->size()) {
+    *list->Add() = std::move(record);
+  } else {
+    (*list)[*at] = std::move(record);
   }
   return absl::OkStatus();
 }
+
 }  // namespace
 
 absl::Status ApplyStatusChange(const v1::StatusChange& change, v1::Account* account) {
-  if (absl::Status s =
-          Full(account->status_history_size(), limits::kStatusChangesMax, "status changes");
-      !s.ok()) {
-    return s;
-  }
-  *account->add_status_history() = change;
-  return absl::OkStatus();
+  return ApplyChange(domain::ChangeKind::kStatusChange, change, account->mutable_status_history());
 }
 
 absl::Status ApplyPlanVersion(const v1::PlanVersion& plan, v1::Account* account) {
-  if (absl::Status s =
-          Full(account->plan_versions_size(), limits::kPlanVersionsMax, "plan versions");
-      !s.ok()) {
-    return s;
-  }
-  *account->add_plan_versions() = plan;
-  return absl::OkStatus();
+  return ApplyChange(domain::ChangeKind::kPlanVersion, plan, account->mutable_plan_versions());
 }
 
 absl::Status ApplyEarmark(const v1::Earmark& earmark, v1::Account* account) {
-  for (v1::Earmark& e : *account->mutable_earmarks()) {
-    if (e.id() == earmark.id()) {
-      e = earmark;
-      return absl::OkStatus();
-    }
-  }
-  if (absl::Status s = Full(account->earmarks_size(), limits::kEarmarksMax, "earmarks"); !s.ok()) {
-    return s;
-  }
-  *account->add_earmarks() = earmark;
-  return absl::OkStatus();
+  return ApplyChange(domain::ChangeKind::kEarmark, earmark, account->mutable_earmarks());
 }
 
 absl::Status ApplyReview(const v1::Review& review, v1::Account* account) {
-  if (absl::Status s = Full(account->reviews_size(), limits::kReviewsMax, "reviews"); !s.ok()) {
-    return s;
-  }
-  *account->add_reviews() = review;
-  return absl::OkStatus();
+  return ApplyChange(domain::ChangeKind::kReview, review, account->mutable_reviews());
 }
 
 absl::Status ApplyAudit(const v1::Audit& audit, v1::Account* account) {
-  if (absl::Status s = Full(account->audits_size(), limits::kAuditsMax, "audits"); !s.ok()) {
-    return s;
-  }
-  *account->add_audits() = audit;
-  return absl::OkStatus();
+  return ApplyChange(domain::ChangeKind::kAudit, audit, account->mutable_audits());
 }
 
 absl::Status ApplyRecovery(const v1::Recovery& recovery, v1::Account* account) {
   v1::Recovery stored = recovery;
   stored.clear_state();  // Derived, never stored.
   stored.clear_recovered_pence();
-  for (v1::Recovery& r : *account->mutable_recoveries()) {
-    if (r.id() == stored.id()) {
-      r = std::move(stored);
-      return absl::OkStatus();
-    }
-  }
-  if (absl::Status s = Full(account->recoveries_size(), limits::kRecoveriesMax, "recoveries");
-      !s.ok()) {
-    return s;
-  }
-  *account->add_recoveries() = std::move(stored);
-  return absl::OkStatus();
+  return ApplyChange(domain::ChangeKind::kRecovery, std::move(stored),
+                     account->mutable_recoveries());
 }
 
 absl::StatusOr<int> EffectivePageSize(int32_t page_size) {
