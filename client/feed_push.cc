@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/limits.h"
+#include "common/names.h"
 
 namespace dpmon {
 
@@ -92,7 +93,7 @@ absl::Status PushEntries(Client& client, const std::string& council,
           e = feeds::FeedEntry();
         }
         if (batch_wheres.empty()) return false;
-        batch->set_parent(absl::StrCat("councils/", council));
+        batch->set_parent(CouncilName(council));
         batch->set_batch_id(++batch_id);
         sent += static_cast<int64_t>(batch_wheres.size());
         absl::MutexLock lock(&wheres.mu);

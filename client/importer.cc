@@ -4,6 +4,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
 #include "common/fingerprint.h"
+#include "common/names.h"
 #include "dpmon/v1/import.pb.h"
 #include "google/protobuf/util/json_util.h"
 
@@ -14,11 +15,6 @@ namespace {
 // same request, so the server answers it as before and changes nothing.
 std::string LineRequestId(absl::string_view kind, absl::string_view text) {
   return absl::StrFormat("import-%s-%016x-%d", kind, Fingerprint64(text), text.size());
-}
-
-std::string CouncilName(const std::string& c) { return absl::StrCat("councils/", c); }
-std::string AccountName(const std::string& c, const std::string& a) {
-  return absl::StrCat("councils/", c, "/accounts/", a);
 }
 
 template <typename Req, typename Resp, typename Call>

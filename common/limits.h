@@ -50,6 +50,19 @@ inline constexpr int kAuditsMax = 500;
 inline constexpr int kRecoveriesMax = 100;
 inline constexpr int kCategoryRulesMax = 200;
 
+// Audits: an audit pack covers at most this many days; "what is due"
+// looks at most this many days ahead.
+inline constexpr int kPackDaysMax = 3660;
+inline constexpr int kWithinDaysMax = 3660;
+
+// API keys: display names and certificate common names, in bytes; councils
+// and sources a key may name.
+inline constexpr size_t kKeyNameBytesMax = 200;
+inline constexpr int kCouncilsPerKeyMax = 1000;
+inline constexpr int kSourcesPerKeyMax = 100;
+// ListAccessLog reads at most this many entries to fill one page.
+inline constexpr int kAccessLogScanMax = 100'000;
+
 // Items one group commit may gather from the queue before it writes.
 inline constexpr int kGroupCommitItemsMax = 50'000;
 // Requests waiting for the writer before new ones are refused (UNAVAILABLE).

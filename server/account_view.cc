@@ -6,6 +6,7 @@
 #include "absl/strings/str_join.h"
 #include "common/ids.h"
 #include "common/money.h"
+#include "common/names.h"
 #include "storage/proto_domain.h"
 
 namespace dpmon {
@@ -18,10 +19,6 @@ absl::Status Planned(const domain::AccountModel& m, Date from, Date to, bool con
   from = std::max(from, m.start_date);
   if (to < from) return absl::OkStatus();
   return domain::PlannedOver(m, from, to, contribution, out);
-}
-
-std::string AccountName(const std::string& council_id, const std::string& account_id) {
-  return absl::StrCat("councils/", council_id, "/accounts/", account_id);
 }
 
 }  // namespace

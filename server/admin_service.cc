@@ -2,14 +2,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/limits.h"
+#include "common/names.h"
 #include "server/service_util.h"
 #include "server/validation.h"
 
 namespace dpmon {
 namespace {
-
-// Access log listings examine at most this many entries per page.
-constexpr int kAccessLogScanMax = 100'000;
 
 absl::StatusOr<int64_t> ParseTimeField(const std::string& text, absl::string_view field,
                                        int64_t if_empty) {
@@ -92,8 +91,7 @@ grpc::ServerUnaryReactor* AdminService::ListAccessLog(grpc::CallbackServerContex
           if (!a.ok()) return a.status();
           q.council = a->council;
           q.account = a->account;
-          if (!request->council().empty() &&
-              request->council() != absl::StrCat("councils/", a->council)) {
+          if (!request->council().empty() && request->council() != CouncilName(a->council)) {
             return InvalidField("council", "names another council than account");
           }
         } else if (!request->council().empty()) {
@@ -128,7 +126,7 @@ grpc::ServerUnaryReactor* AdminService::ListAccessLog(grpc::CallbackServerContex
         // Entries written a moment ago are still queued: write them first.
         if (absl::Status s = ctx_.access_log->Flush(); !s.ok()) return s;
         absl::StatusOr<Page<v1::AccessLogEntry>> page =
-            ctx_.store->ListAccessLog(q, *after, *size, kAccessLogScanMax);
+            ctx_.store->ListAccessLog(q, *after, *size, limits::kAccessLogScanMax);
         if (!page.ok()) return page.status();
         for (v1::AccessLogEntry& e : page->items) *response->add_entries() = std::move(e);
         response->set_next_page_token(EncodePageToken(scope, page->next_key));

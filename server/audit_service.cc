@@ -21,8 +21,6 @@
 namespace dpmon {
 namespace {
 
-constexpr int kPackDaysMax = 3660;
-constexpr int kWithinDaysMax = 3660;
 // A survey answers the later pages of the listing that computed it for this long.
 constexpr absl::Duration kSurveyTtl = absl::Seconds(60);
 constexpr int kAccountsPage = 2000;
@@ -358,8 +356,8 @@ grpc::ServerUnaryReactor* AuditsService::ListAuditsDue(grpc::CallbackServerConte
         if (!council.ok()) return council.status();
         absl::StatusOr<Date> as_of = AsOfOrToday(ctx_, request->as_of_date(), "as_of_date");
         if (!as_of.ok()) return as_of.status();
-        if (request->within_days() < 0 || request->within_days() > kWithinDaysMax) {
-          return InvalidField("within_days", absl::StrCat("must be 0..", kWithinDaysMax));
+        if (request->within_days() < 0 || request->within_days() > limits::kWithinDaysMax) {
+          return InvalidField("within_days", absl::StrCat("must be 0..", limits::kWithinDaysMax));
         }
         absl::StatusOr<int> size = EffectivePageSize(request->page_size());
         if (!size.ok()) return size.status();
@@ -421,9 +419,10 @@ grpc::ServerUnaryReactor* AuditsService::GetAuditPack(grpc::CallbackServerContex
                  absl::StatusOr<Date> to = ParseDateField(request->end_date(), "end_date");
                  if (!to.ok()) return to.status();
                  if (*to < *from) return InvalidField("end_date", "is before start_date");
-                 if (*to - *from > kPackDaysMax) {
-                   return InvalidField("end_date", absl::StrCat("is more than ", kPackDaysMax,
-                                                                " days after start_date"));
+                 if (*to - *from > limits::kPackDaysMax) {
+                   return InvalidField("end_date",
+                                       absl::StrCat("is more than ", limits::kPackDaysMax,
+                                                    " days after start_date"));
                  }
                  absl::StatusOr<Loaded> l = Load(ctx_.store, *name);
                  if (!l.ok()) return l.status();

@@ -14,6 +14,8 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/ids.h"
+#include "common/limits.h"
+#include "common/names.h"
 #include "server/access_log.h"
 #include "server/status_util.h"
 
@@ -28,10 +30,7 @@ using v1::OFFICER;
 constexpr char kTokenPrefix[] = "dpmon_";
 constexpr size_t kKeyIdHexChars = 16;
 constexpr size_t kSecretBytes = 32;
-constexpr size_t kNameBytesMax = 200;  // Display names and certificate common names.
 constexpr size_t kLogMessageBytesMax = 200;
-constexpr int kCouncilsPerKeyMax = 1000;
-constexpr int kSourcesPerKeyMax = 100;
 
 // The permission matrix. ADMIN may call every mapped method; the roles below
 // are the others that may. docs/auth.md has the same table.
@@ -119,13 +118,9 @@ absl::Status Unauthenticated(absl::string_view why) { return absl::Unauthenticat
 
 // Reads the council and account segments of "councils/{c}[/accounts/{a}[/...]]".
 void ReadName(absl::string_view name, Target* t) {
-  if (!absl::ConsumePrefix(&name, "councils/")) return;
-  size_t slash = name.find('/');
-  t->council = std::string(name.substr(0, slash));
-  if (slash == absl::string_view::npos) return;
-  name.remove_prefix(slash + 1);
-  if (!absl::ConsumePrefix(&name, "accounts/")) return;
-  t->account = std::string(name.substr(0, name.find('/')));
+  const AccountRef ids = LeadingIds(name);
+  if (!ids.council.empty()) t->council = ids.council;
+  if (!ids.account.empty()) t->account = ids.account;
 }
 
 }  // namespace
@@ -299,7 +294,8 @@ absl::StatusOr<IssuedKey> KeyRegistry::Create(const v1::ApiKey& spec, const Prin
                                               const RequestKey& request_key) {
   v1::ApiKey key;
   if (absl::Status s = ValidateText(spec.display_name());
-      !s.ok() || spec.display_name().empty() || spec.display_name().size() > kNameBytesMax) {
+      !s.ok() || spec.display_name().empty() ||
+      spec.display_name().size() > limits::kKeyNameBytesMax) {
     return InvalidField("api_key.display_name",
                         s.ok() ? "is required, at most 200 bytes" : s.message());
   }
@@ -312,7 +308,7 @@ absl::StatusOr<IssuedKey> KeyRegistry::Create(const v1::ApiKey& spec, const Prin
     return InvalidField("api_key.councils",
                         "give either councils or all_councils (a key acts for some councils)");
   }
-  if (spec.councils_size() > kCouncilsPerKeyMax) {
+  if (spec.councils_size() > limits::kCouncilsPerKeyMax) {
     return InvalidField("api_key.councils", "at most 1000");
   }
   if (spec.all_councils() && !creator.superuser && !creator.key.all_councils()) {
@@ -335,7 +331,7 @@ absl::StatusOr<IssuedKey> KeyRegistry::Create(const v1::ApiKey& spec, const Prin
   if (spec.sources_size() > 0 && spec.role() != FEED) {
     return InvalidField("api_key.sources", "only FEED keys are limited to sources");
   }
-  if (spec.sources_size() > kSourcesPerKeyMax)
+  if (spec.sources_size() > limits::kSourcesPerKeyMax)
     return InvalidField("api_key.sources", "at most 100");
   seen.clear();
   for (int i = 0; i < spec.sources_size(); ++i) {
@@ -358,7 +354,8 @@ absl::StatusOr<IssuedKey> KeyRegistry::Create(const v1::ApiKey& spec, const Prin
   }
   if (spec.kind() == v1::CLIENT_CERTIFICATE) {
     const std::string& cn = spec.certificate_common_name();
-    if (absl::Status s = ValidateText(cn); !s.ok() || cn.empty() || cn.size() > kNameBytesMax) {
+    if (absl::Status s = ValidateText(cn);
+        !s.ok() || cn.empty() || cn.size() > limits::kKeyNameBytesMax) {
       return InvalidField("api_key.certificate_common_name",
                           "is required for a CLIENT_CERTIFICATE key, at most 200 bytes");
     }

@@ -76,34 +76,6 @@ bool ValidCategory(int c) { return v1::Category_IsValid(c); }
 
 }  // namespace
 
-absl::StatusOr<std::string> ParseCouncilName(absl::string_view name, absl::string_view field) {
-  absl::string_view rest = name;
-  if (!absl::ConsumePrefix(&rest, "councils/")) {
-    return InvalidField(field,
-                        absl::StrFormat("\"%s\" is not of the form councils/{council}", name));
-  }
-  if (absl::Status s = ValidateId(rest); !s.ok()) {
-    return InvalidField(field, absl::StrCat("council id ", s.message()));
-  }
-  return std::string(rest);
-}
-
-absl::StatusOr<AccountRef> ParseAccountName(absl::string_view name, absl::string_view field) {
-  std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
-  if (parts.size() != 4 || parts[0] != "councils" || parts[2] != "accounts") {
-    return InvalidField(
-        field,
-        absl::StrFormat("\"%s\" is not of the form councils/{council}/accounts/{account}", name));
-  }
-  if (absl::Status s = ValidateId(parts[1]); !s.ok()) {
-    return InvalidField(field, absl::StrCat("council id ", s.message()));
-  }
-  if (absl::Status s = ValidateId(parts[3]); !s.ok()) {
-    return InvalidField(field, absl::StrCat("account id ", s.message()));
-  }
-  return AccountRef{std::string(parts[1]), std::string(parts[3])};
-}
-
 absl::StatusOr<Date> ParseDateField(absl::string_view text, absl::string_view field) {
   if (text.empty()) return InvalidField(field, "is required (YYYY-MM-DD)");
   absl::StatusOr<Date> d = Date::Parse(text);

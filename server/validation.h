@@ -1,5 +1,5 @@
-// Validation of API input and the small pure rules around it: resource
-// names, dates, ledger items, policies, account changes, page sizes and
+// Validation of API input and the small pure rules around it (resource
+// names are common/names.h): dates, ledger items, policies, account changes, page sizes and
 // tokens.
 //
 // Every error is InvalidArgument naming the field (server/status_util.h), so
@@ -16,18 +16,12 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "common/civil_date.h"
+#include "common/names.h"
 #include "dpmon/v1/resources.pb.h"
 #include "google/protobuf/field_mask.pb.h"
 
 namespace dpmon {
 
-struct AccountRef {
-  std::string council;
-  std::string account;
-};
-
-absl::StatusOr<std::string> ParseCouncilName(absl::string_view name, absl::string_view field);
-absl::StatusOr<AccountRef> ParseAccountName(absl::string_view name, absl::string_view field);
 absl::StatusOr<Date> ParseDateField(absl::string_view text, absl::string_view field);
 absl::Status CheckRequestId(absl::string_view request_id);
 

@@ -12,7 +12,9 @@
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "common/field_error.h"
 #include "common/fingerprint.h"
+#include "common/names.h"
 #include "domain/ledger_facts.h"
 #include "domain/policy.h"
 #include "domain/totals.h"
@@ -27,10 +29,6 @@ inline constexpr int kReversalChainDepthMax = 8;
 // A quick filter only: a matching fingerprint is always confirmed by
 // comparing the stored content byte for byte.
 inline uint64_t Fingerprint(absl::string_view bytes) { return Fingerprint64(bytes); }
-
-inline std::string AccountName(absl::string_view council, absl::string_view account) {
-  return absl::StrCat("councils/", council, "/accounts/", account);
-}
 
 // Whether rules 8 and 9 watch a stored transaction (domain::IsWatchedDebit).
 inline bool IsWatched(const domain::Policy& policy, const storage::TransactionRecord& rec) {
@@ -80,11 +78,6 @@ inline storage::WatchRecord WatchOf(const storage::TransactionRecord& rec) {
   w.set_mcc(rec.input().has_mcc() ? rec.input().mcc() : "");
   w.set_category(rec.effective_category());
   return w;
-}
-
-inline absl::Status WithField(absl::Status s, absl::string_view field) {
-  s.SetPayload("dpmon.field", absl::Cord(field));
-  return s;
 }
 
 }  // namespace dpmon

@@ -50,7 +50,7 @@ absl::StatusOr<v1::Council> Store::CreateCouncil(const std::string& council_id,
     }
     storage::CouncilRecord record;
     *record.mutable_council() = council;
-    record.mutable_council()->set_name(absl::StrCat("councils/", council_id));
+    record.mutable_council()->set_name(CouncilName(council_id));
     *out = record.council();
     return ctx.PutMessage(kCouncils, k, record);
   });

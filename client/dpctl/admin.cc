@@ -30,6 +30,7 @@
 #include "client/importer.h"
 #include "common/ids.h"
 #include "common/money.h"
+#include "common/names.h"
 #include "google/protobuf/util/json_util.h"
 
 namespace dpctl {
@@ -133,9 +134,9 @@ int AccessLog(dpmon::Client& client) {
   const std::string account = absl::GetFlag(FLAGS_account);
   if (!account.empty()) {
     if (council.empty()) return Fail("admin access-log: --account needs --council");
-    r.set_account(absl::StrCat("councils/", council, "/accounts/", account));
+    r.set_account(dpmon::AccountName(council, account));
   } else if (!council.empty()) {
-    r.set_council(absl::StrCat("councils/", council));
+    r.set_council(dpmon::CouncilName(council));
   }
   if (const std::string k = absl::GetFlag(FLAGS_key); !k.empty()) {
     r.set_key(k.rfind("keys/", 0) == 0 ? k : "keys/" + k);

@@ -4,6 +4,7 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "client/dpctl/dpctl.h"
+#include "common/names.h"
 #include "google/protobuf/util/json_util.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "dpmon-server address.");
@@ -91,11 +92,11 @@ std::string Require(const std::string& flag, const std::string& value) {
 }
 
 std::string CouncilName() {
-  return absl::StrCat("councils/", Require("council", absl::GetFlag(FLAGS_council)));
+  return dpmon::CouncilName(Require("council", absl::GetFlag(FLAGS_council)));
 }
 std::string AccountName() {
-  return absl::StrCat(CouncilName(), "/accounts/",
-                      Require("account", absl::GetFlag(FLAGS_account)));
+  return dpmon::AccountName(Require("council", absl::GetFlag(FLAGS_council)),
+                            Require("account", absl::GetFlag(FLAGS_account)));
 }
 
 int NoArgs(const std::vector<std::string>& args, const char* command) {

@@ -59,8 +59,8 @@ int Import(dpmon::Client& client, const std::string& path) {
   if (tty) std::fprintf(stderr, "\n");
   if (!s.ok() && summary.applied == 0 && summary.rejected.empty()) {
     // Say only what happened: nothing reached the ledger.
-    return Fail(absl::StrCat(path, ": nothing imported: ", absl::StatusCodeToString(s.code()),
-                             ": ", s.message()));
+    return Fail(absl::StrCat(path, ": nothing imported: ", absl::StatusCodeToString(s.code()), ": ",
+                             s.message()));
   }
   for (const dpmon::LineError& e : summary.rejected) {
     std::printf("line %lld: %s\n", static_cast<long long>(e.line), e.message.c_str());
