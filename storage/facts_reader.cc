@@ -1,0 +1,259 @@
+// Store::FactsReader: what the monitoring rules read of an account as of a
+// date (domain::LedgerFacts), from one snapshot, from the totals rows,
+// marks and statements, never from the account's whole history
+// (docs/monitoring.md).
+#include <algorithm>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "storage/group_commit.h"
+#include "storage/store.h"
+
+namespace dpmon {
+namespace {
+
+class FactsReaderImpl : public Store::FactsReader {
+ public:
+  FactsReaderImpl(rocksdb::DB* db, const std::vector<rocksdb::ColumnFamilyHandle*>& cfs)
+      : db_(db), cfs_(cfs), snapshot_(db->GetSnapshot()) {
+    ro_.snapshot = snapshot_;
+    totals_.reset(db_->NewIterator(ro_, cfs_[kTotals]));
+    flags_.reset(db_->NewIterator(ro_, cfs_[kFlags]));
+    marks_.reset(db_->NewIterator(ro_, cfs_[kMarks]));
+    statements_.reset(db_->NewIterator(ro_, cfs_[kStatements]));
+  }
+  ~FactsReaderImpl() override {
+    totals_.reset();
+    flags_.reset();
+    marks_.reset();
+    statements_.reset();
+    db_->ReleaseSnapshot(snapshot_);
+  }
+
+  absl::Status Read(const std::string& council, const std::string& account, Date as_of,
+                    Date window_start, Date lookback_start, domain::LedgerFacts* out) override {
+    *out = domain::LedgerFacts();
+    // Balance as of D: years before D's year, months of its year before its
+    // month, and the days of its month (kept: the window and the latest
+    // statement usually need them too).
+    const Date month = as_of.FirstOfMonth();
+    domain::Totals through;
+    std::vector<std::pair<Date, domain::Totals>> years, months, days;
+    if (absl::Status s =
+            SumRows(totals_.get(), council, account, keys::Level::kYear,
+                    Date::FromDays(INT32_MIN / 2), as_of.FirstOfYear(), &through, &years);
+        !s.ok()) {
+      return s;
+    }
+    if (absl::Status s = SumRows(totals_.get(), council, account, keys::Level::kMonth,
+                                 as_of.FirstOfYear(), month, &through, &months);
+        !s.ok()) {
+      return s;
+    }
+    if (absl::Status s = SumRows(totals_.get(), council, account, keys::Level::kDay, month,
+                                 as_of.AddDays(1), &through, &days);
+        !s.ok()) {
+      return s;
+    }
+    if (absl::Status s = through.NetPence(&out->balance_pence); !s.ok()) return s;
+    // The window [window_start, D]: days of D's month from window_start, or
+    // D's month, the whole months between, and the days of window_start's
+    // month from it.
+    for (const auto& [d, row] : days) {
+      if (d < window_start) continue;
+      if (absl::Status s = out->window.Add(row); !s.ok()) return s;
+    }
+    if (window_start < month) {
+      const Date next = AddMonths(window_start.FirstOfMonth(), 1);
+      if (absl::Status s = SumRows(totals_.get(), council, account, keys::Level::kMonth, next,
+                                   month, &out->window);
+          !s.ok()) {
+        return s;
+      }
+      if (absl::Status s = SumRows(totals_.get(), council, account, keys::Level::kDay, window_start,
+                                   next, &out->window);
+          !s.ok()) {
+        return s;
+      }
+    }
+
+    // Latest council payment on or before as_of.
+    {
+      const std::string prefix = keys::MarkPrefix(council, account, keys::kMarkCouncilPayment);
+      marks_->SeekForPrev(
+          keys::Mark(council, account, keys::kMarkCouncilPayment, as_of, UINT64_MAX));
+      if (marks_->Valid() && marks_->key().starts_with(prefix)) {
+        out->last_council_payment = keys::DecodeDate(View(marks_->key()).substr(prefix.size(), 4));
+      }
+      if (absl::Status s = FromRocks(marks_->status(), "reading marks"); !s.ok()) return s;
+    }
+    // Latest day with transactions on or before as_of: in D's month if it
+    // has any; else in the latest earlier month (of D's year, or of the
+    // latest earlier year) that has a row.
+    if (!days.empty()) {
+      out->last_transaction = days.back().first;
+    } else {
+      std::optional<Date> in_month;
+      if (!months.empty()) {
+        in_month = months.back().first;
+      } else if (!years.empty()) {
+        absl::StatusOr<std::optional<Date>> m =
+            LastBucket(council, account, keys::Level::kMonth, years.back().first);
+        if (!m.ok()) return m.status();
+        in_month = *m;
+      }
+      if (in_month) {
+        absl::StatusOr<std::optional<Date>> d =
+            LastBucket(council, account, keys::Level::kDay, *in_month);
+        if (!d.ok()) return d.status();
+        out->last_transaction = *d;
+      }
+    }
+    // Latest statement on or before as_of, and the ledger on its date.
+    {
+      const std::string prefix = keys::AccountParent(council, account);
+      statements_->SeekForPrev(keys::Statement(council, account, as_of));
+      if (statements_->Valid() && statements_->key().starts_with(prefix)) {
+        storage::StatementRecord rec;
+        if (absl::Status s = ParseRecord(View(statements_->value()), &rec, "statements"); !s.ok()) {
+          return s;
+        }
+        std::optional<Date> date = keys::DecodeDate(View(statements_->key()).substr(prefix.size()));
+        if (!date) return absl::DataLossError("unreadable statement key");
+        domain::LedgerFacts::Statement st;
+        st.date = *date;
+        st.closing_balance_pence = rec.input().closing_balance_pence();
+        domain::Totals at;
+        if (*date >= month) {
+          // In D's month: the balance less the days after the statement.
+          at = through;
+          for (const auto& [d, row] : days) {
+            if (d <= *date) continue;
+            if (absl::Status s = at.Subtract(row); !s.ok()) return s;
+          }
+        } else if (absl::Status s = SumThroughWith(totals_.get(), council, account, *date, &at);
+                   !s.ok()) {
+          return s;
+        }
+        if (absl::Status s = at.NetPence(&st.ledger_balance_pence); !s.ok()) return s;
+        out->last_statement = st;
+      }
+      if (absl::Status s = FromRocks(statements_->status(), "reading statements"); !s.ok()) {
+        return s;
+      }
+    }
+    // Watched debits in the lookback.
+    {
+      const std::string prefix = keys::MarkPrefix(council, account, keys::kMarkWatched);
+      const std::string upper = keys::Mark(council, account, keys::kMarkWatched, as_of, UINT64_MAX);
+      storage::WatchRecord w;
+      for (marks_->Seek(keys::Mark(council, account, keys::kMarkWatched, lookback_start, 0));
+           marks_->Valid() && marks_->key().compare(upper) <= 0; marks_->Next()) {
+        if (absl::Status s = ParseRecord(View(marks_->value()), &w, "marks"); !s.ok()) return s;
+        domain::WatchedDebit d;
+        std::optional<Date> date = keys::DecodeDate(View(marks_->key()).substr(prefix.size(), 4));
+        if (!date) return absl::DataLossError("unreadable mark key");
+        d.booking_date = *date;
+        d.source = w.source();
+        d.external_id = w.external_id();
+        d.amount_pence = w.amount_pence();
+        d.mcc = w.mcc();
+        d.category = ToDomain(w.category());
+        if (absl::Status s =
+                Reversed(council, account, d.source, d.external_id, as_of, &d.reversed);
+            !s.ok()) {
+          return s;
+        }
+        out->watched_debits.push_back(std::move(d));
+      }
+      if (absl::Status s = FromRocks(marks_->status(), "reading marks"); !s.ok()) return s;
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status ReadFlags(const std::string& council, const std::string& account,
+                         std::vector<v1::Flag>* out) override {
+    out->clear();
+    const std::string prefix = keys::AccountParent(council, account);
+    for (flags_->Seek(prefix); flags_->Valid() && flags_->key().starts_with(prefix);
+         flags_->Next()) {
+      out->emplace_back();
+      if (absl::Status s = ParseRecord(View(flags_->value()), &out->back(), "flags"); !s.ok()) {
+        return s;
+      }
+    }
+    return FromRocks(flags_->status(), "reading flags");
+  }
+
+ private:
+  // The latest bucket of an account's rows at `level` in one period.
+  absl::StatusOr<std::optional<Date>> LastBucket(const std::string& council,
+                                                 const std::string& account, keys::Level level,
+                                                 Date period) {
+    const std::string prefix = keys::TotalsPrefix(council, account, level, period);
+    const Date last =
+        level == keys::Level::kDay ? AddMonths(period, 1).AddDays(-1) : AddMonths(period, 11);
+    totals_->SeekForPrev(keys::Totals(council, account, level, last));
+    std::optional<Date> out;
+    if (totals_->Valid() && totals_->key().starts_with(prefix)) {
+      out = keys::DecodeDate(View(totals_->key()).substr(prefix.size()));
+      if (!out) return absl::DataLossError("unreadable totals key");
+    }
+    if (absl::Status s = FromRocks(totals_->status(), "reading totals"); !s.ok()) return s;
+    return out;
+  }
+
+  // Whether a reversal of (source, external_id) in the same account is
+  // booked on or before as_of.
+  absl::Status Reversed(const std::string& council, const std::string& account,
+                        const std::string& source, const std::string& external_id, Date as_of,
+                        bool* reversed) {
+    *reversed = false;
+    std::string unused;
+    rocksdb::Status s = db_->Get(ro_, cfs_[kReversals],
+                                 keys::ReversedMarker(council, source, external_id), &unused);
+    if (s.IsNotFound()) return absl::OkStatus();
+    if (!s.ok()) return FromRocks(s, "reading reversals");
+    const std::string prefix = keys::ReversalPrefix(council, source, external_id);
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro_, cfs_[kReversals]));
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      const std::string rev_id(View(it->key()).substr(prefix.size()));
+      std::string value;
+      rocksdb::Status g =
+          db_->Get(ro_, cfs_[kTxnIds], keys::TxnId(council, source, rev_id), &value);
+      if (g.IsNotFound()) continue;
+      if (!g.ok()) return FromRocks(g, "reading txn_ids");
+      storage::TxnIndexEntry entry;
+      if (absl::Status p = ParseRecord(value, &entry, "txn_ids"); !p.ok()) return p;
+      if (entry.in_suspense()) continue;
+      std::optional<keys::TxnKeyParts> parts = keys::DecodeTxn(entry.location_key());
+      if (!parts) return absl::DataLossError("unreadable transaction key in txn_ids");
+      if (parts->account == account && parts->date <= as_of) {
+        *reversed = true;
+        break;
+      }
+    }
+    return FromRocks(it->status(), "reading reversals");
+  }
+
+  rocksdb::DB* db_;
+  const std::vector<rocksdb::ColumnFamilyHandle*>& cfs_;
+  const rocksdb::Snapshot* snapshot_;
+  rocksdb::ReadOptions ro_;
+  std::unique_ptr<rocksdb::Iterator> totals_;
+  std::unique_ptr<rocksdb::Iterator> flags_;
+  std::unique_ptr<rocksdb::Iterator> marks_;
+  std::unique_ptr<rocksdb::Iterator> statements_;
+};
+
+}  // namespace
+
+std::unique_ptr<Store::FactsReader> Store::NewFactsReader() {
+  return std::make_unique<FactsReaderImpl>(impl_->db(), impl_->cfs());
+}
+
+}  // namespace dpmon
