@@ -14,6 +14,16 @@ Direction DirectionOf(Category category, int64_t amount_pence) {
   return amount_pence > 0 ? CREDIT : DEBIT;
 }
 
+Direction MoneyDirection(int64_t amount_pence, bool is_reversal) {
+  const bool in = amount_pence > 0;
+  return in != is_reversal ? CREDIT : DEBIT;
+}
+
+bool CategoryFits(Category category, Direction direction) {
+  if (category == UNCATEGORISED) return true;
+  return direction == CREDIT ? IsCreditCategory(category) : IsDebitCategory(category);
+}
+
 int SlotOf(Category category, Direction direction) {
   if (category == UNCATEGORISED && direction == CREDIT) return kUncategorisedCreditSlot;
   return static_cast<int>(category);

@@ -27,6 +27,14 @@ bool IsDebitCategory(Category c);
 // The direction a transaction of `category` and `amount_pence` counts in when
 // nothing links it to another: its category's, or for UNCATEGORISED its sign.
 Direction DirectionOf(Category category, int64_t amount_pence);
+// The way a transaction's money moves: in for a positive amount, out for a
+// negative one; a reversal moves the way its original did (a refund of a
+// debit is still on the debit side).
+Direction MoneyDirection(int64_t amount_pence, bool is_reversal);
+// Whether `category` may name money moving in `direction`: a credit
+// category for money in, a debit category for money out, UNCATEGORISED
+// either way.
+bool CategoryFits(Category category, Direction direction);
 int SlotOf(Category category, Direction direction);
 Category SlotCategory(int slot);
 Direction SlotDirection(int slot);

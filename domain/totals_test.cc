@@ -27,6 +27,20 @@ TEST(Totals, SlotsAndDirections) {
   EXPECT_FALSE(IsDebitCategory(UNCATEGORISED));
 }
 
+TEST(Totals, ACategoryMustFitTheWayTheMoneyMoves) {
+  EXPECT_EQ(MoneyDirection(-50'000, false), DEBIT);
+  EXPECT_EQ(MoneyDirection(50'000, false), CREDIT);
+  EXPECT_EQ(MoneyDirection(2'500, true), DEBIT);    // A refunded debit.
+  EXPECT_EQ(MoneyDirection(-2'500, true), CREDIT);  // A clawed-back credit.
+  EXPECT_TRUE(CategoryFits(PA_WAGES, DEBIT));
+  EXPECT_FALSE(CategoryFits(COUNCIL_PAYMENT, DEBIT));
+  EXPECT_FALSE(CategoryFits(PA_WAGES, CREDIT));
+  EXPECT_TRUE(CategoryFits(OTHER_INCOME, CREDIT));
+  EXPECT_TRUE(CategoryFits(UNCATEGORISED, CREDIT));
+  EXPECT_TRUE(CategoryFits(UNCATEGORISED, DEBIT));
+  EXPECT_FALSE(CategoryFits(CATEGORY_UNSPECIFIED, DEBIT));
+}
+
 TEST(Totals, SumsAndCounts) {
   Totals a;
   ASSERT_TRUE(a.AddTransaction(SlotOf(COUNCIL_PAYMENT, CREDIT), 50'000, 1).ok());

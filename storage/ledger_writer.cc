@@ -169,6 +169,17 @@ absl::Status LedgerWriter::Recategorise(const std::string& account, const std::s
         rec.input().reverses()));
   }
   const int64_t amount = rec.input().amount_pence();
+  // The money keeps its direction: a category of the other side would turn
+  // a debit into a credit (issue 13). A reversal goes its original's way.
+  const domain::Direction money = domain::MoneyDirection(amount, rec.input().has_reverses());
+  if (!domain::CategoryFits(ToDomain(category), money)) {
+    return InvalidField(
+        "category",
+        absl::StrFormat("%s is a %s category, but this %s is money %s", v1::Category_Name(category),
+                        domain::IsCreditCategory(ToDomain(category)) ? "credit" : "debit",
+                        rec.input().has_reverses() ? "reversal" : "transaction",
+                        money == domain::CREDIT ? "in" : "out"));
+  }
   const int old_slot = SlotOfRecord(rec);
   // Marks follow the category (council payments, cash withdrawals).
   for (char kind : {keys::kMarkCouncilPayment, keys::kMarkWatched}) {

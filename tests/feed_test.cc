@@ -355,6 +355,53 @@ TEST_F(FeedPush, BadRowsAreReportedAndNothingOfThemImported) {
   EXPECT_EQ(Push({"--source", "pfs", "--file_format", "csv", "--preset", "nope", file}, &out), 1);
 }
 
+// Recategorisation keeps the money's direction (issue 13): a debit cannot
+// become a council payment, a credit cannot become wages, and a reversal
+// goes its original's way; UNCATEGORISED fits either.
+TEST_F(FeedPush, RecategorisationKeepsTheMoneysDirection) {
+  const std::string file = server_.data_dir() + "-direction.csv";
+  std::ofstream(file)
+      << "Transaction ID,Settlement Date,Card Reference,Type,Merchant,MCC,Description,Amount,"
+         "Card Balance,Original Transaction ID\n"
+      << "D1,02/03/2026,CARD-77,Load,Wiltshire Council,,Direct payment,500.00,,\n"
+      << "D2,04/03/2026,CARD-77,Purchase,Jo Bloggs,,Wages,-500.00,,\n"
+      // A refund of a debit this account never saw: unlinked, on the debit side.
+      << "D3,05/03/2026,CARD-77,Reversal,Shop,,Refund,25.00,,OLD-9\n";
+  std::string out;
+  ASSERT_EQ(
+      Push({"--source", "pfs", "--file_format", "csv", "--preset", "prepaid-card", file}, &out), 0)
+      << out;
+  auto recategorise = [this](const std::string& id, v1::Category c) {
+    v1::RecategoriseTransactionRequest r;
+    r.set_account("councils/wilts/accounts/A1");
+    r.set_source("pfs");
+    r.set_external_id(id);
+    r.set_category(c);
+    r.set_note("checked");
+    r.set_actor("J. Officer");
+    grpc::ClientContext ctx;
+    client_->PrepareContext(&ctx);
+    v1::Transaction t;
+    return client_->ledger().RecategoriseTransaction(&ctx, r, &t);
+  };
+  auto refused_on_category = [](const grpc::Status& s) {
+    return s.error_code() == grpc::StatusCode::INVALID_ARGUMENT && BadRequestField(s) == "category";
+  };
+  // 500.00 in, 500.00 out, 25.00 back.
+  EXPECT_EQ(Balance(*client_, "A1", "2026-03-31"), 2500);
+  grpc::Status s = recategorise("D2", v1::COUNCIL_PAYMENT);
+  EXPECT_TRUE(refused_on_category(s)) << s.error_message();
+  EXPECT_NE(s.error_message().find("money out"), std::string::npos) << s.error_message();
+  EXPECT_TRUE(refused_on_category(recategorise("D1", v1::PA_WAGES)));
+  EXPECT_TRUE(refused_on_category(recategorise("D3", v1::REFUND)));
+  EXPECT_EQ(Balance(*client_, "A1", "2026-03-31"), 2500);
+  EXPECT_TRUE(recategorise("D2", v1::PA_WAGES).ok());
+  EXPECT_TRUE(recategorise("D2", v1::UNCATEGORISED).ok());
+  EXPECT_TRUE(recategorise("D1", v1::UNCATEGORISED).ok());
+  EXPECT_TRUE(recategorise("D3", v1::RESPITE).ok());
+  EXPECT_EQ(Balance(*client_, "A1", "2026-03-31"), 2500);
+}
+
 // --format is the output format for every command, feed push included; the
 // file's format has a name of its own.
 TEST_F(FeedPush, JsonSummaryForCronAndTheFileFormatHasItsOwnFlag) {
