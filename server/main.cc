@@ -11,7 +11,9 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -22,9 +24,11 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/limits.h"
+#include "common/private_dir.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -43,7 +47,10 @@
 #include "storage/store.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "Address to listen on. Default: loopback only.");
-ABSL_FLAG(std::string, data_dir, "data/dpmon", "RocksDB directory; created if missing.");
+ABSL_FLAG(std::string, data_dir, "data/dpmon",
+          "RocksDB directory; created if missing, private to the service (mode 0700).");
+ABSL_FLAG(bool, allow_shared_data_dir, false,
+          "Start even though the data directory lets its group or others in. Default: refuse.");
 ABSL_FLAG(std::string, durability, "sync",
           "sync: every acknowledged write is on disk (WAL fsync, group commit). none: no fsync "
           "(benchmarks only; acknowledged writes can be lost on power loss).");
@@ -121,6 +128,29 @@ bool WriteSecretFile(const std::string& path, const std::string& secret) {
   return ok && ::rename(tmp.c_str(), path.c_str()) == 0;
 }
 
+// Creates the data directory (0700) if missing; refuses (2) one whose group
+// or others may read, write or enter it, unless `allow_shared`.
+int CheckDataDir(const std::string& path, bool allow_shared) {
+  if (absl::Status s = dpmon::CreatePrivateDirectory(path); !s.ok()) {
+    Log(std::string(s.message()));
+    return 1;
+  }
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    Log(absl::StrCat("cannot read ", path, ": ", std::strerror(errno)));
+    return 1;
+  }
+  if ((st.st_mode & 077) != 0 && !allow_shared) {
+    Log(absl::StrFormat(
+        "the data directory %s has mode %04o: its group or others may read it, and it holds "
+        "people's ledgers. Make it the service's alone (chmod 700 %s), or start with "
+        "--allow_shared_data_dir if it must be shared",
+        path, st.st_mode & 07777, path));
+    return 2;
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -135,11 +165,12 @@ int main(int argc, char** argv) {
   dpmon::StoreOptions store_options;
   store_options.path = absl::GetFlag(FLAGS_data_dir);
   store_options.sync = durability == "sync";
-  std::error_code ec;
-  std::filesystem::create_directories(store_options.path, ec);
-  if (ec) {
-    Log(absl::StrCat("cannot create ", store_options.path, ": ", ec.message()));
-    return 1;
+  // Whatever the server writes (RocksDB's files, the first key, the ready
+  // file) is the service's alone, whatever umask it was started with.
+  ::umask(077);
+  if (int rc = CheckDataDir(store_options.path, absl::GetFlag(FLAGS_allow_shared_data_dir));
+      rc != 0) {
+    return rc;
   }
   int evaluate_minute = -1;
   if (const std::string at = absl::GetFlag(FLAGS_evaluate_at); at != "off") {

@@ -1,6 +1,7 @@
 #include "storage/db.h"
 
 #include "absl/strings/str_format.h"
+#include "common/private_dir.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/slice_transform.h"
@@ -15,6 +16,9 @@ std::shared_ptr<const rocksdb::SliceTransform> AccountHint(bool totals) {
 absl::Status OpenDb(const std::string& path, size_t block_cache_bytes,
                     std::unique_ptr<rocksdb::DB>* db,
                     std::vector<rocksdb::ColumnFamilyHandle*>* cfs) {
+  // A new data directory is the service's alone (0700), whatever the umask:
+  // it holds people's ledgers and who looked at them.
+  if (absl::Status s = CreatePrivateDirectory(path); !s.ok()) return s;
   rocksdb::Options db_options;
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;

@@ -1,8 +1,12 @@
 // The real server on a real RocksDB directory over real gRPC: import the
 // shared scenarios with dpctl and check every balance against sums this test
 // computes itself from the file.
+#include <sys/stat.h>
+
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
 #include <string>
@@ -184,6 +188,51 @@ TEST(Dpctl, ExitsNonZeroWhenTheServerIsUnreachable) {
   EXPECT_EQ(rc, 1);
 }
 
+// Files on disk are private (issue 13, item 5): whatever the umask the
+// server starts with, its data directory is 0700 and every file in it 0600;
+// it refuses a directory others may read unless told it must be shared.
+TEST(Files, TheDataDirectoryIsTheServicesAlone) {
+  const mode_t old_umask = ::umask(022);
+  TestServer server("files");
+  const bool started = server.Start({"--evaluate_at=off"});
+  ::umask(old_umask);
+  ASSERT_TRUE(started);
+  {
+    Client client(server.Options());
+    v1::ListCouncilsRequest r;
+    v1::ListCouncilsResponse out;
+    ASSERT_TRUE(client.Call(client.councils(), &v1::Councils::Stub::ListCouncils, r, &out).ok());
+  }
+  ASSERT_TRUE(server.Terminate());
+  struct stat st;
+  ASSERT_EQ(::stat(server.data_dir().c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  int files = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(server.data_dir())) {
+    if (!e.is_regular_file()) continue;
+    ASSERT_EQ(::stat(e.path().c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 077, 0u) << e.path() << " is open to others";
+    ++files;
+  }
+  EXPECT_GT(files, 3);
+  ASSERT_EQ(::stat(server.admin_key_file().c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+
+  // Opened up by hand: refused, with what to do about it.
+  ASSERT_EQ(::chmod(server.data_dir().c_str(), 0755), 0);
+  if (server.Start({"--evaluate_at=off"})) {
+    ADD_FAILURE() << "started on a directory others may read";
+    server.Terminate();
+  }
+  std::ifstream log(std::filesystem::path(server.data_dir()).parent_path() / "server.log");
+  std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("chmod 700"), std::string::npos) << text;
+  EXPECT_NE(text.find("--allow_shared_data_dir"), std::string::npos) << text;
+  // Unless the operator says it must be shared.
+  ASSERT_TRUE(server.Start({"--evaluate_at=off", "--allow_shared_data_dir"}));
+  ASSERT_TRUE(server.Terminate());
+}
+
 // An import that never reached the server says so, and claims nothing.
 TEST(Dpctl, AnImportThatCannotReachTheServerClaimsNothing) {
   const std::string file = ::testing::TempDir() + "/unreachable.jsonl";
@@ -204,21 +253,44 @@ TEST(Dpctl, AnImportThatCannotReachTheServerClaimsNothing) {
 TEST(Dpctl, UsageListsEveryCommand) {
   std::string out;
   EXPECT_EQ(RunCommand({"/bin/sh", "-c", std::string("'") + DPMON_DPCTL_BIN + "' 2>&1"}, &out), 1);
-  for (const char* command :
-       {"import", "transactions list", "transactions recategorise", "statements list", "balance",
-        "totals", "suspense list", "councils list", "councils get", "accounts list",
-        "accounts get", "accounts add-ref", "evaluate", "flags list", "flags counts", "flags ack",
-        "flags resolve", "overview", "audit due", "audit risks", "audit pack", "audit run",
-        "audit record", "recovery record", "feed push", "whoami", "admin keys create",
-        "admin keys list", "admin keys revoke", "admin access-log"}) {
+  for (const char* command : {"import",
+                              "transactions list",
+                              "transactions recategorise",
+                              "statements list",
+                              "balance",
+                              "totals",
+                              "suspense list",
+                              "councils list",
+                              "councils get",
+                              "accounts list",
+                              "accounts get",
+                              "accounts add-ref",
+                              "evaluate",
+                              "flags list",
+                              "flags counts",
+                              "flags ack",
+                              "flags resolve",
+                              "overview",
+                              "audit due",
+                              "audit risks",
+                              "audit pack",
+                              "audit run",
+                              "audit record",
+                              "recovery record",
+                              "feed push",
+                              "whoami",
+                              "admin keys create",
+                              "admin keys list",
+                              "admin keys revoke",
+                              "admin access-log"}) {
     const std::string line = std::string("  dpctl ") + command;
     const size_t at = out.find(line);
     ASSERT_NE(at, std::string::npos) << command;
     EXPECT_TRUE(out[at + line.size()] == ' ' || out[at + line.size()] == '\n') << command;
   }
-  EXPECT_EQ(RunCommand({"/bin/sh", "-c",
-                        std::string("'") + DPMON_DPCTL_BIN + "' balance extra-word 2>&1"},
-                       &out),
+  EXPECT_EQ(RunCommand(
+                {"/bin/sh", "-c", std::string("'") + DPMON_DPCTL_BIN + "' balance extra-word 2>&1"},
+                &out),
             1);
   EXPECT_NE(out.find("unexpected \"extra-word\""), std::string::npos) << out;
 }
