@@ -15,15 +15,15 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/limits.h"
 
 namespace dpmon {
 
 class Date {
  public:
-  // The range dpmon accepts: wide enough for any real record, narrow enough
-  // that day arithmetic can never overflow.
-  static constexpr int kYearMin = 1900;
-  static constexpr int kYearMax = 2199;
+  // The range dpmon accepts (common/limits.h).
+  static constexpr int kYearMin = limits::kYearMin;
+  static constexpr int kYearMax = limits::kYearMax;
 
   constexpr Date() : days_since_epoch_(0) {}
   static constexpr Date FromDays(int32_t days) { return Date(days); }

@@ -1,5 +1,11 @@
 #include "common/civil_date.h"
 
+#include <fstream>
+#include <iterator>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "common/limits.h"
 #include "gtest/gtest.h"
 
 namespace dpmon {
@@ -68,6 +74,24 @@ TEST(Date, OrderingAndDifference) {
   EXPECT_EQ(D("2025-03-01") - D("2025-02-01"), 28);
   EXPECT_EQ(D("2024-03-01") - D("2024-02-01"), 29);
   EXPECT_EQ(D("2025-02-28").AddDays(1).ToString(), "2025-03-01");
+}
+
+// The date range is written where a caller meets it: the README's limits
+// and the proto's comments quote common/limits.h's years (issue 13).
+TEST(Limits, TheDateRangeIsWrittenWhereItIsMet) {
+  const std::string first = absl::StrCat(limits::kYearMin, "-01-01");
+  const std::string last = absl::StrCat(limits::kYearMax, "-12-31");
+  EXPECT_TRUE(Date::Parse(first).ok());
+  EXPECT_TRUE(Date::Parse(last).ok());
+  EXPECT_FALSE(Date::Parse(absl::StrCat(limits::kYearMin - 1, "-12-31")).ok());
+  EXPECT_FALSE(Date::Parse(absl::StrCat(limits::kYearMax + 1, "-01-01")).ok());
+  for (const char* file : {"/README.md", "/proto/dpmon/v1/resources.proto"}) {
+    std::ifstream in(std::string(DPMON_SOURCE_DIR) + file);
+    ASSERT_TRUE(in) << file;
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_NE(text.find(first), std::string::npos) << file << " does not say " << first;
+    EXPECT_NE(text.find(last), std::string::npos) << file << " does not say " << last;
+  }
 }
 
 }  // namespace

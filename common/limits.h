@@ -8,6 +8,11 @@
 
 namespace dpmon::limits {
 
+// Dates: years 1900..2199 (1900-01-01 to 2199-12-31): wide enough for any
+// real record, narrow enough that day arithmetic never overflows.
+inline constexpr int kYearMin = 1900;
+inline constexpr int kYearMax = 2199;
+
 // Identifiers: council and account ids are [A-Za-z0-9._-], 1..64 bytes.
 inline constexpr size_t kIdBytesMax = 64;
 // Feed identifiers (source, account_ref, external_id): printable ASCII

@@ -86,14 +86,16 @@ grpc::ServerUnaryReactor* AdminService::ListAccessLog(grpc::CallbackServerContex
       ctx_, context, RpcOf<v1::Admin>(__func__), request,
       [this, request, response](const Call& call) {
         Store::AccessQuery q;
+        if (!request->account().empty() && !request->council().empty()) {
+          return InvalidField("council",
+                              "give a council or an account, not both: an account names its "
+                              "council");
+        }
         if (!request->account().empty()) {
           absl::StatusOr<AccountRef> a = ParseAccountName(request->account(), "account");
           if (!a.ok()) return a.status();
           q.council = a->council;
           q.account = a->account;
-          if (!request->council().empty() && request->council() != CouncilName(a->council)) {
-            return InvalidField("council", "names another council than account");
-          }
         } else if (!request->council().empty()) {
           absl::StatusOr<std::string> c = ParseCouncilName(request->council(), "council");
           if (!c.ok()) return c.status();

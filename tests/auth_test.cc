@@ -860,6 +860,19 @@ TEST_F(Auth, AccessLogRecordsWhoLookedIncludingRefusals) {
   EXPECT_EQ(a.entries(0).code(), "OK");
   EXPECT_EQ(a.entries(0).account(), "A1");
   for (const auto& e : a.entries()) EXPECT_EQ(e.council(), kOwn);
+  // Council and account together: the proto allows at most one (issue 13).
+  {
+    v1::ListAccessLogRequest both;
+    both.set_account(Account(kOwn));
+    both.set_council(absl::StrCat("councils/", kOwn));
+    Client& client = *admin_;
+    v1::ListAccessLogResponse out;
+    grpc::Status s = Call(
+        client, [&](auto* x, auto& q, auto* p) { return client.admin().ListAccessLog(x, q, p); },
+        both, &out);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(BadRequestField(s), "council");
+  }
   // The other council's log holds the refused look, under its council.
   v1::ListAccessLogRequest by_other;
   by_other.set_council(absl::StrCat("councils/", kOther));
