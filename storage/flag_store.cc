@@ -134,7 +134,6 @@ bool SameFacts(const v1::Flag& a, const v1::Flag& b) {
          a.amount_pence() == b.amount_pence() && a.date() == b.date() && a.detail() == b.detail();
 }
 
-
 // One write of an evaluation: `next` replaces `old` (none: a new occurrence).
 struct FlagChange {
   std::optional<v1::Flag> old;

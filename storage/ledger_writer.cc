@@ -26,8 +26,10 @@ v1::Transaction TransactionOf(const std::string& account_name,
   return t;
 }
 
-absl::Status LedgerWriter::GetPolicy(const v1::Policy** out) {
-  if (!policy_loaded) {
+absl::Status LedgerWriter::GetPolicy(const domain::Policy** out) {
+  auto& policies = ctx.caches().policies;
+  auto it = policies.find(council);
+  if (it == policies.end()) {
     storage::CouncilRecord record;
     bool found;
     if (absl::Status s = ctx.GetMessage(kCouncils, keys::Council(council), &record, &found);
@@ -35,11 +37,11 @@ absl::Status LedgerWriter::GetPolicy(const v1::Policy** out) {
       return s;
     }
     if (!found) return absl::NotFoundError(absl::StrFormat("council \"%s\" not found", council));
-    policy = record.council().policy();
-    rules_policy = PolicyFromProto(policy);
-    policy_loaded = true;
+    // Not counted by Added(): one a council, and Added() may clear the
+    // account rules a caller still holds.
+    it = policies.emplace(council, PolicyFromProto(record.council().policy())).first;
   }
-  *out = &policy;
+  *out = &it->second;
   return absl::OkStatus();
 }
 
@@ -51,9 +53,9 @@ absl::Status LedgerWriter::MarkTransaction(const std::string& account, Date date
     return ctx.Put(
         kMarks, keys::Mark(council, account, keys::kMarkCouncilPayment, date, rec.sequence()), "");
   }
-  const v1::Policy* p = nullptr;
-  if (absl::Status s = GetPolicy(&p); !s.ok()) return s;
-  if (!IsWatched(rules_policy, rec)) return absl::OkStatus();
+  const domain::Policy* policy = nullptr;
+  if (absl::Status s = GetPolicy(&policy); !s.ok()) return s;
+  if (!IsWatched(*policy, rec)) return absl::OkStatus();
   return ctx.PutMessage(
       kMarks, keys::Mark(council, account, keys::kMarkWatched, date, rec.sequence()), WatchOf(rec));
 }
@@ -85,10 +87,10 @@ absl::Status LedgerWriter::PlaceInAccount(const std::string& account, Date date,
   if (category == v1::CATEGORY_UNSPECIFIED) {
     const domain::CategoryRules* account_rules = nullptr;
     if (absl::Status s = AccountRules(account, &account_rules); !s.ok()) return s;
-    const v1::Policy* p = nullptr;
-    if (absl::Status s = GetPolicy(&p); !s.ok()) return s;
-    category = ToProto(
-        domain::Categorise(*account_rules, rules_policy.category_rules, CategoriseInputOf(in)));
+    const domain::Policy* policy = nullptr;
+    if (absl::Status s = GetPolicy(&policy); !s.ok()) return s;
+    category =
+        ToProto(domain::Categorise(*account_rules, policy->category_rules, CategoriseInputOf(in)));
   }
   rec->set_effective_category(category);
   rec->set_direction(DirectionOf(category, in.amount_pence()));

@@ -34,8 +34,9 @@ struct LedgerWriter {
   LedgerWriter(WriteContext& c, const std::string& council_id)
       : ctx(c), council(council_id), totals(&c, council_id) {}
 
-  // The council's policy, read once per mutation.
-  absl::Status GetPolicy(const v1::Policy** out);
+  // The council's policy (cached across requests, forgotten when the
+  // council's record is written). NotFound if there is no such council.
+  absl::Status GetPolicy(const domain::Policy** out);
 
   // The marks that let evaluation find a transaction without scanning the
   // account: council payments (rule 7) and watched debits (rules 8, 9).
@@ -44,10 +45,6 @@ struct LedgerWriter {
 
   // The account's categorisation rules (cached across requests).
   absl::Status AccountRules(const std::string& account, const domain::CategoryRules** out);
-
-  v1::Policy policy;
-  domain::Policy rules_policy;  // `policy` as the domain reads it.
-  bool policy_loaded = false;
 
   // Places a transaction record (already carrying its sequence) into an
   // account: writes it, counts it, links it to its original if that is

@@ -340,7 +340,7 @@ void Store::IngestAsync(const std::string& council_id, std::vector<LedgerWrite> 
               LedgerWriter ops(c, state->council);
               // Reads the council once: NotFound if there is none; the
               // policy then serves the watched-debit marks.
-              const v1::Policy* policy = nullptr;
+              const domain::Policy* policy = nullptr;
               if (absl::Status s = ops.GetPolicy(&policy); !s.ok()) return s;
               for (LedgerWrite& w : state->items) {
                 v1::ItemResult* result = out->mutable_results(w.index);

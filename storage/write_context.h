@@ -19,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "domain/categorise.h"
+#include "domain/policy.h"
 #include "domain/totals.h"
 #include "dpmon/v1/storage.pb.h"
 #include "rocksdb/db.h"
@@ -41,12 +42,17 @@ struct WriterCaches {
   ByCouncil<absl::flat_hash_map<std::string, std::string>> ref_holders;
   ByCouncil<bool> accounts;                        // council -> account -> exists
   ByCouncil<domain::CategoryRules> account_rules;  // council -> account -> its rules
+  // council -> its policy as the domain reads it (read and converted once,
+  // not once per request). Nodes: a pointer to one stays valid while others
+  // are added.
+  absl::node_hash_map<std::string, domain::Policy> policies;
   size_t entries = 0;
 
   void Clear() {
     ref_holders.clear();
     accounts.clear();
     account_rules.clear();
+    policies.clear();
     entries = 0;
   }
   // Keeps the caches bounded: a council's accounts and references are far
@@ -58,6 +64,10 @@ struct WriterCaches {
 
   // `key` of `cf` is being written.
   void Forget(int cf, absl::string_view key) {
+    if (cf == kCouncils) {  // the key is the council id
+      policies.erase(key);
+      return;
+    }
     if (cf != kRefs && cf != kAccounts) return;
     std::vector<absl::string_view> parts = absl::StrSplit(key, '\0');
     if (cf == kRefs && parts.size() == 3) {  // council \0 source \0 ref
