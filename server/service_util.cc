@@ -1,22 +1,34 @@
 #include "server/service_util.h"
 
+#include <cstring>
 #include <string>
+#include <utility>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/container/node_hash_set.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 
 namespace dpmon {
 
-Rpc RpcNamed(absl::string_view service_full_name, absl::string_view handler) {
+Rpc RpcNamed(const char* service_full_name, const char* handler) {
+  // Keyed by the two pointers (string literals and __func__ live as long as
+  // the process): after a handler's first call, a shared lock and a lookup.
+  using Key = std::pair<const char*, const char*>;
   static absl::Mutex mu(absl::kConstInit);
-  static absl::node_hash_set<std::string>* interned ABSL_GUARDED_BY(mu) =
-      new absl::node_hash_set<std::string>();
-  const std::string path = absl::StrCat("/", service_full_name, "/", handler);
-  absl::MutexLock lock(&mu);
-  const std::string& p = *interned->insert(path).first;
-  return Rpc{p.c_str(), p.c_str() + p.size() - handler.size()};
+  static auto* paths ABSL_GUARDED_BY(mu) = new absl::node_hash_map<Key, std::string>();
+  const Key key{service_full_name, handler};
+  const std::string* path = nullptr;
+  {
+    absl::ReaderMutexLock lock(&mu);
+    if (auto it = paths->find(key); it != paths->end()) path = &it->second;
+  }
+  if (path == nullptr) {
+    absl::MutexLock lock(&mu);
+    path =
+        &paths->try_emplace(key, absl::StrCat("/", service_full_name, "/", handler)).first->second;
+  }
+  return Rpc{path->c_str(), path->c_str() + path->size() - std::strlen(handler)};
 }
 
 void LogCall(const ServiceContext& ctx, const grpc::ServerContextBase& context,

@@ -27,7 +27,8 @@ struct Rpc {
   const char* path;  // "/dpmon.v1.Accounts/CreateAccount"
   const char* name;  // "CreateAccount"
 };
-Rpc RpcNamed(absl::string_view service_full_name, absl::string_view handler);
+// `service_full_name` and `handler` must live as long as the process.
+Rpc RpcNamed(const char* service_full_name, const char* handler);
 // RpcOf<v1::Accounts>(__func__) in AccountsService::CreateAccount.
 template <typename Service>
 Rpc RpcOf(const char* handler) {
