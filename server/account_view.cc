@@ -26,13 +26,23 @@ absl::Status Planned(const domain::AccountModel& m, Date from, Date to, bool con
 AccountView::AccountView(Store* store, const v1::Policy& policy)
     : store_(store), policy_(PolicyFromProto(policy)) {}
 
-absl::Status AccountView::Read(Store::FactsReader* reader, const std::string& council_id,
-                               const v1::Account& account, Date as_of, AccountAsOf* out) const {
+namespace {
+
+// The ids, date and model of an account as of `as_of`, its facts cleared.
+absl::Status Begin(const std::string& council_id, const v1::Account& account, Date as_of,
+                   AccountAsOf* out) {
   out->council_id = council_id;
   out->account_id = std::string(LastNameSegment(account.name()));
   out->as_of = as_of;
   out->facts = domain::LedgerFacts();
-  if (absl::Status s = AccountModelFromProto(account, &out->model); !s.ok()) return s;
+  return AccountModelFromProto(account, &out->model);
+}
+
+}  // namespace
+
+absl::Status AccountView::Read(Store::FactsReader* reader, const std::string& council_id,
+                               const v1::Account& account, Date as_of, AccountAsOf* out) const {
+  if (absl::Status s = Begin(council_id, account, as_of, out); !s.ok()) return s;
   out->window = domain::EvaluationWindow(out->model, policy_, as_of);
   const Date lookback = as_of.AddDays(-policy_.transaction_flag_lookback_days + 1);
   return reader->Read(council_id, out->account_id, as_of, out->window.start, lookback, &out->facts);
@@ -41,11 +51,7 @@ absl::Status AccountView::Read(Store::FactsReader* reader, const std::string& co
 absl::Status AccountView::ReadBalance(Store::FactsReader* reader, const std::string& council_id,
                                       const v1::Account& account, Date as_of,
                                       AccountAsOf* out) const {
-  out->council_id = council_id;
-  out->account_id = std::string(LastNameSegment(account.name()));
-  out->as_of = as_of;
-  out->facts = domain::LedgerFacts();
-  if (absl::Status s = AccountModelFromProto(account, &out->model); !s.ok()) return s;
+  if (absl::Status s = Begin(council_id, account, as_of, out); !s.ok()) return s;
   out->window = domain::Window{as_of, as_of};
   return reader->Read(council_id, out->account_id, as_of, as_of, as_of, &out->facts);
 }

@@ -116,13 +116,6 @@ std::string Rfc3339(absl::Time t) {
 
 absl::Status Unauthenticated(absl::string_view why) { return absl::UnauthenticatedError(why); }
 
-// Reads the council and account segments of "councils/{c}[/accounts/{a}[/...]]".
-void ReadName(absl::string_view name, Target* t) {
-  const AccountRef ids = LeadingIds(name);
-  if (!ids.council.empty()) t->council = ids.council;
-  if (!ids.account.empty()) t->account = ids.account;
-}
-
 }  // namespace
 
 // ---------------------------------------------------------------------------
@@ -170,8 +163,10 @@ Target TargetOf(const google::protobuf::Message& request) {
       if (n == nullptr || n->type() != google::protobuf::FieldDescriptor::TYPE_STRING) continue;
       value = sub.GetReflection()->GetString(sub, n);
     }
+    const AccountRef ids = LeadingIds(value);
     Target candidate;
-    ReadName(value, &candidate);
+    candidate.council = ids.council;
+    candidate.account = ids.account;
     if (candidate.council.empty()) continue;
     if (t.council.empty()) {
       t = candidate;
