@@ -13,6 +13,20 @@
 
 namespace dpmon {
 
+AccountsService::AccountsService(ServiceContext ctx) : ctx_(std::move(ctx)) {
+  ReadUnary(this, &AccountsService::CreateAccount, "CreateAccount");
+  ReadUnary(this, &AccountsService::GetAccount, "GetAccount");
+  ReadUnary(this, &AccountsService::ListAccounts, "ListAccounts");
+  ReadUnary(this, &AccountsService::UpdateAccount, "UpdateAccount");
+  ReadUnary(this, &AccountsService::AddExternalRef, "AddExternalRef");
+  ReadUnary(this, &AccountsService::ChangeAccountStatus, "ChangeAccountStatus");
+  ReadUnary(this, &AccountsService::CreatePlanVersion, "CreatePlanVersion");
+  ReadUnary(this, &AccountsService::UpsertEarmark, "UpsertEarmark");
+  ReadUnary(this, &AccountsService::RecordReview, "RecordReview");
+  ReadUnary(this, &AccountsService::RecordAudit, "RecordAudit");
+  ReadUnary(this, &AccountsService::RecordRecovery, "RecordRecovery");
+}
+
 namespace {
 
 // Sets the account's status as of today (output only).

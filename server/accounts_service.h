@@ -6,13 +6,14 @@
 #define DPMON_SERVER_ACCOUNTS_SERVICE_H_
 
 #include "dpmon/v1/dpmon.grpc.pb.h"
+#include "server/request_reader.h"
 #include "server/service_context.h"
 
 namespace dpmon {
 
-class AccountsService final : public v1::Accounts::CallbackService {
+class AccountsService final : public ReadingService<v1::Accounts> {
  public:
-  explicit AccountsService(ServiceContext ctx) : ctx_(std::move(ctx)) {}
+  explicit AccountsService(ServiceContext ctx);
   grpc::ServerUnaryReactor* CreateAccount(grpc::CallbackServerContext* context,
                                           const v1::CreateAccountRequest* request,
                                           v1::Account* response) override;

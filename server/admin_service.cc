@@ -8,6 +8,17 @@
 #include "server/validation.h"
 
 namespace dpmon {
+
+AdminService::AdminService(ServiceContext ctx) : ctx_(std::move(ctx)) {
+  ReadUnary(this, &AdminService::CreateApiKey, "CreateApiKey");
+  ReadUnary(this, &AdminService::ListApiKeys, "ListApiKeys");
+  ReadUnary(this, &AdminService::RevokeApiKey, "RevokeApiKey");
+  ReadUnary(this, &AdminService::ListAccessLog, "ListAccessLog");
+}
+
+IdentityService::IdentityService(ServiceContext ctx) : ctx_(std::move(ctx)) {
+  ReadUnary(this, &IdentityService::GetCaller, "GetCaller");
+}
 namespace {
 
 absl::StatusOr<int64_t> ParseTimeField(const std::string& text, absl::string_view field,

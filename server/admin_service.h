@@ -7,13 +7,14 @@
 #define DPMON_SERVER_ADMIN_SERVICE_H_
 
 #include "dpmon/v1/dpmon.grpc.pb.h"
+#include "server/request_reader.h"
 #include "server/service_context.h"
 
 namespace dpmon {
 
-class AdminService final : public v1::Admin::CallbackService {
+class AdminService final : public ReadingService<v1::Admin> {
  public:
-  explicit AdminService(ServiceContext ctx) : ctx_(std::move(ctx)) {}
+  explicit AdminService(ServiceContext ctx);
   grpc::ServerUnaryReactor* CreateApiKey(grpc::CallbackServerContext* context,
                                          const v1::CreateApiKeyRequest* request,
                                          v1::CreateApiKeyResponse* response) override;
@@ -31,9 +32,9 @@ class AdminService final : public v1::Admin::CallbackService {
   ServiceContext ctx_;
 };
 
-class IdentityService final : public v1::Identity::CallbackService {
+class IdentityService final : public ReadingService<v1::Identity> {
  public:
-  explicit IdentityService(ServiceContext ctx) : ctx_(std::move(ctx)) {}
+  explicit IdentityService(ServiceContext ctx);
   grpc::ServerUnaryReactor* GetCaller(grpc::CallbackServerContext* context,
                                       const v1::GetCallerRequest* request,
                                       v1::ApiKey* response) override;

@@ -19,6 +19,12 @@
 #include "storage/proto_domain.h"
 
 namespace dpmon {
+
+AuditsService::AuditsService(ServiceContext ctx) : ctx_(std::move(ctx)) {
+  ReadUnary(this, &AuditsService::ListAuditsDue, "ListAuditsDue");
+  ReadUnary(this, &AuditsService::ListAccountRisks, "ListAccountRisks");
+  ReadUnary(this, &AuditsService::GetAuditPack, "GetAuditPack");
+}
 namespace {
 
 // A survey answers the later pages of the listing that computed it for this long.

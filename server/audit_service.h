@@ -14,13 +14,14 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "dpmon/v1/dpmon.grpc.pb.h"
+#include "server/request_reader.h"
 #include "server/service_context.h"
 
 namespace dpmon {
 
-class AuditsService final : public v1::Audits::CallbackService {
+class AuditsService final : public ReadingService<v1::Audits> {
  public:
-  explicit AuditsService(ServiceContext ctx) : ctx_(std::move(ctx)) {}
+  explicit AuditsService(ServiceContext ctx);
   grpc::ServerUnaryReactor* ListAuditsDue(grpc::CallbackServerContext* context,
                                           const v1::ListAuditsDueRequest* request,
                                           v1::ListAuditsDueResponse* response) override;

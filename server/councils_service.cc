@@ -13,6 +13,13 @@
 
 namespace dpmon {
 
+CouncilsService::CouncilsService(ServiceContext ctx) : ctx_(std::move(ctx)) {
+  ReadUnary(this, &CouncilsService::CreateCouncil, "CreateCouncil");
+  ReadUnary(this, &CouncilsService::GetCouncil, "GetCouncil");
+  ReadUnary(this, &CouncilsService::ListCouncils, "ListCouncils");
+  ReadUnary(this, &CouncilsService::UpdatePolicy, "UpdatePolicy");
+}
+
 grpc::ServerUnaryReactor* CouncilsService::CreateCouncil(grpc::CallbackServerContext* context,
                                                          const v1::CreateCouncilRequest* request,
                                                          v1::Council* response) {

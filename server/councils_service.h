@@ -5,13 +5,14 @@
 #define DPMON_SERVER_COUNCILS_SERVICE_H_
 
 #include "dpmon/v1/dpmon.grpc.pb.h"
+#include "server/request_reader.h"
 #include "server/service_context.h"
 
 namespace dpmon {
 
-class CouncilsService final : public v1::Councils::CallbackService {
+class CouncilsService final : public ReadingService<v1::Councils> {
  public:
-  explicit CouncilsService(ServiceContext ctx) : ctx_(std::move(ctx)) {}
+  explicit CouncilsService(ServiceContext ctx);
   grpc::ServerUnaryReactor* CreateCouncil(grpc::CallbackServerContext* context,
                                           const v1::CreateCouncilRequest* request,
                                           v1::Council* response) override;

@@ -1,8 +1,10 @@
 // LedgerService's ingest: IngestBatch and StreamIngest, and the validation
-// both share (PrepareIngest).
+// both share (PrepareIngest); and LedgerService's construction, which gives
+// StreamIngest its own handler.
 #include <deque>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
@@ -114,16 +116,59 @@ grpc::ServerUnaryReactor* LedgerService::IngestBatch(grpc::CallbackServerContext
 }
 
 namespace {
+class IngestStream;
+}  // namespace
+
+// The open ingest streams, so that shutdown can drain them.
+class IngestStreams {
+ public:
+  // False once draining: the stream must end at once.
+  bool Add(IngestStream* stream);
+  // Called by a stream's OnDone, before the stream can be deleted.
+  void Remove(IngestStream* stream);
+  void Drain();
+
+ private:
+  absl::Mutex mu_;
+  absl::flat_hash_set<IngestStream*> open_ ABSL_GUARDED_BY(mu_);
+  bool draining_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+namespace {
 
 // One ingest stream. Batches go to the store in the order they are read;
 // acknowledgements come back in the same order (the writer is FIFO) and are
 // written one at a time.
+//
+// Every batch the store wrote is acknowledged before the stream ends, even
+// when a later batch was refused or the server is shutting down; after the
+// first refused batch nothing more is read, so nothing more is written. A
+// batch the client saw no acknowledgement for was therefore not written
+// (unless the client went away before the acknowledgement could be sent: it
+// resends with the same request_id, and the retry is answered as a repeat).
 class IngestStream final
-    : public grpc::ServerBidiReactor<v1::IngestBatchRequest, v1::IngestBatchResponse> {
+    : public grpc::ServerBidiReactor<grpc::ByteBuffer, v1::IngestBatchResponse> {
  public:
-  IngestStream(const ServiceContext& ctx, grpc::CallbackServerContext* context, Rpc rpc)
-      : ctx_(ctx), context_(context), rpc_(rpc), start_(absl::Now()) {
-    StartRead(&request_);
+  IngestStream(const ServiceContext& ctx, IngestStreams* streams,
+               grpc::CallbackServerContext* context, Rpc rpc)
+      : ctx_(ctx), streams_(streams), context_(context), rpc_(rpc), start_(absl::Now()) {
+    if (streams_->Add(this)) {
+      StartRead(&raw_);
+    } else {
+      Drain();
+    }
+  }
+
+  // Takes no more batches; ends once those taken are acknowledged.
+  void Drain() {
+    absl::MutexLock lock(&mu_);
+    if (error_.ok()) {
+      error_ = absl::UnavailableError(
+          "dpmon is shutting down: the batches not acknowledged were not written; send them "
+          "again");
+    }
+    reads_done_ = true;
+    MaybeFinishLocked();
   }
 
   void OnReadDone(bool ok) override {
@@ -141,7 +186,7 @@ class IngestStream final
         [this](absl::StatusOr<v1::IngestBatchResponse> r) { OnStored(std::move(r)); });
     absl::MutexLock lock(&mu_);
     if (in_store_ + static_cast<int>(to_write_.size()) < limits::kStreamBatchesInFlightMax) {
-      StartRead(&request_);
+      StartRead(&raw_);
     } else {
       read_paused_ = true;
     }
@@ -152,7 +197,7 @@ class IngestStream final
     writing_ = false;
     to_write_.pop_front();
     if (!ok) {
-      error_ = absl::CancelledError("the client went away");
+      if (error_.ok()) error_ = absl::CancelledError("the client went away");
       reads_done_ = true;
     }
     WriteNextLocked();
@@ -163,6 +208,7 @@ class IngestStream final
   // Finish is only called once nothing is left in the store, so OnDone can
   // normally delete at once; the count guards the order of the two anyway.
   void OnDone() override {
+    streams_->Remove(this);
     bool last;
     {
       absl::MutexLock lock(&mu_);
@@ -185,13 +231,22 @@ class IngestStream final
       MaybeFinishLocked();
       return false;
     }
-    if (!error_.ok()) return false;  // Finishing: read nothing more.
+    if (!error_.ok()) return false;  // Finishing: take nothing more.
     // Checked on every batch: a key revoked or expired mid-stream stops it.
     absl::StatusOr<std::shared_ptr<const Principal>> caller = CallerOf(*ctx_.keys, *context_);
     if (caller_ == nullptr && caller.ok()) caller_ = *caller;
-    if (target_.council.empty()) target_ = TargetOf(request_);
-    absl::Status s = caller.ok() ? PrepareIngest(request_, **caller, council, writes, prepared, key)
-                                 : caller.status();
+    absl::Status s = caller.status();
+    if (s.ok()) {
+      request_.Clear();
+      if (!grpc::SerializationTraits<v1::IngestBatchRequest>::Deserialize(&raw_, &request_).ok()) {
+        s = UnreadableRequestError(v1::IngestBatchRequest::descriptor()->full_name());
+      }
+      ClearOutputOnly(&request_);
+    }
+    if (s.ok()) {
+      if (target_.council.empty()) target_ = TargetOf(request_);
+      s = PrepareIngest(request_, **caller, council, writes, prepared, key);
+    }
     if (!s.ok()) {
       error_ = s;
       reads_done_ = true;
@@ -214,7 +269,8 @@ class IngestStream final
     if (!r.ok()) {
       if (error_.ok()) error_ = r.status();
       reads_done_ = true;
-    } else if (error_.ok()) {
+    } else {
+      // Written, so acknowledged, even if the stream is ending.
       to_write_.push_back(*std::move(r));
       WriteNextLocked();
     }
@@ -232,7 +288,7 @@ class IngestStream final
     if (read_paused_ && !reads_done_ && error_.ok() &&
         in_store_ + static_cast<int>(to_write_.size()) < limits::kStreamBatchesInFlightMax) {
       read_paused_ = false;
-      StartRead(&request_);
+      StartRead(&raw_);
     }
   }
 
@@ -244,13 +300,15 @@ class IngestStream final
   }
 
   const ServiceContext& ctx_;
+  IngestStreams* const streams_;
   grpc::CallbackServerContext* context_;
   const Rpc rpc_;
   const absl::Time start_;
   absl::Mutex mu_;
   std::shared_ptr<const Principal> caller_ ABSL_GUARDED_BY(mu_);
   Target target_ ABSL_GUARDED_BY(mu_);  // The first batch's council.
-  v1::IngestBatchRequest request_;
+  grpc::ByteBuffer raw_;                // The batch being read.
+  v1::IngestBatchRequest request_ ABSL_GUARDED_BY(mu_);
   std::deque<v1::IngestBatchResponse> to_write_ ABSL_GUARDED_BY(mu_);
   int in_store_ ABSL_GUARDED_BY(mu_) = 0;
   bool reads_done_ ABSL_GUARDED_BY(mu_) = false;
@@ -263,9 +321,46 @@ class IngestStream final
 
 }  // namespace
 
-grpc::ServerBidiReactor<v1::IngestBatchRequest, v1::IngestBatchResponse>*
-LedgerService::StreamIngest(grpc::CallbackServerContext* context) {
-  return new IngestStream(ctx_, context, RpcOf<v1::Ledger>(__func__));
+bool IngestStreams::Add(IngestStream* stream) {
+  absl::MutexLock lock(&mu_);
+  if (draining_) return false;
+  open_.insert(stream);
+  return true;
+}
+
+void IngestStreams::Remove(IngestStream* stream) {
+  absl::MutexLock lock(&mu_);
+  open_.erase(stream);
+}
+
+void IngestStreams::Drain() {
+  absl::MutexLock lock(&mu_);  // Then each stream's own: never the other way round.
+  draining_ = true;
+  for (IngestStream* stream : open_) stream->Drain();
+}
+
+LedgerService::LedgerService(ServiceContext ctx)
+    : ctx_(std::move(ctx)), streams_(std::make_unique<IngestStreams>()) {
+  MarkMethodCallback(
+      MethodIndex(v1::Ledger::service_full_name(), "StreamIngest"),
+      new grpc::internal::CallbackBidiHandler<grpc::ByteBuffer, v1::IngestBatchResponse>(
+          [this](grpc::CallbackServerContext* context) { return OpenIngestStream(context); }));
+  ReadUnary(this, &LedgerService::IngestBatch, "IngestBatch");
+  ReadUnary(this, &LedgerService::ListTransactions, "ListTransactions");
+  ReadUnary(this, &LedgerService::ListStatements, "ListStatements");
+  ReadUnary(this, &LedgerService::ListSuspense, "ListSuspense");
+  ReadUnary(this, &LedgerService::GetBalance, "GetBalance");
+  ReadUnary(this, &LedgerService::GetCategoryTotals, "GetCategoryTotals");
+  ReadUnary(this, &LedgerService::RecategoriseTransaction, "RecategoriseTransaction");
+}
+LedgerService::~LedgerService() = default;
+
+void LedgerService::DrainStreams() { streams_->Drain(); }
+
+grpc::ServerBidiReactor<grpc::ByteBuffer, v1::IngestBatchResponse>* LedgerService::OpenIngestStream(
+    grpc::CallbackServerContext* context) {
+  return new IngestStream(ctx_, streams_.get(), context,
+                          RpcNamed(v1::Ledger::service_full_name(), "StreamIngest"));
 }
 
 }  // namespace dpmon

@@ -5,22 +5,25 @@
 #ifndef DPMON_SERVER_LEDGER_SERVICE_H_
 #define DPMON_SERVER_LEDGER_SERVICE_H_
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "dpmon/v1/dpmon.grpc.pb.h"
+#include "server/request_reader.h"
 #include "server/service_context.h"
 
 namespace dpmon {
 
-class LedgerService final : public v1::Ledger::CallbackService {
+class IngestStreams;
+
+class LedgerService final : public ReadingService<v1::Ledger> {
  public:
-  explicit LedgerService(ServiceContext ctx) : ctx_(std::move(ctx)) {}
+  explicit LedgerService(ServiceContext ctx);
+  ~LedgerService() override;
   grpc::ServerUnaryReactor* IngestBatch(grpc::CallbackServerContext* context,
                                         const v1::IngestBatchRequest* request,
                                         v1::IngestBatchResponse* response) override;
-  grpc::ServerBidiReactor<v1::IngestBatchRequest, v1::IngestBatchResponse>* StreamIngest(
-      grpc::CallbackServerContext* context) override;
   grpc::ServerUnaryReactor* ListTransactions(grpc::CallbackServerContext* context,
                                              const v1::ListTransactionsRequest* request,
                                              v1::ListTransactionsResponse* response) override;
@@ -40,8 +43,21 @@ class LedgerService final : public v1::Ledger::CallbackService {
       grpc::CallbackServerContext* context, const v1::RecategoriseTransactionRequest* request,
       v1::Transaction* response) override;
 
+  // Stops every open ingest stream, for shutdown: a batch read from now on
+  // is not written; those already taken are written and acknowledged; then
+  // each stream ends UNAVAILABLE (the client resends what was not
+  // acknowledged, later or elsewhere). Streams opened afterwards end at once.
+  void DrainStreams();
+
  private:
+  // StreamIngest (server/ingest.cc). It reads raw bytes and parses each
+  // batch itself, so that a batch that cannot be read is answered
+  // INVALID_ARGUMENT rather than taken for the end of the stream.
+  grpc::ServerBidiReactor<grpc::ByteBuffer, v1::IngestBatchResponse>* OpenIngestStream(
+      grpc::CallbackServerContext* context);
+
   ServiceContext ctx_;
+  std::unique_ptr<IngestStreams> streams_;  // The open streams.
 };
 
 // Validates an ingest request: fills `response` with one result per item

@@ -2,8 +2,9 @@
 //
 //   dpmon-server --listen=127.0.0.1:50051 --data_dir=./data/dpmon
 //
-// SIGTERM or SIGINT: stop accepting calls, finish the ones in flight (up to
-// --shutdown_grace_seconds), write everything queued, close the database.
+// SIGTERM or SIGINT: stop accepting calls and ingest streams' batches, finish
+// the ones in flight (up to --shutdown_grace_seconds; idle streams end at
+// once, UNAVAILABLE), write everything queued, close the database.
 #include <fcntl.h>
 #include <grpc/grpc_security_constants.h>
 #include <signal.h>
@@ -331,8 +332,9 @@ int main(int argc, char** argv) {
   signal(SIGINT, OnSignal);
   while (!g_stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
 
-  Log("shutting down: no new calls; finishing those in flight");
+  Log("shutting down: no new calls or stream batches; finishing those in flight");
   server->GetHealthCheckService()->Shutdown();
+  ledger.DrainStreams();  // Streams would otherwise take batches until the grace ends.
   server->Shutdown(std::chrono::system_clock::now() +
                    std::chrono::seconds(absl::GetFlag(FLAGS_shutdown_grace_seconds)));
   server->Wait();

@@ -14,6 +14,17 @@
 #include "storage/proto_domain.h"
 
 namespace dpmon {
+
+MonitoringService::MonitoringService(ServiceContext ctx, Evaluator* evaluator)
+    : ctx_(std::move(ctx)), evaluator_(evaluator) {
+  ReadUnary(this, &MonitoringService::EvaluateCouncil, "EvaluateCouncil");
+  ReadUnary(this, &MonitoringService::ComputeFlagReport, "ComputeFlagReport");
+  ReadUnary(this, &MonitoringService::ListFlags, "ListFlags");
+  ReadUnary(this, &MonitoringService::CountFlags, "CountFlags");
+  ReadUnary(this, &MonitoringService::AcknowledgeFlag, "AcknowledgeFlag");
+  ReadUnary(this, &MonitoringService::ResolveFlag, "ResolveFlag");
+  ReadUnary(this, &MonitoringService::GetAccountOverview, "GetAccountOverview");
+}
 namespace {
 
 absl::Status CheckKind(v1::FlagKind kind, absl::string_view field) {

@@ -9,14 +9,14 @@
 
 #include "dpmon/v1/dpmon.grpc.pb.h"
 #include "server/evaluator.h"
+#include "server/request_reader.h"
 #include "server/service_context.h"
 
 namespace dpmon {
 
-class MonitoringService final : public v1::Monitoring::CallbackService {
+class MonitoringService final : public ReadingService<v1::Monitoring> {
  public:
-  MonitoringService(ServiceContext ctx, Evaluator* evaluator)
-      : ctx_(std::move(ctx)), evaluator_(evaluator) {}
+  MonitoringService(ServiceContext ctx, Evaluator* evaluator);
 
   grpc::ServerUnaryReactor* EvaluateCouncil(grpc::CallbackServerContext* context,
                                             const v1::EvaluateCouncilRequest* request,

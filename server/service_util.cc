@@ -8,6 +8,7 @@
 #include "absl/container/node_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "common/field_error.h"
 
 namespace dpmon {
 
@@ -29,6 +30,12 @@ Rpc RpcNamed(const char* service_full_name, const char* handler) {
         &paths->try_emplace(key, absl::StrCat("/", service_full_name, "/", handler)).first->second;
   }
   return Rpc{path->c_str(), path->c_str() + path->size() - std::strlen(handler)};
+}
+
+absl::Status UnreadableRequestError(absl::string_view message_type) {
+  return InvalidField("request", absl::StrCat("could not be read as ", message_type,
+                                              ": not a valid message, cut short, or a string "
+                                              "field that is not UTF-8"));
 }
 
 void LogCall(const ServiceContext& ctx, const grpc::ServerContextBase& context,

@@ -12,6 +12,7 @@
 #include "server/access_log.h"
 #include "server/auth.h"
 #include "server/executor.h"
+#include "server/request_reader.h"
 #include "server/service_context.h"
 #include "server/status_util.h"
 #include "server/validation.h"
@@ -46,33 +47,41 @@ void LogCall(const ServiceContext& ctx, const grpc::ServerContextBase& context,
              absl::string_view method, const Principal* caller, const Target& target,
              const absl::Status& status, absl::Time start);
 
+// A request that could not be read (server/request_reader.h), as the caller
+// is told: INVALID_ARGUMENT, field "request".
+absl::Status UnreadableRequestError(absl::string_view message_type);
+
 // The shape of every unary handler: on the executor, find the caller (the
 // key AuthProcessor let through, re-checked so that a key revoked since is
-// refused), check that it holds the council the request names (NOT_FOUND
-// otherwise), run `work`, which calls `finish` once (at once or later, from
-// another thread), then record the call in the access log and finish.
+// refused), refuse a request that could not be read, check that the caller
+// holds the council the request names (NOT_FOUND otherwise), run `work`,
+// which calls `finish` once (at once or later, from another thread), then
+// record the call in the access log and finish.
 template <typename Req>
 grpc::ServerUnaryReactor* ServeAsync(
     const ServiceContext& ctx, grpc::CallbackServerContext* context, Rpc rpc, const Req* request,
     std::function<void(const Call&, std::function<void(const absl::Status&)> finish)> work) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   const absl::Time start = absl::Now();
-  ctx.executor->Submit([&ctx, context, rpc, reactor, request, work = std::move(work), start] {
-    const Target target = TargetOf(*request);
-    absl::StatusOr<std::shared_ptr<const Principal>> caller = CallerOf(*ctx.keys, *context);
-    std::shared_ptr<const Principal> who = caller.ok() ? *caller : nullptr;
-    auto finish = [&ctx, context, rpc, reactor, who, target, start](const absl::Status& s) {
-      LogCall(ctx, *context, rpc.path, who.get(), target, s, start);
-      reactor->Finish(ToGrpc(s));
-    };
-    absl::Status s = caller.status();
-    if (s.ok()) s = Authorize(*who, target.council);
-    if (!s.ok()) {
-      finish(s);
-      return;
-    }
-    work(Call{*who, rpc.name}, finish);
-  });
+  const bool unreadable = UnreadableRequest();  // Only true on this thread, now.
+  ctx.executor->Submit(
+      [&ctx, context, rpc, reactor, request, work = std::move(work), start, unreadable] {
+        const Target target = TargetOf(*request);
+        absl::StatusOr<std::shared_ptr<const Principal>> caller = CallerOf(*ctx.keys, *context);
+        std::shared_ptr<const Principal> who = caller.ok() ? *caller : nullptr;
+        auto finish = [&ctx, context, rpc, reactor, who, target, start](const absl::Status& s) {
+          LogCall(ctx, *context, rpc.path, who.get(), target, s, start);
+          reactor->Finish(ToGrpc(s));
+        };
+        absl::Status s = caller.status();
+        if (s.ok() && unreadable) s = UnreadableRequestError(Req::descriptor()->full_name());
+        if (s.ok()) s = Authorize(*who, target.council);
+        if (!s.ok()) {
+          finish(s);
+          return;
+        }
+        work(Call{*who, rpc.name}, finish);
+      });
   return reactor;
 }
 
