@@ -19,8 +19,8 @@ fi
 run=$(mktemp -d)
 trap 'kill $pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$run"' EXIT
 ./build/dpmon-server --listen=127.0.0.1:0 --data_dir="$dir" --evaluate_at=off \
-  --ready_file="$run/ready" 2>"$run/server.log" &
+  --ready_file="$run/ready" --http_listen=127.0.0.1:0 2>"$run/server.log" &
 pid=$!
 for _ in $(seq 300); do [ -s "$run/ready" ] && break; sleep 0.1; done
-./build/dpmon-bench-eval dashboard --server="$(cat "$run/ready")" --key_file="$dir-admin.key" "$@"
+./build/dpmon-bench-eval dashboard --server="$(head -n1 "$run/ready")" --key_file="$dir-admin.key" "$@"
 echo "data directory: $dir ($(du -sh "$dir" | cut -f1))"

@@ -11,10 +11,10 @@ lines="${1:-1000000}"
 dir=$(mktemp -d)
 trap 'kill $pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$dir"' EXIT
 ./build/dpmon-server --listen=127.0.0.1:0 --data_dir="$dir/db" --durability=sync \
-  --evaluate_at=off --ready_file="$dir/ready" 2>"$dir/server.log" &
+  --evaluate_at=off --ready_file="$dir/ready" --http_listen=127.0.0.1:0 2>"$dir/server.log" &
 pid=$!
 for _ in $(seq 100); do [ -s "$dir/ready" ] && break; sleep 0.1; done
-addr=$(cat "$dir/ready")
+addr=$(head -n1 "$dir/ready")
 dpctl=(./build/dpctl --server="$addr" --key_file="$dir/db-admin.key" --progress=false)
 awk 'BEGIN {
   print "{\"type\":\"council\",\"council\":\"bench\",\"name\":\"Bench\"}"

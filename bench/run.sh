@@ -10,10 +10,10 @@ shift || true
 dir=$(mktemp -d)
 trap 'kill $pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$dir"' EXIT
 ./build/dpmon-server --listen=127.0.0.1:0 --data_dir="$dir/db" --durability="$durability" \
-  --ready_file="$dir/ready" --auth="${AUTH:-on}" 2>"$dir/server.log" &
+  --ready_file="$dir/ready" --http_listen=127.0.0.1:0 --auth="${AUTH:-on}" 2>"$dir/server.log" &
 pid=$!
 for _ in $(seq 100); do [ -s "$dir/ready" ] && break; sleep 0.1; done
-addr=$(cat "$dir/ready")
+addr=$(head -n1 "$dir/ready")
 key="$dir/db-admin.key"
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; durability=$durability; auth=${AUTH:-on}"
 ./build/dpmon-bench-ingest --server="$addr" --key_file="$key" "$@"

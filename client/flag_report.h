@@ -9,12 +9,11 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "common/json_quote.h"
 #include "dpmon/v1/resources.pb.h"
 
 namespace dpmon {
 
-// A JSON string literal for `s`, escaped.
-std::string JsonQuote(absl::string_view s);
 // The report of `flags` (any order): sorted, one element a line.
 std::string FlagReportJson(std::vector<v1::Flag> flags);
 

@@ -73,6 +73,20 @@ inline constexpr int kGroupCommitItemsMax = 50'000;
 // Requests waiting for the writer before new ones are refused (UNAVAILABLE).
 inline constexpr int kWriteQueueRequestsMax = 4096;
 
+// The HTTP listener (server/http/). A request body larger than this is
+// refused 413: a JSON ingest batch of 10,000 items is about 3 MiB.
+inline constexpr size_t kHttpBodyBytesMax = 16 * 1024 * 1024;
+// Memory for one connection's request line and headers (and read buffer):
+// a request whose headers do not fit is refused 431.
+inline constexpr size_t kHttpHeaderBytesMax = 64 * 1024;
+// Open connections, in all and from one address; each has a thread.
+inline constexpr unsigned kHttpConnectionsMax = 256;
+inline constexpr unsigned kHttpConnectionsPerAddressMax = 64;
+// A connection idle (or a request not complete) this long is closed.
+inline constexpr unsigned kHttpIdleSecondsMax = 30;
+// Each call the HTTP face makes to the services must end within this.
+inline constexpr int kHttpCallSecondsMax = 60;
+
 }  // namespace dpmon::limits
 
 #endif  // DPMON_COMMON_LIMITS_H_

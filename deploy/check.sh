@@ -31,11 +31,11 @@ say() { echo "deploy/check: $*"; }
 # Starts dpmon-server with the given flags plus a ready file; sets $addr.
 start_server() {
   local ready="$tmp/ready.$RANDOM"
-  "$server_bin" --ready_file="$ready" --evaluate_at=off "$@" >/dev/null 2>>"$tmp/server.log" &
+  "$server_bin" --ready_file="$ready" --evaluate_at=off --http_listen=127.0.0.1:0 "$@" >/dev/null 2>>"$tmp/server.log" &
   pids+=($!)
   for _ in $(seq 100); do
     if [ -s "$ready" ]; then
-      addr="$(cat "$ready")"
+      addr="$(head -n1 "$ready")"
       return 0
     fi
     kill -0 "${pids[-1]}" 2>/dev/null || break

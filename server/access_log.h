@@ -20,6 +20,11 @@
 
 namespace dpmon {
 
+// The metadata that carries an HTTP caller's address from the JSON face
+// (server/http/json_api.h) to the access log; believed only on calls that
+// came through the server's in-process channel.
+inline constexpr char kHttpPeerMetadata[] = "x-dpmon-http-peer";
+
 class AccessLog {
  public:
   // `retention`: entries older than this are pruned (absl::InfiniteDuration(): never).

@@ -551,22 +551,28 @@ grpc::Status AuthProcessor::Process(const InputMetadata& auth_metadata, grpc::Au
   absl::StatusOr<std::shared_ptr<const Principal>> principal =
       Identify(*keys_, has_authorization ? &authorization : nullptr, context);
   absl::Status status = principal.status();
-  if (status.ok() && rule == nullptr) {
-    status = absl::PermissionDeniedError(
-        absl::StrCat(method, " is not open to any role (deny by default)"));
-  }
-  if (status.ok() && !rule->any_role && !(*principal)->HasRole(ADMIN) &&
-      std::find(rule->roles.begin(), rule->roles.end(), (*principal)->key.role()) ==
-          rule->roles.end()) {
-    status = absl::PermissionDeniedError(absl::StrFormat(
-        "role %s may not call %s", v1::Role_Name((*principal)->key.role()), method));
-  }
+  if (status.ok()) status = Permit(**principal, method);
   if (status.ok()) return grpc::Status::OK;
   if (log_ != nullptr) {
     log_->Record(AccessEntry(principal.ok() ? principal->get() : nullptr, method, status),
                  keys_->Now());
   }
   return ToGrpc(status);
+}
+
+absl::Status Permit(const Principal& principal, absl::string_view method) {
+  const MethodRule* rule = RuleFor(method);
+  if (rule == nullptr) {
+    return absl::PermissionDeniedError(
+        absl::StrCat(method, " is not open to any role (deny by default)"));
+  }
+  if (rule->public_method || rule->any_role || principal.HasRole(ADMIN) ||
+      std::find(rule->roles.begin(), rule->roles.end(), principal.key.role()) !=
+          rule->roles.end()) {
+    return absl::OkStatus();
+  }
+  return absl::PermissionDeniedError(
+      absl::StrFormat("role %s may not call %s", v1::Role_Name(principal.key.role()), method));
 }
 
 v1::AccessLogEntry AccessEntry(const Principal* caller, absl::string_view method,

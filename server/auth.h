@@ -146,6 +146,12 @@ class AuthProcessor final : public grpc::AuthMetadataProcessor {
 absl::StatusOr<std::shared_ptr<const Principal>> Identify(const KeyRegistry& keys,
                                                           const std::string* authorization,
                                                           const grpc::AuthContext* auth);
+// PERMISSION_DENIED unless the method's rule admits the principal's role
+// (deny by default). AuthProcessor checks it before a call reaches a
+// handler, and the handlers again (services: Serve), so that a call that
+// comes by another way (the HTTP face, through the server's in-process
+// channel) meets the same table.
+absl::Status Permit(const Principal& principal, absl::string_view method);
 // An access log entry for a call: who, which method, the outcome (time,
 // council, account, peer and duration are the caller's to add).
 v1::AccessLogEntry AccessEntry(const Principal* caller, absl::string_view method,

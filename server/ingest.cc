@@ -236,6 +236,7 @@ class IngestStream final
     absl::StatusOr<std::shared_ptr<const Principal>> caller = CallerOf(*ctx_.keys, *context_);
     if (caller_ == nullptr && caller.ok()) caller_ = *caller;
     absl::Status s = caller.status();
+    if (s.ok()) s = Permit(**caller, rpc_.path);
     if (s.ok()) {
       request_.Clear();
       if (!grpc::SerializationTraits<v1::IngestBatchRequest>::Deserialize(&raw_, &request_).ok()) {

@@ -42,6 +42,8 @@
 #include "server/councils_service.h"
 #include "server/evaluator.h"
 #include "server/executor.h"
+#include "server/http/http_listener.h"
+#include "server/http/json_api.h"
 #include "server/ledger_service.h"
 #include "server/monitoring_service.h"
 #include "server/service_context.h"
@@ -80,9 +82,13 @@ ABSL_FLAG(std::string, tls_client_ca_file, "",
           "(mTLS). A CLIENT_CERTIFICATE key maps its common name to a principal.");
 ABSL_FLAG(int, access_log_retention_days, 2557,
           "Access log entries older than this are pruned daily (default: 7 years). 0: never.");
+ABSL_FLAG(std::string, http_listen, "127.0.0.1:8080",
+          "host:port of the HTTP listener: the JSON face of the API (docs/http.md). Anything but "
+          "loopback needs --tls_cert_file and --tls_key_file (HTTPS). \"off\": none. Port 0 "
+          "picks a free one (the ready file's second line says which).");
 ABSL_FLAG(std::string, ready_file, "",
-          "If set, the bound address is written to this file once the server is serving (for "
-          "scripts and tests using port 0).");
+          "If set, once the server is serving, this file gets the bound gRPC address on its first "
+          "line and the HTTP listener's on its second (for scripts and tests using port 0).");
 
 namespace {
 
@@ -268,9 +274,9 @@ int main(int argc, char** argv) {
   dpmon::AuditsService audits(ctx);
 
   std::shared_ptr<grpc::ServerCredentials> creds;
+  grpc::SslServerCredentialsOptions::PemKeyCertPair pair;  // Also the HTTP listener's.
   if (tls) {
     grpc::SslServerCredentialsOptions ssl;
-    grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
     if (!ReadFile(absl::GetFlag(FLAGS_tls_cert_file), &pair.cert_chain) ||
         !ReadFile(absl::GetFlag(FLAGS_tls_key_file), &pair.private_key)) {
       Log("cannot read --tls_cert_file or --tls_key_file");
@@ -319,10 +325,35 @@ int main(int argc, char** argv) {
   Log(absl::StrCat("serving on ", bound, tls ? " (TLS" : " (plaintext, loopback only",
                    absl::GetFlag(FLAGS_tls_client_ca_file).empty() ? "" : ", client certificates",
                    auth == "on" ? ", keys required)" : ", auth OFF)"));
+  // The JSON face calls the services through the server itself, so that it
+  // meets the same checks and access log as a gRPC call (server/http/).
+  std::unique_ptr<dpmon::JsonApi> json_api;
+  std::unique_ptr<dpmon::HttpListener> http;
+  if (const std::string http_listen = absl::GetFlag(FLAGS_http_listen); http_listen != "off") {
+    grpc::ChannelArguments args;
+    args.SetMaxReceiveMessageSize(dpmon::limits::kMessageBytesMax);
+    args.SetMaxSendMessageSize(dpmon::limits::kMessageBytesMax);
+    json_api = std::make_unique<dpmon::JsonApi>(server->InProcessChannel(args));
+    dpmon::HttpListener::Options options;
+    options.address = http_listen;
+    options.tls_cert_chain = pair.cert_chain;
+    options.tls_private_key = pair.private_key;
+    absl::StatusOr<std::unique_ptr<dpmon::HttpListener>> started = dpmon::HttpListener::Start(
+        options, [api = json_api.get()](const dpmon::HttpRequest& r) { return api->Handle(r); });
+    if (!started.ok()) {
+      Log(std::string(started.status().message()));
+      server->Shutdown();
+      return started.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
+    }
+    http = *std::move(started);
+    Log(absl::StrCat("HTTP on ", http->tls() ? "https://" : "http://", http->address(),
+                     " (the JSON face: docs/http.md)"));
+  }
   if (const std::string ready = absl::GetFlag(FLAGS_ready_file); !ready.empty()) {
     std::string tmp = ready + ".tmp";
     if (FILE* f = std::fopen(tmp.c_str(), "w")) {
       std::fprintf(f, "%s\n", bound.c_str());
+      if (http != nullptr) std::fprintf(f, "%s\n", http->address().c_str());
       std::fclose(f);
       std::rename(tmp.c_str(), ready.c_str());
     }
@@ -333,6 +364,7 @@ int main(int argc, char** argv) {
   while (!g_stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
 
   Log("shutting down: no new calls or stream batches; finishing those in flight");
+  if (http != nullptr) http->Stop();  // Answers the HTTP requests in flight first.
   server->GetHealthCheckService()->Shutdown();
   ledger.DrainStreams();  // Streams would otherwise take batches until the grace ends.
   server->Shutdown(std::chrono::system_clock::now() +

@@ -32,6 +32,27 @@ Rpc RpcNamed(const char* service_full_name, const char* handler) {
   return Rpc{path->c_str(), path->c_str() + path->size() - std::strlen(handler)};
 }
 
+namespace {
+
+// The caller's address. A call through the in-process channel (the HTTP
+// face: server/http/json_api.h) has no transport security type, which every
+// call from outside has (local or TLS credentials), so only such a call may
+// name the HTTP client's address in its metadata.
+std::string PeerOf(const grpc::ServerContextBase& context) {
+  std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
+  const bool in_process =
+      auth == nullptr || auth->FindPropertyValues("transport_security_type").empty();
+  if (in_process) {
+    const auto& md = context.client_metadata();
+    if (auto it = md.find(kHttpPeerMetadata); it != md.end()) {
+      return absl::StrCat("http:", absl::string_view(it->second.data(), it->second.size()));
+    }
+  }
+  return context.peer();
+}
+
+}  // namespace
+
 absl::Status UnreadableRequestError(absl::string_view message_type) {
   return InvalidField("request", absl::StrCat("could not be read as ", message_type,
                                               ": not a valid message, cut short, or a string "
@@ -46,7 +67,7 @@ void LogCall(const ServiceContext& ctx, const grpc::ServerContextBase& context,
   v1::AccessLogEntry e = AccessEntry(caller, method, status);
   e.set_council(target.council.substr(0, target.council.find('\n')));
   e.set_account(target.account);
-  e.set_peer(context.peer());
+  e.set_peer(PeerOf(context));
   e.set_duration_us(absl::ToInt64Microseconds(end - start));
   ctx.access_log->Record(std::move(e), end);
 }

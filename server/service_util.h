@@ -53,8 +53,8 @@ absl::Status UnreadableRequestError(absl::string_view message_type);
 
 // The shape of every unary handler: on the executor, find the caller (the
 // key AuthProcessor let through, re-checked so that a key revoked since is
-// refused), refuse a request that could not be read, check that the caller
-// holds the council the request names (NOT_FOUND otherwise), run `work`,
+// refused), check its role against the permission table, refuse a request that could not be read,
+// check that the caller holds the council the request names (NOT_FOUND otherwise), run `work`,
 // which calls `finish` once (at once or later, from another thread), then
 // record the call in the access log and finish.
 template <typename Req>
@@ -74,6 +74,7 @@ grpc::ServerUnaryReactor* ServeAsync(
           reactor->Finish(ToGrpc(s));
         };
         absl::Status s = caller.status();
+        if (s.ok()) s = Permit(*who, rpc.path);
         if (s.ok() && unreadable) s = UnreadableRequestError(Req::descriptor()->full_name());
         if (s.ok()) s = Authorize(*who, target.council);
         if (!s.ok()) {

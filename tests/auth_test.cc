@@ -16,13 +16,17 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "client/client.h"
 #include "dpmon/v1/dpmon.grpc.pb.h"
 #include "google/protobuf/descriptor.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "tests/http_client.h"
 #include "tests/test_server.h"
 
 namespace dpmon {
@@ -56,6 +60,14 @@ grpc::Status CallRaw(grpc::GenericStub& stub, const std::string& method,
   cq.Next(&tag, &ok);
   return status;
 }
+
+// One call's outcome, however it went.
+struct Outcome {
+  StatusCode code = StatusCode::UNKNOWN;
+  std::string message;
+};
+using Transport = std::function<Outcome(
+    const std::string& method, const google::protobuf::Message& request, const std::string& key)>;
 
 std::string Account(const std::string& council) {
   return absl::StrCat("councils/", council, "/accounts/A1");
@@ -171,6 +183,8 @@ class Auth : public ::testing::Test {
         client, [&](auto* x, auto& q, auto* p) { return client.admin().RevokeApiKey(x, q, p); }, r,
         &out);
   }
+
+  void RunMatrix(const Transport& call);
 
   TestServer server_{"auth"};
   std::unique_ptr<Client> admin_;
@@ -459,7 +473,213 @@ std::map<std::string, Case> Matrix(const std::map<std::string, std::string>* rev
   return m;
 }
 
-TEST_F(Auth, MatrixOfEveryMethodRoleAndCouncil) {
+// The JSON face's routes, copied from docs/http.md (not from the server's
+// table): verb, path template, and where the request goes.
+struct HttpRoute {
+  std::string verb;
+  std::string path;  // Variables: {field.path=pattern}
+  std::string body;  // "*", a field, or "" (everything else in the query).
+};
+const std::map<std::string, HttpRoute>& HttpRoutes() {
+  static const auto* routes = new std::map<std::string, HttpRoute>{
+      {"/dpmon.v1.Councils/CreateCouncil", {"POST", "/v1/councils", "council"}},
+      {"/dpmon.v1.Councils/GetCouncil", {"GET", "/v1/{name=councils/*}", ""}},
+      {"/dpmon.v1.Councils/ListCouncils", {"GET", "/v1/councils", ""}},
+      {"/dpmon.v1.Councils/UpdatePolicy", {"PATCH", "/v1/{council=councils/*}/policy", "policy"}},
+      {"/dpmon.v1.Accounts/CreateAccount", {"POST", "/v1/{parent=councils/*}/accounts", "account"}},
+      {"/dpmon.v1.Accounts/GetAccount", {"GET", "/v1/{name=councils/*/accounts/*}", ""}},
+      {"/dpmon.v1.Accounts/ListAccounts", {"GET", "/v1/{parent=councils/*}/accounts", ""}},
+      {"/dpmon.v1.Accounts/UpdateAccount",
+       {"PATCH", "/v1/{account.name=councils/*/accounts/*}", "account"}},
+      {"/dpmon.v1.Accounts/AddExternalRef",
+       {"POST", "/v1/{account=councils/*/accounts/*}:addExternalRef", "*"}},
+      {"/dpmon.v1.Accounts/ChangeAccountStatus",
+       {"POST", "/v1/{account=councils/*/accounts/*}:changeStatus", "*"}},
+      {"/dpmon.v1.Accounts/CreatePlanVersion",
+       {"POST", "/v1/{account=councils/*/accounts/*}:createPlanVersion", "*"}},
+      {"/dpmon.v1.Accounts/UpsertEarmark",
+       {"POST", "/v1/{account=councils/*/accounts/*}:upsertEarmark", "*"}},
+      {"/dpmon.v1.Accounts/RecordReview",
+       {"POST", "/v1/{account=councils/*/accounts/*}:recordReview", "*"}},
+      {"/dpmon.v1.Accounts/RecordAudit",
+       {"POST", "/v1/{account=councils/*/accounts/*}:recordAudit", "*"}},
+      {"/dpmon.v1.Accounts/RecordRecovery",
+       {"POST", "/v1/{account=councils/*/accounts/*}:recordRecovery", "*"}},
+      {"/dpmon.v1.Ledger/IngestBatch", {"POST", "/v1/{parent=councils/*}:ingestBatch", "*"}},
+      {"/dpmon.v1.Ledger/ListTransactions",
+       {"GET", "/v1/{parent=councils/*/accounts/*}/transactions", ""}},
+      {"/dpmon.v1.Ledger/ListStatements",
+       {"GET", "/v1/{parent=councils/*/accounts/*}/statements", ""}},
+      {"/dpmon.v1.Ledger/ListSuspense", {"GET", "/v1/{parent=councils/*}/suspense", ""}},
+      {"/dpmon.v1.Ledger/GetBalance", {"GET", "/v1/{account=councils/*/accounts/*}/balance", ""}},
+      {"/dpmon.v1.Ledger/GetCategoryTotals",
+       {"GET", "/v1/{account=councils/*/accounts/*}/categoryTotals", ""}},
+      {"/dpmon.v1.Ledger/RecategoriseTransaction",
+       {"POST", "/v1/{account=councils/*/accounts/*}:recategoriseTransaction", "*"}},
+      {"/dpmon.v1.Monitoring/EvaluateCouncil", {"POST", "/v1/{council=councils/*}:evaluate", "*"}},
+      {"/dpmon.v1.Monitoring/ComputeFlagReport",
+       {"GET", "/v1/{council=councils/*}/flagReport", ""}},
+      {"/dpmon.v1.Monitoring/ListFlags", {"GET", "/v1/{council=councils/*}/flags", ""}},
+      {"/dpmon.v1.Monitoring/CountFlags", {"GET", "/v1/{council=councils/*}/flagCounts", ""}},
+      {"/dpmon.v1.Monitoring/AcknowledgeFlag",
+       {"POST", "/v1/{account=councils/*/accounts/*}/flags:acknowledge", "*"}},
+      {"/dpmon.v1.Monitoring/ResolveFlag",
+       {"POST", "/v1/{account=councils/*/accounts/*}/flags:resolve", "*"}},
+      {"/dpmon.v1.Monitoring/GetAccountOverview",
+       {"GET", "/v1/{account=councils/*/accounts/*}/overview", ""}},
+      {"/dpmon.v1.Audits/ListAuditsDue", {"GET", "/v1/{council=councils/*}/auditsDue", ""}},
+      {"/dpmon.v1.Audits/ListAccountRisks", {"GET", "/v1/{council=councils/*}/accountRisks", ""}},
+      {"/dpmon.v1.Audits/GetAuditPack",
+       {"GET", "/v1/{account=councils/*/accounts/*}/auditPack", ""}},
+      {"/dpmon.v1.Admin/CreateApiKey", {"POST", "/v1/keys", "api_key"}},
+      {"/dpmon.v1.Admin/ListApiKeys", {"GET", "/v1/keys", ""}},
+      {"/dpmon.v1.Admin/RevokeApiKey", {"POST", "/v1/{name=keys/*}:revoke", "*"}},
+      {"/dpmon.v1.Admin/ListAccessLog", {"GET", "/v1/accessLog", ""}},
+      {"/dpmon.v1.Identity/GetCaller", {"GET", "/v1/caller", ""}},
+  };
+  return *routes;
+}
+
+using google::protobuf::FieldDescriptor;
+
+// The string at `path` ("account.name") of `m`, cleared there.
+std::string TakeField(google::protobuf::Message* m, const std::string& path) {
+  std::vector<std::string> names = absl::StrSplit(path, '.');
+  for (size_t i = 0; i < names.size(); ++i) {
+    const FieldDescriptor* f = m->GetDescriptor()->FindFieldByName(names[i]);
+    if (f == nullptr) return "";
+    if (i + 1 == names.size()) {
+      std::string v = m->GetReflection()->GetString(*m, f);
+      m->GetReflection()->ClearField(m, f);
+      return v;
+    }
+    m = m->GetReflection()->MutableMessage(m, f);
+  }
+  return "";
+}
+
+// The set fields of `m` as query parameters.
+std::string QueryOf(const google::protobuf::Message& m) {
+  std::vector<const FieldDescriptor*> fields;
+  m.GetReflection()->ListFields(m, &fields);
+  std::string q;
+  auto add = [&](const FieldDescriptor* f, const std::string& v) {
+    absl::StrAppend(&q, q.empty() ? "?" : "&", f->json_name(), "=", testing::UrlEncode(v));
+  };
+  const google::protobuf::Reflection* r = m.GetReflection();
+  for (const FieldDescriptor* f : fields) {
+    const int n = f->is_repeated() ? r->FieldSize(m, f) : 1;
+    for (int i = 0; i < n; ++i) {
+      const bool rep = f->is_repeated();
+      switch (f->cpp_type()) {
+        case FieldDescriptor::CPPTYPE_STRING:
+          add(f, rep ? r->GetRepeatedString(m, f, i) : r->GetString(m, f));
+          break;
+        case FieldDescriptor::CPPTYPE_INT32:
+          add(f, absl::StrCat(rep ? r->GetRepeatedInt32(m, f, i) : r->GetInt32(m, f)));
+          break;
+        case FieldDescriptor::CPPTYPE_INT64:
+          add(f, absl::StrCat(rep ? r->GetRepeatedInt64(m, f, i) : r->GetInt64(m, f)));
+          break;
+        case FieldDescriptor::CPPTYPE_BOOL:
+          add(f, (rep ? r->GetRepeatedBool(m, f, i) : r->GetBool(m, f)) ? "true" : "false");
+          break;
+        case FieldDescriptor::CPPTYPE_ENUM:
+          add(f, (rep ? r->GetRepeatedEnum(m, f, i) : r->GetEnum(m, f))->name());
+          break;
+        case FieldDescriptor::CPPTYPE_MESSAGE: {
+          std::string json;  // A FieldMask: "a,b" in JSON.
+          EXPECT_TRUE(google::protobuf::util::MessageToJsonString(r->GetMessage(m, f), &json).ok());
+          add(f, json.substr(1, json.size() - 2));
+          break;
+        }
+        default:
+          ADD_FAILURE() << f->full_name() << " cannot go in a query";
+      }
+    }
+  }
+  return q;
+}
+
+StatusCode CodeNamed(const std::string& name) {
+  for (int c = 0; c <= 16; ++c) {
+    if (absl::StatusCodeToString(static_cast<absl::StatusCode>(c)) == name) {
+      return static_cast<StatusCode>(c);
+    }
+  }
+  return StatusCode::UNKNOWN;
+}
+
+// AIP-193's HTTP status for each code, for the codes the matrix meets.
+int HttpStatusFor(StatusCode code) {
+  switch (code) {
+    case StatusCode::OK:
+      return 200;
+    case StatusCode::INVALID_ARGUMENT:
+    case StatusCode::FAILED_PRECONDITION:
+      return 400;
+    case StatusCode::UNAUTHENTICATED:
+      return 401;
+    case StatusCode::PERMISSION_DENIED:
+      return 403;
+    case StatusCode::NOT_FOUND:
+      return 404;
+    case StatusCode::ALREADY_EXISTS:
+    case StatusCode::ABORTED:
+      return 409;
+    default:
+      return 500;
+  }
+}
+
+// `request` as the JSON face takes it, sent with `key`.
+Outcome HttpCall(const std::string& address, const std::string& method,
+                 const google::protobuf::Message& request, const std::string& key) {
+  const HttpRoute& route = HttpRoutes().at(method);
+  std::unique_ptr<google::protobuf::Message> rest(request.New());
+  rest->CopyFrom(request);
+  std::string target = route.path;
+  for (size_t open; (open = target.find('{')) != std::string::npos;) {
+    const size_t close = target.find('}', open);
+    std::string var = target.substr(open + 1, close - open - 1);
+    const std::string field = var.substr(0, var.find('='));
+    target.replace(open, close - open + 1, TakeField(rest.get(), field));
+  }
+  std::string body;
+  if (route.body == "*") {
+    EXPECT_TRUE(google::protobuf::util::MessageToJsonString(*rest, &body).ok());
+    rest->Clear();
+  } else if (!route.body.empty()) {
+    const FieldDescriptor* f = rest->GetDescriptor()->FindFieldByName(route.body);
+    EXPECT_TRUE(google::protobuf::util::MessageToJsonString(
+                    rest->GetReflection()->GetMessage(*rest, f), &body)
+                    .ok());
+    rest->GetReflection()->ClearField(rest.get(), f);
+  }
+  target += QueryOf(*rest);
+  std::vector<std::string> headers;
+  if (!key.empty()) headers.push_back("Authorization: Bearer " + key);
+  testing::HttpReply reply = testing::HttpFetch(address, route.verb, target, headers, body);
+  Outcome out;
+  if (reply.status == 200) {
+    out.code = StatusCode::OK;
+    return out;
+  }
+  google::protobuf::Struct json;
+  if (!google::protobuf::util::JsonStringToMessage(reply.body, &json).ok()) {
+    out.message = absl::StrCat("HTTP ", reply.status, ": ", reply.body);
+    return out;
+  }
+  const auto& error = json.fields().at("error").struct_value().fields();
+  out.code = CodeNamed(error.at("status").string_value());
+  out.message = error.at("message").string_value();
+  EXPECT_EQ(reply.status, HttpStatusFor(out.code)) << target << ": " << out.message;
+  return out;
+}
+
+// Every row of the matrix, for every role and both councils, plus no key, a
+// malformed key and a key nobody issued; through `call`.
+void Auth::RunMatrix(const Transport& call) {
   std::map<Who, std::string> keys;
   keys[kFeed] = MakeKey(v1::FEED, {kOwn});
   keys[kOfficer] = MakeKey(v1::OFFICER, {kOwn});
@@ -468,36 +688,15 @@ TEST_F(Auth, MatrixOfEveryMethodRoleAndCouncil) {
   // Each RevokeApiKey call revokes a fresh OFFICER key of that council.
   std::map<std::string, std::string> revocable;
   const std::map<std::string, Case> matrix = Matrix(&revocable);
-
-  // Every method of every dpmon service must have a row: a new RPC without
-  // one fails here.
-  const google::protobuf::FileDescriptor* file = v1::IngestBatchRequest::descriptor()->file();
-  std::set<std::string> methods;
-  for (int i = 0; i < file->service_count(); ++i) {
-    const google::protobuf::ServiceDescriptor* s = file->service(i);
-    for (int j = 0; j < s->method_count(); ++j) {
-      methods.insert(absl::StrCat("/", s->full_name(), "/", s->method(j)->name()));
-    }
-  }
-  for (const std::string& m : methods) {
-    EXPECT_TRUE(matrix.count(m) || m == "/dpmon.v1.Ledger/StreamIngest")
-        << m << " has no row in the permission matrix";
-  }
-  for (const auto& [m, unused] : matrix) EXPECT_TRUE(methods.count(m)) << m;
-
-  auto channel = grpc::CreateChannel(server_.address(), grpc::InsecureChannelCredentials());
-  grpc::GenericStub stub(channel);
   int n = 0;
   int calls = 0;
   for (const auto& [method, c] : matrix) {
     SCOPED_TRACE(method);
-    // No key, a malformed key, and a well-formed key nobody issued.
     for (const std::string& bad :
          {std::string(), std::string("nonsense"),
           std::string("dpmon_0123456789abcdef_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")}) {
       revocable[kOwn] = "keys/none";
-      EXPECT_EQ(CallRaw(stub, method, *c.request(kOwn, ++n), bad).error_code(),
-                StatusCode::UNAUTHENTICATED)
+      EXPECT_EQ(call(method, *c.request(kOwn, ++n), bad).code, StatusCode::UNAUTHENTICATED)
           << "key \"" << bad << "\"";
       ++calls;
     }
@@ -517,20 +716,54 @@ TEST_F(Auth, MatrixOfEveryMethodRoleAndCouncil) {
         } else {
           want = c.other.value_or(c.scoped ? StatusCode::NOT_FOUND : StatusCode::OK);
         }
-        grpc::Status got = CallRaw(stub, method, *c.request(council, ++n), keys[who]);
-        EXPECT_EQ(got.error_code(), want)
-            << WhoName(who) << " on council " << council << ": " << got.error_message();
+        Outcome got = call(method, *c.request(council, ++n), keys[who]);
+        EXPECT_EQ(got.code, want) << WhoName(who) << " on council " << council << ": "
+                                  << got.message;
         if (want == StatusCode::NOT_FOUND) {
           // Worded as for a council (or key) that does not exist: nothing leaks.
-          EXPECT_EQ(got.error_message(), revoke_name.empty()
-                                             ? absl::StrCat("council \"", council, "\" not found")
-                                             : absl::StrCat("key \"", revoke_name, "\" not found"));
+          EXPECT_EQ(got.message, revoke_name.empty()
+                                     ? absl::StrCat("council \"", council, "\" not found")
+                                     : absl::StrCat("key \"", revoke_name, "\" not found"));
         }
         ++calls;
       }
     }
   }
   EXPECT_GT(calls, 300);
+}
+
+TEST_F(Auth, MatrixOfEveryMethodRoleAndCouncil) {
+  // Every method of every dpmon service must have a row: a new RPC without
+  // one fails here.
+  std::map<std::string, std::string> unused_revocable;
+  const std::map<std::string, Case> matrix = Matrix(&unused_revocable);
+  const google::protobuf::FileDescriptor* file = v1::IngestBatchRequest::descriptor()->file();
+  std::set<std::string> methods;
+  for (int i = 0; i < file->service_count(); ++i) {
+    const google::protobuf::ServiceDescriptor* s = file->service(i);
+    for (int j = 0; j < s->method_count(); ++j) {
+      methods.insert(absl::StrCat("/", s->full_name(), "/", s->method(j)->name()));
+    }
+  }
+  for (const std::string& m : methods) {
+    EXPECT_TRUE(matrix.count(m) || m == "/dpmon.v1.Ledger/StreamIngest")
+        << m << " has no row in the permission matrix";
+  }
+  for (const auto& [m, unused] : matrix) EXPECT_TRUE(methods.count(m)) << m;
+
+  auto channel = grpc::CreateChannel(server_.address(), grpc::InsecureChannelCredentials());
+  grpc::GenericStub stub(channel);
+  RunMatrix([&](const std::string& method, const google::protobuf::Message& request,
+                const std::string& key) {
+    grpc::Status s = CallRaw(stub, method, request, key);
+    return Outcome{s.error_code(), s.error_message()};
+  });
+  std::map<Who, std::string> keys;
+  keys[kFeed] = MakeKey(v1::FEED, {kOwn});
+  keys[kOfficer] = MakeKey(v1::OFFICER, {kOwn});
+  keys[kAuditor] = MakeKey(v1::AUDITOR, {kOwn});
+  keys[kAdmin] = MakeKey(v1::ADMIN, {kOwn});
+  int n = 0;
 
   // StreamIngest: FEED and ADMIN on their council; not on the other; no
   // other role at all.
@@ -561,6 +794,20 @@ TEST_F(Auth, MatrixOfEveryMethodRoleAndCouncil) {
   // Health checks need no key (an empty HealthCheckRequest is zero bytes,
   // as is GetCallerRequest).
   EXPECT_TRUE(CallRaw(stub, "/grpc.health.v1.Health/Check", v1::GetCallerRequest(), "").ok());
+}
+
+TEST_F(Auth, MatrixOverHttp) {
+  // Every row has a route (the server's table must match docs/http.md's,
+  // copied here).
+  std::map<std::string, std::string> unused_revocable;
+  for (const auto& [m, unused] : Matrix(&unused_revocable)) {
+    EXPECT_TRUE(HttpRoutes().count(m)) << m << " has no route in docs/http.md";
+  }
+  ASSERT_FALSE(server_.http_address().empty());
+  RunMatrix([&](const std::string& method, const google::protobuf::Message& request,
+                const std::string& key) {
+    return HttpCall(server_.http_address(), method, request, key);
+  });
 }
 
 // One connection, two keys: each call is its own key's, whatever came before

@@ -32,7 +32,8 @@ bool TestServer::Start(const std::vector<std::string>& extra_flags) {
   const std::string ready = root_ + "/ready";
   std::filesystem::remove(ready);
   std::vector<std::string> args = {DPMON_SERVER_BIN, "--listen=127.0.0.1:0",
-                                   "--data_dir=" + data_dir_, "--ready_file=" + ready};
+                                   "--data_dir=" + data_dir_, "--ready_file=" + ready,
+                                   "--http_listen=127.0.0.1:0"};
   args.insert(args.end(), extra_flags.begin(), extra_flags.end());
   pid_ = fork();
   if (pid_ == 0) {
@@ -52,6 +53,8 @@ bool TestServer::Start(const std::vector<std::string>& extra_flags) {
     std::string addr;
     if (in && std::getline(in, addr) && !addr.empty()) {
       address_ = addr;
+      http_address_.clear();
+      std::getline(in, http_address_);  // None with --http_listen=off.
       return true;
     }
     if (!Running()) return false;

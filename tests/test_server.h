@@ -27,6 +27,8 @@ class TestServer {
   bool Terminate();  // SIGTERM and wait; true if it exited 0.
   bool Running();
   const std::string& address() const { return address_; }
+  // The HTTP listener's host:port (on a free port unless the flags say).
+  const std::string& http_address() const { return http_address_; }
   const std::string& data_dir() const { return data_dir_; }
   // The ADMIN key the server wrote for its new data directory.
   std::string admin_key_file() const { return data_dir_ + "-admin.key"; }
@@ -41,6 +43,7 @@ class TestServer {
   std::string root_;
   std::string data_dir_;
   std::string address_;
+  std::string http_address_;
   pid_t pid_ = -1;
 };
 
