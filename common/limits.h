@@ -84,6 +84,8 @@ inline constexpr unsigned kHttpConnectionsMax = 256;
 inline constexpr unsigned kHttpConnectionsPerAddressMax = 64;
 // A connection idle (or a request not complete) this long is closed.
 inline constexpr unsigned kHttpIdleSecondsMax = 30;
+// Dashboard sessions held at once; beyond it the one unused longest ends.
+inline constexpr int kSessionsMax = 10'000;
 // Each call the HTTP face makes to the services must end within this.
 inline constexpr int kHttpCallSecondsMax = 60;
 

@@ -8,6 +8,7 @@ packages=(
   libjemalloc-dev  # dpmon-server's allocator (docs/benchmarks.md)
   libxml2-dev  # camt.053 bank statements (ISO 20022 XML)
   libmicrohttpd-dev  # the HTTP listener: the JSON face of the API and the dashboard
+  libkainjow-mustache-dev  # the dashboard's HTML templates (escaped by default; header only)
   libssl-dev  # SHA-256 and randomness for API keys (already a dependency of libgrpc-dev)
   openssl     # the TLS tests make their certificates with it
   python3 python3-yaml  # deploy/check.sh reads the Kubernetes manifests

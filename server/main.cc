@@ -44,6 +44,9 @@
 #include "server/executor.h"
 #include "server/http/http_listener.h"
 #include "server/http/json_api.h"
+#include "server/http/service_caller.h"
+#include "server/http/sessions.h"
+#include "server/http/web_app.h"
 #include "server/ledger_service.h"
 #include "server/monitoring_service.h"
 #include "server/service_context.h"
@@ -86,6 +89,8 @@ ABSL_FLAG(std::string, http_listen, "127.0.0.1:8080",
           "host:port of the HTTP listener: the JSON face of the API (docs/http.md). Anything but "
           "loopback needs --tls_cert_file and --tls_key_file (HTTPS). \"off\": none. Port 0 "
           "picks a free one (the ready file's second line says which).");
+ABSL_FLAG(int, session_idle_minutes, 30, "A dashboard session unused this long ends (minutes).");
+ABSL_FLAG(int, session_max_hours, 12, "A dashboard session ends this long after sign-in (hours).");
 ABSL_FLAG(std::string, ready_file, "",
           "If set, once the server is serving, this file gets the bound gRPC address on its first "
           "line and the HTTP listener's on its second (for scripts and tests using port 0).");
@@ -327,27 +332,40 @@ int main(int argc, char** argv) {
                    auth == "on" ? ", keys required)" : ", auth OFF)"));
   // The JSON face calls the services through the server itself, so that it
   // meets the same checks and access log as a gRPC call (server/http/).
+  std::unique_ptr<dpmon::ServiceCaller> caller;
   std::unique_ptr<dpmon::JsonApi> json_api;
+  std::unique_ptr<dpmon::SessionStore> sessions;
+  std::unique_ptr<dpmon::WebApp> web;
   std::unique_ptr<dpmon::HttpListener> http;
   if (const std::string http_listen = absl::GetFlag(FLAGS_http_listen); http_listen != "off") {
     grpc::ChannelArguments args;
     args.SetMaxReceiveMessageSize(dpmon::limits::kMessageBytesMax);
     args.SetMaxSendMessageSize(dpmon::limits::kMessageBytesMax);
-    json_api = std::make_unique<dpmon::JsonApi>(server->InProcessChannel(args));
+    caller = std::make_unique<dpmon::ServiceCaller>(server->InProcessChannel(args));
+    json_api = std::make_unique<dpmon::JsonApi>(caller.get());
+    sessions = std::make_unique<dpmon::SessionStore>(
+        dpmon::SessionStore::Options{
+            absl::Minutes(std::max(1, absl::GetFlag(FLAGS_session_idle_minutes))),
+            absl::Hours(std::max(1, absl::GetFlag(FLAGS_session_max_hours)))},
+        [] { return absl::Now(); });
+    web = std::make_unique<dpmon::WebApp>(caller.get(), &keys, access_log.get(), sessions.get(),
+                                          dpmon::WebApp::Options{tls});
     dpmon::HttpListener::Options options;
     options.address = http_listen;
     options.tls_cert_chain = pair.cert_chain;
     options.tls_private_key = pair.private_key;
     absl::StatusOr<std::unique_ptr<dpmon::HttpListener>> started = dpmon::HttpListener::Start(
-        options, [api = json_api.get()](const dpmon::HttpRequest& r) { return api->Handle(r); });
+        options, [api = json_api.get(), app = web.get()](const dpmon::HttpRequest& r) {
+          return absl::StartsWith(r.path, "/v1/") ? api->Handle(r) : app->Handle(r);
+        });
     if (!started.ok()) {
       Log(std::string(started.status().message()));
       server->Shutdown();
       return started.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
     }
     http = *std::move(started);
-    Log(absl::StrCat("HTTP on ", http->tls() ? "https://" : "http://", http->address(),
-                     " (the JSON face: docs/http.md)"));
+    Log(absl::StrCat("dashboard and JSON API on ", http->tls() ? "https://" : "http://",
+                     http->address(), "/ (sign in with a key; docs/http.md)"));
   }
   if (const std::string ready = absl::GetFlag(FLAGS_ready_file); !ready.empty()) {
     std::string tmp = ready + ".tmp";

@@ -1,8 +1,6 @@
 #include "server/http/json_api.h"
 
-#include <condition_variable>
 #include <map>
-#include <mutex>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -15,7 +13,6 @@
 #include "google/protobuf/dynamic_message.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/rpc/status.pb.h"
-#include "grpcpp/generic/generic_stub.h"
 #include "server/status_util.h"
 
 namespace dpmon {
@@ -143,8 +140,7 @@ struct JsonApi::Compiled {
   const google::protobuf::MethodDescriptor* method = nullptr;
 };
 
-JsonApi::JsonApi(std::shared_ptr<grpc::Channel> channel)
-    : stub_(std::make_unique<grpc::GenericStub>(std::move(channel))) {
+JsonApi::JsonApi(const ServiceCaller* caller) : caller_(caller) {
   for (const JsonRoute& r : JsonRoutes()) {
     Compiled c;
     c.route = r;
@@ -245,41 +241,6 @@ absl::Status ParseQuery(const std::vector<std::pair<std::string, std::string>>& 
   return absl::OkStatus();
 }
 
-// Calls `path` with the request's bytes; waits for the reply's.
-grpc::Status CallService(grpc::GenericStub& stub, const std::string& path, const HttpRequest& http,
-                         const std::string& request, std::string* reply) {
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() +
-                   std::chrono::seconds(limits::kHttpCallSecondsMax));
-  if (const std::string* auth = http.Header("authorization")) {
-    ctx.AddMetadata("authorization", *auth);
-  }
-  ctx.AddMetadata(kHttpPeerMetadata, http.peer);
-  grpc::Slice slice(request);
-  grpc::ByteBuffer in(&slice, 1), out;
-  std::mutex mu;
-  std::condition_variable cv;
-  bool done = false;
-  grpc::Status status;
-  stub.UnaryCall(&ctx, path, grpc::StubOptions(), &in, &out, [&](grpc::Status s) {
-    std::lock_guard<std::mutex> lock(mu);
-    status = std::move(s);
-    done = true;
-    cv.notify_one();
-  });
-  std::unique_lock<std::mutex> lock(mu);
-  cv.wait(lock, [&] { return done; });
-  if (status.ok()) {
-    std::vector<grpc::Slice> slices;
-    (void)out.Dump(&slices);
-    reply->clear();
-    for (const grpc::Slice& s : slices) {
-      reply->append(reinterpret_cast<const char*>(s.begin()), s.size());
-    }
-  }
-  return status;
-}
-
 HttpResponse JsonError(int status, const char* code, const std::string& message) {
   HttpResponse r;
   r.status = status;
@@ -343,16 +304,15 @@ HttpResponse JsonApi::Handle(const HttpRequest& request) const {
     }
   }
 
-  std::string reply_bytes;
-  grpc::Status status =
-      CallService(*stub_, route->grpc_path, request, message->SerializeAsString(), &reply_bytes);
-  if (!status.ok()) return ErrorResponse(status);
   std::unique_ptr<Message> reply(google::protobuf::MessageFactory::generated_factory()
                                      ->GetPrototype(route->method->output_type())
                                      ->New());
+  const std::string* authorization = request.Header("authorization");
+  grpc::Status status = caller_->Call(route->grpc_path, *message, reply.get(),
+                                      authorization == nullptr ? "" : *authorization, request.peer);
+  if (!status.ok()) return ErrorResponse(status);
   HttpResponse r;
-  if (!reply->ParseFromString(reply_bytes) ||
-      !google::protobuf::util::MessageToJsonString(*reply, &r.body).ok()) {
+  if (!google::protobuf::util::MessageToJsonString(*reply, &r.body).ok()) {
     return JsonError(500, "INTERNAL", "the reply could not be written as JSON");
   }
   return r;

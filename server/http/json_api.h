@@ -10,7 +10,8 @@
 // tenancy, validation, idempotency and the access log (which records the
 // HTTP client's address).
 //
-//   JsonApi api(server->InProcessChannel(args));
+//   ServiceCaller caller(server->InProcessChannel(args));
+//   JsonApi api(&caller);
 //   HttpResponse r = api.Handle(request);  // request.path under /v1/
 //
 // Thread-safety: Handle may be called from many threads at once.
@@ -23,10 +24,10 @@
 
 #include "absl/status/status.h"
 #include "google/protobuf/descriptor.h"
-#include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "server/access_log.h"
 #include "server/http/http_listener.h"
+#include "server/http/service_caller.h"
 
 namespace dpmon {
 
@@ -42,7 +43,8 @@ const std::vector<JsonRoute>& JsonRoutes();
 
 class JsonApi {
  public:
-  explicit JsonApi(std::shared_ptr<grpc::Channel> channel);
+  // `caller` must outlive the JsonApi.
+  explicit JsonApi(const ServiceCaller* caller);
   ~JsonApi();
   JsonApi(const JsonApi&) = delete;
   JsonApi& operator=(const JsonApi&) = delete;
@@ -51,7 +53,7 @@ class JsonApi {
 
  private:
   struct Compiled;
-  std::unique_ptr<grpc::GenericStub> stub_;  // Thread-safe.
+  const ServiceCaller* caller_;
   std::vector<Compiled> routes_;
 };
 

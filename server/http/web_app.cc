@@ -1,0 +1,340 @@
+#include "server/http/web_app.h"
+
+#include <map>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "common/ids.h"
+#include "common/names.h"
+#include "dpmon/v1/dpmon.pb.h"
+#include "server/http/web_files.h"
+
+namespace dpmon {
+namespace {
+
+namespace mustache = kainjow::mustache;
+
+constexpr char kSessionCookie[] = "dpmon_session";
+constexpr char kSignInCookie[] = "dpmon_signin";
+// Scripts and styles from this server only; no inline script, no frames.
+constexpr char kPageCsp[] =
+    "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+const char* FileContent(const std::string& path) {
+  for (const WebFile& f : WebFiles()) {
+    if (path == f.path) return f.content;
+  }
+  return nullptr;
+}
+
+std::string Render(const std::string& name, const mustache::data& data) {
+  const char* text = FileContent(absl::StrCat("templates/", name, ".mustache"));
+  mustache::mustache tmpl(text == nullptr ? std::string() : std::string(text));
+  return tmpl.render(data);
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  c = absl::ascii_tolower(c);
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+std::string FormDecode(absl::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out.push_back(' ');
+    } else if (s[i] == '%' && i + 2 < s.size() + 0 && HexValue(s[i + 1]) >= 0 &&
+               HexValue(s[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+// An application/x-www-form-urlencoded body.
+std::map<std::string, std::string> ParseForm(const std::string& body) {
+  std::map<std::string, std::string> form;
+  for (absl::string_view pair : absl::StrSplit(body, '&', absl::SkipEmpty())) {
+    std::pair<absl::string_view, absl::string_view> kv = absl::StrSplit(pair, '=');
+    form.emplace(FormDecode(kv.first), FormDecode(kv.second));
+  }
+  return form;
+}
+
+std::string CookieValue(const HttpRequest& request, absl::string_view name) {
+  const std::string* header = request.Header("cookie");
+  if (header == nullptr) return "";
+  for (absl::string_view part : absl::StrSplit(*header, ';')) {
+    part = absl::StripAsciiWhitespace(part);
+    if (absl::ConsumePrefix(&part, name) && absl::ConsumePrefix(&part, "=")) {
+      return std::string(part);
+    }
+  }
+  return "";
+}
+
+// "SURPLUS_RETURN" as "Surplus return".
+std::string Sentence(const std::string& enum_name) {
+  std::string s = absl::AsciiStrToLower(enum_name);
+  absl::StrReplaceAll({{"_", " "}}, &s);
+  if (!s.empty()) s[0] = absl::ascii_toupper(s[0]);
+  return s;
+}
+
+bool ConstantTimeEquals(const std::string& a, const std::string& b) {
+  if (a.size() != b.size() || a.empty()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+HttpResponse Redirect(const std::string& to) {
+  HttpResponse r;
+  r.status = 303;
+  r.content_type = "text/plain; charset=utf-8";
+  r.headers.emplace_back("Location", to);
+  return r;
+}
+
+}  // namespace
+
+WebApp::WebApp(const ServiceCaller* caller, const KeyRegistry* keys, AccessLog* access_log,
+               SessionStore* sessions, Options options)
+    : caller_(caller),
+      keys_(keys),
+      access_log_(access_log),
+      sessions_(sessions),
+      options_(options) {}
+
+std::string WebApp::Cookie(const std::string& name, const std::string& value,
+                           const std::string& path, bool clear) const {
+  return absl::StrCat(name, "=", clear ? "" : value, "; Path=", path, "; HttpOnly; SameSite=Strict",
+                      options_.secure_cookies ? "; Secure" : "", clear ? "; Max-Age=0" : "");
+}
+
+HttpResponse WebApp::Page(int status, const std::string& title, const std::string& content,
+                          mustache::data data, const SessionStore::Session* session) const {
+  mustache::data layout;
+  layout.set("title", title);
+  layout.set("content", Render(content, data));
+  if (session != nullptr) {
+    layout.set("signed_in", true);
+    layout.set("csrf", session->csrf);
+    layout.set("who", absl::StrCat("keys/", session->key_id));
+  } else {
+    layout.set("signed_in", false);
+  }
+  HttpResponse r;
+  r.status = status;
+  r.content_type = "text/html; charset=utf-8";
+  r.body = Render("layout", layout);
+  r.headers.emplace_back("Content-Security-Policy", kPageCsp);
+  return r;
+}
+
+HttpResponse WebApp::ErrorPage(int status, const std::string& heading, const std::string& message,
+                               const SessionStore::Session* session) const {
+  mustache::data d;
+  d.set("heading", heading);
+  d.set("message", message);
+  return Page(status, heading, "error", d, session);
+}
+
+grpc::Status WebApp::CallAs(const SessionStore::Session& s, const HttpRequest& request,
+                            const std::string& path, const google::protobuf::Message& in,
+                            google::protobuf::Message* out) const {
+  return caller_->Call(path, in, out, "Bearer " + s.secret, request.peer);
+}
+
+HttpResponse WebApp::CallFailed(const grpc::Status& status, const SessionStore::Session& s) const {
+  switch (status.error_code()) {
+    case grpc::StatusCode::NOT_FOUND:
+      return ErrorPage(404, "Page not found", status.error_message(), &s);
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return ErrorPage(403, "You cannot see this page",
+                       "Your key's role does not allow it. Ask an administrator.", &s);
+    case grpc::StatusCode::UNAUTHENTICATED:
+      sessions_->Close(s.id);
+      return Redirect("/signin");
+    default:
+      return ErrorPage(500, "Sorry, there is a problem",
+                       absl::StrCat("dpmon could not answer: ", status.error_message()), &s);
+  }
+}
+
+HttpResponse WebApp::SignInPage(const HttpRequest& request, const std::string& error) const {
+  (void)request;
+  const std::string token = RandomToken();
+  mustache::data d;
+  d.set("csrf", token);
+  if (!error.empty()) d.set("error", error);
+  HttpResponse r = Page(error.empty() ? 200 : 400, error.empty() ? "Sign in" : "Error: Sign in",
+                        "signin", d, nullptr);
+  r.headers.emplace_back("Set-Cookie", Cookie(kSignInCookie, token, "/signin", false));
+  return r;
+}
+
+HttpResponse WebApp::SignIn(const HttpRequest& request) const {
+  const std::map<std::string, std::string> form = ParseForm(request.body);
+  auto field = [&](const std::string& name) {
+    auto it = form.find(name);
+    return it == form.end() ? std::string() : it->second;
+  };
+  if (!ConstantTimeEquals(field("csrf"), CookieValue(request, kSignInCookie))) {
+    return ErrorPage(403, "Your sign-in form has expired",
+                     "Go back to the sign-in page, reload it and sign in again.", nullptr);
+  }
+  const std::string key = std::string(absl::StripAsciiWhitespace(field("key")));
+  if (key.empty()) return SignInPage(request, "Enter your key");
+  absl::StatusOr<std::shared_ptr<const Principal>> principal = keys_->Authenticate(key);
+  v1::AccessLogEntry entry =
+      AccessEntry(principal.ok() ? principal->get() : nullptr, "POST /signin", principal.status());
+  entry.set_peer(absl::StrCat("http:", request.peer));
+  if (access_log_ != nullptr) access_log_->Record(std::move(entry), keys_->Now());
+  if (!principal.ok()) {
+    return SignInPage(request, "That key is not one dpmon knows, or it has been revoked");
+  }
+  SessionStore::Session s = sessions_->Open(key, (*principal)->key_id);
+  HttpResponse r = Redirect("/");
+  r.headers.emplace_back("Set-Cookie", Cookie(kSessionCookie, s.id, "/", false));
+  r.headers.emplace_back("Set-Cookie", Cookie(kSignInCookie, "", "/signin", true));
+  return r;
+}
+
+HttpResponse WebApp::Councils(const HttpRequest& request, const SessionStore::Session& s) const {
+  v1::ListCouncilsRequest in;
+  in.set_page_size(1000);
+  v1::ListCouncilsResponse out;
+  if (grpc::Status st = CallAs(s, request, "/dpmon.v1.Councils/ListCouncils", in, &out); !st.ok()) {
+    return CallFailed(st, s);
+  }
+  if (out.councils_size() == 1) return Redirect("/" + out.councils(0).name());
+  mustache::data list = mustache::data::type::list;
+  for (const v1::Council& c : out.councils()) {
+    mustache::data item;
+    item.set("id", LastNameSegment(c.name()));
+    item.set("display_name",
+             c.display_name().empty() ? LastNameSegment(c.name()) : c.display_name());
+    list.push_back(item);
+  }
+  mustache::data d;
+  d.set("councils", list);
+  return Page(200, "Your councils", "councils", d, &s);
+}
+
+HttpResponse WebApp::Today(const HttpRequest& request, const SessionStore::Session& s,
+                           const std::string& council) const {
+  v1::GetCouncilRequest gc;
+  gc.set_name(CouncilName(council));
+  v1::Council c;
+  if (grpc::Status st = CallAs(s, request, "/dpmon.v1.Councils/GetCouncil", gc, &c); !st.ok()) {
+    return CallFailed(st, s);
+  }
+  v1::CountFlagsRequest cf;
+  cf.set_council(CouncilName(council));
+  v1::CountFlagsResponse counts;
+  if (grpc::Status st = CallAs(s, request, "/dpmon.v1.Monitoring/CountFlags", cf, &counts);
+      !st.ok()) {
+    return CallFailed(st, s);
+  }
+  // One row per kind and severity: open and acknowledged.
+  std::map<std::pair<int, int>, std::pair<int64_t, int64_t>> rows;
+  for (const v1::FlagCount& fc : counts.counts()) {
+    auto& row = rows[{fc.kind(), fc.severity()}];
+    if (fc.state() == v1::OPEN) row.first += fc.count();
+    if (fc.state() == v1::ACKNOWLEDGED) row.second += fc.count();
+  }
+  mustache::data tiles = mustache::data::type::list;
+  for (const auto& [key, row] : rows) {
+    if (row.first == 0 && row.second == 0) continue;
+    mustache::data t;
+    t.set("kind", Sentence(v1::FlagKind_Name(static_cast<v1::FlagKind>(key.first))));
+    t.set("severity", Sentence(v1::Severity_Name(static_cast<v1::Severity>(key.second))));
+    t.set("open", absl::StrCat(row.first));
+    t.set("acknowledged", absl::StrCat(row.second));
+    tiles.push_back(t);
+  }
+  mustache::data d;
+  d.set("council_name", c.display_name().empty() ? council : c.display_name());
+  d.set("evaluated", !counts.evaluated_as_of_date().empty());
+  d.set("evaluated_as_of", counts.evaluated_as_of_date());
+  d.set("has_tiles", !rows.empty());
+  d.set("tiles", tiles);
+  return Page(200, "Today", "today", d, &s);
+}
+
+HttpResponse WebApp::Handle(const HttpRequest& request) const {
+  const std::string& path = request.path;
+  if (absl::StartsWith(path, "/static/")) {
+    if (request.method != "GET") return ErrorPage(405, "Method not allowed", path, nullptr);
+    const char* content = FileContent(path.substr(1));
+    if (content == nullptr) return ErrorPage(404, "Page not found", path, nullptr);
+    HttpResponse r;
+    r.content_type = absl::EndsWith(path, ".css")   ? "text/css; charset=utf-8"
+                     : absl::EndsWith(path, ".js")  ? "text/javascript; charset=utf-8"
+                     : absl::EndsWith(path, ".svg") ? "image/svg+xml"
+                                                    : "application/octet-stream";
+    r.body = content;
+    r.headers.emplace_back("Cache-Control", "public, max-age=3600");
+    return r;
+  }
+  if (path == "/signin") {
+    if (request.method == "GET") return SignInPage(request, "");
+    if (request.method == "POST") return SignIn(request);
+    return ErrorPage(405, "Method not allowed", path, nullptr);
+  }
+
+  // Everything else needs a session whose key is still in force.
+  std::optional<SessionStore::Session> session =
+      sessions_->Find(CookieValue(request, kSessionCookie));
+  if (session.has_value() && keys_->InForce(session->key_id) == nullptr) {
+    sessions_->CloseKey(session->key_id);  // Revoked or expired: every session of it ends.
+    session.reset();
+  }
+  if (!session.has_value()) {
+    if (request.method == "GET") return Redirect("/signin");
+    return ErrorPage(403, "You are signed out", "Sign in again, then repeat what you did.",
+                     nullptr);
+  }
+  if (request.method == "POST") {
+    const std::map<std::string, std::string> form = ParseForm(request.body);
+    auto it = form.find("csrf");
+    const std::string* header = request.Header("x-csrf-token");
+    const std::string given = it != form.end() ? it->second : header != nullptr ? *header : "";
+    if (!ConstantTimeEquals(given, session->csrf)) {
+      return ErrorPage(403, "This form has expired", "Go back, reload the page and try again.",
+                       &*session);
+    }
+    if (path == "/signout") {
+      sessions_->Close(session->id);
+      HttpResponse r = Redirect("/signin");
+      r.headers.emplace_back("Set-Cookie", Cookie(kSessionCookie, "", "/", true));
+      return r;
+    }
+    return ErrorPage(404, "Page not found", path, &*session);
+  }
+  if (request.method != "GET") {
+    HttpResponse r = ErrorPage(405, "Method not allowed", path, &*session);
+    r.headers.emplace_back("Allow", "GET, POST");
+    return r;
+  }
+  if (path == "/") return Councils(request, *session);
+  std::vector<std::string> parts = absl::StrSplit(path.substr(1), '/');
+  if (parts.size() == 2 && parts[0] == "councils") return Today(request, *session, parts[1]);
+  return ErrorPage(404, "Page not found", "If you typed the web address, check it is correct.",
+                   &*session);
+}
+
+}  // namespace dpmon

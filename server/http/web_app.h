@@ -1,0 +1,67 @@
+// The dashboard (web/): server-rendered HTML pages for a council's DP team,
+// on the HTTP listener beside the JSON face. Pages come from the Mustache
+// templates in web/templates (escaped by default) and work without
+// JavaScript.
+//
+// A person signs in with their key once (SessionStore); every page's data
+// comes from the gRPC services through ServiceCaller with that key, so it
+// meets the same permission table, tenancy and access log as any call.
+// Every form carries the session's CSRF token (the sign-in form a token in
+// a cookie of its own); a POST without the right one is refused 403.
+//
+// Thread-safety: Handle may be called from many threads at once.
+#ifndef DPMON_SERVER_HTTP_WEB_APP_H_
+#define DPMON_SERVER_HTTP_WEB_APP_H_
+
+#include <string>
+
+#include "kainjow/mustache.hpp"
+#include "server/access_log.h"
+#include "server/auth.h"
+#include "server/http/http_listener.h"
+#include "server/http/service_caller.h"
+#include "server/http/sessions.h"
+
+namespace dpmon {
+
+class WebApp {
+ public:
+  struct Options {
+    bool secure_cookies = false;  // Under TLS: cookies get `Secure`.
+  };
+  // Nothing is owned; everything must outlive the WebApp.
+  WebApp(const ServiceCaller* caller, const KeyRegistry* keys, AccessLog* access_log,
+         SessionStore* sessions, Options options);
+
+  // Every path the JSON face (/v1/) does not serve.
+  HttpResponse Handle(const HttpRequest& request) const;
+
+ private:
+  HttpResponse SignInPage(const HttpRequest& request, const std::string& error) const;
+  HttpResponse SignIn(const HttpRequest& request) const;
+  HttpResponse Councils(const HttpRequest& request, const SessionStore::Session& s) const;
+  HttpResponse Today(const HttpRequest& request, const SessionStore::Session& s,
+                     const std::string& council) const;
+  // `content` (a template's name, rendered with `data`) inside the layout.
+  HttpResponse Page(int status, const std::string& title, const std::string& content,
+                    kainjow::mustache::data data, const SessionStore::Session* session) const;
+  HttpResponse ErrorPage(int status, const std::string& heading, const std::string& message,
+                         const SessionStore::Session* session) const;
+  // A service's refusal as a page.
+  HttpResponse CallFailed(const grpc::Status& status, const SessionStore::Session& s) const;
+  grpc::Status CallAs(const SessionStore::Session& s, const HttpRequest& request,
+                      const std::string& path, const google::protobuf::Message& in,
+                      google::protobuf::Message* out) const;
+  std::string Cookie(const std::string& name, const std::string& value, const std::string& path,
+                     bool clear) const;
+
+  const ServiceCaller* caller_;
+  const KeyRegistry* keys_;
+  AccessLog* access_log_;
+  SessionStore* sessions_;
+  const Options options_;
+};
+
+}  // namespace dpmon
+
+#endif  // DPMON_SERVER_HTTP_WEB_APP_H_
