@@ -13,7 +13,11 @@ packages=(
   openssl     # the TLS tests make their certificates with it
   python3 python3-yaml  # deploy/check.sh reads the Kubernetes manifests
   clang libclang-rt-14-dev  # scripts/fuzz.sh: libFuzzer and AddressSanitizer
+  chromium  # the dashboard's browser tests (web/tests), driven by playwright-core
 )
+# Node.js and npm for the browser tests: Debian's, unless the machine has them.
+command -v node >/dev/null || packages+=(nodejs)
+command -v npm >/dev/null || packages+=(npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

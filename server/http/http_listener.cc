@@ -51,11 +51,12 @@ MHD_Result Send(MHD_Connection* connection, const HttpResponse& r) {
       r.body.size(), const_cast<char*>(r.body.data()), MHD_RESPMEM_MUST_COPY);
   if (response == nullptr) return MHD_NO;
   MHD_add_response_header(response, "Content-Type", r.content_type.c_str());
-  bool has_cache = false, has_csp = false;
+  bool has_cache = false, has_csp = false, has_referrer = false;
   for (const auto& [name, value] : r.headers) {
     MHD_add_response_header(response, name.c_str(), value.c_str());
     has_cache |= absl::EqualsIgnoreCase(name, "Cache-Control");
     has_csp |= absl::EqualsIgnoreCase(name, "Content-Security-Policy");
+    has_referrer |= absl::EqualsIgnoreCase(name, "Referrer-Policy");
   }
   // Answers hold personal data unless a handler says otherwise.
   if (!has_cache) MHD_add_response_header(response, "Cache-Control", "no-store");
@@ -64,7 +65,7 @@ MHD_Result Send(MHD_Connection* connection, const HttpResponse& r) {
                             "default-src 'none'; frame-ancestors 'none'");
   }
   MHD_add_response_header(response, "X-Content-Type-Options", "nosniff");
-  MHD_add_response_header(response, "Referrer-Policy", "no-referrer");
+  if (!has_referrer) MHD_add_response_header(response, "Referrer-Policy", "no-referrer");
   MHD_Result ok = MHD_queue_response(connection, static_cast<unsigned>(r.status), response);
   MHD_destroy_response(response);
   return ok;

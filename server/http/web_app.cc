@@ -141,6 +141,10 @@ HttpResponse WebApp::Page(int status, const std::string& title, const std::strin
   r.content_type = "text/html; charset=utf-8";
   r.body = Render("layout", layout);
   r.headers.emplace_back("Content-Security-Policy", kPageCsp);
+  // Not no-referrer: under it a browser sends a form's POST as from an
+  // opaque origin ("Origin: null"), which SameSite=Strict cookies do not
+  // go with. Same-origin sends nothing to other sites.
+  r.headers.emplace_back("Referrer-Policy", "same-origin");
   return r;
 }
 
@@ -175,8 +179,11 @@ HttpResponse WebApp::CallFailed(const grpc::Status& status, const SessionStore::
 }
 
 HttpResponse WebApp::SignInPage(const HttpRequest& request, const std::string& error) const {
-  (void)request;
-  const std::string token = RandomToken();
+  // The browser's token if it has one: a page that loads several times (a
+  // second tab, a redirect the browser follows for its icon) must not make
+  // the form already on screen stale.
+  std::string token = CookieValue(request, kSignInCookie);
+  if (token.size() != RandomToken().size()) token = RandomToken();
   mustache::data d;
   d.set("csrf", token);
   if (!error.empty()) d.set("error", error);
@@ -290,6 +297,7 @@ HttpResponse WebApp::Handle(const HttpRequest& request) const {
     r.headers.emplace_back("Cache-Control", "public, max-age=3600");
     return r;
   }
+  if (path == "/favicon.ico") return ErrorPage(404, "Page not found", path, nullptr);
   if (path == "/signin") {
     if (request.method == "GET") return SignInPage(request, "");
     if (request.method == "POST") return SignIn(request);
