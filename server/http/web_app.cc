@@ -14,6 +14,7 @@
 #include "common/names.h"
 #include "dpmon/v1/dpmon.pb.h"
 #include "server/http/web_files.h"
+#include "server/http/web_format.h"
 
 namespace dpmon {
 namespace {
@@ -276,7 +277,7 @@ HttpResponse WebApp::Today(const HttpRequest& request, const SessionStore::Sessi
   mustache::data d;
   d.set("council_name", c.display_name().empty() ? council : c.display_name());
   d.set("evaluated", !counts.evaluated_as_of_date().empty());
-  d.set("evaluated_as_of", counts.evaluated_as_of_date());
+  d.set("evaluated_as_of", LongDate(counts.evaluated_as_of_date()));
   d.set("has_tiles", !rows.empty());
   d.set("tiles", tiles);
   return Page(200, "Today", "today", d, &s);

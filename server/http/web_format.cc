@@ -1,0 +1,32 @@
+#include "server/http/web_format.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/civil_date.h"
+
+namespace dpmon {
+
+std::string LongDate(absl::string_view iso) {
+  static constexpr const char* kMonths[] = {"January",   "February", "March",    "April",
+                                            "May",       "June",     "July",     "August",
+                                            "September", "October",  "November", "December"};
+  absl::StatusOr<Date> d = Date::Parse(iso);
+  if (!d.ok()) return std::string(iso);
+  return absl::StrCat(d->day(), " ", kMonths[d->month() - 1], " ", d->year());
+}
+
+std::string Pounds(int64_t pence) {
+  // The magnitude as unsigned: -INT64_MIN does not fit in int64.
+  const bool negative = pence < 0;
+  const uint64_t magnitude =
+      negative ? uint64_t{0} - static_cast<uint64_t>(pence) : static_cast<uint64_t>(pence);
+  const std::string whole = absl::StrCat(magnitude / 100);
+  std::string grouped;
+  for (size_t i = 0; i < whole.size(); ++i) {
+    if (i > 0 && (whole.size() - i) % 3 == 0) grouped.push_back(',');
+    grouped.push_back(whole[i]);
+  }
+  const uint64_t p = magnitude % 100;
+  return absl::StrCat(negative ? "\u2212" : "", "£", grouped, ".", p < 10 ? "0" : "", p);
+}
+
+}  // namespace dpmon

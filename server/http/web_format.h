@@ -1,0 +1,25 @@
+// How the dashboard writes dates and money for people, in the GOV.UK
+// content style: "31 December 2025", "£1,234.56", "−£5.00". Integer
+// arithmetic only: no floating point near money.
+//
+// Thread-safety: pure functions.
+#ifndef DPMON_SERVER_HTTP_WEB_FORMAT_H_
+#define DPMON_SERVER_HTTP_WEB_FORMAT_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/strings/string_view.h"
+
+namespace dpmon {
+
+// "2025-12-31" as "31 December 2025"; anything that is not a date as given.
+std::string LongDate(absl::string_view iso);
+
+// Pence as pounds: 123456 → "£1,234.56", -500 → "−£5.00" (a minus sign,
+// U+2212), 0 → "£0.00". Exact for every int64, INT64_MIN included.
+std::string Pounds(int64_t pence);
+
+}  // namespace dpmon
+
+#endif  // DPMON_SERVER_HTTP_WEB_FORMAT_H_

@@ -1,0 +1,33 @@
+#include "server/http/web_format.h"
+
+#include <cstdint>
+#include <limits>
+
+#include "gtest/gtest.h"
+
+namespace dpmon {
+namespace {
+
+TEST(LongDate, WritesTheDayTheMonthsNameAndTheYear) {
+  EXPECT_EQ(LongDate("2025-12-31"), "31 December 2025");
+  EXPECT_EQ(LongDate("2024-02-29"), "29 February 2024");
+  EXPECT_EQ(LongDate("1900-01-01"), "1 January 1900");
+  EXPECT_EQ(LongDate("2025-02-30"), "2025-02-30");  // Not a date: as given.
+  EXPECT_EQ(LongDate(""), "");
+}
+
+TEST(Pounds, GroupsThousandsAndKeepsEveryPenny) {
+  EXPECT_EQ(Pounds(0), "£0.00");
+  EXPECT_EQ(Pounds(5), "£0.05");
+  EXPECT_EQ(Pounds(99), "£0.99");
+  EXPECT_EQ(Pounds(100), "£1.00");
+  EXPECT_EQ(Pounds(123456), "£1,234.56");
+  EXPECT_EQ(Pounds(100000000), "£1,000,000.00");
+  EXPECT_EQ(Pounds(-500), "\u2212£5.00");
+  EXPECT_EQ(Pounds(-123456789), "\u2212£1,234,567.89");
+  EXPECT_EQ(Pounds(std::numeric_limits<int64_t>::max()), "£92,233,720,368,547,758.07");
+  EXPECT_EQ(Pounds(std::numeric_limits<int64_t>::min()), "\u2212£92,233,720,368,547,758.08");
+}
+
+}  // namespace
+}  // namespace dpmon
