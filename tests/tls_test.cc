@@ -7,9 +7,11 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "client/client.h"
 #include "gtest/gtest.h"
+#include "tests/http_client.h"
 #include "tests/test_server.h"
 
 namespace dpmon {
@@ -112,6 +114,39 @@ ClientOptions Tls(const TestServer& server, const Certs& certs, const std::strin
     o.tls_private_key = certs.Key(client_cert);
   }
   return o;
+}
+
+// An HTTPS request through openssl s_client, trusting `ca`: the answer.
+std::string HttpsGet(const std::string& port, const Certs& certs, const std::string& target,
+                     const std::string& key) {
+  std::string out;
+  RunCommand(
+      {"/bin/sh", "-c",
+       absl::StrCat("printf 'GET ", target,
+                    " HTTP/1.1\\r\\nHost: localhost\\r\\nAuthorization: Bearer ", key,
+                    "\\r\\nConnection: close\\r\\n\\r\\n' | ", kOpenssl,
+                    " s_client -quiet -verify_return_error -connect 127.0.0.1:", port,
+                    " -servername localhost -CAfile ", certs.Path("ca", ".pem"), " 2>/dev/null")},
+      &out);
+  return out;
+}
+
+TEST(Tls, TheHttpListenerServesHttpsOffLoopback) {
+  Certs certs;
+  ASSERT_TRUE(certs.ok());
+  TestServer server("tls_http");
+  ASSERT_TRUE(server.Start({"--evaluate_at=off", "--http_listen=0.0.0.0:0",
+                            "--tls_cert_file=" + certs.Path("server", ".pem"),
+                            "--tls_key_file=" + certs.Path("server", ".key")}));
+  const std::string port = server.http_address().substr(server.http_address().rfind(':') + 1);
+  std::string reply = HttpsGet(port, certs, "/v1/caller", server.AdminKey());
+  EXPECT_TRUE(absl::StartsWith(reply, "HTTP/1.1 200")) << reply;
+  EXPECT_TRUE(absl::StrContains(reply, R"("role":"ADMIN")")) << reply;
+  // Under TLS the dashboard's cookies are Secure.
+  reply = HttpsGet(port, certs, "/signin", "");
+  EXPECT_TRUE(absl::StrContains(reply, "SameSite=Strict; Secure")) << reply;
+  // Plain HTTP to the HTTPS listener gets no answer.
+  EXPECT_NE(testing::HttpFetch("127.0.0.1:" + port, "GET", "/v1/caller").status, 200);
 }
 
 TEST(Tls, ServerCertificateOnAnyAddress) {
