@@ -217,5 +217,52 @@ TEST_F(Web, SignInsAndPagesAreInTheAccessLog) {
   EXPECT_TRUE(page);
 }
 
+TEST_F(Web, ActingOnAFlagNeedsTheTokenANoteAndARoleThatMay) {
+  // A restricted spend on a card raises a flag once the council is evaluated.
+  ASSERT_EQ(Api("POST", "/v1/councils/north/accounts?accountId=A1",
+                R"({"startDate":"2025-01-01","holding":"PREPAID_CARD","management":"SELF",
+                    "recipient":"SERVICE_USER"})")
+                .status,
+            200);
+  ASSERT_EQ(Api("POST", "/v1/councils/north:ingestBatch",
+                R"({"items":[{"transaction":{"source":"card","account":"A1","externalId":"P1",
+                    "bookingDate":"2025-02-01","amountPence":"50000"}},
+                   {"transaction":{"source":"card","account":"A1","externalId":"R1",
+                    "bookingDate":"2025-02-03","amountPence":"-2500","mcc":"7995"}}]})")
+                .status,
+            200);
+  ASSERT_EQ(Api("POST", "/v1/councils/north:evaluate", R"({"asOfDate":"2025-02-28"})").status, 200);
+  const std::string flag = "/councils/north/accounts/A1/flags/RESTRICTED_SPEND?subject=card%3AR1";
+  const std::string session = SignIn(server_.AdminKey());
+  HttpReply page = Get(flag, session);
+  ASSERT_EQ(page.status, 200) << page.body;
+  EXPECT_TRUE(absl::StrContains(page.body, "£25.00")) << page.body;
+  const std::string csrf = CsrfOf(page.body);
+  const std::string cookie = "dpmon_session=" + session;
+
+  HttpReply r = PostForm(flag, "do=resolve&note=done", cookie);
+  EXPECT_EQ(r.status, 403);
+  r = PostForm(flag, "csrf=" + UrlEncode(csrf) + "&do=resolve&note=", cookie);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_TRUE(absl::StrContains(r.body, R"(<a href="#note">)")) << r.body;
+  EXPECT_TRUE(absl::StrContains(Get(flag, session).body, "<dd>Open</dd>"));
+
+  // A FEED key's session may not act on flags: the permission table says so.
+  std::string name;
+  const std::string feed = SignIn(NewKey("FEED", "north", &name));
+  HttpReply feed_page = Get(flag, feed);
+  EXPECT_EQ(feed_page.status, 403);
+
+  r = PostForm(flag,
+               "csrf=" + UrlEncode(csrf) +
+                   "&do=resolve&request_id=r1&note=" + UrlEncode("Refunded by the provider"),
+               cookie);
+  EXPECT_EQ(r.status, 303);
+  page = Get(flag, session);
+  EXPECT_TRUE(absl::StrContains(page.body, "<dd>Resolved</dd>")) << page.body;
+  EXPECT_TRUE(absl::StrContains(page.body, "Refunded by the provider"));
+  EXPECT_FALSE(absl::StrContains(page.body, "Act on this flag"));
+}
+
 }  // namespace
 }  // namespace dpmon

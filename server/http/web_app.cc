@@ -1,6 +1,7 @@
 #include "server/http/web_app.h"
 
 #include <map>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -86,14 +87,6 @@ std::string CookieValue(const HttpRequest& request, absl::string_view name) {
   return "";
 }
 
-// "SURPLUS_RETURN" as "Surplus return".
-std::string Sentence(const std::string& enum_name) {
-  std::string s = absl::AsciiStrToLower(enum_name);
-  absl::StrReplaceAll({{"_", " "}}, &s);
-  if (!s.empty()) s[0] = absl::ascii_toupper(s[0]);
-  return s;
-}
-
 bool ConstantTimeEquals(const std::string& a, const std::string& b) {
   if (a.size() != b.size() || a.empty()) return false;
   unsigned char diff = 0;
@@ -107,6 +100,54 @@ HttpResponse Redirect(const std::string& to) {
   r.content_type = "text/plain; charset=utf-8";
   r.headers.emplace_back("Location", to);
   return r;
+}
+
+std::string QueryValue(const HttpRequest& request, const std::string& name) {
+  for (const auto& [k, v] : request.query) {
+    if (k == name) return v;
+  }
+  return "";
+}
+
+// The options of a select: "" (all) first, then every value of the enum.
+template <typename Enum>
+mustache::data EnumOptions(const google::protobuf::EnumDescriptor* d, const std::string& chosen,
+                           const std::string& all_label) {
+  mustache::data list = mustache::data::type::list;
+  mustache::data all;
+  all.set("value", "");
+  all.set("label", all_label);
+  all.set("selected", chosen.empty());
+  list.push_back(all);
+  for (int i = 1; i < d->value_count(); ++i) {
+    mustache::data o;
+    o.set("value", d->value(i)->name());
+    o.set("label", SentenceCase(d->value(i)->name()));
+    o.set("selected", chosen == d->value(i)->name());
+    list.push_back(o);
+  }
+  return list;
+}
+
+// The page of one flag: /councils/{c}/accounts/{a}/flags/{KIND}?subject=S
+std::string FlagHref(const v1::Flag& f) {
+  return absl::StrCat("/", f.account(), "/flags/", v1::FlagKind_Name(f.kind()),
+                      "?subject=", UrlEncode(f.subject()));
+}
+
+mustache::data FlagData(const v1::Flag& f) {
+  mustache::data d;
+  d.set("account", LastNameSegment(f.account()));
+  d.set("kind", SentenceCase(v1::FlagKind_Name(f.kind())));
+  d.set("severity", SentenceCase(v1::Severity_Name(f.severity())));
+  d.set("subject", f.subject().empty() ? "–" : f.subject());
+  d.set("amount", f.has_amount_pence() ? Pounds(f.amount_pence()) : "–");
+  d.set("date", f.date().empty() ? "–" : LongDate(f.date()));
+  d.set("state", SentenceCase(v1::FlagState_Name(f.state())));
+  d.set("raised_on", LongDate(f.raised_on()));
+  d.set("href", FlagHref(f));
+  if (!f.detail().empty()) d.set("detail", f.detail());
+  return d;
 }
 
 }  // namespace
@@ -268,10 +309,14 @@ HttpResponse WebApp::Today(const HttpRequest& request, const SessionStore::Sessi
   for (const auto& [key, row] : rows) {
     if (row.first == 0 && row.second == 0) continue;
     mustache::data t;
-    t.set("kind", Sentence(v1::FlagKind_Name(static_cast<v1::FlagKind>(key.first))));
-    t.set("severity", Sentence(v1::Severity_Name(static_cast<v1::Severity>(key.second))));
+    t.set("kind", SentenceCase(v1::FlagKind_Name(static_cast<v1::FlagKind>(key.first))));
+    t.set("severity", SentenceCase(v1::Severity_Name(static_cast<v1::Severity>(key.second))));
     t.set("open", absl::StrCat(row.first));
     t.set("acknowledged", absl::StrCat(row.second));
+    t.set("href",
+          absl::StrCat("/councils/", council,
+                       "/flags?kind=", v1::FlagKind_Name(static_cast<v1::FlagKind>(key.first)),
+                       "&severity=", v1::Severity_Name(static_cast<v1::Severity>(key.second))));
     tiles.push_back(t);
   }
   mustache::data d;
@@ -281,6 +326,184 @@ HttpResponse WebApp::Today(const HttpRequest& request, const SessionStore::Sessi
   d.set("has_tiles", !rows.empty());
   d.set("tiles", tiles);
   return Page(200, "Today", "today", d, &s);
+}
+
+HttpResponse WebApp::Flags(const HttpRequest& request, const SessionStore::Session& s,
+                           const std::string& council) const {
+  v1::ListFlagsRequest in;
+  in.set_council(CouncilName(council));
+  in.set_page_size(50);
+  in.set_page_token(QueryValue(request, "page"));
+  const std::string state = QueryValue(request, "state");
+  const std::string kind = QueryValue(request, "kind");
+  const std::string severity = QueryValue(request, "severity");
+  if (state.empty()) {
+    in.add_states(v1::OPEN);
+    in.add_states(v1::ACKNOWLEDGED);
+  } else if (v1::FlagState st; state != "ALL") {
+    if (!v1::FlagState_Parse(state, &st) || st == v1::FLAG_STATE_UNSPECIFIED) {
+      return ErrorPage(400, "There is a problem with the filters",
+                       absl::StrCat("State: \"", state, "\" is not a state of a flag."), &s);
+    }
+    in.add_states(st);
+  }
+  if (v1::FlagKind k; !kind.empty()) {
+    if (!v1::FlagKind_Parse(kind, &k) || k == v1::FLAG_KIND_UNSPECIFIED) {
+      return ErrorPage(400, "There is a problem with the filters",
+                       absl::StrCat("Kind: \"", kind, "\" is not a kind of flag."), &s);
+    }
+    in.set_kind(k);
+  }
+  if (v1::Severity v; !severity.empty()) {
+    if (!v1::Severity_Parse(severity, &v) || v == v1::SEVERITY_UNSPECIFIED) {
+      return ErrorPage(400, "There is a problem with the filters",
+                       absl::StrCat("Severity: \"", severity, "\" is not a severity."), &s);
+    }
+    in.set_severity(v);
+  }
+  v1::Council c;
+  v1::GetCouncilRequest gc;
+  gc.set_name(CouncilName(council));
+  if (grpc::Status st = CallAs(s, request, "/dpmon.v1.Councils/GetCouncil", gc, &c); !st.ok()) {
+    return CallFailed(st, s);
+  }
+  v1::ListFlagsResponse out;
+  if (grpc::Status st = CallAs(s, request, "/dpmon.v1.Monitoring/ListFlags", in, &out); !st.ok()) {
+    return CallFailed(st, s);
+  }
+  mustache::data flags = mustache::data::type::list;
+  for (const v1::Flag& f : out.flags()) flags.push_back(FlagData(f));
+  mustache::data states = mustache::data::type::list;
+  for (const auto& [value, label] :
+       std::vector<std::pair<std::string, std::string>>{{"", "Open or acknowledged"},
+                                                        {"OPEN", "Open"},
+                                                        {"ACKNOWLEDGED", "Acknowledged"},
+                                                        {"RESOLVED", "Resolved"},
+                                                        {"CLEARED", "Cleared"},
+                                                        {"ALL", "All"}}) {
+    mustache::data o;
+    o.set("value", value);
+    o.set("label", label);
+    o.set("selected", value == state);
+    states.push_back(o);
+  }
+  mustache::data d;
+  d.set("council", council);
+  d.set("council_name", c.display_name().empty() ? council : c.display_name());
+  d.set("states", states);
+  d.set("kinds", EnumOptions<v1::FlagKind>(v1::FlagKind_descriptor(), kind, "Every kind"));
+  d.set("severities",
+        EnumOptions<v1::Severity>(v1::Severity_descriptor(), severity, "Every severity"));
+  d.set("has_flags", out.flags_size() > 0);
+  d.set("flags", flags);
+  if (!out.next_page_token().empty()) {
+    d.set("next", absl::StrCat("/councils/", council, "/flags?state=", UrlEncode(state),
+                               "&kind=", UrlEncode(kind), "&severity=", UrlEncode(severity),
+                               "&page=", UrlEncode(out.next_page_token())));
+  }
+  return Page(200, "Flags", "flags", d, &s);
+}
+
+HttpResponse WebApp::FlagPage(const HttpRequest& request, const SessionStore::Session& s,
+                              const std::string& account, const std::string& kind_name,
+                              const std::string& error, const std::string& note) const {
+  v1::FlagKind kind;
+  if (!v1::FlagKind_Parse(kind_name, &kind) || kind == v1::FLAG_KIND_UNSPECIFIED) {
+    return ErrorPage(404, "Page not found", "There is no such kind of flag.", &s);
+  }
+  absl::StatusOr<AccountRef> ref = ParseAccountName(account, "account");
+  if (!ref.ok()) return ErrorPage(404, "Page not found", "There is no such account.", &s);
+  const std::string subject = QueryValue(request, "subject");
+  // The flag: the account's flags of that kind, every state, by subject.
+  v1::ListFlagsRequest in;
+  in.set_council(CouncilName(ref->council));
+  in.set_account(account);
+  in.set_kind(kind);
+  for (v1::FlagState st : {v1::OPEN, v1::ACKNOWLEDGED, v1::RESOLVED, v1::CLEARED}) {
+    in.add_states(st);
+  }
+  in.set_page_size(1000);
+  std::optional<v1::Flag> found;
+  for (int pages = 0; pages < 20 && !found.has_value(); ++pages) {
+    v1::ListFlagsResponse out;
+    if (grpc::Status st = CallAs(s, request, "/dpmon.v1.Monitoring/ListFlags", in, &out);
+        !st.ok()) {
+      return CallFailed(st, s);
+    }
+    for (const v1::Flag& f : out.flags()) {
+      if (f.subject() == subject && (!found.has_value() || f.occurrence() > found->occurrence())) {
+        found = f;
+      }
+    }
+    if (out.next_page_token().empty()) break;
+    in.set_page_token(out.next_page_token());
+  }
+  if (!found.has_value()) return ErrorPage(404, "Page not found", "There is no such flag.", &s);
+  mustache::data d = FlagData(*found);
+  mustache::data actions = mustache::data::type::list;
+  for (const v1::FlagAction& a : found->actions()) {
+    mustache::data item;
+    item.set("what", SentenceCase(v1::FlagState_Name(a.state())));
+    item.set("actor", a.actor());
+    item.set("time", a.at());
+    item.set("note", a.note());
+    actions.push_back(item);
+  }
+  d.set("has_actions", found->actions_size() > 0);
+  d.set("actions", actions);
+  d.set("actionable", found->state() == v1::OPEN || found->state() == v1::ACKNOWLEDGED);
+  d.set("action", FlagHref(*found));
+  d.set("csrf", s.csrf);
+  d.set("request_id", RandomToken());
+  d.set("back", absl::StrCat("/councils/", ref->council, "/flags"));
+  if (!error.empty()) d.set("error", error);
+  d.set("note", note);
+  return Page(error.empty() ? 200 : 400,
+              absl::StrCat(error.empty() ? "" : "Error: ", SentenceCase(kind_name), " flag"),
+              "flag", d, &s);
+}
+
+HttpResponse WebApp::ActOnFlag(const HttpRequest& request, const SessionStore::Session& s,
+                               const std::string& account, const std::string& kind_name,
+                               const std::map<std::string, std::string>& form) const {
+  auto field = [&](const std::string& name) {
+    auto it = form.find(name);
+    return it == form.end() ? std::string() : it->second;
+  };
+  v1::FlagKind kind;
+  if (!v1::FlagKind_Parse(kind_name, &kind)) {
+    return ErrorPage(404, "Page not found", "There is no such kind of flag.", &s);
+  }
+  const std::string note = std::string(absl::StripAsciiWhitespace(field("note")));
+  const std::string what = field("do");
+  if (what != "acknowledge" && what != "resolve") {
+    return FlagPage(request, s, account, kind_name, "Choose Acknowledge or Resolve", note);
+  }
+  if (note.empty()) {
+    return FlagPage(request, s, account, kind_name,
+                    what == "acknowledge" ? "Enter a note to acknowledge the flag"
+                                          : "Enter a note to resolve the flag",
+                    note);
+  }
+  v1::ActOnFlagRequest in;
+  in.set_account(account);
+  in.set_kind(kind);
+  in.set_subject(QueryValue(request, "subject"));
+  in.set_note(note);
+  std::shared_ptr<const Principal> who = keys_->InForce(s.key_id);
+  in.set_actor(who != nullptr ? who->key.display_name() : absl::StrCat("keys/", s.key_id));
+  in.set_request_id(field("request_id"));
+  v1::Flag out;
+  grpc::Status st = CallAs(s, request,
+                           what == "acknowledge" ? "/dpmon.v1.Monitoring/AcknowledgeFlag"
+                                                 : "/dpmon.v1.Monitoring/ResolveFlag",
+                           in, &out);
+  if (st.error_code() == grpc::StatusCode::INVALID_ARGUMENT ||
+      st.error_code() == grpc::StatusCode::FAILED_PRECONDITION) {
+    return FlagPage(request, s, account, kind_name, st.error_message(), note);
+  }
+  if (!st.ok()) return CallFailed(st, s);
+  return Redirect(FlagHref(out));
 }
 
 HttpResponse WebApp::Handle(const HttpRequest& request) const {
@@ -332,6 +555,11 @@ HttpResponse WebApp::Handle(const HttpRequest& request) const {
       r.headers.emplace_back("Set-Cookie", Cookie(kSessionCookie, "", "/", true));
       return r;
     }
+    std::vector<std::string> parts = absl::StrSplit(path.substr(1), '/');
+    if (parts.size() == 6 && parts[0] == "councils" && parts[2] == "accounts" &&
+        parts[4] == "flags") {
+      return ActOnFlag(request, *session, AccountName(parts[1], parts[3]), parts[5], form);
+    }
     return ErrorPage(404, "Page not found", path, &*session);
   }
   if (request.method != "GET") {
@@ -342,6 +570,13 @@ HttpResponse WebApp::Handle(const HttpRequest& request) const {
   if (path == "/") return Councils(request, *session);
   std::vector<std::string> parts = absl::StrSplit(path.substr(1), '/');
   if (parts.size() == 2 && parts[0] == "councils") return Today(request, *session, parts[1]);
+  if (parts.size() == 3 && parts[0] == "councils" && parts[2] == "flags") {
+    return Flags(request, *session, parts[1]);
+  }
+  if (parts.size() == 6 && parts[0] == "councils" && parts[2] == "accounts" &&
+      parts[4] == "flags") {
+    return FlagPage(request, *session, AccountName(parts[1], parts[3]), parts[5], "", "");
+  }
   return ErrorPage(404, "Page not found", "If you typed the web address, check it is correct.",
                    &*session);
 }

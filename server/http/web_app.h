@@ -13,6 +13,7 @@
 #ifndef DPMON_SERVER_HTTP_WEB_APP_H_
 #define DPMON_SERVER_HTTP_WEB_APP_H_
 
+#include <map>
 #include <string>
 
 #include "kainjow/mustache.hpp"
@@ -42,6 +43,16 @@ class WebApp {
   HttpResponse Councils(const HttpRequest& request, const SessionStore::Session& s) const;
   HttpResponse Today(const HttpRequest& request, const SessionStore::Session& s,
                      const std::string& council) const;
+  HttpResponse Flags(const HttpRequest& request, const SessionStore::Session& s,
+                     const std::string& council) const;
+  // One flag: what it is, its history, and (while open or acknowledged) a
+  // form to acknowledge or resolve it with a note.
+  HttpResponse FlagPage(const HttpRequest& request, const SessionStore::Session& s,
+                        const std::string& account, const std::string& kind,
+                        const std::string& error, const std::string& note) const;
+  HttpResponse ActOnFlag(const HttpRequest& request, const SessionStore::Session& s,
+                         const std::string& account, const std::string& kind,
+                         const std::map<std::string, std::string>& form) const;
   // `content` (a template's name, rendered with `data`) inside the layout.
   HttpResponse Page(int status, const std::string& title, const std::string& content,
                     kainjow::mustache::data data, const SessionStore::Session* session) const;

@@ -1,5 +1,6 @@
 #include "server/http/web_format.h"
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/civil_date.h"
 
@@ -27,6 +28,30 @@ std::string Pounds(int64_t pence) {
   }
   const uint64_t p = magnitude % 100;
   return absl::StrCat(negative ? "\u2212" : "", "£", grouped, ".", p < 10 ? "0" : "", p);
+}
+
+std::string UrlEncode(absl::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (absl::ascii_isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+std::string SentenceCase(absl::string_view enum_name) {
+  std::string s = absl::AsciiStrToLower(enum_name);
+  for (char& c : s) {
+    if (c == '_') c = ' ';
+  }
+  if (!s.empty()) s[0] = absl::ascii_toupper(s[0]);
+  return s;
 }
 
 }  // namespace dpmon

@@ -20,6 +20,12 @@ std::string LongDate(absl::string_view iso);
 // U+2212), 0 → "£0.00". Exact for every int64, INT64_MIN included.
 std::string Pounds(int64_t pence);
 
+// Percent-encodes a query value or path segment (RFC 3986 unreserved kept).
+std::string UrlEncode(absl::string_view s);
+
+// "SURPLUS_RETURN" as "Surplus return".
+std::string SentenceCase(absl::string_view enum_name);
+
 }  // namespace dpmon
 
 #endif  // DPMON_SERVER_HTTP_WEB_FORMAT_H_

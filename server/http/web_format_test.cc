@@ -29,5 +29,16 @@ TEST(Pounds, GroupsThousandsAndKeepsEveryPenny) {
   EXPECT_EQ(Pounds(std::numeric_limits<int64_t>::min()), "\u2212£92,233,720,368,547,758.08");
 }
 
+TEST(UrlEncode, KeepsOnlyTheUnreservedCharacters) {
+  EXPECT_EQ(UrlEncode("cardco:T-1_a.b~"), "cardco%3AT-1_a.b~");
+  EXPECT_EQ(UrlEncode("a b&c=d/é"), "a%20b%26c%3Dd%2F%C3%A9");
+}
+
+TEST(SentenceCase, WritesEnumNamesAsWords) {
+  EXPECT_EQ(SentenceCase("SURPLUS_RETURN"), "Surplus return");
+  EXPECT_EQ(SentenceCase("OPEN"), "Open");
+  EXPECT_EQ(SentenceCase(""), "");
+}
+
 }  // namespace
 }  // namespace dpmon

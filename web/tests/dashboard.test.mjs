@@ -110,6 +110,47 @@ test('sign in, see today, sign out', async () => {
   await page.close();
 });
 
+test('flags: filter, open one, a note is required, acknowledge it', async () => {
+  const page = await browser.newPage();
+  await signIn(page, adminKey);
+  await page.waitForURL(/\/councils\/demo$/);
+  // A tile on Today leads to the flags of that kind.
+  await page.getByRole('link', { name: 'Surplus' }).first().click();
+  await page.waitForURL(/\/flags\?kind=SURPLUS/);
+  assert.equal(await page.locator('h1').textContent(), 'Flags');
+  assert.equal(await page.getByLabel('Kind').inputValue(), 'SURPLUS');
+  const rows = page.locator('table tbody tr');
+  assert.ok((await rows.count()) > 0);
+  for (const kind of await page.locator('table tbody td:nth-child(2)').allTextContents()) {
+    assert.equal(kind.trim(), 'Surplus');
+  }
+  // Money is written for people, from the exact pence.
+  assert.match(await rows.first().locator('td.numeric').textContent(), /^£[\d,]+\.\d\d$/);
+  await checkAccessible(page, 'flags');
+  // Filters are a plain GET form.
+  await page.getByLabel('Kind').selectOption('DEFICIT');
+  await page.getByLabel('Severity').selectOption('');
+  await page.getByRole('button', { name: 'Apply filters' }).click();
+  await page.waitForURL(/kind=DEFICIT/);
+  await page.locator('table tbody tr').first().getByRole('link').click();
+  await page.waitForURL(/\/flags\/DEFICIT/);
+  await checkAccessible(page, 'flag');
+  // No note: an error summary that links to the field.
+  await page.getByRole('button', { name: 'Acknowledge' }).click();
+  const summary = page.locator('.error-summary');
+  assert.equal(await summary.isVisible(), true);
+  assert.match(await page.title(), /^Error: /);
+  await checkAccessible(page, 'flag-error');
+  await summary.getByRole('link').click();
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'note');
+  await page.getByLabel('Note').fill('Called the carer: a late council payment, due Friday.');
+  await page.getByRole('button', { name: 'Acknowledge' }).click();
+  await page.waitForSelector('text=History');
+  assert.match(await page.locator('.timeline').textContent(), /Acknowledged.*a late council payment/s);
+  assert.match(await page.locator('.summary').textContent(), /Acknowledged/);
+  await page.close();
+});
+
 test('a wrong key is answered by an error summary that links to the field', async () => {
   const page = await browser.newPage();
   await signIn(page, 'dpmon_0123456789abcdef_notakey');
