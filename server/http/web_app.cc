@@ -143,9 +143,14 @@ mustache::data FlagData(const v1::Flag& f) {
   d.set("subject", f.subject().empty() ? "–" : f.subject());
   d.set("amount", f.has_amount_pence() ? Pounds(f.amount_pence()) : "–");
   d.set("date", f.date().empty() ? "–" : LongDate(f.date()));
-  d.set("state", SentenceCase(v1::FlagState_Name(f.state())));
+  // A flag the rules find as of a date the council was not evaluated on is
+  // not stored, so it has no state of its own.
+  d.set("state", f.state() == v1::FLAG_STATE_UNSPECIFIED
+                     ? std::string("Found as of this date")
+                     : SentenceCase(v1::FlagState_Name(f.state())));
   d.set("raised_on", LongDate(f.raised_on()));
   d.set("href", FlagHref(f));
+  d.set("account_href", "/" + f.account());
   if (!f.detail().empty()) d.set("detail", f.detail());
   return d;
 }
@@ -506,6 +511,75 @@ HttpResponse WebApp::ActOnFlag(const HttpRequest& request, const SessionStore::S
   return Redirect(FlagHref(out));
 }
 
+HttpResponse WebApp::Account(const HttpRequest& request, const SessionStore::Session& s,
+                             const std::string& council, const std::string& account_id) const {
+  const std::string as_of = QueryValue(request, "asOf");
+  v1::GetAccountOverviewRequest in;
+  in.set_account(AccountName(council, account_id));
+  in.set_as_of_date(as_of);
+  v1::AccountOverview o;
+  grpc::Status st = CallAs(s, request, "/dpmon.v1.Monitoring/GetAccountOverview", in, &o);
+  mustache::data d;
+  d.set("council_name", council);
+  d.set("account_id", account_id);
+  d.set("self", "/" + in.account());
+  d.set("as_of_input", as_of);
+  if (st.error_code() == grpc::StatusCode::INVALID_ARGUMENT) {
+    d.set("error", absl::StrCat("Enter the date as YYYY-MM-DD, for example 2025-12-31 (",
+                                st.error_message(), ")"));
+    return Page(400, absl::StrCat("Error: Account ", account_id), "account", d, &s);
+  }
+  if (!st.ok()) return CallFailed(st, s);
+  const v1::Account& a = o.account();
+  std::string refs;
+  for (const v1::ExternalRef& r : a.external_refs()) {
+    absl::StrAppend(&refs, refs.empty() ? "" : ", ", r.source(), ": ", r.ref());
+  }
+  mustache::data lines = mustache::data::type::list;
+  for (const v1::PlanLineActual& l : o.lines()) {
+    mustache::data line;
+    line.set("category", SentenceCase(v1::Category_Name(l.category())));
+    line.set("planned", Pounds(l.planned_pence()));
+    line.set("actual", Pounds(l.actual_pence()));
+    lines.push_back(line);
+  }
+  mustache::data flags = mustache::data::type::list;
+  for (const v1::Flag& f : o.flags()) flags.push_back(FlagData(f));
+  auto or_none = [](const std::string& date) {
+    return date.empty() ? std::string("None") : LongDate(date);
+  };
+  mustache::data v;
+  v.set("as_of", LongDate(o.as_of_date()));
+  v.set("status", SentenceCase(v1::AccountStatus_Name(o.status())));
+  v.set("holding", SentenceCase(v1::Holding_Name(a.holding())));
+  v.set("management", SentenceCase(v1::Management_Name(a.management())));
+  v.set("recipient", SentenceCase(v1::Recipient_Name(a.recipient())));
+  v.set("refs", refs.empty() ? "None" : refs);
+  v.set("next_review", or_none(o.next_review_due()));
+  v.set("next_audit", or_none(o.next_audit_due()));
+  v.set("last_feed", or_none(o.last_feed_date()));
+  v.set("last_statement",
+        o.last_statement().input().date().empty()
+            ? std::string("None")
+            : absl::StrCat(LongDate(o.last_statement().input().date()), ": ",
+                           Pounds(o.last_statement().input().closing_balance_pence()),
+                           o.last_statement_reconciles()
+                               ? ", reconciles with the ledger"
+                               : absl::StrCat(", does not reconcile: the ledger says ",
+                                              Pounds(o.last_statement_ledger_pence()))));
+  v.set("balance", Pounds(o.balance_pence()));
+  v.set("earmarked", Pounds(o.earmarked_pence()));
+  v.set("available", Pounds(o.available_pence()));
+  v.set("window_start", LongDate(o.window_start()));
+  v.set("lines", lines);
+  v.set("planned", Pounds(o.planned_pence()));
+  v.set("spent", Pounds(o.spend_pence()));
+  v.set("has_flags", o.flags_size() > 0);
+  v.set("flags", flags);
+  d.set("overview", v);
+  return Page(200, absl::StrCat("Account ", account_id), "account", d, &s);
+}
+
 HttpResponse WebApp::Handle(const HttpRequest& request) const {
   const std::string& path = request.path;
   if (absl::StartsWith(path, "/static/")) {
@@ -570,6 +644,9 @@ HttpResponse WebApp::Handle(const HttpRequest& request) const {
   if (path == "/") return Councils(request, *session);
   std::vector<std::string> parts = absl::StrSplit(path.substr(1), '/');
   if (parts.size() == 2 && parts[0] == "councils") return Today(request, *session, parts[1]);
+  if (parts.size() == 4 && parts[0] == "councils" && parts[2] == "accounts") {
+    return Account(request, *session, parts[1], parts[3]);
+  }
   if (parts.size() == 3 && parts[0] == "councils" && parts[2] == "flags") {
     return Flags(request, *session, parts[1]);
   }

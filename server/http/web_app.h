@@ -43,6 +43,10 @@ class WebApp {
   HttpResponse Councils(const HttpRequest& request, const SessionStore::Session& s) const;
   HttpResponse Today(const HttpRequest& request, const SessionStore::Session& s,
                      const std::string& council) const;
+  // An account as of a date (?asOf=, default today): who and what, money,
+  // planned against actual, flags.
+  HttpResponse Account(const HttpRequest& request, const SessionStore::Session& s,
+                       const std::string& council, const std::string& account_id) const;
   HttpResponse Flags(const HttpRequest& request, const SessionStore::Session& s,
                      const std::string& council) const;
   // One flag: what it is, its history, and (while open or acknowledged) a

@@ -132,7 +132,7 @@ test('flags: filter, open one, a note is required, acknowledge it', async () => 
   await page.getByLabel('Severity').selectOption('');
   await page.getByRole('button', { name: 'Apply filters' }).click();
   await page.waitForURL(/kind=DEFICIT/);
-  await page.locator('table tbody tr').first().getByRole('link').click();
+  await page.locator('table tbody tr').first().getByRole('link', { name: 'Deficit' }).click();
   await page.waitForURL(/\/flags\/DEFICIT/);
   await checkAccessible(page, 'flag');
   // No note: an error summary that links to the field.
@@ -148,6 +148,40 @@ test('flags: filter, open one, a note is required, acknowledge it', async () => 
   await page.waitForSelector('text=History');
   assert.match(await page.locator('.timeline').textContent(), /Acknowledged.*a late council payment/s);
   assert.match(await page.locator('.summary').textContent(), /Acknowledged/);
+  await page.close();
+});
+
+test('an account as of a past date, and a date that is not one', async () => {
+  const page = await browser.newPage();
+  await signIn(page, adminKey);
+  await page.waitForURL(/\/councils\/demo$/);
+  await page.goto(base + '/councils/demo/flags?kind=SURPLUS');
+  await page.locator('table tbody tr').first().locator('td').first().getByRole('link').click();
+  await page.waitForURL(/\/councils\/demo\/accounts\/A\d+$/);
+  await page.getByLabel('As of').fill('2025-12-31');
+  await page.getByRole('button', { name: 'Show' }).click();
+  await page.waitForURL(/asOf=2025-12-31/);
+  assert.equal(await page.locator('main h2').first().textContent(), 'As of 31 December 2025');
+  // The page's money is the API's, to the penny.
+  const id = page.url().match(/accounts\/(A\d+)/)[1];
+  const o = await api('GET', `/v1/councils/demo/accounts/${id}/overview?asOfDate=2025-12-31`);
+  const pounds = (p) => {
+    const v = BigInt(p ?? '0');
+    const m = v < 0n ? -v : v;
+    const whole = (m / 100n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+    return `${v < 0n ? '\u2212' : ''}£${whole}.${(m % 100n).toString().padStart(2, '0')}`;
+  };
+  const balance = page.locator('tr', { has: page.locator('th', { hasText: /^Balance$/ }) });
+  assert.equal((await balance.locator('td').textContent()).trim(), pounds(o.balancePence));
+  assert.ok((await page.locator('main').textContent()).includes('Surplus'));
+  await checkAccessible(page, 'account');
+  await page.getByLabel('As of').fill('2025-02-30');
+  await page.getByRole('button', { name: 'Show' }).click();
+  const summary = page.locator('.error-summary');
+  assert.equal(await summary.isVisible(), true);
+  await checkAccessible(page, 'account-error');
+  await summary.getByRole('link').click();
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'asOf');
   await page.close();
 });
 
