@@ -176,6 +176,7 @@ HttpResponse WebApp::Page(int status, const std::string& title, const std::strin
   mustache::data layout;
   layout.set("title", title);
   layout.set("content", Render(content, data));
+  if (const mustache::data* council = data.get("council")) layout.set("council", *council);
   if (session != nullptr) {
     layout.set("signed_in", true);
     layout.set("csrf", session->csrf);
@@ -325,6 +326,7 @@ HttpResponse WebApp::Today(const HttpRequest& request, const SessionStore::Sessi
     tiles.push_back(t);
   }
   mustache::data d;
+  d.set("council", council);
   d.set("council_name", c.display_name().empty() ? council : c.display_name());
   d.set("evaluated", !counts.evaluated_as_of_date().empty());
   d.set("evaluated_as_of", LongDate(counts.evaluated_as_of_date()));
@@ -520,6 +522,7 @@ HttpResponse WebApp::Account(const HttpRequest& request, const SessionStore::Ses
   v1::AccountOverview o;
   grpc::Status st = CallAs(s, request, "/dpmon.v1.Monitoring/GetAccountOverview", in, &o);
   mustache::data d;
+  d.set("council", council);
   d.set("council_name", council);
   d.set("account_id", account_id);
   d.set("self", "/" + in.account());
@@ -578,6 +581,58 @@ HttpResponse WebApp::Account(const HttpRequest& request, const SessionStore::Ses
   v.set("flags", flags);
   d.set("overview", v);
   return Page(200, absl::StrCat("Account ", account_id), "account", d, &s);
+}
+
+HttpResponse WebApp::AuditsDue(const HttpRequest& request, const SessionStore::Session& s,
+                               const std::string& council) const {
+  v1::ListAuditsDueRequest in;
+  in.set_council(CouncilName(council));
+  in.set_as_of_date(QueryValue(request, "asOf"));
+  in.set_page_size(50);
+  in.set_page_token(QueryValue(request, "page"));
+  v1::ListAuditsDueResponse out;
+  grpc::Status st = CallAs(s, request, "/dpmon.v1.Audits/ListAuditsDue", in, &out);
+  if (st.error_code() == grpc::StatusCode::INVALID_ARGUMENT) {
+    return ErrorPage(400, "There is a problem with the date",
+                     absl::StrCat("Give the date as YYYY-MM-DD (", st.error_message(), ")."), &s);
+  }
+  if (!st.ok()) return CallFailed(st, s);
+  v1::GetCouncilRequest gc;
+  gc.set_name(CouncilName(council));
+  v1::Council c;
+  if (grpc::Status g = CallAs(s, request, "/dpmon.v1.Councils/GetCouncil", gc, &c); !g.ok()) {
+    return CallFailed(g, s);
+  }
+  mustache::data entries = mustache::data::type::list;
+  for (const v1::DueEntry& e : out.entries()) {
+    mustache::data item;
+    item.set("account", LastNameSegment(e.account()));
+    item.set("account_href", "/" + e.account());
+    item.set("kind", SentenceCase(v1::DueKind_Name(e.kind())));
+    item.set("due_date", LongDate(e.due_date()));
+    item.set("when", e.days_overdue() > 0    ? absl::StrCat(e.days_overdue(), " days overdue")
+                     : e.days_overdue() == 0 ? std::string("Due today")
+                                             : absl::StrCat("In ", -e.days_overdue(), " days"));
+    item.set("score", absl::StrCat(e.risk().score()));
+    item.set("parts",
+             absl::StrCat("flags ", e.risk().flags_points(), ", management ",
+                          e.risk().management_points(), ", amount ", e.risk().amount_points(),
+                          ", time since audit ", e.risk().audit_age_points()));
+    entries.push_back(item);
+  }
+  mustache::data d;
+  d.set("council", council);
+  d.set("council_name", c.display_name().empty() ? council : c.display_name());
+  d.set("as_of", LongDate(out.as_of_date()));
+  d.set("within", absl::StrCat(c.policy().due_soon_days()));
+  d.set("has_entries", out.entries_size() > 0);
+  d.set("entries", entries);
+  if (!out.next_page_token().empty()) {
+    d.set("next", absl::StrCat("/councils/", council,
+                               "/audits?asOf=", UrlEncode(QueryValue(request, "asOf")),
+                               "&page=", UrlEncode(out.next_page_token())));
+  }
+  return Page(200, "Audits and reviews due", "audits_due", d, &s);
 }
 
 HttpResponse WebApp::Handle(const HttpRequest& request) const {
@@ -646,6 +701,9 @@ HttpResponse WebApp::Handle(const HttpRequest& request) const {
   if (parts.size() == 2 && parts[0] == "councils") return Today(request, *session, parts[1]);
   if (parts.size() == 4 && parts[0] == "councils" && parts[2] == "accounts") {
     return Account(request, *session, parts[1], parts[3]);
+  }
+  if (parts.size() == 3 && parts[0] == "councils" && parts[2] == "audits") {
+    return AuditsDue(request, *session, parts[1]);
   }
   if (parts.size() == 3 && parts[0] == "councils" && parts[2] == "flags") {
     return Flags(request, *session, parts[1]);

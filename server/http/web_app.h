@@ -47,6 +47,9 @@ class WebApp {
   // planned against actual, flags.
   HttpResponse Account(const HttpRequest& request, const SessionStore::Session& s,
                        const std::string& council, const std::string& account_id) const;
+  // What is due (?asOf=): overdue first, then by risk with its parts.
+  HttpResponse AuditsDue(const HttpRequest& request, const SessionStore::Session& s,
+                         const std::string& council) const;
   HttpResponse Flags(const HttpRequest& request, const SessionStore::Session& s,
                      const std::string& council) const;
   // One flag: what it is, its history, and (while open or acknowledged) a

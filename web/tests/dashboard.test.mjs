@@ -185,6 +185,26 @@ test('an account as of a past date, and a date that is not one', async () => {
   await page.close();
 });
 
+test('audits due: overdue first, then by risk, each leading to its account', async () => {
+  const page = await browser.newPage();
+  await signIn(page, adminKey);
+  await page.waitForURL(/\/councils\/demo$/);
+  await page.getByRole('navigation', { name: 'Council' }).getByRole('link', { name: 'Audits due' }).click();
+  await page.waitForURL(/\/councils\/demo\/audits$/);
+  await page.goto(base + '/councils/demo/audits?asOf=2026-06-30');
+  const due = await api('GET', '/v1/councils/demo/auditsDue?asOfDate=2026-06-30&pageSize=50');
+  const rows = page.locator('table tbody tr');
+  assert.equal(await rows.count(), due.entries.length);
+  assert.equal((await rows.first().locator('td').first().textContent()).trim(),
+    due.entries[0].account.split('/').pop());
+  assert.equal((await rows.first().locator('td.numeric').textContent()).trim(),
+    String(due.entries[0].risk?.score ?? 0));
+  await checkAccessible(page, 'audits-due');
+  await rows.first().getByRole('link').click();
+  await page.waitForURL(/\/accounts\/A\d+$/);
+  await page.close();
+});
+
 test('a wrong key is answered by an error summary that links to the field', async () => {
   const page = await browser.newPage();
   await signIn(page, 'dpmon_0123456789abcdef_notakey');
