@@ -351,25 +351,9 @@ int HttpStatusOf(grpc::StatusCode code) {
 }
 
 HttpResponse ErrorResponse(const grpc::Status& status) {
-  static constexpr const char* kNames[] = {"OK",
-                                           "CANCELLED",
-                                           "UNKNOWN",
-                                           "INVALID_ARGUMENT",
-                                           "DEADLINE_EXCEEDED",
-                                           "NOT_FOUND",
-                                           "ALREADY_EXISTS",
-                                           "PERMISSION_DENIED",
-                                           "RESOURCE_EXHAUSTED",
-                                           "FAILED_PRECONDITION",
-                                           "ABORTED",
-                                           "OUT_OF_RANGE",
-                                           "UNIMPLEMENTED",
-                                           "INTERNAL",
-                                           "UNAVAILABLE",
-                                           "DATA_LOSS",
-                                           "UNAUTHENTICATED"};
-  const int code = static_cast<int>(status.error_code());
-  const char* name = code >= 0 && code <= 16 ? kNames[code] : "UNKNOWN";
+  // The same names the access log gives codes.
+  const std::string name =
+      absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code()));
   HttpResponse r;
   r.status = HttpStatusOf(status.error_code());
   std::string details;

@@ -110,7 +110,6 @@ std::string QueryValue(const HttpRequest& request, const std::string& name) {
 }
 
 // The options of a select: "" (all) first, then every value of the enum.
-template <typename Enum>
 mustache::data EnumOptions(const google::protobuf::EnumDescriptor* d, const std::string& chosen,
                            const std::string& all_label) {
   mustache::data list = mustache::data::type::list;
@@ -127,6 +126,11 @@ mustache::data EnumOptions(const google::protobuf::EnumDescriptor* d, const std:
     list.push_back(o);
   }
   return list;
+}
+
+// How a council is named on a page: its display name, else its id.
+std::string TitleOf(const v1::Council& c) {
+  return c.display_name().empty() ? LastNameSegment(c.name()) : c.display_name();
 }
 
 // The page of one flag: /councils/{c}/accounts/{a}/flags/{KIND}?subject=S
@@ -210,6 +214,16 @@ grpc::Status WebApp::CallAs(const SessionStore::Session& s, const HttpRequest& r
   return caller_->Call(path, in, out, "Bearer " + s.secret, request.peer);
 }
 
+grpc::Status WebApp::CouncilTitle(const SessionStore::Session& s, const HttpRequest& request,
+                                  const std::string& council, std::string* title) const {
+  v1::GetCouncilRequest in;
+  in.set_name(CouncilName(council));
+  v1::Council c;
+  grpc::Status st = CallAs(s, request, "/dpmon.v1.Councils/GetCouncil", in, &c);
+  if (st.ok()) *title = TitleOf(c);
+  return st;
+}
+
 HttpResponse WebApp::CallFailed(const grpc::Status& status, const SessionStore::Session& s) const {
   switch (status.error_code()) {
     case grpc::StatusCode::NOT_FOUND:
@@ -280,8 +294,7 @@ HttpResponse WebApp::Councils(const HttpRequest& request, const SessionStore::Se
   for (const v1::Council& c : out.councils()) {
     mustache::data item;
     item.set("id", LastNameSegment(c.name()));
-    item.set("display_name",
-             c.display_name().empty() ? LastNameSegment(c.name()) : c.display_name());
+    item.set("display_name", TitleOf(c));
     list.push_back(item);
   }
   mustache::data d;
@@ -291,10 +304,8 @@ HttpResponse WebApp::Councils(const HttpRequest& request, const SessionStore::Se
 
 HttpResponse WebApp::Today(const HttpRequest& request, const SessionStore::Session& s,
                            const std::string& council) const {
-  v1::GetCouncilRequest gc;
-  gc.set_name(CouncilName(council));
-  v1::Council c;
-  if (grpc::Status st = CallAs(s, request, "/dpmon.v1.Councils/GetCouncil", gc, &c); !st.ok()) {
+  std::string title;
+  if (grpc::Status st = CouncilTitle(s, request, council, &title); !st.ok()) {
     return CallFailed(st, s);
   }
   v1::CountFlagsRequest cf;
@@ -327,7 +338,7 @@ HttpResponse WebApp::Today(const HttpRequest& request, const SessionStore::Sessi
   }
   mustache::data d;
   d.set("council", council);
-  d.set("council_name", c.display_name().empty() ? council : c.display_name());
+  d.set("council_name", title);
   d.set("evaluated", !counts.evaluated_as_of_date().empty());
   d.set("evaluated_as_of", LongDate(counts.evaluated_as_of_date()));
   d.set("has_tiles", !rows.empty());
@@ -368,10 +379,8 @@ HttpResponse WebApp::Flags(const HttpRequest& request, const SessionStore::Sessi
     }
     in.set_severity(v);
   }
-  v1::Council c;
-  v1::GetCouncilRequest gc;
-  gc.set_name(CouncilName(council));
-  if (grpc::Status st = CallAs(s, request, "/dpmon.v1.Councils/GetCouncil", gc, &c); !st.ok()) {
+  std::string title;
+  if (grpc::Status st = CouncilTitle(s, request, council, &title); !st.ok()) {
     return CallFailed(st, s);
   }
   v1::ListFlagsResponse out;
@@ -396,11 +405,10 @@ HttpResponse WebApp::Flags(const HttpRequest& request, const SessionStore::Sessi
   }
   mustache::data d;
   d.set("council", council);
-  d.set("council_name", c.display_name().empty() ? council : c.display_name());
+  d.set("council_name", title);
   d.set("states", states);
-  d.set("kinds", EnumOptions<v1::FlagKind>(v1::FlagKind_descriptor(), kind, "Every kind"));
-  d.set("severities",
-        EnumOptions<v1::Severity>(v1::Severity_descriptor(), severity, "Every severity"));
+  d.set("kinds", EnumOptions(v1::FlagKind_descriptor(), kind, "Every kind"));
+  d.set("severities", EnumOptions(v1::Severity_descriptor(), severity, "Every severity"));
   d.set("has_flags", out.flags_size() > 0);
   d.set("flags", flags);
   if (!out.next_page_token().empty()) {
@@ -522,8 +530,12 @@ HttpResponse WebApp::Account(const HttpRequest& request, const SessionStore::Ses
   v1::AccountOverview o;
   grpc::Status st = CallAs(s, request, "/dpmon.v1.Monitoring/GetAccountOverview", in, &o);
   mustache::data d;
+  std::string title;
+  if (grpc::Status t = CouncilTitle(s, request, council, &title); !t.ok()) {
+    return CallFailed(t, s);
+  }
   d.set("council", council);
-  d.set("council_name", council);
+  d.set("council_name", title);
   d.set("account_id", account_id);
   d.set("self", "/" + in.account());
   d.set("as_of_input", as_of);
@@ -599,7 +611,7 @@ HttpResponse WebApp::AuditsDue(const HttpRequest& request, const SessionStore::S
   if (!st.ok()) return CallFailed(st, s);
   v1::GetCouncilRequest gc;
   gc.set_name(CouncilName(council));
-  v1::Council c;
+  v1::Council c;  // Its title, and its policy's due_soon_days.
   if (grpc::Status g = CallAs(s, request, "/dpmon.v1.Councils/GetCouncil", gc, &c); !g.ok()) {
     return CallFailed(g, s);
   }
@@ -622,7 +634,7 @@ HttpResponse WebApp::AuditsDue(const HttpRequest& request, const SessionStore::S
   }
   mustache::data d;
   d.set("council", council);
-  d.set("council_name", c.display_name().empty() ? council : c.display_name());
+  d.set("council_name", TitleOf(c));
   d.set("as_of", LongDate(out.as_of_date()));
   d.set("within", absl::StrCat(c.policy().due_soon_days()));
   d.set("has_entries", out.entries_size() > 0);

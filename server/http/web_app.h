@@ -65,6 +65,10 @@ class WebApp {
                     kainjow::mustache::data data, const SessionStore::Session* session) const;
   HttpResponse ErrorPage(int status, const std::string& heading, const std::string& message,
                          const SessionStore::Session* session) const;
+  // The council's name for a page (GetCouncil, as the session's key: a
+  // council the key does not hold is NOT_FOUND).
+  grpc::Status CouncilTitle(const SessionStore::Session& s, const HttpRequest& request,
+                            const std::string& council, std::string* title) const;
   // A service's refusal as a page.
   HttpResponse CallFailed(const grpc::Status& status, const SessionStore::Session& s) const;
   grpc::Status CallAs(const SessionStore::Session& s, const HttpRequest& request,
