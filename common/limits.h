@@ -20,6 +20,15 @@ inline constexpr size_t kIdBytesMax = 64;
 inline constexpr size_t kFeedIdBytesMax = 128;
 // Free text (counterparty, description, notes, display names), in bytes of UTF-8.
 inline constexpr size_t kTextBytesMax = 1024;
+// About the person: the council's case-management id (feed-id characters)
+// and their name.
+inline constexpr size_t kPersonRefBytesMax = 64;
+inline constexpr size_t kDisplayNameBytesMax = 200;
+// A case note, in bytes of UTF-8 (line breaks allowed).
+inline constexpr size_t kCaseNoteBytesMax = 4096;
+// SearchAccounts: the query, and the matches over all its pages.
+inline constexpr size_t kSearchQueryBytesMax = 200;
+inline constexpr int kSearchMatchesMax = 1000;
 // A request_id (AIP-155), any printable ASCII.
 inline constexpr size_t kRequestIdBytesMax = 128;
 

@@ -1,5 +1,6 @@
 // The Accounts service of dpmon API v1: accounts, their references, plans,
-// earmarks, status changes, reviews, audits and recoveries.
+// earmarks, status changes, reviews, audits and recoveries; case notes,
+// caseloads and search.
 //
 // Thread-safety: safe for concurrent calls (server/service_context.h).
 #ifndef DPMON_SERVER_ACCOUNTS_SERVICE_H_
@@ -47,6 +48,18 @@ class AccountsService final : public ReadingService<v1::Accounts> {
   grpc::ServerUnaryReactor* RecordRecovery(grpc::CallbackServerContext* context,
                                            const v1::RecordRecoveryRequest* request,
                                            v1::Account* response) override;
+  grpc::ServerUnaryReactor* ListRecoveries(grpc::CallbackServerContext* context,
+                                           const v1::ListRecoveriesRequest* request,
+                                           v1::ListRecoveriesResponse* response) override;
+  grpc::ServerUnaryReactor* AddCaseNote(grpc::CallbackServerContext* context,
+                                        const v1::AddCaseNoteRequest* request,
+                                        v1::CaseNote* response) override;
+  grpc::ServerUnaryReactor* ListCaseNotes(grpc::CallbackServerContext* context,
+                                          const v1::ListCaseNotesRequest* request,
+                                          v1::ListCaseNotesResponse* response) override;
+  grpc::ServerUnaryReactor* SearchAccounts(grpc::CallbackServerContext* context,
+                                           const v1::SearchAccountsRequest* request,
+                                           v1::SearchAccountsResponse* response) override;
 
  private:
   ServiceContext ctx_;

@@ -65,6 +65,10 @@ const std::vector<Entry>& Table() {
       {"/dpmon.v1.Accounts/RecordReview", Roles({OFFICER})},
       {"/dpmon.v1.Accounts/RecordAudit", Roles({AUDITOR})},
       {"/dpmon.v1.Accounts/RecordRecovery", Roles({AUDITOR})},
+      {"/dpmon.v1.Accounts/ListRecoveries", Roles({OFFICER, AUDITOR})},
+      {"/dpmon.v1.Accounts/AddCaseNote", Roles({OFFICER, AUDITOR})},
+      {"/dpmon.v1.Accounts/ListCaseNotes", Roles({OFFICER, AUDITOR})},
+      {"/dpmon.v1.Accounts/SearchAccounts", Roles({OFFICER, AUDITOR})},
 
       {"/dpmon.v1.Audits/ListAuditsDue", Roles({OFFICER, AUDITOR})},
       {"/dpmon.v1.Audits/ListAccountRisks", Roles({OFFICER, AUDITOR})},

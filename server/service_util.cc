@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/container/node_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
@@ -61,7 +62,7 @@ absl::Status UnreadableRequestError(absl::string_view message_type) {
 
 void LogCall(const ServiceContext& ctx, const grpc::ServerContextBase& context,
              absl::string_view method, const Principal* caller, const Target& target,
-             const absl::Status& status, absl::Time start) {
+             const absl::Status& status, absl::Time start, const std::vector<std::string>* shown) {
   if (ctx.access_log == nullptr) return;
   const absl::Time end = absl::Now();
   v1::AccessLogEntry e = AccessEntry(caller, method, status);
@@ -69,6 +70,15 @@ void LogCall(const ServiceContext& ctx, const grpc::ServerContextBase& context,
   e.set_account(target.account);
   e.set_peer(PeerOf(context));
   e.set_duration_us(absl::ToInt64Microseconds(end - start));
+  if (status.ok() && shown != nullptr) {
+    absl::flat_hash_set<std::string> seen = {target.account};
+    for (const std::string& account : *shown) {
+      if (!seen.insert(account).second) continue;
+      v1::AccessLogEntry view = e;
+      view.set_account(account);
+      ctx.access_log->Record(std::move(view), end);
+    }
+  }
   ctx.access_log->Record(std::move(e), end);
 }
 

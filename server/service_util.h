@@ -3,7 +3,9 @@
 #define DPMON_SERVER_SERVICE_UTIL_H_
 
 #include <functional>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
@@ -36,16 +38,25 @@ Rpc RpcOf(const char* handler) {
   return RpcNamed(Service::service_full_name(), handler);
 }
 
-// What a handler's work is given: who called, and which RPC it serves.
+// What a handler's work is given: who called, which RPC it serves, and
+// where to say which accounts its answer shows besides the one the request
+// names (a list or search that carries people's names): each gets its own
+// access-log entry, so that "who looked at this person" finds the call.
 struct Call {
   const Principal& caller;
-  const char* rpc;  // Rpc::name, for KeyFor.
+  const char* rpc;                            // Rpc::name, for KeyFor.
+  std::vector<std::string>* shown = nullptr;  // Account ids; add with Show.
+  void Show(const std::string& account_id) const {
+    if (shown != nullptr) shown->push_back(account_id);
+  }
 };
 
-// Records one finished call in the access log.
+// Records one finished call in the access log: one entry for the call, and
+// one for each account in `shown` (if the call succeeded).
 void LogCall(const ServiceContext& ctx, const grpc::ServerContextBase& context,
              absl::string_view method, const Principal* caller, const Target& target,
-             const absl::Status& status, absl::Time start);
+             const absl::Status& status, absl::Time start,
+             const std::vector<std::string>* shown = nullptr);
 
 // A request that could not be read (server/request_reader.h), as the caller
 // is told: INVALID_ARGUMENT, field "request".
@@ -64,25 +75,26 @@ grpc::ServerUnaryReactor* ServeAsync(
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   const absl::Time start = absl::Now();
   const bool unreadable = UnreadableRequest();  // Only true on this thread, now.
-  ctx.executor->Submit(
-      [&ctx, context, rpc, reactor, request, work = std::move(work), start, unreadable] {
-        const Target target = TargetOf(*request);
-        absl::StatusOr<std::shared_ptr<const Principal>> caller = CallerOf(*ctx.keys, *context);
-        std::shared_ptr<const Principal> who = caller.ok() ? *caller : nullptr;
-        auto finish = [&ctx, context, rpc, reactor, who, target, start](const absl::Status& s) {
-          LogCall(ctx, *context, rpc.path, who.get(), target, s, start);
-          reactor->Finish(ToGrpc(s));
-        };
-        absl::Status s = caller.status();
-        if (s.ok()) s = Permit(*who, rpc.path);
-        if (s.ok() && unreadable) s = UnreadableRequestError(Req::descriptor()->full_name());
-        if (s.ok()) s = Authorize(*who, target.council);
-        if (!s.ok()) {
-          finish(s);
-          return;
-        }
-        work(Call{*who, rpc.name}, finish);
-      });
+  ctx.executor->Submit([&ctx, context, rpc, reactor, request, work = std::move(work), start,
+                        unreadable] {
+    const Target target = TargetOf(*request);
+    absl::StatusOr<std::shared_ptr<const Principal>> caller = CallerOf(*ctx.keys, *context);
+    std::shared_ptr<const Principal> who = caller.ok() ? *caller : nullptr;
+    auto shown = std::make_shared<std::vector<std::string>>();
+    auto finish = [&ctx, context, rpc, reactor, who, target, start, shown](const absl::Status& s) {
+      LogCall(ctx, *context, rpc.path, who.get(), target, s, start, shown.get());
+      reactor->Finish(ToGrpc(s));
+    };
+    absl::Status s = caller.status();
+    if (s.ok()) s = Permit(*who, rpc.path);
+    if (s.ok() && unreadable) s = UnreadableRequestError(Req::descriptor()->full_name());
+    if (s.ok()) s = Authorize(*who, target.council);
+    if (!s.ok()) {
+      finish(s);
+      return;
+    }
+    work(Call{*who, rpc.name, shown.get()}, finish);
+  });
   return reactor;
 }
 

@@ -251,6 +251,52 @@ absl::Status ValidateExternalRef(const v1::ExternalRef& ref, absl::string_view p
   return Check(ValidateFeedId(ref.ref()), prefix, "ref");
 }
 
+absl::Status ValidatePersonRef(absl::string_view ref, absl::string_view field) {
+  if (ref.empty()) return absl::OkStatus();
+  if (ref.size() > limits::kPersonRefBytesMax) {
+    return InvalidField(field, absl::StrFormat("is %d bytes long; the limit is %d", ref.size(),
+                                               limits::kPersonRefBytesMax));
+  }
+  return Check(ValidateFeedId(ref), "", field);
+}
+
+absl::Status ValidateDisplayName(absl::string_view name, absl::string_view field) {
+  if (name.empty()) return absl::OkStatus();
+  if (name.size() > limits::kDisplayNameBytesMax) {
+    return InvalidField(field, absl::StrFormat("is %d bytes long; the limit is %d", name.size(),
+                                               limits::kDisplayNameBytesMax));
+  }
+  if (absl::StripAsciiWhitespace(name).empty()) {
+    return InvalidField(field, "must have a letter, not only spaces (or be empty)");
+  }
+  return Check(ValidateText(name), "", field);
+}
+
+absl::StatusOr<std::string> ParseOfficer(absl::string_view officer, absl::string_view field) {
+  if (officer.empty()) return std::string();
+  absl::string_view id = officer;
+  if (!absl::ConsumePrefix(&id, "keys/") || id.empty() || id.find('/') != absl::string_view::npos) {
+    return InvalidField(
+        field, absl::StrFormat("\"%s\" is not of the form keys/{key_id}", officer.substr(0, 80)));
+  }
+  if (absl::Status s = ValidateId(id); !s.ok()) return InvalidField(field, s.message());
+  return std::string(id);
+}
+
+absl::Status ValidateCaseNoteText(absl::string_view text, absl::string_view field) {
+  if (absl::StripAsciiWhitespace(text).empty()) return InvalidField(field, "is required");
+  if (text.size() > limits::kCaseNoteBytesMax) {
+    return InvalidField(field, absl::StrFormat("is %d bytes long; the limit is %d", text.size(),
+                                               limits::kCaseNoteBytesMax));
+  }
+  for (unsigned char c : text) {
+    if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+      return InvalidField(field, "must not contain control characters other than line breaks");
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidateNewAccount(const v1::Account& a, absl::string_view prefix) {
   if (absl::Status s = CheckDate(a.start_date(), prefix, "start_date"); !s.ok()) return s;
   if (a.holding() == v1::HOLDING_UNSPECIFIED || !v1::Holding_IsValid(a.holding())) {
@@ -287,7 +333,14 @@ absl::Status ValidateNewAccount(const v1::Account& a, absl::string_view prefix) 
       return s;
     }
   }
-  return absl::OkStatus();
+  if (absl::Status s = ValidatePersonRef(a.person_ref(), Path(prefix, "person_ref")); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = ValidateDisplayName(a.display_name(), Path(prefix, "display_name"));
+      !s.ok()) {
+    return s;
+  }
+  return ParseOfficer(a.assigned_officer(), Path(prefix, "assigned_officer")).status();
 }
 
 absl::Status ValidatePlanVersion(const v1::PlanVersion& plan, absl::string_view prefix) {
@@ -508,9 +561,16 @@ absl::StatusOr<AccountFilter> ParseAccountFilter(absl::string_view filter) {
             "filter", absl::StrFormat("holding \"%s\" is not PREPAID_CARD or BANK_ACCOUNT", value));
       }
       out.holding = h;
+    } else if (key == "officer") {
+      if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+        value = value.substr(1, value.size() - 2);
+      }
+      absl::StatusOr<std::string> id = ParseOfficer(value, "filter");
+      if (!id.ok()) return id.status();
+      out.officer = *id;
     } else {
-      return InvalidField("filter",
-                          absl::StrFormat("cannot filter on \"%s\" (status, holding)", key));
+      return InvalidField(
+          "filter", absl::StrFormat("cannot filter on \"%s\" (status, holding, officer)", key));
     }
   }
   return out;

@@ -42,6 +42,14 @@ absl::Status ValidateCategoryRules(
     const google::protobuf::RepeatedPtrField<v1::CategoryRule>& rules, absl::string_view prefix);
 
 // The account as given to CreateAccount (output-only fields ignored).
+// The optional fields about the person: person_ref (feed-id characters, at
+// most 64 bytes) and display_name (text, at most 200 bytes, not only spaces).
+absl::Status ValidatePersonRef(absl::string_view ref, absl::string_view field);
+absl::Status ValidateDisplayName(absl::string_view name, absl::string_view field);
+// "keys/{key_id}" or "": the key id, or InvalidArgument.
+absl::StatusOr<std::string> ParseOfficer(absl::string_view officer, absl::string_view field);
+// A case note's text: required, at most 4,096 bytes, line breaks allowed.
+absl::Status ValidateCaseNoteText(absl::string_view text, absl::string_view field);
 absl::Status ValidateNewAccount(const v1::Account& account, absl::string_view prefix);
 absl::Status ValidatePlanVersion(const v1::PlanVersion& plan, absl::string_view prefix);
 absl::Status ValidateEarmark(const v1::Earmark& earmark, absl::string_view prefix);
@@ -69,8 +77,10 @@ absl::StatusOr<std::string> DecodePageToken(absl::string_view token, absl::strin
 struct AccountFilter {
   std::optional<v1::AccountStatus> status;
   std::optional<v1::Holding> holding;
+  std::optional<std::string> officer;  // A key id; "" for accounts with none.
 };
-// "status = ACTIVE AND holding = PREPAID_CARD" (either, both, or empty).
+// "status = ACTIVE AND holding = PREPAID_CARD AND officer = keys/k1" (any
+// of them, or empty). The officer may be quoted: officer = "".
 absl::StatusOr<AccountFilter> ParseAccountFilter(absl::string_view filter);
 
 }  // namespace dpmon

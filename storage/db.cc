@@ -15,7 +15,8 @@ std::shared_ptr<const rocksdb::SliceTransform> AccountHint(bool totals) {
 
 absl::Status OpenDb(const std::string& path, size_t block_cache_bytes,
                     std::unique_ptr<rocksdb::DB>* db,
-                    std::vector<rocksdb::ColumnFamilyHandle*>* cfs) {
+                    std::vector<rocksdb::ColumnFamilyHandle*>* cfs, bool* upgrade) {
+  *upgrade = false;
   // A new data directory is the service's alone (0700), whatever the umask:
   // it holds people's ledgers and who looked at them.
   if (absl::Status s = CreatePrivateDirectory(path); !s.ok()) return s;
@@ -65,18 +66,24 @@ absl::Status OpenDb(const std::string& path, size_t block_cache_bytes,
   std::string value;
   s = (*db)->Get(rocksdb::ReadOptions(), (*cfs)[kMeta], kMetaSchema, &value);
   if (s.IsNotFound()) {
-    rocksdb::WriteOptions wo;
-    wo.sync = true;
-    s = (*db)->Put(wo, (*cfs)[kMeta], kMetaSchema, absl::StrCat(kSchemaVersion));
-    if (!s.ok()) return FromRocks(s, "writing schema version");
+    return WriteSchemaVersion(db->get(), (*cfs)[kMeta]);
   } else if (!s.ok()) {
     return FromRocks(s, "reading schema version");
+  } else if (value == absl::StrCat(kSchemaVersionUpgradable)) {
+    *upgrade = true;
   } else if (value != absl::StrCat(kSchemaVersion)) {
     return absl::FailedPreconditionError(
         absl::StrFormat("data directory %s has schema version %s; this dpmon reads version %d",
                         path, value, kSchemaVersion));
   }
   return absl::OkStatus();
+}
+
+absl::Status WriteSchemaVersion(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* meta) {
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  return FromRocks(db->Put(wo, meta, kMetaSchema, absl::StrCat(kSchemaVersion)),
+                   "writing schema version");
 }
 
 }  // namespace dpmon

@@ -17,7 +17,10 @@
 
 namespace dpmon {
 
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
+// The version before, which Store::Open upgrades in place (version 4 added
+// account_index and notes; the index is built from the accounts).
+inline constexpr int kSchemaVersionUpgradable = 3;
 inline constexpr char kMetaSchema[] = "schema_version";
 inline constexpr char kMetaNextSeq[] = "next_sequence";
 
@@ -38,12 +41,14 @@ enum Cf : int {
   kFlagIndex,
   kKeys,
   kAccessLog,
+  kAccountIndex,
+  kNotes,
   kCfCount
 };
-inline const char* const kCfNames[kCfCount] = {"default", "councils",   "accounts",   "refs",
-                                               "txn_ids", "txns",       "statements", "suspense",
-                                               "totals",  "reversals",  "requests",   "marks",
-                                               "flags",   "flag_index", "keys",       "access_log"};
+inline const char* const kCfNames[kCfCount] = {
+    "default",    "councils",   "accounts", "refs",       "txn_ids",       "txns",
+    "statements", "suspense",   "totals",   "reversals",  "requests",      "marks",
+    "flags",      "flag_index", "keys",     "access_log", "account_index", "notes"};
 
 inline absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
   if (s.ok()) return absl::OkStatus();
@@ -101,10 +106,13 @@ std::shared_ptr<const rocksdb::SliceTransform> AccountHint(bool totals);
 
 // Opens (creating if missing) the database at `path` with dpmon's options
 // and every column family, and checks its schema version (writing it into
-// a new one). FailedPrecondition for another version.
+// a new one). FailedPrecondition for another version, but for
+// kSchemaVersionUpgradable, which sets *upgrade: the caller upgrades, then
+// writes kSchemaVersion with WriteSchemaVersion.
 absl::Status OpenDb(const std::string& path, size_t block_cache_bytes,
                     std::unique_ptr<rocksdb::DB>* db,
-                    std::vector<rocksdb::ColumnFamilyHandle*>* cfs);
+                    std::vector<rocksdb::ColumnFamilyHandle*>* cfs, bool* upgrade);
+absl::Status WriteSchemaVersion(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* meta);
 
 }  // namespace dpmon
 

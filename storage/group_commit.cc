@@ -1,5 +1,7 @@
 #include "storage/group_commit.h"
 
+#include "storage/account_index.h"
+
 namespace dpmon {
 
 Store::Impl::~Impl() {
@@ -25,8 +27,14 @@ Store::Impl::~Impl() {
 
 absl::Status Store::Impl::Open(const StoreOptions& options) {
   options_ = options;
-  if (absl::Status s = OpenDb(options.path, options.block_cache_bytes, &db_, &cfs_); !s.ok()) {
+  bool upgrade = false;
+  if (absl::Status s = OpenDb(options.path, options.block_cache_bytes, &db_, &cfs_, &upgrade);
+      !s.ok()) {
     return s;
+  }
+  if (upgrade) {
+    if (absl::Status s = BuildAccountIndex(db_.get(), cfs_); !s.ok()) return s;
+    if (absl::Status s = WriteSchemaVersion(db_.get(), cfs_[kMeta]); !s.ok()) return s;
   }
   std::string value;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cfs_[kMeta], kMetaNextSeq, &value);

@@ -1,5 +1,6 @@
 #include "storage/keys.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace dpmon::keys {
@@ -254,6 +255,42 @@ std::optional<TxnKeyParts> DecodeTxn(absl::string_view key) {
   parts.date = *date;
   parts.seq = *seq;
   return parts;
+}
+
+std::string AccountIndexPrefix(absl::string_view council, char kind, absl::string_view value) {
+  std::string k = Join({council, ""});
+  k.push_back(kind);
+  k.append(value.data(), value.size());
+  return k;
+}
+
+std::string AccountIndexExact(absl::string_view council, char kind, absl::string_view value) {
+  std::string k = AccountIndexPrefix(council, kind, value);
+  k.push_back(kSep);
+  return k;
+}
+
+std::string AccountIndex(absl::string_view council, char kind, absl::string_view value,
+                         absl::string_view account) {
+  std::string k = AccountIndexExact(council, kind, value);
+  k.append(account.data(), account.size());
+  return k;
+}
+
+std::optional<AccountIndexParts> DecodeAccountIndex(absl::string_view key,
+                                                    absl::string_view council, char kind) {
+  const std::string head = AccountIndexPrefix(council, kind, "");
+  if (!absl::StartsWith(key, head)) return std::nullopt;
+  key.remove_prefix(head.size());
+  const size_t sep = key.rfind(kSep);
+  if (sep == absl::string_view::npos || sep + 1 == key.size()) return std::nullopt;
+  return AccountIndexParts{std::string(key.substr(0, sep)), std::string(key.substr(sep + 1))};
+}
+
+std::string CaseNote(absl::string_view council, absl::string_view account, uint64_t seq) {
+  std::string k = Join({council, account, ""});
+  AppendU64(&k, seq);
+  return k;
 }
 
 }  // namespace dpmon::keys

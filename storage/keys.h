@@ -99,6 +99,31 @@ std::string CouncilEvaluation(absl::string_view council);
 void AppendU32(std::string* key, uint32_t v);
 std::optional<uint32_t> DecodeU32(absl::string_view four_bytes);
 
+// account_index: what finds an account other than its id.
+//   council \0 kind value \0 account
+//   kind 'O' assigned officer key id, 'P' person_ref, 'F' an external ref
+//   (any source), 'N' a word of the display name (domain::NameWords),
+//   'R' with an empty value: the account has recoveries.
+inline constexpr char kIndexOfficer = 'O';
+inline constexpr char kIndexPersonRef = 'P';
+inline constexpr char kIndexExternalRef = 'F';
+inline constexpr char kIndexNameWord = 'N';
+inline constexpr char kIndexRecoveries = 'R';
+std::string AccountIndex(absl::string_view council, char kind, absl::string_view value,
+                         absl::string_view account);
+// Every entry of `kind` whose value is `value` (exact) or starts with it.
+std::string AccountIndexExact(absl::string_view council, char kind, absl::string_view value);
+std::string AccountIndexPrefix(absl::string_view council, char kind, absl::string_view value);
+struct AccountIndexParts {
+  std::string value;
+  std::string account;
+};
+// Nullopt if `key` is not an account_index key of `council` and `kind`.
+std::optional<AccountIndexParts> DecodeAccountIndex(absl::string_view key,
+                                                    absl::string_view council, char kind);
+// notes: council \0 account \0 seq (8)
+std::string CaseNote(absl::string_view council, absl::string_view account, uint64_t seq);
+
 // requests: method \0 request_id
 std::string Request(absl::string_view method, absl::string_view request_id);
 

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "domain/categorise.h"
+#include "storage/account_index.h"
 #include "storage/group_commit.h"
 #include "storage/ledger_writer.h"
 
@@ -209,6 +210,10 @@ absl::StatusOr<v1::AddExternalRefResponse> Store::CreateAccount(const std::strin
         record.mutable_account()->set_name(AccountName(council_id, account_id));
         record.mutable_account()->clear_status();
         if (absl::Status s = ctx.PutMessage(kAccounts, k, record); !s.ok()) return s;
+        if (absl::Status s = ReindexAccount(ctx, council_id, account_id, nullptr, record.account());
+            !s.ok()) {
+          return s;
+        }
         LedgerWriter ops(ctx, council_id);
         for (const v1::ExternalRef& ref : account.external_refs()) {
           AttachResult attached;
@@ -248,8 +253,13 @@ absl::StatusOr<v1::Account> Store::UpdateAccount(const std::string& council_id,
       return absl::NotFoundError(
           absl::StrFormat("account \"%s\" not found in council \"%s\"", account_id, council_id));
     }
+    const v1::Account before = record.account();
     if (absl::Status s = mutate(record.mutable_account()); !s.ok()) return s;
     *out = record.account();
+    if (absl::Status s = ReindexAccount(ctx, council_id, account_id, &before, record.account());
+        !s.ok()) {
+      return s;
+    }
     return ctx.PutMessage(kAccounts, k, record);
   });
 }
@@ -279,8 +289,14 @@ absl::StatusOr<v1::AddExternalRefResponse> Store::AddExternalRef(const std::stri
                                  limits::kExternalRefsMax)),
                              "external_ref");
           }
+          const v1::Account before = record.account();
           *record.mutable_account()->add_external_refs() = ref;
           if (absl::Status s = ctx.PutMessage(kAccounts, k, record); !s.ok()) return s;
+          if (absl::Status s =
+                  ReindexAccount(ctx, council_id, account_id, &before, record.account());
+              !s.ok()) {
+            return s;
+          }
         }
         LedgerWriter ops(ctx, council_id);
         AttachResult attached;

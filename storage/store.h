@@ -144,6 +144,40 @@ class Store {
       const std::string& council_id, const std::string& after_account, int limit,
       const std::function<bool(const v1::Account&)>& keep);
 
+  // ---- the account index (account_index.cc) ----
+  enum class IndexKind : char {
+    kOfficer = 'O',      // value: the assigned officer's key id
+    kPersonRef = 'P',    // value: person_ref
+    kExternalRef = 'F',  // value: an external ref (any source)
+    kNameWord = 'N',     // value: a word of the display name (domain::NameWords)
+    kRecoveries = 'R',   // value "": the account has recoveries
+  };
+  struct IndexHit {
+    std::string value;
+    std::string account_id;
+  };
+  // Entries of `kind` whose value is `value` (or, with `prefix`, starts
+  // with it), in (value, account) order, resuming strictly after `after_key`
+  // (an opaque key from a previous page).
+  absl::StatusOr<Page<IndexHit>> FindAccounts(const std::string& council_id, IndexKind kind,
+                                              const std::string& value, bool prefix,
+                                              const std::string& after_key, int limit);
+  // Several accounts from one snapshot, in the order asked; an id that
+  // names no account is left out.
+  absl::StatusOr<std::vector<v1::Account>> GetAccounts(const std::string& council_id,
+                                                       const std::vector<std::string>& account_ids);
+
+  // ---- case notes ----
+  // Appends a note (author and create_time already set) to an existing
+  // account. The answer's name is the note's id within the account.
+  absl::StatusOr<v1::CaseNote> AddCaseNote(const std::string& council_id,
+                                           const std::string& account_id, v1::CaseNote note,
+                                           const RequestKey& key);
+  // Newest first, resuming strictly before `after_key`; names are note ids.
+  absl::StatusOr<Page<v1::CaseNote>> ListCaseNotes(const std::string& council_id,
+                                                   const std::string& account_id,
+                                                   const std::string& after_key, int limit);
+
   // ---- ledger ----
   using IngestDone = std::function<void(absl::StatusOr<v1::IngestBatchResponse>)>;
   // Applies the valid `items` of one request; `response` arrives with the

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <random>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
@@ -270,6 +271,81 @@ TEST_F(StoreTest, EverythingSurvivesCloseAndReopen) {
   txns = store_->ListTransactions("c", "A1", D("2025-01-05"), D("2025-01-05"), "", 100);
   ASSERT_EQ(txns->items.size(), 2u);
   EXPECT_NE(txns->items[0].sequence(), txns->items[1].sequence());
+}
+
+// The account index of a version-3 directory (which had none) is built
+// when the store opens it, and the directory becomes version 4.
+TEST_F(StoreTest, OpeningASchema3DirectoryBuildsTheAccountIndex) {
+  CreateAccount("A1", "R1");
+  CreateAccount("A2", "R2");
+  ASSERT_TRUE(store_
+                  ->UpdateAccount("c", "A1",
+                                  [](v1::Account* a) {
+                                    a->set_display_name("Ann Smith");
+                                    a->set_person_ref("CM-1");
+                                    a->set_assigned_officer("keys/k1");
+                                    v1::Recovery* r = a->add_recoveries();
+                                    r->set_id("R");
+                                    return absl::OkStatus();
+                                  },
+                                  {})
+                  .ok());
+  auto all_hits = [&] {
+    std::vector<std::string> out;
+    for (auto [kind, value] :
+         {std::pair{Store::IndexKind::kNameWord, "smi"},
+          std::pair{Store::IndexKind::kPersonRef, ""}, std::pair{Store::IndexKind::kOfficer, "k1"},
+          std::pair{Store::IndexKind::kExternalRef, "R"},
+          std::pair{Store::IndexKind::kRecoveries, ""}}) {
+      auto page = store_->FindAccounts("c", kind, value, true, "", 100);
+      EXPECT_TRUE(page.ok()) << page.status();
+      for (const auto& h : page->items) {
+        out.push_back(
+            absl::StrCat(std::string(1, static_cast<char>(kind)), h.value, "=", h.account_id));
+      }
+    }
+    return out;
+  };
+  const std::vector<std::string> want = {"Nsmith=A1", "PCM-1=A1", "Ok1=A1",
+                                         "FR1=A1",    "FR2=A2",   "R=A1"};
+  ASSERT_EQ(all_hits(), want);
+  // Make it a version-3 directory: no index, schema 3.
+  store_.reset();
+  {
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+    for (int i = 0; i < kCfCount; ++i)
+      cfs.emplace_back(kCfNames[i], rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), dir_.string(), cfs, &handles, &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    ASSERT_TRUE(db->DeleteRange(rocksdb::WriteOptions(), handles[kAccountIndex], "", "\xff").ok());
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), handles[kMeta], kMetaSchema, "3").ok());
+    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+  }
+  Reopen();
+  EXPECT_EQ(all_hits(), want);
+  // A directory of a version this build cannot upgrade is refused by name.
+  store_.reset();
+  {
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+    for (int i = 0; i < kCfCount; ++i)
+      cfs.emplace_back(kCfNames[i], rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), dir_.string(), cfs, &handles, &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    std::string version;
+    ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), handles[kMeta], kMetaSchema, &version).ok());
+    EXPECT_EQ(version, "4");
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), handles[kMeta], kMetaSchema, "2").ok());
+    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+  }
+  StoreOptions o;
+  o.path = dir_.string();
+  absl::Status s = Store::Open(o, &store_);
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+  EXPECT_TRUE(absl::StrContains(s.message(), "schema version 2")) << s;
 }
 
 TEST_F(StoreTest, SameItemTwiceIsDuplicateAndChangedContentIsConflict) {

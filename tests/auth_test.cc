@@ -340,6 +340,27 @@ std::map<std::string, Case> Matrix(const std::map<std::string, std::string>* rev
           r->mutable_recovery()->set_recorded_by("test");
         });
       }};
+  m["/dpmon.v1.Accounts/ListRecoveries"] = {
+      kReaders, [](auto c, int) {
+        return Make<v1::ListRecoveriesRequest>([&](auto* r) { r->set_council("councils/" + c); });
+      }};
+  m["/dpmon.v1.Accounts/AddCaseNote"] = {
+      {kOfficer, kAuditor}, [](auto c, int n) {
+        return Make<v1::AddCaseNoteRequest>([&](auto* r) {
+          r->set_account(Account(c));
+          r->mutable_case_note()->set_text(absl::StrCat("note ", n));
+        });
+      }};
+  m["/dpmon.v1.Accounts/ListCaseNotes"] = {
+      kReaders, [](auto c, int) {
+        return Make<v1::ListCaseNotesRequest>([&](auto* r) { r->set_parent(Account(c)); });
+      }};
+  m["/dpmon.v1.Accounts/SearchAccounts"] = {kReaders, [](auto c, int) {
+                                              return Make<v1::SearchAccountsRequest>([&](auto* r) {
+                                                r->set_parent("councils/" + c);
+                                                r->set_query("A1");
+                                              });
+                                            }};
   m["/dpmon.v1.Audits/ListAuditsDue"] = {kReaders, [](auto c, int) {
                                            return Make<v1::ListAuditsDueRequest>([&](auto* r) {
                                              r->set_council("councils/" + c);
@@ -505,6 +526,11 @@ const std::map<std::string, HttpRoute>& HttpRoutes() {
        {"POST", "/v1/{account=councils/*/accounts/*}:recordAudit", "*"}},
       {"/dpmon.v1.Accounts/RecordRecovery",
        {"POST", "/v1/{account=councils/*/accounts/*}:recordRecovery", "*"}},
+      {"/dpmon.v1.Accounts/ListRecoveries", {"GET", "/v1/{council=councils/*}/recoveries", ""}},
+      {"/dpmon.v1.Accounts/AddCaseNote",
+       {"POST", "/v1/{account=councils/*/accounts/*}/notes", "case_note"}},
+      {"/dpmon.v1.Accounts/ListCaseNotes", {"GET", "/v1/{parent=councils/*/accounts/*}/notes", ""}},
+      {"/dpmon.v1.Accounts/SearchAccounts", {"GET", "/v1/{parent=councils/*}/accounts:search", ""}},
       {"/dpmon.v1.Ledger/IngestBatch", {"POST", "/v1/{parent=councils/*}:ingestBatch", "*"}},
       {"/dpmon.v1.Ledger/ListTransactions",
        {"GET", "/v1/{parent=councils/*/accounts/*}/transactions", ""}},

@@ -334,6 +334,14 @@ std::map<std::string, WriteCase> WriteCases() {
                                                   return r;
                                                 },
                                                 "councils/c/accounts/A1"};
+  cases["/dpmon.v1.Accounts/AddCaseNote"] = {
+      [](int n) {
+        auto r = std::make_unique<v1::AddCaseNoteRequest>();
+        r->set_account("councils/c/accounts/A1");
+        r->mutable_case_note()->set_text(absl::StrCat("spoke to the family ", n));
+        return r;
+      },
+      "councils/c/accounts/A1"};
   cases["/dpmon.v1.Admin/CreateApiKey"] = {
       [](int n) {
         auto r = std::make_unique<v1::CreateApiKeyRequest>();
@@ -390,6 +398,16 @@ TEST_F(Edges, OutputOnlyFieldsAreIgnoredOnEveryCreateAndUpdate) {
           EXPECT_EQ(static_cast<v1::Council&>(*reply).name(), absl::StrCat("councils/oc", n));
         }
         if (account.empty()) continue;
+        if (path == "/dpmon.v1.Accounts/AddCaseNote") {
+          EXPECT_TRUE(absl::StartsWith(static_cast<v1::CaseNote&>(*reply).name(),
+                                       "councils/c/accounts/A1/notes/"));
+          v1::ListCaseNotesRequest lr;
+          lr.set_parent(account);
+          v1::ListCaseNotesResponse notes;
+          s = Call([&](auto* ctx) { return client_->accounts().ListCaseNotes(ctx, lr, &notes); });
+          ASSERT_TRUE(s.ok()) << s.error_message();
+          EXPECT_EQ(FindGarbage(notes), "");
+        }
         // What was stored reads back whole, without the garbage.
         v1::GetAccountOverviewRequest o;
         o.set_account(account);
