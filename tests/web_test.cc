@@ -264,5 +264,79 @@ TEST_F(Web, ActingOnAFlagNeedsTheTokenANoteAndARoleThatMay) {
   EXPECT_FALSE(absl::StrContains(page.body, "Act on this flag"));
 }
 
+TEST_F(Web, TheAccountsFormsNeedTheTokenAndWriteOnceWhenRepeated) {
+  ASSERT_EQ(Api("POST", "/v1/councils/north/accounts?accountId=A1",
+                R"({"startDate":"2025-01-01","holding":"PREPAID_CARD","management":"SELF",
+                    "recipient":"SERVICE_USER","displayName":"Ann Smith"})")
+                .status,
+            200);
+  const std::string session = SignIn(server_.AdminKey());
+  const std::string cookie = "dpmon_session=" + session;
+  HttpReply page = Get("/councils/north/accounts/A1", session);
+  ASSERT_EQ(page.status, 200) << page.body;
+  EXPECT_TRUE(absl::StrContains(page.body, "Account A1: Ann Smith"));
+  const std::string csrf = CsrfOf(page.body);
+  auto notes = [&] {
+    HttpReply r = Api("GET", "/v1/councils/north/accounts/A1/notes");
+    EXPECT_EQ(r.status, 200) << r.body;
+    int n = 0;
+    for (size_t at = r.body.find(R"("text":)"); at != std::string::npos;
+         at = r.body.find(R"("text":)", at + 1)) {
+      ++n;
+    }
+    return n;
+  };
+
+  // No token: refused, nothing written.
+  EXPECT_EQ(PostForm("/councils/north/accounts/A1/notes", "text=hello", cookie).status, 403);
+  EXPECT_EQ(notes(), 0);
+  // No text: the page again with the error summary linking to the field.
+  HttpReply r = PostForm("/councils/north/accounts/A1/notes",
+                         "csrf=" + UrlEncode(csrf) + "&request_id=n1&text=+", cookie);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_TRUE(absl::StrContains(r.body, R"(<a href="#note-text">)")) << r.body;
+  EXPECT_EQ(notes(), 0);
+  // Sent twice (a double click, a reload): one note.
+  for (int i = 0; i < 2; ++i) {
+    r = PostForm("/councils/north/accounts/A1/notes",
+                 "csrf=" + UrlEncode(csrf) + "&request_id=n2&text=" + UrlEncode("Rang Ann."),
+                 cookie);
+    EXPECT_EQ(r.status, 303) << r.body;
+  }
+  EXPECT_EQ(notes(), 1);
+  // A review on a date that is not one.
+  r = PostForm("/councils/north/accounts/A1/reviews",
+               "csrf=" + UrlEncode(csrf) + "&request_id=v1&date=2025-02-30", cookie);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_TRUE(absl::StrContains(r.body, R"(<a href="#review-date">)")) << r.body;
+  EXPECT_TRUE(absl::StrContains(r.body, R"(value="2025-02-30")")) << "what was entered is kept";
+  // An unknown form.
+  EXPECT_EQ(
+      PostForm("/councils/north/accounts/A1/nonsense", "csrf=" + UrlEncode(csrf), cookie).status,
+      404);
+
+  // Suspense: an officer may see it but not give a reference to an account.
+  ASSERT_EQ(Api("POST", "/v1/councils/north:ingestBatch",
+                R"({"items":[{"transaction":{"source":"card","accountRef":"C9","externalId":"S1",
+                    "bookingDate":"2025-02-01","amountPence":"-700"}}]})")
+                .status,
+            200);
+  std::string name;
+  const std::string officer = SignIn(NewKey("OFFICER", "north", &name));
+  HttpReply suspense = Get("/councils/north/suspense", officer);
+  ASSERT_EQ(suspense.status, 200) << suspense.body;
+  EXPECT_TRUE(absl::StrContains(suspense.body, "C9"));
+  r = PostForm("/councils/north/suspense",
+               "csrf=" + UrlEncode(CsrfOf(suspense.body)) + "&row=1&source=card&ref=C9&account=A1",
+               "dpmon_session=" + officer);
+  EXPECT_EQ(r.status, 403) << r.body;
+  EXPECT_TRUE(absl::StrContains(Get("/councils/north/suspense", officer).body, "C9"));
+  // An administrator may.
+  r = PostForm("/councils/north/suspense",
+               "csrf=" + UrlEncode(csrf) + "&row=1&source=card&ref=C9&account=A1", cookie);
+  EXPECT_EQ(r.status, 303) << r.body;
+  EXPECT_FALSE(absl::StrContains(Get("/councils/north/suspense", session).body, "C9"));
+}
+
 }  // namespace
 }  // namespace dpmon

@@ -38,6 +38,14 @@ class WebApp {
   HttpResponse Handle(const HttpRequest& request) const;
 
  private:
+  // A form that came back with a problem: the message, the id of the field
+  // it is about ("#note"), and what the person had entered.
+  struct FormError {
+    std::string message;
+    std::string field;
+    std::map<std::string, std::string> values;
+  };
+
   HttpResponse SignInPage(const HttpRequest& request, const std::string& error) const;
   HttpResponse SignIn(const HttpRequest& request) const;
   HttpResponse Councils(const HttpRequest& request, const SessionStore::Session& s) const;
@@ -46,12 +54,37 @@ class WebApp {
   // An account as of a date (?asOf=, default today): who and what, money,
   // planned against actual, flags.
   HttpResponse Account(const HttpRequest& request, const SessionStore::Session& s,
-                       const std::string& council, const std::string& account_id) const;
+                       const std::string& council, const std::string& account_id,
+                       const FormError& error) const;
   // What is due (?asOf=): overdue first, then by risk with its parts.
   HttpResponse AuditsDue(const HttpRequest& request, const SessionStore::Session& s,
                          const std::string& council) const;
   HttpResponse Flags(const HttpRequest& request, const SessionStore::Session& s,
                      const std::string& council) const;
+  // Find (?q=): by account id, feed reference, case id or name.
+  HttpResponse Find(const HttpRequest& request, const SessionStore::Session& s,
+                    const std::string& council) const;
+  // Surplus flags with what may be reclaimed, and the council's recoveries
+  // as of a date (?asOf=).
+  HttpResponse Recoveries(const HttpRequest& request, const SessionStore::Session& s,
+                          const std::string& council) const;
+  // What waits in suspense, by reference, each with a form to give the
+  // reference to an account (AttachRef).
+  HttpResponse Suspense(const HttpRequest& request, const SessionStore::Session& s,
+                        const std::string& council, const FormError& error) const;
+  HttpResponse AttachRef(const HttpRequest& request, const SessionStore::Session& s,
+                         const std::string& council,
+                         const std::map<std::string, std::string>& form) const;
+  // An account's transactions (?asOf= the last day shown, ?page=).
+  HttpResponse Transactions(const HttpRequest& request, const SessionStore::Session& s,
+                            const std::string& council, const std::string& account_id) const;
+  // The account page's forms: "notes" (a case note), "reviews" (record a
+  // review), "officer" (assign an officer); each answers with the account
+  // page and its error summary, or a redirect back to it.
+  HttpResponse AccountForm(const HttpRequest& request, const SessionStore::Session& s,
+                           const std::string& council, const std::string& account_id,
+                           const std::string& form_name,
+                           const std::map<std::string, std::string>& form) const;
   // One flag: what it is, its history, and (while open or acknowledged) a
   // form to acknowledge or resolve it with a note.
   HttpResponse FlagPage(const HttpRequest& request, const SessionStore::Session& s,

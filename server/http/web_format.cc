@@ -2,6 +2,8 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
 #include "common/civil_date.h"
 
 namespace dpmon {
@@ -13,6 +15,22 @@ std::string LongDate(absl::string_view iso) {
   absl::StatusOr<Date> d = Date::Parse(iso);
   if (!d.ok()) return std::string(iso);
   return absl::StrCat(d->day(), " ", kMonths[d->month() - 1], " ", d->year());
+}
+
+std::string LongDateTime(absl::string_view rfc3339) {
+  static const absl::TimeZone* london = [] {
+    auto* tz = new absl::TimeZone();
+    if (!absl::LoadTimeZone("Europe/London", tz)) *tz = absl::UTCTimeZone();
+    return tz;
+  }();
+  absl::Time t;
+  std::string err;
+  if (!absl::ParseTime(absl::RFC3339_full, std::string(rfc3339), &t, &err)) {
+    return std::string(rfc3339);
+  }
+  const absl::CivilMinute m = absl::ToCivilMinute(t, *london);
+  return absl::StrCat(LongDate(absl::FormatCivilTime(absl::CivilDay(m))), ", ",
+                      absl::FormatTime("%H:%M", t, *london));
 }
 
 std::string Pounds(int64_t pence) {

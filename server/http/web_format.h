@@ -15,6 +15,10 @@ namespace dpmon {
 
 // "2025-12-31" as "31 December 2025"; anything that is not a date as given.
 std::string LongDate(absl::string_view iso);
+// An RFC 3339 time as the UK reads it, in Europe/London:
+// "2026-11-30T11:41:23.483Z" as "30 November 2026, 11:41"; anything else
+// as given.
+std::string LongDateTime(absl::string_view rfc3339);
 
 // Pence as pounds: 123456 → "£1,234.56", -500 → "−£5.00" (a minus sign,
 // U+2212), 0 → "£0.00". Exact for every int64, INT64_MIN included.

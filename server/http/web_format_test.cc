@@ -16,6 +16,13 @@ TEST(LongDate, WritesTheDayTheMonthsNameAndTheYear) {
   EXPECT_EQ(LongDate(""), "");
 }
 
+TEST(LongDateTime, IsLondonTimeToTheMinute) {
+  // GMT in winter, BST (UTC+1) in summer; near midnight the date moves too.
+  EXPECT_EQ(LongDateTime("2026-11-30T11:41:23.483Z"), "30 November 2026, 11:41");
+  EXPECT_EQ(LongDateTime("2026-07-01T23:30:00Z"), "2 July 2026, 00:30");
+  EXPECT_EQ(LongDateTime("not a time"), "not a time");
+}
+
 TEST(Pounds, GroupsThousandsAndKeepsEveryPenny) {
   EXPECT_EQ(Pounds(0), "£0.00");
   EXPECT_EQ(Pounds(5), "£0.05");

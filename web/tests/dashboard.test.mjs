@@ -115,7 +115,7 @@ test('flags: filter, open one, a note is required, acknowledge it', async () => 
   await signIn(page, adminKey);
   await page.waitForURL(/\/councils\/demo$/);
   // A tile on Today leads to the flags of that kind.
-  await page.getByRole('link', { name: 'Surplus' }).first().click();
+  await page.getByRole('link', { name: 'Surplus', exact: true }).first().click();
   await page.waitForURL(/\/flags\?kind=SURPLUS/);
   assert.equal(await page.locator('h1').textContent(), 'Flags');
   assert.equal(await page.getByLabel('Kind').inputValue(), 'SURPLUS');
@@ -257,5 +257,185 @@ test("another council's officer sees none of the demo council's people", async (
   assert.ok(!html.includes(demoCouncil.displayName), 'nothing of the demo council shows');
   assert.ok(!/A1010\d{4}/.test(html), 'no demo account shows');
   await checkAccessible(page, 'not-found');
+  await page.close();
+});
+
+// Names the DP team knows people by, on two demo accounts; an officer with
+// them as a caseload.
+async function namePeople() {
+  const listed = await api('GET', '/v1/councils/demo/accounts?pageSize=3');
+  const [a, b, c] = listed.accounts.map((x) => x.name);
+  await api('PATCH', `/v1/${a}?updateMask=displayName,personRef`,
+    { displayName: 'Ann Smith', personRef: 'CM-1001' });
+  await api('PATCH', `/v1/${b}?updateMask=displayName`, { displayName: 'Bob Smithson' });
+  await api('PATCH', `/v1/${c}?updateMask=displayName`, { displayName: 'Cat Jones' });
+  return [a, b, c].map((n) => n.split('/').pop());
+}
+
+test('find a person by name or case id, and their page names them', async () => {
+  const [a, b] = await namePeople();
+  const page = await browser.newPage();
+  await signIn(page, adminKey);
+  // The administrator holds every council (another test adds one), so
+  // sign-in may land on the list of councils.
+  await page.waitForURL((u) => !u.pathname.endsWith('/signin'));
+  await page.goto(base + '/councils/demo');
+  await page.getByRole('navigation', { name: 'Council' }).getByRole('link', { name: 'Find' }).click();
+  await page.waitForURL(/\/find$/);
+  await checkAccessible(page, 'find');
+  await page.getByLabel('Account id, feed reference, case id or name').fill('smi');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.waitForURL(/find\?q=smi/);
+  const found = await page.locator('table tbody td:first-child').allTextContents();
+  assert.deepEqual(found.map((t) => t.trim()), [a, b], 'the two Smiths, by name');
+  await checkAccessible(page, 'find-results');
+  await page.getByLabel('Account id, feed reference, case id or name').fill('CM-1001');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.waitForURL(/q=CM-1001/);
+  await page.locator('table tbody tr').first().getByRole('link').click();
+  await page.waitForURL(new RegExp(`/accounts/${a}$`));
+  assert.equal(await page.locator('h1').textContent(), `Account ${a}: Ann Smith`);
+  // A query too long for a search: an error summary that links to the field.
+  await page.goto(base + '/councils/demo/find?q=' + 'x'.repeat(201));
+  const summary = page.locator('.error-summary');
+  assert.equal(await summary.isVisible(), true);
+  await checkAccessible(page, 'find-error');
+  await summary.getByRole('link').click();
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'q');
+  await page.close();
+});
+
+test("an officer's caseload is on Today, and the search is in the access log", async () => {
+  const [a, b] = await namePeople();
+  const officer = await api('POST', '/v1/keys',
+    { displayName: 'Olive Officer', role: 'OFFICER', councils: ['demo'] });
+  for (const id of [a, b]) {
+    await api('PATCH', `/v1/councils/demo/accounts/${id}?updateMask=assignedOfficer`,
+      { assignedOfficer: officer.apiKey.name });
+  }
+  const page = await browser.newPage();
+  await signIn(page, officer.secret);
+  await page.waitForURL(/\/councils\/demo$/);
+  const caseload = page.locator('table', { has: page.locator('caption', { hasText: 'Accounts assigned to you' }) });
+  const ids = (await caseload.locator('tbody td:first-child').allTextContents()).map((t) => t.trim());
+  assert.deepEqual(ids.sort(), [a, b].sort());
+  await checkAccessible(page, 'today-caseload');
+  await page.goto(base + '/councils/demo/find?q=jones');
+  const shown = (await page.locator('table tbody td:first-child').allTextContents()).map((t) => t.trim());
+  assert.equal(shown.length, 1);
+  // Who looked at that person: this officer's search.
+  const log = await api('GET',
+    `/v1/accessLog?account=councils/demo/accounts/${shown[0]}&key=${officer.apiKey.name}`);
+  assert.ok(log.entries.some((e) => e.method === '/dpmon.v1.Accounts/SearchAccounts'),
+    JSON.stringify(log));
+  await page.close();
+});
+
+test('case notes and a review are recorded from the account page', async () => {
+  const [a] = await namePeople();
+  const page = await browser.newPage();
+  await signIn(page, adminKey);
+  // The administrator holds every council (another test adds one), so
+  // sign-in may land on the list of councils.
+  await page.waitForURL((u) => !u.pathname.endsWith('/signin'));
+  await page.goto(base + '/councils/demo');
+  await page.goto(`${base}/councils/demo/accounts/${a}`);
+  // An empty note: the error summary links to the field, nothing is kept.
+  await page.getByRole('button', { name: 'Add note' }).click();
+  let summary = page.locator('.error-summary');
+  assert.equal(await summary.isVisible(), true);
+  assert.match(await page.title(), /^Error: /);
+  await checkAccessible(page, 'account-note-error');
+  await summary.getByRole('link').click();
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'note-text');
+  await page.getByLabel('Add a note').fill('Visited Ann at home.\nReceipts to follow.');
+  await page.getByRole('button', { name: 'Add note' }).click();
+  await page.waitForURL(/#notes$/);
+  assert.match(await page.locator('.notes').textContent(), /Visited Ann at home\.\s*Receipts to follow\./);
+  const notes = await api('GET', `/v1/councils/demo/accounts/${a}/notes`);
+  assert.equal(notes.caseNotes.length, 1);
+  assert.equal(notes.caseNotes[0].text, 'Visited Ann at home.\nReceipts to follow.');
+  // A review on a date that is not one, then on a real one.
+  await page.getByLabel('Date of the review').fill('2026-02-30');
+  await page.getByRole('button', { name: 'Record review' }).click();
+  summary = page.locator('.error-summary');
+  assert.equal(await summary.isVisible(), true);
+  await checkAccessible(page, 'account-review-error');
+  await summary.getByRole('link').click();
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'review-date');
+  await page.getByLabel('Date of the review').fill('2025-11-20');
+  await page.getByLabel('Note (optional)').fill('Plan still meets needs.');
+  await page.getByRole('button', { name: 'Record review' }).click();
+  await page.waitForURL(/#timeline$/);
+  assert.match(await page.locator('#timeline + ol').textContent(), /20 November 2025: Review.*Plan still meets needs/s);
+  await checkAccessible(page, 'account-with-notes');
+  // Its transactions, as the API lists them.
+  await page.getByRole('link', { name: 'Transactions' }).click();
+  await page.waitForURL(/\/transactions$/);
+  const txns = await api('GET', `/v1/councils/demo/accounts/${a}/transactions?pageSize=50`);
+  assert.equal(await page.locator('table tbody tr').count(), txns.transactions.length);
+  await checkAccessible(page, 'transactions');
+  await page.close();
+});
+
+test('surplus and recoveries across the council', async () => {
+  const surplus = await api('GET', '/v1/councils/demo/flags?kind=SURPLUS&pageSize=1');
+  const account = surplus.flags[0].account;
+  await api('POST', `/v1/${account}:recordRecovery`, {
+    recovery: { id: 'REC-1', amountPence: '12345', method: 'INVOICE', date: '2025-12-01', recordedBy: 'the auditor' },
+  });
+  const page = await browser.newPage();
+  await signIn(page, adminKey);
+  // The administrator holds every council (another test adds one), so
+  // sign-in may land on the list of councils.
+  await page.waitForURL((u) => !u.pathname.endsWith('/signin'));
+  await page.goto(base + '/councils/demo');
+  await page.goto(base + '/councils/demo/recoveries?asOf=2025-12-31');
+  const rec = page.locator('table', { has: page.locator('caption', { hasText: 'Recoveries' }) });
+  const row = rec.locator('tbody tr', { hasText: 'REC-1' });
+  assert.equal(await row.count(), 1);
+  assert.equal((await row.locator('td.numeric').first().textContent()).trim(), '£123.45');
+  const api_ = await api('GET', '/v1/councils/demo/recoveries?asOfDate=2025-12-31');
+  assert.ok((await page.locator('main').textContent()).includes(
+    api_.inProgressPence === '12345' ? '£123.45 still to come back' : 'still to come back'));
+  const surplusRows = page.locator('table', { has: page.locator('caption', { hasText: 'surplus flags' }) }).locator('tbody tr');
+  assert.ok((await surplusRows.count()) > 0, 'the demo council has surpluses');
+  await checkAccessible(page, 'recoveries');
+  await page.close();
+});
+
+test('suspense: give a waiting reference to its account', async () => {
+  const listed = await api('GET', '/v1/councils/demo/accounts?pageSize=1');
+  const account = listed.accounts[0].name.split('/').pop();
+  await api('POST', '/v1/councils/demo:ingestBatch', {
+    items: [{ transaction: { source: 'newcard', accountRef: 'CARD-9', externalId: 'S1', bookingDate: '2025-12-02', amountPence: '-2500' } }],
+  });
+  const page = await browser.newPage();
+  await signIn(page, adminKey);
+  // The administrator holds every council (another test adds one), so
+  // sign-in may land on the list of councils.
+  await page.waitForURL((u) => !u.pathname.endsWith('/signin'));
+  await page.goto(base + '/councils/demo');
+  await page.goto(base + '/councils/demo/suspense');
+  await checkAccessible(page, 'suspense');
+  const row = page.locator('table tbody tr', { hasText: 'CARD-9' });
+  assert.equal(await row.count(), 1);
+  // No account: an error summary that links to that row's field.
+  await row.getByRole('button', { name: /Attach/ }).click();
+  let summary = page.locator('.error-summary');
+  assert.equal(await summary.isVisible(), true);
+  await checkAccessible(page, 'suspense-error');
+  await summary.getByRole('link').click();
+  const focused = await page.evaluate(() => document.activeElement.id);
+  assert.match(focused, /^account-\d+$/);
+  await page.locator('#' + focused).fill('NO-SUCH-ACCOUNT');
+  await page.locator('table tbody tr', { hasText: 'CARD-9' }).getByRole('button', { name: /Attach/ }).click();
+  summary = page.locator('.error-summary');
+  assert.match(await summary.textContent(), /no account "NO-SUCH-ACCOUNT"/);
+  await page.locator('table tbody tr', { hasText: 'CARD-9' }).getByLabel(/Account id/).fill(account);
+  await page.locator('table tbody tr', { hasText: 'CARD-9' }).getByRole('button', { name: /Attach/ }).click();
+  await page.waitForURL(new RegExp(`/accounts/${account}$`));
+  const txns = await api('GET', `/v1/councils/demo/accounts/${account}/transactions?startDate=2025-12-02&endDate=2025-12-02`);
+  assert.ok(txns.transactions.some((t) => t.input.externalId === 'S1'), 'the waiting transaction joined the account');
   await page.close();
 });

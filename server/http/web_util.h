@@ -1,0 +1,50 @@
+// What the dashboard's pages share: templates, forms, cookies, query
+// values, and how a council and a flag are shown. Not for use outside
+// server/http/.
+//
+// Thread-safety: pure functions (the templates are built in).
+#ifndef DPMON_SERVER_HTTP_WEB_UTIL_H_
+#define DPMON_SERVER_HTTP_WEB_UTIL_H_
+
+#include <map>
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "dpmon/v1/dpmon.pb.h"
+#include "dpmon/v1/resources.pb.h"
+#include "kainjow/mustache.hpp"
+#include "server/http/http_listener.h"
+
+namespace dpmon::web {
+
+// A file of web/ built into the server ("templates/x.mustache"), or nullptr.
+const char* FileContent(const std::string& path);
+// web/templates/{name}.mustache rendered with `data`.
+std::string Render(const std::string& name, const kainjow::mustache::data& data);
+// An application/x-www-form-urlencoded body.
+using Form = std::map<std::string, std::string>;
+Form ParseForm(const std::string& body);
+// A form's field, "" if absent.
+std::string FormValue(const Form& form, const std::string& name);
+std::string CookieValue(const HttpRequest& request, absl::string_view name);
+// False for empty strings.
+bool ConstantTimeEquals(const std::string& a, const std::string& b);
+// 303 See Other.
+HttpResponse Redirect(const std::string& to);
+// A query parameter, "" if absent.
+std::string QueryValue(const HttpRequest& request, const std::string& name);
+// The options of a select: "" (all) first, then every value of the enum.
+kainjow::mustache::data EnumOptions(const google::protobuf::EnumDescriptor* d,
+                                    const std::string& chosen, const std::string& all_label);
+// How a council is named on a page: its display name, else its id.
+std::string TitleOf(const v1::Council& c);
+// The page of one flag: /councils/{c}/accounts/{a}/flags/{KIND}?subject=S
+std::string FlagHref(const v1::Flag& f);
+// A flag as the templates show it.
+kainjow::mustache::data FlagData(const v1::Flag& f);
+// "?asOf=D" to carry a page's date to the pages it links to ("" for today).
+std::string AsOfQuery(const std::string& as_of, char first = '?');
+
+}  // namespace dpmon::web
+
+#endif  // DPMON_SERVER_HTTP_WEB_UTIL_H_
