@@ -294,7 +294,7 @@ TEST_F(Web, TheAccountsFormsNeedTheTokenAndWriteOnceWhenRepeated) {
   HttpReply r = PostForm("/councils/north/accounts/A1/notes",
                          "csrf=" + UrlEncode(csrf) + "&request_id=n1&text=+", cookie);
   EXPECT_EQ(r.status, 400);
-  EXPECT_TRUE(absl::StrContains(r.body, R"(<a href="#note-text">)")) << r.body;
+  EXPECT_TRUE(absl::StrContains(r.body, R"(<a href="#notes-text">)")) << r.body;
   EXPECT_EQ(notes(), 0);
   // Sent twice (a double click, a reload): one note.
   for (int i = 0; i < 2; ++i) {
@@ -308,7 +308,7 @@ TEST_F(Web, TheAccountsFormsNeedTheTokenAndWriteOnceWhenRepeated) {
   r = PostForm("/councils/north/accounts/A1/reviews",
                "csrf=" + UrlEncode(csrf) + "&request_id=v1&date=2025-02-30", cookie);
   EXPECT_EQ(r.status, 400);
-  EXPECT_TRUE(absl::StrContains(r.body, R"(<a href="#review-date">)")) << r.body;
+  EXPECT_TRUE(absl::StrContains(r.body, R"(<a href="#reviews-date">)")) << r.body;
   EXPECT_TRUE(absl::StrContains(r.body, R"(value="2025-02-30")")) << "what was entered is kept";
   // An unknown form.
   EXPECT_EQ(

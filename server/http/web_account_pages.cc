@@ -14,9 +14,11 @@
 #include "common/ids.h"
 #include "common/names.h"
 #include "dpmon/v1/dpmon.pb.h"
+#include "server/auth.h"
 #include "server/http/sessions.h"
 #include "server/http/web_app.h"
 #include "server/http/web_format.h"
+#include "server/http/web_forms.h"
 #include "server/http/web_util.h"
 
 namespace dpmon {
@@ -300,18 +302,22 @@ HttpResponse WebApp::Account(const HttpRequest& request, const SessionStore::Ses
   d.set("has_notes", notes.case_notes_size() > 0);
   d.set("notes", note_list);
   d.set("notes_more", !notes.next_page_token().empty());
-  d.set("csrf", s.csrf);
-  d.set("request_id", RandomToken());
-  d.set("notes_action", absl::StrCat("/", in.account(), "/notes"));
-  d.set("reviews_action", absl::StrCat("/", in.account(), "/reviews"));
-  d.set("note_text", FormValue(error.values, "text"));
-  d.set("review_date", FormValue(error.values, "date"));
-  d.set("review_note", FormValue(error.values, "note"));
+  // The forms the caller's role may use, the one that came back with a
+  // problem holding what was entered.
+  std::shared_ptr<const Principal> who = keys_->InForce(s.key_id);
+  mustache::data forms = mustache::data::type::list;
+  const std::string request_id = RandomToken();
+  for (const web::FormSpec& f : web::AccountForms()) {
+    if (who == nullptr || !Permit(*who, f.method).ok()) continue;
+    const bool this_one = f.name == error.form;
+    forms.push_back(web::FormData(f, absl::StrCat("/", in.account(), "/", f.name), s.csrf,
+                                  request_id, this_one ? error.values : Form{},
+                                  this_one ? error.field : "", this_one ? error.message : ""));
+  }
+  d.set("forms", forms);
   if (!error.message.empty()) {
     d.set("form_error", error.message);
-    d.set("form_error_href", error.field);
-    d.set(absl::StrReplaceAll(absl::StrCat("error_", error.field.substr(1)), {{"-", "_"}}),
-          error.message);
+    d.set("form_error_href", absl::StrCat("#", error.form, "-", error.field));
   }
   return Page(error.message.empty() ? 200 : 400,
               absl::StrCat(error.message.empty() ? "" : "Error: ", "Account ", account_id),
@@ -321,52 +327,31 @@ HttpResponse WebApp::Account(const HttpRequest& request, const SessionStore::Ses
 HttpResponse WebApp::AccountForm(const HttpRequest& request, const SessionStore::Session& s,
                                  const std::string& council, const std::string& account_id,
                                  const std::string& form_name, const Form& form) const {
+  const web::FormSpec* spec = web::FindAccountForm(form_name);
+  if (spec == nullptr) return ErrorPage(404, "Page not found", "There is no such form.", &s);
   const std::string account = AccountName(council, account_id);
   FormError error;
+  error.form = spec->name;
   error.values = form;
-  grpc::Status st;
-  if (form_name == "notes") {
-    error.field = "#note-text";
-    if (absl::StripAsciiWhitespace(FormValue(form, "text")).empty()) {
-      error.message = "Enter the note";
-      return Account(request, s, council, account_id, error);
-    }
-    v1::AddCaseNoteRequest in;
-    in.set_account(account);
-    // Browsers send a textarea's line breaks as CRLF; a note keeps LF.
-    in.mutable_case_note()->set_text(
-        absl::StrReplaceAll(FormValue(form, "text"), {{"\r\n", "\n"}}));
-    in.set_request_id(FormValue(form, "request_id"));
-    v1::CaseNote out;
-    st = CallAs(s, request, "/dpmon.v1.Accounts/AddCaseNote", in, &out);
-  } else if (form_name == "reviews") {
-    error.field = "#review-date";
-    const std::string date = std::string(absl::StripAsciiWhitespace(FormValue(form, "date")));
-    if (date.empty()) {
-      error.message = "Enter the date of the review";
-      return Account(request, s, council, account_id, error);
-    }
-    v1::RecordReviewRequest in;
-    in.set_account(account);
-    in.mutable_review()->set_date(date);
-    in.mutable_review()->set_note(FormValue(form, "note"));
-    in.set_request_id(FormValue(form, "request_id"));
-    v1::Account out;
-    st = CallAs(s, request, "/dpmon.v1.Accounts/RecordReview", in, &out);
-    if (st.error_code() == grpc::StatusCode::INVALID_ARGUMENT &&
-        absl::StrContains(st.error_message(), "note")) {
-      error.field = "#review-note";
-    }
-  } else {
-    return ErrorPage(404, "Page not found", "There is no such form.", &s);
+  std::unique_ptr<google::protobuf::Message> in = web::NewRequest(*spec);
+  std::unique_ptr<google::protobuf::Message> out = web::NewResponse(*spec);
+  if (absl::Status local = web::FillRequest(*spec, account, form, in.get()); !local.ok()) {
+    // "field\nmessage"
+    std::pair<std::string, std::string> fm = absl::StrSplit(local.message(), '\n');
+    error.field = fm.first;
+    error.message = fm.second;
+    return Account(request, s, council, account_id, error);
   }
+  grpc::Status st = CallAs(s, request, spec->method, *in, out.get());
   if (st.error_code() == grpc::StatusCode::INVALID_ARGUMENT ||
-      st.error_code() == grpc::StatusCode::FAILED_PRECONDITION) {
+      st.error_code() == grpc::StatusCode::FAILED_PRECONDITION ||
+      st.error_code() == grpc::StatusCode::ALREADY_EXISTS) {
+    error.field = web::FieldOfRefusal(*spec, st);
     error.message = st.error_message();
     return Account(request, s, council, account_id, error);
   }
   if (!st.ok()) return CallFailed(st, s);
-  return Redirect(absl::StrCat("/", account, form_name == "notes" ? "#notes" : "#timeline"));
+  return Redirect(absl::StrCat("/", account, "#", spec->anchor));
 }
 
 HttpResponse WebApp::Transactions(const HttpRequest& request, const SessionStore::Session& s,

@@ -42,7 +42,9 @@ class WebApp {
   // it is about ("#note"), and what the person had entered.
   struct FormError {
     std::string message;
-    std::string field;
+    std::string field;  // An id on the page ("#account-2"), or on the account page the
+                        // field's name in its form ("period_end").
+    std::string form;   // The account page's form it came from ("audits").
     std::map<std::string, std::string> values;
   };
 
@@ -78,8 +80,8 @@ class WebApp {
   // An account's transactions (?asOf= the last day shown, ?page=).
   HttpResponse Transactions(const HttpRequest& request, const SessionStore::Session& s,
                             const std::string& council, const std::string& account_id) const;
-  // The account page's forms: "notes" (a case note), "reviews" (record a
-  // review), "officer" (assign an officer); each answers with the account
+  // The account page's forms (web_forms.h: a case note, a review, a status
+  // change, an earmark, an audit, a recovery): each answers with the account
   // page and its error summary, or a redirect back to it.
   HttpResponse AccountForm(const HttpRequest& request, const SessionStore::Session& s,
                            const std::string& council, const std::string& account_id,

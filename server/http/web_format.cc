@@ -2,6 +2,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "common/civil_date.h"
@@ -46,6 +47,34 @@ std::string Pounds(int64_t pence) {
   }
   const uint64_t p = magnitude % 100;
   return absl::StrCat(negative ? "\u2212" : "", "£", grouped, ".", p < 10 ? "0" : "", p);
+}
+
+absl::StatusOr<int64_t> ParsePounds(absl::string_view text) {
+  const absl::Status bad =
+      absl::InvalidArgumentError("Enter an amount in pounds, like 150 or 1,200.50");
+  absl::string_view t = absl::StripAsciiWhitespace(text);
+  absl::ConsumePrefix(&t, "£");
+  if (t.empty()) return bad;
+  int64_t pounds = 0;
+  size_t i = 0;
+  int digits = 0;
+  for (; i < t.size() && t[i] != '.'; ++i) {
+    if (t[i] == ',') continue;
+    if (t[i] < '0' || t[i] > '9') return bad;
+    if (++digits > 9) return absl::InvalidArgumentError("Enter an amount below £100,000,000");
+    pounds = pounds * 10 + (t[i] - '0');
+  }
+  if (digits == 0) return bad;
+  int64_t pence = 0;
+  if (i < t.size()) {  // A point, then one or two digits.
+    absl::string_view frac = t.substr(i + 1);
+    if (frac.empty() || frac.size() > 2) return bad;
+    for (char c : frac) {
+      if (c < '0' || c > '9') return bad;
+    }
+    pence = (frac[0] - '0') * 10 + (frac.size() == 2 ? frac[1] - '0' : 0);
+  }
+  return pounds * 100 + pence;
 }
 
 std::string UrlEncode(absl::string_view s) {

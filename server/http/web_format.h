@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
 namespace dpmon {
@@ -23,6 +24,11 @@ std::string LongDateTime(absl::string_view rfc3339);
 // Pence as pounds: 123456 → "£1,234.56", -500 → "−£5.00" (a minus sign,
 // U+2212), 0 → "£0.00". Exact for every int64, INT64_MIN included.
 std::string Pounds(int64_t pence);
+// What a person types as an amount, as pence, exactly (no floating point):
+// "150", "150.5", "£1,200.00". Not negative; at most nine digits of pounds
+// (the services hold amounts to their own limits).
+// InvalidArgument with a sentence for the person otherwise.
+absl::StatusOr<int64_t> ParsePounds(absl::string_view text);
 
 // Percent-encodes a query value or path segment (RFC 3986 unreserved kept).
 std::string UrlEncode(absl::string_view s);

@@ -23,6 +23,22 @@ TEST(LongDateTime, IsLondonTimeToTheMinute) {
   EXPECT_EQ(LongDateTime("not a time"), "not a time");
 }
 
+TEST(ParsePounds, ReadsWhatPeopleTypeExactly) {
+  EXPECT_EQ(*ParsePounds("150"), 15000);
+  EXPECT_EQ(*ParsePounds("150.5"), 15050);
+  EXPECT_EQ(*ParsePounds(" £1,200.07 "), 120007);
+  EXPECT_EQ(*ParsePounds("0.01"), 1);
+  EXPECT_EQ(*ParsePounds("999999999.99"), 99999999999);
+  for (const char* bad :
+       {"", "£", "-5", "1.234", "1.", ".5", "abc", "1e3", "12.3x", "1000000000"}) {
+    EXPECT_FALSE(ParsePounds(bad).ok()) << bad;
+  }
+  // Every amount Pounds writes reads back (without the sign).
+  for (int64_t p : {int64_t{0}, int64_t{5}, int64_t{123456}, int64_t{10'000'000'000}}) {
+    EXPECT_EQ(*ParsePounds(Pounds(p)), p) << Pounds(p);
+  }
+}
+
 TEST(Pounds, GroupsThousandsAndKeepsEveryPenny) {
   EXPECT_EQ(Pounds(0), "£0.00");
   EXPECT_EQ(Pounds(5), "£0.05");

@@ -347,8 +347,8 @@ test('case notes and a review are recorded from the account page', async () => {
   assert.match(await page.title(), /^Error: /);
   await checkAccessible(page, 'account-note-error');
   await summary.getByRole('link').click();
-  assert.equal(await page.evaluate(() => document.activeElement.id), 'note-text');
-  await page.getByLabel('Add a note').fill('Visited Ann at home.\nReceipts to follow.');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'notes-text');
+  await page.locator('#notes-text').fill('Visited Ann at home.\nReceipts to follow.');
   await page.getByRole('button', { name: 'Add note' }).click();
   await page.waitForURL(/#notes$/);
   assert.match(await page.locator('.notes').textContent(), /Visited Ann at home\.\s*Receipts to follow\./);
@@ -356,15 +356,15 @@ test('case notes and a review are recorded from the account page', async () => {
   assert.equal(notes.caseNotes.length, 1);
   assert.equal(notes.caseNotes[0].text, 'Visited Ann at home.\nReceipts to follow.');
   // A review on a date that is not one, then on a real one.
-  await page.getByLabel('Date of the review').fill('2026-02-30');
+  await page.locator('#reviews-date').fill('2026-02-30');
   await page.getByRole('button', { name: 'Record review' }).click();
   summary = page.locator('.error-summary');
   assert.equal(await summary.isVisible(), true);
   await checkAccessible(page, 'account-review-error');
   await summary.getByRole('link').click();
-  assert.equal(await page.evaluate(() => document.activeElement.id), 'review-date');
-  await page.getByLabel('Date of the review').fill('2025-11-20');
-  await page.getByLabel('Note (optional)').fill('Plan still meets needs.');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'reviews-date');
+  await page.locator('#reviews-date').fill('2025-11-20');
+  await page.locator('#reviews-note').fill('Plan still meets needs.');
   await page.getByRole('button', { name: 'Record review' }).click();
   await page.waitForURL(/#timeline$/);
   assert.match(await page.locator('#timeline + ol').textContent(), /20 November 2025: Review.*Plan still meets needs/s);
@@ -437,5 +437,64 @@ test('suspense: give a waiting reference to its account', async () => {
   await page.waitForURL(new RegExp(`/accounts/${account}$`));
   const txns = await api('GET', `/v1/councils/demo/accounts/${account}/transactions?startDate=2025-12-02&endDate=2025-12-02`);
   assert.ok(txns.transactions.some((t) => t.input.externalId === 'S1'), 'the waiting transaction joined the account');
+  await page.close();
+});
+
+test("every form on an account's page: a wrong value is named, a right one is recorded", async () => {
+  const listed = await api('GET', '/v1/councils/demo/accounts?pageSize=5');
+  const id = listed.accounts[4].name.split('/').pop();
+  const page = await browser.newPage();
+  await signIn(page, adminKey);
+  await page.waitForURL((u) => !u.pathname.endsWith('/signin'));
+  // Each form: a wrong value and the field it names, then right values and
+  // what the timeline then says.
+  const cases = [
+    { form: 'status', wrong: { 'status-status': 'SUSPENDED', 'status-date': '2025-13-01' },
+      field: 'status-date', right: { 'status-date': '2025-12-15', 'status-note': 'In hospital' },
+      timeline: /15 December 2025: Suspended\. In hospital/ },
+    { form: 'earmarks', wrong: { 'earmarks-id': 'E1', 'earmarks-kind': 'AGREED_PURPOSE',
+      'earmarks-amount_pence': '12.345', 'earmarks-from': '2025-12-01', 'earmarks-until': '2026-03-31' },
+      field: 'earmarks-amount_pence', right: { 'earmarks-amount_pence': '£1,150.00' },
+      timeline: /1 December 2025: Earmark\. £1,150\.00 until 31 March 2026/ },
+    { form: 'audits', wrong: { 'audits-date': '2025-12-10', 'audits-period_end': '2025-12-20',
+      'audits-auditor': 'A. Auditor' },
+      field: 'audits-period_end', right: { 'audits-period_end': '2025-11-30' },
+      timeline: /10 December 2025: Audit\. covering up to 30 November 2025, by A\. Auditor/ },
+    { form: 'recoveries', wrong: { 'recoveries-id': 'R9', 'recoveries-amount_pence': '200',
+      'recoveries-date': '2025-12-05', 'recoveries-recorded_by': 'Team lead' },
+      field: 'recoveries-method', right: { 'recoveries-method': 'INVOICE' },
+      timeline: /5 December 2025: Recovery\. £200\.00 by Invoice/ },
+  ];
+  const fill = async (values) => {
+    for (const [fieldId, value] of Object.entries(values)) {
+      const el = page.locator('#' + fieldId);
+      if ((await el.evaluate((e) => e.tagName)) === 'SELECT') await el.selectOption(value);
+      else await el.fill(value);
+    }
+  };
+  for (const c of cases) {
+    await page.goto(`${base}/councils/demo/accounts/${id}`);
+    await fill(c.wrong);
+    await page.locator(`#${c.form} + form button[type=submit]`).click();
+    const summary = page.locator('.error-summary');
+    assert.equal(await summary.isVisible(), true, c.form);
+    assert.match(await page.title(), /^Error: /);
+    await checkAccessible(page, `account-${c.form}-error`);
+    await summary.getByRole('link').click();
+    assert.equal(await page.evaluate(() => document.activeElement.id), c.field, c.form);
+    // What was entered is still there.
+    const [firstId, firstValue] = Object.entries(c.wrong)[0];
+    assert.equal(await page.locator('#' + firstId).inputValue(), firstValue, c.form);
+    await fill(c.right);
+    await page.locator(`#${c.form} + form button[type=submit]`).click();
+    await page.waitForURL(/#timeline$/);
+    assert.match(await page.locator('#timeline + ol').textContent(), c.timeline, c.form);
+  }
+  // The API agrees.
+  const a = await api('GET', `/v1/councils/demo/accounts/${id}`);
+  assert.ok(a.earmarks.some((e) => e.id === 'E1' && e.amountPence === '115000'));
+  assert.ok(a.recoveries.some((r) => r.id === 'R9' && r.amountPence === '20000' && r.method === 'INVOICE'));
+  assert.ok(a.audits.some((x) => x.periodEnd === '2025-11-30'));
+  await checkAccessible(page, 'account-forms');
   await page.close();
 });
