@@ -245,6 +245,9 @@ HttpResponse WebApp::Handle(const HttpRequest& request) const {
     if (parts.size() == 3 && parts[0] == "councils" && parts[2] == "suspense") {
       return AttachRef(request, *session, parts[1], form);
     }
+    if (parts.size() == 3 && parts[0] == "councils" && parts[2] == "flags") {
+      return AcknowledgeFlags(request, *session, parts[1], request.body);
+    }
     return ErrorPage(404, "Page not found", path, &*session);
   }
   if (request.method != "GET") {
@@ -275,7 +278,7 @@ HttpResponse WebApp::Handle(const HttpRequest& request) const {
     return AuditsDue(request, *session, parts[1]);
   }
   if (parts.size() == 3 && parts[0] == "councils" && parts[2] == "flags") {
-    return Flags(request, *session, parts[1]);
+    return Flags(request, *session, parts[1], FormError{}, "");
   }
   if (parts.size() == 6 && parts[0] == "councils" && parts[2] == "accounts" &&
       parts[4] == "flags") {

@@ -61,8 +61,14 @@ class WebApp {
   // What is due (?asOf=): overdue first, then by risk with its parts.
   HttpResponse AuditsDue(const HttpRequest& request, const SessionStore::Session& s,
                          const std::string& council) const;
+  // The council's flags by the filters in the query (state, kind, severity,
+  // account), with a form to acknowledge several at once; `done` says what
+  // that form just did.
   HttpResponse Flags(const HttpRequest& request, const SessionStore::Session& s,
-                     const std::string& council) const;
+                     const std::string& council, const FormError& error,
+                     const std::string& done) const;
+  HttpResponse AcknowledgeFlags(const HttpRequest& request, const SessionStore::Session& s,
+                                const std::string& council, const std::string& body) const;
   // Find (?q=): by account id, feed reference, case id or name.
   HttpResponse Find(const HttpRequest& request, const SessionStore::Session& s,
                     const std::string& council) const;

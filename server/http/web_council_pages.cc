@@ -8,13 +8,16 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/civil_date.h"
 #include "common/ids.h"
 #include "common/names.h"
 #include "dpmon/v1/dpmon.pb.h"
+#include "server/auth.h"
 #include "server/clock.h"
+#include "server/http/sessions.h"
 #include "server/http/web_app.h"
 #include "server/http/web_format.h"
 #include "server/http/web_util.h"
@@ -133,7 +136,8 @@ HttpResponse WebApp::Today(const HttpRequest& request, const SessionStore::Sessi
 }
 
 HttpResponse WebApp::Flags(const HttpRequest& request, const SessionStore::Session& s,
-                           const std::string& council) const {
+                           const std::string& council, const FormError& error,
+                           const std::string& done) const {
   v1::ListFlagsRequest in;
   in.set_council(CouncilName(council));
   in.set_page_size(50);
@@ -141,6 +145,15 @@ HttpResponse WebApp::Flags(const HttpRequest& request, const SessionStore::Sessi
   const std::string state = QueryValue(request, "state");
   const std::string kind = QueryValue(request, "kind");
   const std::string severity = QueryValue(request, "severity");
+  const std::string account_filter =
+      std::string(absl::StripAsciiWhitespace(QueryValue(request, "account")));
+  if (!account_filter.empty()) {
+    if (!ValidateId(account_filter).ok()) {
+      return ErrorPage(400, "There is a problem with the filters",
+                       absl::StrCat("Account: \"", account_filter, "\" is not an account id."), &s);
+    }
+    in.set_account(AccountName(council, account_filter));
+  }
   if (state.empty()) {
     in.add_states(v1::OPEN);
     in.add_states(v1::ACKNOWLEDGED);
@@ -174,7 +187,16 @@ HttpResponse WebApp::Flags(const HttpRequest& request, const SessionStore::Sessi
     return CallFailed(st, s);
   }
   mustache::data flags = mustache::data::type::list;
-  for (const v1::Flag& f : out.flags()) flags.push_back(FlagData(f));
+  int n = 0;
+  for (const v1::Flag& f : out.flags()) {
+    mustache::data item = FlagData(f);
+    item.set("n", absl::StrCat(++n));
+    item.set("selectable", f.state() == v1::OPEN || f.state() == v1::ACKNOWLEDGED);
+    item.set("subject_given", !f.subject().empty());
+    // The flag's page, which names it: account, kind and subject.
+    item.set("value", FlagHref(f));
+    flags.push_back(item);
+  }
   mustache::data states = mustache::data::type::list;
   for (const auto& [value, label] :
        std::vector<std::pair<std::string, std::string>>{{"", "Open or acknowledged"},
@@ -197,12 +219,92 @@ HttpResponse WebApp::Flags(const HttpRequest& request, const SessionStore::Sessi
   d.set("severities", EnumOptions(v1::Severity_descriptor(), severity, "Every severity"));
   d.set("has_flags", out.flags_size() > 0);
   d.set("flags", flags);
-  if (!out.next_page_token().empty()) {
-    d.set("next", absl::StrCat("/councils/", council, "/flags?state=", UrlEncode(state),
-                               "&kind=", UrlEncode(kind), "&severity=", UrlEncode(severity),
-                               "&page=", UrlEncode(out.next_page_token())));
+  d.set("account_filter", account_filter);
+  d.set("csrf", s.csrf);
+  d.set("request_id", RandomToken());
+  // The list to come back to after acting on some of it.
+  const std::string self = absl::StrCat(
+      "/councils/", council, "/flags?state=", UrlEncode(state), "&kind=", UrlEncode(kind),
+      "&severity=", UrlEncode(severity), "&account=", UrlEncode(account_filter));
+  d.set("bulk_action", self);
+  d.set("note", FormValue(error.values, "note"));
+  if (!error.message.empty()) {
+    d.set("error", error.message);
+    d.set("error_href", error.field);
+    if (error.field == "#bulk-note") d.set("note_error", error.message);
   }
-  return Page(200, "Flags", "flags", d, &s);
+  if (!done.empty()) d.set("done", done);
+  if (!out.next_page_token().empty()) {
+    d.set("next", absl::StrCat(self, "&page=", UrlEncode(out.next_page_token())));
+  }
+  return Page(error.message.empty() ? 200 : 400, error.message.empty() ? "Flags" : "Error: Flags",
+              "flags", d, &s);
+}
+
+HttpResponse WebApp::AcknowledgeFlags(const HttpRequest& request, const SessionStore::Session& s,
+                                      const std::string& council, const std::string& body) const {
+  const Form form = ParseForm(body);
+  const std::vector<std::string> chosen = web::FormValues(body, "flag");
+  FormError error;
+  error.values = form;
+  const std::string note = std::string(absl::StripAsciiWhitespace(FormValue(form, "note")));
+  if (chosen.empty()) {
+    error.message = "Select the flags to acknowledge";
+    error.field = "#select-1";
+    return Flags(request, s, council, error, "");
+  }
+  if (note.empty()) {
+    error.message = "Enter a note to acknowledge the flags";
+    error.field = "#bulk-note";
+    return Flags(request, s, council, error, "");
+  }
+  std::shared_ptr<const Principal> who = keys_->InForce(s.key_id);
+  int acknowledged = 0;
+  std::vector<std::string> refused;
+  for (size_t i = 0; i < chosen.size(); ++i) {
+    // "/councils/{c}/accounts/{a}/flags/{KIND}?subject=S", as the list wrote it.
+    absl::string_view value = chosen[i];
+    absl::string_view subject;
+    if (size_t q = value.find("?subject="); q != absl::string_view::npos) {
+      subject = value.substr(q + 9);
+      value = value.substr(0, q);
+    }
+    std::vector<std::string> parts = absl::StrSplit(absl::StripPrefix(value, "/"), '/');
+    v1::FlagKind kind;
+    if (parts.size() != 6 || parts[0] != "councils" || parts[1] != council ||
+        parts[2] != "accounts" || parts[4] != "flags" || !v1::FlagKind_Parse(parts[5], &kind)) {
+      error.message = "The list has changed: reload it and select the flags again";
+      error.field = "#select-1";
+      return Flags(request, s, council, error, "");
+    }
+    v1::ActOnFlagRequest in;
+    in.set_account(AccountName(parts[1], parts[3]));
+    in.set_kind(kind);
+    in.set_subject(web::FormDecode(subject));
+    in.set_note(note);
+    in.set_actor(who != nullptr ? who->key.display_name() : absl::StrCat("keys/", s.key_id));
+    // One request id per flag: sending the form again acknowledges nothing twice.
+    if (!FormValue(form, "request_id").empty()) {
+      in.set_request_id(absl::StrCat(FormValue(form, "request_id"), "-", i));
+    }
+    v1::Flag out;
+    grpc::Status st = CallAs(s, request, "/dpmon.v1.Monitoring/AcknowledgeFlag", in, &out);
+    if (st.ok()) {
+      ++acknowledged;
+    } else if (st.error_code() == grpc::StatusCode::PERMISSION_DENIED ||
+               st.error_code() == grpc::StatusCode::UNAUTHENTICATED) {
+      return CallFailed(st, s);
+    } else {
+      refused.push_back(
+          absl::StrCat(parts[3], " ", SentenceCase(parts[5]), ": ", st.error_message()));
+    }
+  }
+  std::string done =
+      absl::StrCat(acknowledged, acknowledged == 1 ? " flag" : " flags", " acknowledged.");
+  if (!refused.empty()) {
+    absl::StrAppend(&done, " Not acknowledged: ", absl::StrJoin(refused, "; "), ".");
+  }
+  return Flags(request, s, council, FormError{}, done);
 }
 
 HttpResponse WebApp::AuditsDue(const HttpRequest& request, const SessionStore::Session& s,

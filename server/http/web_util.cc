@@ -20,6 +20,21 @@ int HexValue(char c) {
   return -1;
 }
 
+}  // namespace
+
+const char* FileContent(const std::string& path) {
+  for (const WebFile& f : WebFiles()) {
+    if (path == f.path) return f.content;
+  }
+  return nullptr;
+}
+
+std::string Render(const std::string& name, const mustache::data& data) {
+  const char* text = FileContent(absl::StrCat("templates/", name, ".mustache"));
+  mustache::mustache tmpl(text == nullptr ? std::string() : std::string(text));
+  return tmpl.render(data);
+}
+
 std::string FormDecode(absl::string_view s) {
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
@@ -36,19 +51,13 @@ std::string FormDecode(absl::string_view s) {
   return out;
 }
 
-}  // namespace
-
-const char* FileContent(const std::string& path) {
-  for (const WebFile& f : WebFiles()) {
-    if (path == f.path) return f.content;
+std::vector<std::string> FormValues(const std::string& body, const std::string& name) {
+  std::vector<std::string> out;
+  for (absl::string_view pair : absl::StrSplit(body, '&', absl::SkipEmpty())) {
+    std::pair<absl::string_view, absl::string_view> kv = absl::StrSplit(pair, '=');
+    if (FormDecode(kv.first) == name) out.push_back(FormDecode(kv.second));
   }
-  return nullptr;
-}
-
-std::string Render(const std::string& name, const mustache::data& data) {
-  const char* text = FileContent(absl::StrCat("templates/", name, ".mustache"));
-  mustache::mustache tmpl(text == nullptr ? std::string() : std::string(text));
-  return tmpl.render(data);
+  return out;
 }
 
 Form ParseForm(const std::string& body) {

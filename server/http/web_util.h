@@ -8,6 +8,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "dpmon/v1/dpmon.pb.h"
@@ -24,6 +25,10 @@ std::string Render(const std::string& name, const kainjow::mustache::data& data)
 // An application/x-www-form-urlencoded body.
 using Form = std::map<std::string, std::string>;
 Form ParseForm(const std::string& body);
+// Every value of a field that may repeat (checkboxes), in order.
+std::vector<std::string> FormValues(const std::string& body, const std::string& name);
+// "%41+b" as "A b".
+std::string FormDecode(absl::string_view s);
 // A form's field, "" if absent.
 std::string FormValue(const Form& form, const std::string& name);
 std::string CookieValue(const HttpRequest& request, absl::string_view name);

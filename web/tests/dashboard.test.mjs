@@ -498,3 +498,48 @@ test("every form on an account's page: a wrong value is named, a right one is re
   await checkAccessible(page, 'account-forms');
   await page.close();
 });
+
+test('acknowledge several flags at once, with one note', async () => {
+  const page = await browser.newPage();
+  await signIn(page, adminKey);
+  await page.waitForURL((u) => !u.pathname.endsWith('/signin'));
+  await page.goto(base + '/councils/demo/flags?state=OPEN&kind=STALE_FEED');
+  let boxes = page.locator('table tbody input[type=checkbox]');
+  if ((await boxes.count()) < 2) {
+    await page.goto(base + '/councils/demo/flags?state=OPEN');
+    boxes = page.locator('table tbody input[type=checkbox]');
+  }
+  assert.ok((await boxes.count()) >= 2, 'two open flags to acknowledge');
+  // Nothing selected: the summary links to the first box.
+  await page.getByRole('button', { name: 'Acknowledge selected flags' }).click();
+  let summary = page.locator('.error-summary');
+  assert.equal(await summary.isVisible(), true);
+  await checkAccessible(page, 'flags-bulk-error');
+  await summary.getByRole('link').click();
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'select-1');
+  const chosen = [await boxes.nth(0).getAttribute('value'), await boxes.nth(1).getAttribute('value')];
+  await boxes.nth(0).check();
+  await boxes.nth(1).check();
+  // No note: the summary links to the note.
+  await page.getByRole('button', { name: 'Acknowledge selected flags' }).click();
+  summary = page.locator('.error-summary');
+  await summary.getByRole('link').click();
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'bulk-note');
+  boxes = page.locator('table tbody input[type=checkbox]');
+  for (const v of chosen) await page.locator(`input[type=checkbox][value="${v}"]`).check();
+  await page.getByLabel('Note for the flags you select').fill('Feeds chased with the card provider.');
+  await page.getByRole('button', { name: 'Acknowledge selected flags' }).click();
+  await page.waitForSelector('.notification');
+  assert.match(await page.locator('.notification').textContent(), /^\s*2 flags acknowledged\.\s*$/);
+  // Each is acknowledged, with the note, in the API.
+  for (const v of chosen) {
+    const [, account, kind] = v.match(/^\/(councils\/demo\/accounts\/[^/]+)\/flags\/([A-Z_]+)/);
+    const subject = decodeURIComponent(v.split('?subject=')[1] ?? '');
+    const listed = await api('GET', `/v1/councils/demo/flags?account=${account}&kind=${kind}&states=ACKNOWLEDGED&pageSize=100`);
+    const f = listed.flags.find((x) => (x.subject ?? '') === subject);
+    assert.ok(f, `${v} is acknowledged`);
+    assert.equal(f.actions.at(-1).note, 'Feeds chased with the card provider.');
+  }
+  await checkAccessible(page, 'flags-bulk-done');
+  await page.close();
+});
