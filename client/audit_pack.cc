@@ -33,16 +33,11 @@ std::string Csv(const Row& header, const std::vector<Row>& rows) {
 
 std::string P(int64_t pence) { return absl::StrCat(pence); }
 
-struct Table {
-  std::string file;
-  std::string title;
-  Row header;
-  std::vector<Row> rows;
-  // Columns holding pence, shown as pounds in the HTML.
-  std::vector<size_t> money_columns;
-};
+using Table = AuditPackTable;
 
-std::vector<Table> Tables(const v1::AuditPack& p) {
+}  // namespace
+
+std::vector<AuditPackTable> AuditPackTables(const v1::AuditPack& p) {
   std::vector<Table> t;
   {
     Table s{"summary.csv", "Summary", {"figure", "pence", "pounds"}, {}, {1}};
@@ -159,6 +154,10 @@ std::vector<Table> Tables(const v1::AuditPack& p) {
   return t;
 }
 
+std::string AuditPackCsv(const AuditPackTable& table) { return Csv(table.header, table.rows); }
+
+namespace {
+
 std::string Html(const v1::AuditPack& p, const std::vector<Table>& tables) {
   std::string h;
   const std::string account = HtmlEscape(p.account().name());
@@ -262,7 +261,7 @@ std::map<std::string, std::string> RenderAuditPack(const v1::AuditPack& pack) {
   std::string json;
   (void)google::protobuf::util::MessageToJsonString(pack, &json, o);
   files["pack.json"] = json;
-  const std::vector<Table> tables = Tables(pack);
+  const std::vector<Table> tables = AuditPackTables(pack);
   for (const Table& t : tables) files[t.file] = Csv(t.header, t.rows);
   files["pack.html"] = Html(pack, tables);
   return files;

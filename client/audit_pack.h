@@ -10,17 +10,35 @@
 // pack again leaves them byte for byte the same. Each file is written to a
 // temporary name and renamed into place.
 //
+// Pure code (no gRPC): dpctl writes the files, the dashboard serves the
+// same tables as a page and as CSV downloads.
+//
 // Thread-safety: pure functions apart from the files they write.
 #ifndef DPMON_CLIENT_AUDIT_PACK_H_
 #define DPMON_CLIENT_AUDIT_PACK_H_
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "dpmon/v1/dpmon.pb.h"
 
 namespace dpmon {
+
+// One table of a pack: its CSV file's name, a title, the header and rows
+// (money in pence, as decimal strings, in `money_columns`).
+struct AuditPackTable {
+  std::string file;
+  std::string title;
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+  std::vector<size_t> money_columns;
+};
+// The pack's tables in the order the files and pages show them.
+std::vector<AuditPackTable> AuditPackTables(const v1::AuditPack& pack);
+// A table as CSV (RFC 4180, CRLF).
+std::string AuditPackCsv(const AuditPackTable& table);
 
 // File name -> contents.
 std::map<std::string, std::string> RenderAuditPack(const v1::AuditPack& pack);

@@ -6,11 +6,15 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "client/audit_pack.h"
+#include "common/civil_date.h"
 #include "common/ids.h"
 #include "common/names.h"
 #include "dpmon/v1/dpmon.pb.h"
@@ -278,6 +282,12 @@ HttpResponse WebApp::Account(const HttpRequest& request, const SessionStore::Ses
                        ? std::string("None")
                        : absl::StrCat(a.assigned_officer_name(), " (", a.assigned_officer(), ")"));
   v.set("transactions_href", absl::StrCat("/", in.account(), "/transactions", AsOfQuery(as_of)));
+  // The pack for the year to the page's date.
+  if (absl::StatusOr<Date> to = Date::Parse(o.as_of_date()); to.ok()) {
+    v.set("pack_href", absl::StrCat("/", in.account(),
+                                    "/audit-pack?start=", AddMonths(*to, -12).AddDays(1).ToString(),
+                                    "&end=", to->ToString()));
+  }
   v.set("timeline", Timeline(a, o.as_of_date()));
   d.set("overview", v);
   if (!a.display_name().empty()) d.set("person", a.display_name());
@@ -402,6 +412,118 @@ HttpResponse WebApp::Transactions(const HttpRequest& request, const SessionStore
                                UrlEncode(out.next_page_token()), AsOfQuery(as_of, '&')));
   }
   return Page(200, absl::StrCat("Transactions of account ", account_id), "transactions", d, &s);
+}
+
+HttpResponse WebApp::AuditPack(const HttpRequest& request, const SessionStore::Session& s,
+                               const std::string& council, const std::string& account_id,
+                               const std::string& csv) const {
+  const std::string start = std::string(absl::StripAsciiWhitespace(QueryValue(request, "start")));
+  const std::string end = std::string(absl::StripAsciiWhitespace(QueryValue(request, "end")));
+  std::string title;
+  if (grpc::Status t = CouncilTitle(s, request, council, &title); !t.ok()) {
+    return CallFailed(t, s);
+  }
+  mustache::data d;
+  d.set("council", council);
+  d.set("council_name", title);
+  d.set("account_id", account_id);
+  d.set("account_href", absl::StrCat("/", AccountName(council, account_id)));
+  d.set("self", absl::StrCat("/", AccountName(council, account_id), "/audit-pack"));
+  d.set("start", start);
+  d.set("end", end);
+  auto problem = [&](const std::string& field, const std::string& message) {
+    d.set("error", message);
+    d.set("error_href", "#" + field);
+    d.set(field == "start" ? "start_error" : "end_error", message);
+    return Page(400, absl::StrCat("Error: Audit pack for account ", account_id), "audit_pack", d,
+                &s);
+  };
+  if (start.empty() && end.empty() && csv.empty()) {
+    // Nothing chosen yet: the form alone.
+    return Page(200, absl::StrCat("Audit pack for account ", account_id), "audit_pack", d, &s);
+  }
+  if (start.empty()) return problem("start", "Enter the first day of the period");
+  if (end.empty()) return problem("end", "Enter the last day of the period");
+  v1::GetAuditPackRequest in;
+  in.set_account(AccountName(council, account_id));
+  in.set_start_date(start);
+  in.set_end_date(end);
+  v1::AuditPack pack;
+  grpc::Status st = CallAs(s, request, "/dpmon.v1.Audits/GetAuditPack", in, &pack);
+  if (st.error_code() == grpc::StatusCode::INVALID_ARGUMENT) {
+    return problem(absl::StrContains(st.error_message(), "start") ? "start" : "end",
+                   absl::StrCat("Enter dates as YYYY-MM-DD, the first on or before the last (",
+                                st.error_message(), ")"));
+  }
+  if (!st.ok()) return CallFailed(st, s);
+  const std::vector<AuditPackTable> tables = AuditPackTables(pack);
+  if (!csv.empty()) {
+    for (const AuditPackTable& t : tables) {
+      if (t.file != csv + ".csv") continue;
+      HttpResponse r;
+      r.content_type = "text/csv; charset=utf-8";
+      r.body = AuditPackCsv(t);
+      r.headers.emplace_back("Content-Disposition",
+                             absl::StrCat("attachment; filename=\"", account_id, "-", start, "-",
+                                          end, "-", t.file, "\""));
+      return r;
+    }
+    return ErrorPage(404, "Page not found", "There is no such part of an audit pack.", &s);
+  }
+  mustache::data list = mustache::data::type::list;
+  for (const AuditPackTable& t : tables) {
+    mustache::data table;
+    table.set("title", t.title);
+    table.set("csv",
+              absl::StrCat("/", in.account(), "/audit-pack/", absl::StripSuffix(t.file, ".csv"),
+                           "?start=", UrlEncode(start), "&end=", UrlEncode(end)));
+    mustache::data header = mustache::data::type::list;
+    const bool summary = t.file == "summary.csv";
+    auto money = [&](size_t i) {
+      return std::find(t.money_columns.begin(), t.money_columns.end(), i) != t.money_columns.end();
+    };
+    for (size_t i = 0; i < t.header.size(); ++i) {
+      if (summary && i == 2) continue;  // Pounds are shown from the pence column.
+      mustache::data h;
+      // Money columns show pounds: "amount_pence" is "Amount"; the summary's "pence" too.
+      std::string name(absl::StripSuffix(t.header[i], "_pence"));
+      if (name == "pence") name = "amount";
+      h.set("text", SentenceCase(absl::AsciiStrToUpper(name)));
+      h.set("numeric", money(i));
+      header.push_back(h);
+    }
+    mustache::data rows = mustache::data::type::list;
+    for (const std::vector<std::string>& r : t.rows) {
+      mustache::data cells = mustache::data::type::list;
+      for (size_t i = 0; i < r.size(); ++i) {
+        if (summary && i == 2) continue;
+        mustache::data c;
+        int64_t pence = 0;
+        const bool is_money = money(i) && absl::SimpleAtoi(r[i], &pence);
+        c.set("text", is_money            ? Pounds(pence)
+                      : summary && i == 0 ? SentenceCase(absl::AsciiStrToUpper(r[i]))
+                                          : r[i]);
+        c.set("numeric", is_money);
+        cells.push_back(c);
+      }
+      mustache::data row;
+      row.set("cells", cells);
+      rows.push_back(row);
+    }
+    table.set("header", header);
+    table.set("rows", rows);
+    table.set("empty", t.rows.empty());
+    list.push_back(table);
+  }
+  d.set("pack", true);
+  d.set("period", absl::StrCat(LongDate(pack.start_date()), " to ", LongDate(pack.end_date())));
+  d.set("management", SentenceCase(v1::Management_Name(pack.management())));
+  d.set("risk",
+        absl::StrCat(pack.risk().score(), " (flags ", pack.risk().flags_points(), ", management ",
+                     pack.risk().management_points(), ", amount ", pack.risk().amount_points(),
+                     ", time since audit ", pack.risk().audit_age_points(), ")"));
+  d.set("tables", list);
+  return Page(200, absl::StrCat("Audit pack for account ", account_id), "audit_pack", d, &s);
 }
 
 }  // namespace dpmon

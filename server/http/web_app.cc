@@ -265,6 +265,10 @@ HttpResponse WebApp::Handle(const HttpRequest& request) const {
       parts[4] == "transactions") {
     return Transactions(request, *session, parts[1], parts[3]);
   }
+  if (parts.size() >= 5 && parts.size() <= 6 && parts[0] == "councils" && parts[2] == "accounts" &&
+      parts[4] == "audit-pack") {
+    return AuditPack(request, *session, parts[1], parts[3], parts.size() == 6 ? parts[5] : "");
+  }
   if (parts.size() == 3 && parts[0] == "councils" && parts[2] == "find") {
     return Find(request, *session, parts[1]);
   }

@@ -83,6 +83,11 @@ class WebApp {
   HttpResponse AttachRef(const HttpRequest& request, const SessionStore::Session& s,
                          const std::string& council,
                          const std::map<std::string, std::string>& form) const;
+  // An account's audit pack for a period (?start=&end=) as a printable page,
+  // or with `csv` ("totals") one of its tables as a CSV download.
+  HttpResponse AuditPack(const HttpRequest& request, const SessionStore::Session& s,
+                         const std::string& council, const std::string& account_id,
+                         const std::string& csv) const;
   // An account's transactions (?asOf= the last day shown, ?page=).
   HttpResponse Transactions(const HttpRequest& request, const SessionStore::Session& s,
                             const std::string& council, const std::string& account_id) const;

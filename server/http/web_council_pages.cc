@@ -338,6 +338,10 @@ HttpResponse WebApp::AuditsDue(const HttpRequest& request, const SessionStore::S
                      : e.days_overdue() == 0 ? std::string("Due today")
                                              : absl::StrCat("In ", -e.days_overdue(), " days"));
     item.set("score", absl::StrCat(e.risk().score()));
+    if (!e.period_start().empty()) {
+      item.set("pack_href", absl::StrCat("/", e.account(), "/audit-pack?start=", e.period_start(),
+                                         "&end=", e.period_end()));
+    }
     item.set("parts",
              absl::StrCat("flags ", e.risk().flags_points(), ", management ",
                           e.risk().management_points(), ", amount ", e.risk().amount_points(),

@@ -543,3 +543,44 @@ test('acknowledge several flags at once, with one note', async () => {
   await checkAccessible(page, 'flags-bulk-done');
   await page.close();
 });
+
+test('an audit pack as a printable page and CSV downloads, from Audits due', async () => {
+  const page = await browser.newPage();
+  await signIn(page, adminKey);
+  await page.waitForURL((u) => !u.pathname.endsWith('/signin'));
+  await page.goto(base + '/councils/demo/audits?asOf=2026-06-30');
+  const due = await api('GET', '/v1/councils/demo/auditsDue?asOfDate=2026-06-30&pageSize=50');
+  const entry = due.entries.find((e) => e.periodStart);
+  const id = entry.account.split('/').pop();
+  await page.getByRole('link', { name: `Audit pack for ${id}` }).first().click();
+  await page.waitForURL(/\/audit-pack\?start=/);
+  const pack = await api('GET',
+    `/v1/${entry.account}/auditPack?startDate=${entry.periodStart}&endDate=${entry.periodEnd}`);
+  const pounds = (p) => {
+    const v = BigInt(p ?? '0');
+    const m = v < 0n ? -v : v;
+    const whole = (m / 100n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+    return `${v < 0n ? '\u2212' : ''}£${whole}.${(m % 100n).toString().padStart(2, '0')}`;
+  };
+  const summary = page.locator('table', { has: page.locator('caption', { hasText: /^Summary$/ }) });
+  const closing = summary.locator('tr', { has: page.locator('td', { hasText: /^Closing balance$/ }) });
+  assert.equal((await closing.locator('td.numeric').textContent()).trim(), pounds(pack.closingBalancePence));
+  await checkAccessible(page, 'audit-pack');
+  // The summary as CSV: the same figures, in pence.
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('link', { name: 'Download Summary as CSV' }).click(),
+  ]);
+  const csv = readFileSync(await download.path(), 'utf8');
+  assert.match(csv, new RegExp(`^closing_balance,${pack.closingBalancePence ?? 0},`, 'm'));
+  assert.equal(download.suggestedFilename(), `${id}-${entry.periodStart}-${entry.periodEnd}-summary.csv`);
+  // A period that is not one: the summary names the field.
+  await page.getByLabel('From').fill('2026-13-01');
+  await page.getByRole('button', { name: 'Show the pack' }).click();
+  const problem = page.locator('.error-summary');
+  assert.equal(await problem.isVisible(), true);
+  await checkAccessible(page, 'audit-pack-error');
+  await problem.getByRole('link').click();
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'start');
+  await page.close();
+});
