@@ -338,5 +338,47 @@ TEST_F(Web, TheAccountsFormsNeedTheTokenAndWriteOnceWhenRepeated) {
   EXPECT_FALSE(absl::StrContains(Get("/councils/north/suspense", session).body, "C9"));
 }
 
+TEST_F(Web, AdminPagesAreForAdministratorsAndTheirFormsNeedTheToken) {
+  std::string officer_name;
+  const std::string officer = SignIn(NewKey("OFFICER", "north", &officer_name));
+  EXPECT_EQ(Get("/admin/keys", officer).status, 403);
+  EXPECT_EQ(Get("/admin/access-log", officer).status, 403);
+  // An officer reads the policy but gets no form to change it, and a POST is refused.
+  HttpReply policy = Get("/councils/north/policy", officer);
+  EXPECT_EQ(policy.status, 200);
+  EXPECT_FALSE(absl::StrContains(policy.body, "Save policy"));
+  HttpReply r = PostForm("/councils/north/policy",
+                         "csrf=" + UrlEncode(CsrfOf(Get("/councils/north/flags", officer).body)) +
+                             "&surplus_threshold_weeks=1",
+                         "dpmon_session=" + officer);
+  EXPECT_EQ(r.status, 403) << r.body;
+
+  const std::string admin = SignIn(server_.AdminKey());
+  HttpReply keys = Get("/admin/keys", admin);
+  ASSERT_EQ(keys.status, 200);
+  const std::string id = officer_name.substr(5);
+  // Revoking needs the token.
+  EXPECT_EQ(PostForm("/admin/keys/" + id + "/revoke", "", "dpmon_session=" + admin).status, 403);
+  EXPECT_EQ(Get("/councils/north", officer).status, 200) << "still in force";
+  r = PostForm("/admin/keys/" + id + "/revoke", "csrf=" + UrlEncode(CsrfOf(keys.body)),
+               "dpmon_session=" + admin);
+  EXPECT_EQ(r.status, 303) << r.body;
+  EXPECT_EQ(Get("/councils/north", officer).status, 303) << "revoked: back to sign-in";
+  // A new key's secret is in the answer to the POST, and on no page after.
+  r = PostForm("/admin/keys",
+               "csrf=" + UrlEncode(CsrfOf(keys.body)) +
+                   "&display_name=Feed+robot&role=FEED&councils=north&sources=card",
+               "dpmon_session=" + admin);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const size_t at = r.body.find("dpmon_");
+  ASSERT_NE(at, std::string::npos);
+  const std::string secret = r.body.substr(at, r.body.find('<', at) - at);
+  EXPECT_FALSE(absl::StrContains(Get("/admin/keys", admin).body, secret));
+  EXPECT_EQ(
+      HttpFetch(server_.http_address(), "GET", "/v1/caller", {"Authorization: Bearer " + secret})
+          .status,
+      200);
+}
+
 }  // namespace
 }  // namespace dpmon

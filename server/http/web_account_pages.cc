@@ -325,6 +325,11 @@ HttpResponse WebApp::Account(const HttpRequest& request, const SessionStore::Ses
                                   this_one ? error.field : "", this_one ? error.message : ""));
   }
   d.set("forms", forms);
+  if (who != nullptr && Permit(*who, "/dpmon.v1.Admin/ListAccessLog").ok()) {
+    // Inside the overview section: the link sits with the account's other links.
+    v.set("access_href", absl::StrCat("/admin/access-log?account=", UrlEncode(in.account())));
+    d.set("overview", v);
+  }
   if (!error.message.empty()) {
     d.set("form_error", error.message);
     d.set("form_error_href", absl::StrCat("#", error.form, "-", error.field));

@@ -65,6 +65,9 @@ HttpResponse WebApp::Page(int status, const std::string& title, const std::strin
   layout.set("content", Render(content, data));
   if (const mustache::data* council = data.get("council")) layout.set("council", *council);
   if (session != nullptr) {
+    std::shared_ptr<const Principal> who = keys_->InForce(session->key_id);
+    layout.set("admin", who != nullptr && who->HasRole(v1::ADMIN));
+    if (who != nullptr) layout.set("who_name", who->key.display_name());
     layout.set("signed_in", true);
     layout.set("csrf", session->csrf);
     layout.set("who", absl::StrCat("keys/", session->key_id));
@@ -248,6 +251,13 @@ HttpResponse WebApp::Handle(const HttpRequest& request) const {
     if (parts.size() == 3 && parts[0] == "councils" && parts[2] == "flags") {
       return AcknowledgeFlags(request, *session, parts[1], request.body);
     }
+    if (parts.size() == 3 && parts[0] == "councils" && parts[2] == "policy") {
+      return UpdatePolicy(request, *session, parts[1], form);
+    }
+    if (path == "/admin/keys") return CreateKey(request, *session, form);
+    if (parts.size() == 4 && parts[0] == "admin" && parts[1] == "keys" && parts[3] == "revoke") {
+      return RevokeKey(request, *session, parts[2]);
+    }
     return ErrorPage(404, "Page not found", path, &*session);
   }
   if (request.method != "GET") {
@@ -268,6 +278,11 @@ HttpResponse WebApp::Handle(const HttpRequest& request) const {
   if (parts.size() >= 5 && parts.size() <= 6 && parts[0] == "councils" && parts[2] == "accounts" &&
       parts[4] == "audit-pack") {
     return AuditPack(request, *session, parts[1], parts[3], parts.size() == 6 ? parts[5] : "");
+  }
+  if (path == "/admin/keys") return Keys(request, *session, FormError{}, "", "");
+  if (path == "/admin/access-log") return AccessLogPage(request, *session);
+  if (parts.size() == 3 && parts[0] == "councils" && parts[2] == "policy") {
+    return PolicyPage(request, *session, parts[1], FormError{});
   }
   if (parts.size() == 3 && parts[0] == "councils" && parts[2] == "find") {
     return Find(request, *session, parts[1]);

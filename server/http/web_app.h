@@ -106,6 +106,23 @@ class WebApp {
   HttpResponse ActOnFlag(const HttpRequest& request, const SessionStore::Session& s,
                          const std::string& account, const std::string& kind,
                          const std::map<std::string, std::string>& form) const;
+  // Administrators' pages (web_admin_pages.cc). Keys: the list, a form for
+  // a new one and, right after it is made, its secret (this once).
+  HttpResponse Keys(const HttpRequest& request, const SessionStore::Session& s,
+                    const FormError& error, const std::string& created_secret,
+                    const std::string& created_name) const;
+  HttpResponse CreateKey(const HttpRequest& request, const SessionStore::Session& s,
+                         const std::map<std::string, std::string>& form) const;
+  HttpResponse RevokeKey(const HttpRequest& request, const SessionStore::Session& s,
+                         const std::string& key_id) const;
+  // Who called what (?account=councils/c/accounts/a, ?council=, ?key=).
+  HttpResponse AccessLogPage(const HttpRequest& request, const SessionStore::Session& s) const;
+  // A council's policy; a form to change it for those who may.
+  HttpResponse PolicyPage(const HttpRequest& request, const SessionStore::Session& s,
+                          const std::string& council, const FormError& error) const;
+  HttpResponse UpdatePolicy(const HttpRequest& request, const SessionStore::Session& s,
+                            const std::string& council,
+                            const std::map<std::string, std::string>& form) const;
   // `content` (a template's name, rendered with `data`) inside the layout.
   HttpResponse Page(int status, const std::string& title, const std::string& content,
                     kainjow::mustache::data data, const SessionStore::Session* session) const;

@@ -584,3 +584,77 @@ test('an audit pack as a printable page and CSV downloads, from Audits due', asy
   assert.equal(await page.evaluate(() => document.activeElement.id), 'start');
   await page.close();
 });
+
+test('admin: make a key (its secret shown once), see who looked at an account, revoke the key', async () => {
+  const page = await browser.newPage();
+  await signIn(page, adminKey);
+  await page.waitForURL((u) => !u.pathname.endsWith('/signin'));
+  await page.getByRole('link', { name: 'Keys', exact: true }).click();
+  await page.waitForURL(/\/admin\/keys$/);
+  await checkAccessible(page, 'keys');
+  // No name: the summary links to the field.
+  await page.getByLabel('Role').selectOption('OFFICER');
+  await page.getByLabel('Councils').fill('demo');
+  await page.getByRole('button', { name: 'Make key' }).click();
+  const summary = page.locator('.error-summary');
+  assert.equal(await summary.isVisible(), true);
+  await checkAccessible(page, 'keys-error');
+  await summary.getByRole('link').click();
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'key-display_name');
+  assert.equal(await page.getByLabel('Councils').inputValue(), 'demo', 'what was entered is kept');
+  await page.getByLabel('Name', { exact: true }).fill('Pat Visitor, DP officer');
+  await page.getByRole('button', { name: 'Make key' }).click();
+  const secret = (await page.locator('code.secret').textContent()).trim();
+  assert.match(secret, /^dpmon_[0-9a-f]{16}_/);
+  assert.ok(!page.url().includes(secret), 'the secret is not in the address');
+  await checkAccessible(page, 'keys-made');
+  await page.goto(base + '/admin/keys');
+  assert.ok(!(await page.content()).includes(secret), 'shown once only');
+
+  // The new key's holder opens an account; the administrator sees it.
+  const listed = await api('GET', '/v1/councils/demo/accounts?pageSize=1');
+  const account = listed.accounts[0].name;
+  const visitor = await browser.newPage();
+  await signIn(visitor, secret);
+  await visitor.waitForURL(/\/councils\/demo$/);
+  await visitor.goto(`${base}/${account}`);
+  assert.equal(await visitor.locator('h1').isVisible(), true);
+  await page.goto(`${base}/${account}`);
+  await page.getByRole('link', { name: 'Who looked at this account' }).click();
+  await page.waitForURL(/\/admin\/access-log\?account=/);
+  assert.match(await page.locator('table').textContent(), /Pat Visitor, DP officer/);
+  await checkAccessible(page, 'access-log');
+
+  // Revoked: the holder's session ends at once.
+  await page.goto(base + '/admin/keys');
+  await page.getByRole('button', { name: 'Revoke Pat Visitor, DP officer' }).click();
+  await page.waitForURL(/\/admin\/keys$/);
+  await visitor.goto(`${base}/${account}`);
+  assert.match(visitor.url(), /\/signin$/);
+  await visitor.close();
+  await page.close();
+});
+
+test("a council's policy: a value out of range is named, a good one is saved", async () => {
+  const page = await browser.newPage();
+  await signIn(page, adminKey);
+  await page.waitForURL((u) => !u.pathname.endsWith('/signin'));
+  await page.goto(base + '/councils/demo/policy');
+  await checkAccessible(page, 'policy');
+  const before = await api('GET', '/v1/councils/demo');
+  const threshold = Number(before.policy.surplusThresholdWeeks);
+  await page.locator('#policy-surplus_retain_weeks').fill(String(threshold + 1));
+  await page.getByRole('button', { name: 'Save policy' }).click();
+  const summary = page.locator('.error-summary');
+  assert.equal(await summary.isVisible(), true);
+  await checkAccessible(page, 'policy-error');
+  await summary.getByRole('link').click();
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'policy-surplus_retain_weeks');
+  assert.equal((await api('GET', '/v1/councils/demo')).policy.surplusRetainWeeks,
+    before.policy.surplusRetainWeeks, 'nothing half-written');
+  await page.locator('#policy-surplus_retain_weeks').fill(String(threshold - 1));
+  await page.getByRole('button', { name: 'Save policy' }).click();
+  await page.waitForURL(/\/policy$/);
+  assert.equal(Number((await api('GET', '/v1/councils/demo')).policy.surplusRetainWeeks), threshold - 1);
+  await page.close();
+});
