@@ -325,6 +325,39 @@ HttpResponse WebApp::Account(const HttpRequest& request, const SessionStore::Ses
                                   this_one ? error.field : "", this_one ? error.message : ""));
   }
   d.set("forms", forms);
+  // Assigning an officer: for those who may change the account, a choice of
+  // the officers' keys that hold this council.
+  if (who != nullptr && Permit(*who, "/dpmon.v1.Accounts/UpdateAccount").ok() &&
+      Permit(*who, "/dpmon.v1.Admin/ListApiKeys").ok()) {
+    v1::ListApiKeysRequest lk;
+    lk.set_page_size(1000);
+    v1::ListApiKeysResponse keys;
+    if (grpc::Status k = CallAs(s, request, "/dpmon.v1.Admin/ListApiKeys", lk, &keys); !k.ok()) {
+      return CallFailed(k, s);
+    }
+    mustache::data options = mustache::data::type::list;
+    mustache::data none;
+    none.set("value", "");
+    none.set("label", "No one");
+    none.set("selected", a.assigned_officer().empty());
+    options.push_back(none);
+    for (const v1::ApiKey& k : keys.api_keys()) {
+      const bool holds = k.all_councils() || std::find(k.councils().begin(), k.councils().end(),
+                                                       council) != k.councils().end();
+      if (k.role() != v1::OFFICER || !holds || !k.revoke_time().empty()) continue;
+      mustache::data o;
+      o.set("value", k.name());
+      o.set("label", absl::StrCat(k.display_name(), " (", k.name(), ")"));
+      o.set("selected", k.name() == a.assigned_officer());
+      options.push_back(o);
+    }
+    mustache::data officer;
+    officer.set("action", absl::StrCat("/", in.account(), "/officer"));
+    officer.set("csrf", s.csrf);
+    officer.set("options", options);
+    if (error.form == "officer") officer.set("error", error.message);
+    d.set("officer_form", officer);
+  }
   if (who != nullptr && Permit(*who, "/dpmon.v1.Admin/ListAccessLog").ok()) {
     // Inside the overview section: the link sits with the account's other links.
     v.set("access_href", absl::StrCat("/admin/access-log?account=", UrlEncode(in.account())));
@@ -342,9 +375,26 @@ HttpResponse WebApp::Account(const HttpRequest& request, const SessionStore::Ses
 HttpResponse WebApp::AccountForm(const HttpRequest& request, const SessionStore::Session& s,
                                  const std::string& council, const std::string& account_id,
                                  const std::string& form_name, const Form& form) const {
+  const std::string account = AccountName(council, account_id);
+  if (form_name == "officer") {
+    v1::UpdateAccountRequest in;
+    in.mutable_account()->set_name(account);
+    in.mutable_account()->set_assigned_officer(FormValue(form, "assigned_officer"));
+    in.mutable_update_mask()->add_paths("assigned_officer");
+    v1::Account out;
+    grpc::Status st = CallAs(s, request, "/dpmon.v1.Accounts/UpdateAccount", in, &out);
+    if (st.error_code() == grpc::StatusCode::INVALID_ARGUMENT) {
+      FormError error;
+      error.form = "officer";
+      error.field = "assigned_officer";
+      error.message = st.error_message();
+      return Account(request, s, council, account_id, error);
+    }
+    if (!st.ok()) return CallFailed(st, s);
+    return Redirect(absl::StrCat("/", account));
+  }
   const web::FormSpec* spec = web::FindAccountForm(form_name);
   if (spec == nullptr) return ErrorPage(404, "Page not found", "There is no such form.", &s);
-  const std::string account = AccountName(council, account_id);
   FormError error;
   error.form = spec->name;
   error.values = form;
@@ -388,6 +438,9 @@ HttpResponse WebApp::Transactions(const HttpRequest& request, const SessionStore
   if (grpc::Status t = CouncilTitle(s, request, council, &title); !t.ok()) {
     return CallFailed(t, s);
   }
+  std::shared_ptr<const Principal> who = keys_->InForce(s.key_id);
+  const bool may_recategorise =
+      who != nullptr && Permit(*who, "/dpmon.v1.Ledger/RecategoriseTransaction").ok();
   mustache::data rows = mustache::data::type::list;
   for (const v1::Transaction& t : out.transactions()) {
     const v1::TransactionInput& i = t.input();
@@ -398,6 +451,11 @@ HttpResponse WebApp::Transactions(const HttpRequest& request, const SessionStore
     row.set("category", SentenceCase(v1::Category_Name(t.effective_category())));
     row.set("amount", Pounds(i.amount_pence()));
     row.set("id", absl::StrCat(i.source(), ": ", i.external_id()));
+    if (may_recategorise && !t.reversal_linked()) {
+      row.set("recategorise_href",
+              absl::StrCat("/", in.parent(), "/recategorise?source=", UrlEncode(i.source()),
+                           "&id=", UrlEncode(i.external_id()), "&date=", i.booking_date()));
+    }
     if (t.category_history_size() > 0) {
       const v1::CategoryChange& c = t.category_history(t.category_history_size() - 1);
       row.set("changed", absl::StrCat("Recategorised by ", c.actor(), ": ", c.note()));
@@ -529,6 +587,99 @@ HttpResponse WebApp::AuditPack(const HttpRequest& request, const SessionStore::S
                      ", time since audit ", pack.risk().audit_age_points(), ")"));
   d.set("tables", list);
   return Page(200, absl::StrCat("Audit pack for account ", account_id), "audit_pack", d, &s);
+}
+
+HttpResponse WebApp::Recategorise(const HttpRequest& request, const SessionStore::Session& s,
+                                  const std::string& council, const std::string& account_id,
+                                  const Form* form) const {
+  const std::string account = AccountName(council, account_id);
+  const std::string source = QueryValue(request, "source");
+  const std::string external_id = QueryValue(request, "id");
+  FormError error;
+  if (form != nullptr) {
+    error.values = *form;
+    v1::RecategoriseTransactionRequest in;
+    in.set_account(account);
+    in.set_source(source);
+    in.set_external_id(external_id);
+    v1::Category category = v1::CATEGORY_UNSPECIFIED;
+    const std::string note(absl::StripAsciiWhitespace(FormValue(*form, "note")));
+    if (!v1::Category_Parse(FormValue(*form, "category"), &category) ||
+        category == v1::CATEGORY_UNSPECIFIED) {
+      error.field = "#category";
+      error.message = "Choose the category it belongs in";
+    } else if (note.empty()) {
+      error.field = "#note";
+      error.message = "Enter why it belongs there";
+    } else {
+      in.set_category(category);
+      in.set_note(note);
+      std::shared_ptr<const Principal> who = keys_->InForce(s.key_id);
+      in.set_actor(who != nullptr ? who->key.display_name() : absl::StrCat("keys/", s.key_id));
+      in.set_request_id(FormValue(*form, "request_id"));
+      v1::Transaction out;
+      grpc::Status st = CallAs(s, request, "/dpmon.v1.Ledger/RecategoriseTransaction", in, &out);
+      if (st.ok()) return Redirect(absl::StrCat("/", account, "/transactions"));
+      if (st.error_code() != grpc::StatusCode::INVALID_ARGUMENT &&
+          st.error_code() != grpc::StatusCode::FAILED_PRECONDITION) {
+        return CallFailed(st, s);
+      }
+      error.field = absl::StrContains(st.error_message(), "note") ? "#note" : "#category";
+      error.message = st.error_message();
+    }
+  }
+  // The transaction: from the account's transactions on its day (?date=),
+  // else from all of them.
+  std::optional<v1::Transaction> found;
+  v1::ListTransactionsRequest lt;
+  lt.set_parent(account);
+  lt.set_start_date(QueryValue(request, "date"));
+  lt.set_end_date(QueryValue(request, "date"));
+  lt.set_page_size(1000);
+  for (int pages = 0; pages < 1000 && !found.has_value(); ++pages) {
+    v1::ListTransactionsResponse page;
+    if (grpc::Status st = CallAs(s, request, "/dpmon.v1.Ledger/ListTransactions", lt, &page);
+        !st.ok()) {
+      return CallFailed(st, s);
+    }
+    for (const v1::Transaction& t : page.transactions()) {
+      if (t.input().source() == source && t.input().external_id() == external_id) found = t;
+    }
+    if (page.next_page_token().empty()) break;
+    lt.set_page_token(page.next_page_token());
+  }
+  if (!found.has_value()) {
+    return ErrorPage(404, "Page not found", "The account has no such transaction.", &s);
+  }
+  std::string title;
+  if (grpc::Status t = CouncilTitle(s, request, council, &title); !t.ok()) {
+    return CallFailed(t, s);
+  }
+  mustache::data d;
+  d.set("council", council);
+  d.set("council_name", title);
+  d.set("account_id", account_id);
+  d.set("back", absl::StrCat("/", account, "/transactions"));
+  d.set("action", absl::StrCat("/", account, "/recategorise?source=", UrlEncode(source),
+                               "&id=", UrlEncode(external_id),
+                               "&date=", UrlEncode(QueryValue(request, "date"))));
+  d.set("date", LongDate(found->input().booking_date()));
+  d.set("amount", Pounds(found->input().amount_pence()));
+  d.set("who", found->input().has_counterparty() ? found->input().counterparty() : "–");
+  d.set("now", SentenceCase(v1::Category_Name(found->effective_category())));
+  d.set("categories",
+        EnumOptions(v1::Category_descriptor(), FormValue(error.values, "category"), "Choose"));
+  d.set("note", FormValue(error.values, "note"));
+  d.set("csrf", s.csrf);
+  d.set("request_id", RandomToken());
+  if (!error.message.empty()) {
+    d.set("error", error.message);
+    d.set("error_href", error.field);
+    d.set(error.field == "#note" ? "note_error" : "category_error", error.message);
+  }
+  return Page(error.message.empty() ? 200 : 400,
+              absl::StrCat(error.message.empty() ? "" : "Error: ", "Recategorise a transaction"),
+              "recategorise", d, &s);
 }
 
 }  // namespace dpmon

@@ -242,6 +242,10 @@ HttpResponse WebApp::Handle(const HttpRequest& request) const {
         parts[4] == "flags") {
       return ActOnFlag(request, *session, AccountName(parts[1], parts[3]), parts[5], form);
     }
+    if (parts.size() == 5 && parts[0] == "councils" && parts[2] == "accounts" &&
+        parts[4] == "recategorise") {
+      return Recategorise(request, *session, parts[1], parts[3], &form);
+    }
     if (parts.size() == 5 && parts[0] == "councils" && parts[2] == "accounts") {
       return AccountForm(request, *session, parts[1], parts[3], parts[4], form);
     }
@@ -270,6 +274,10 @@ HttpResponse WebApp::Handle(const HttpRequest& request) const {
   if (parts.size() == 2 && parts[0] == "councils") return Today(request, *session, parts[1]);
   if (parts.size() == 4 && parts[0] == "councils" && parts[2] == "accounts") {
     return Account(request, *session, parts[1], parts[3], FormError{});
+  }
+  if (parts.size() == 5 && parts[0] == "councils" && parts[2] == "accounts" &&
+      parts[4] == "recategorise") {
+    return Recategorise(request, *session, parts[1], parts[3], nullptr);
   }
   if (parts.size() == 5 && parts[0] == "councils" && parts[2] == "accounts" &&
       parts[4] == "transactions") {

@@ -88,6 +88,11 @@ class WebApp {
   HttpResponse AuditPack(const HttpRequest& request, const SessionStore::Session& s,
                          const std::string& council, const std::string& account_id,
                          const std::string& csv) const;
+  // One transaction (?source=&id=) and a form to put it in another
+  // category; `form` is the POSTed form, or nullptr to show it.
+  HttpResponse Recategorise(const HttpRequest& request, const SessionStore::Session& s,
+                            const std::string& council, const std::string& account_id,
+                            const std::map<std::string, std::string>* form) const;
   // An account's transactions (?asOf= the last day shown, ?page=).
   HttpResponse Transactions(const HttpRequest& request, const SessionStore::Session& s,
                             const std::string& council, const std::string& account_id) const;

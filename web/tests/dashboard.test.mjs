@@ -658,3 +658,47 @@ test("a council's policy: a value out of range is named, a good one is saved", a
   assert.equal(Number((await api('GET', '/v1/councils/demo')).policy.surplusRetainWeeks), threshold - 1);
   await page.close();
 });
+
+test('assign an officer and recategorise a transaction', async () => {
+  const listed = await api('GET', '/v1/councils/demo/accounts?pageSize=6');
+  const account = listed.accounts[5].name;
+  const officer = await api('POST', '/v1/keys',
+    { displayName: 'Rae Officer', role: 'OFFICER', councils: ['demo'] });
+  const page = await browser.newPage();
+  await signIn(page, adminKey);
+  await page.waitForURL((u) => !u.pathname.endsWith('/signin'));
+  await page.goto(`${base}/${account}`);
+  await page.locator('#officer-assigned_officer').selectOption(officer.apiKey.name);
+  await page.getByRole('button', { name: 'Assign' }).click();
+  await page.waitForURL(new RegExp(`${account}$`));
+  assert.match(await page.locator('.summary').textContent(), /Rae Officer/);
+  assert.equal((await api('GET', `/v1/${account}`)).assignedOfficer, officer.apiKey.name);
+
+  // The officer puts a debit in another category.
+  const txns = await api('GET', `/v1/${account}/transactions?pageSize=50`);
+  const debit = txns.transactions.find((t) => BigInt(t.input.amountPence) < 0n && !t.reversalLinked);
+  const officerPage = await browser.newPage();
+  await signIn(officerPage, officer.secret);
+  await officerPage.waitForURL(/\/councils\/demo$/);
+  await officerPage.goto(`${base}/${account}/transactions`);
+  await officerPage.getByRole('link', { name: `Change the category of ${debit.input.source}: ${debit.input.externalId}`, exact: true }).click();
+  await officerPage.waitForURL(/\/recategorise\?/);
+  await checkAccessible(officerPage, 'recategorise');
+  const target = debit.effectiveCategory === 'RESPITE' ? 'TRANSPORT' : 'RESPITE';
+  await officerPage.getByLabel('New category').selectOption(target);
+  await officerPage.getByRole('button', { name: 'Change category' }).click();
+  const summary = officerPage.locator('.error-summary');
+  assert.equal(await summary.isVisible(), true);
+  await checkAccessible(officerPage, 'recategorise-error');
+  await summary.getByRole('link').click();
+  assert.equal(await officerPage.evaluate(() => document.activeElement.id), 'note');
+  await officerPage.getByLabel('Why').fill('A respite break, invoiced by the provider.');
+  await officerPage.getByRole('button', { name: 'Change category' }).click();
+  await officerPage.waitForURL(/\/transactions$/);
+  const after = await api('GET', `/v1/${account}/transactions?startDate=${debit.input.bookingDate}&endDate=${debit.input.bookingDate}&pageSize=1000`);
+  const changed = after.transactions.find((t) => t.input.externalId === debit.input.externalId && t.input.source === debit.input.source);
+  assert.equal(changed.effectiveCategory, target);
+  assert.equal(changed.categoryHistory.at(-1).actor, 'Rae Officer');
+  await officerPage.close();
+  await page.close();
+});
