@@ -15,6 +15,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "kainjow/mustache.hpp"
 #include "server/access_log.h"
@@ -128,6 +129,11 @@ class WebApp {
   HttpResponse UpdatePolicy(const HttpRequest& request, const SessionStore::Session& s,
                             const std::string& council,
                             const std::map<std::string, std::string>& form) const;
+  // Every flag the rules find in the council as of a date (ComputeFlagReport,
+  // all its pages).
+  grpc::Status FlagsAsOf(const SessionStore::Session& s, const HttpRequest& request,
+                         const std::string& council, const std::string& as_of,
+                         std::vector<v1::Flag>* out) const;
   // `content` (a template's name, rendered with `data`) inside the layout.
   HttpResponse Page(int status, const std::string& title, const std::string& content,
                     kainjow::mustache::data data, const SessionStore::Session* session) const;

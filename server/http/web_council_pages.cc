@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -43,6 +44,7 @@ HttpResponse WebApp::Today(const HttpRequest& request, const SessionStore::Sessi
   if (grpc::Status st = CouncilTitle(s, request, council, &title); !st.ok()) {
     return CallFailed(st, s);
   }
+  const std::string as_of = QueryValue(request, "asOf");
   v1::CountFlagsRequest cf;
   cf.set_council(CouncilName(council));
   v1::CountFlagsResponse counts;
@@ -50,12 +52,24 @@ HttpResponse WebApp::Today(const HttpRequest& request, const SessionStore::Sessi
       !st.ok()) {
     return CallFailed(st, s);
   }
-  // One row per kind and severity: open and acknowledged.
+  // One row per kind and severity: open and acknowledged; or, as of a past
+  // date, what the rules find then.
   std::map<std::pair<int, int>, std::pair<int64_t, int64_t>> rows;
-  for (const v1::FlagCount& fc : counts.counts()) {
-    auto& row = rows[{fc.kind(), fc.severity()}];
-    if (fc.state() == v1::OPEN) row.first += fc.count();
-    if (fc.state() == v1::ACKNOWLEDGED) row.second += fc.count();
+  if (as_of.empty()) {
+    for (const v1::FlagCount& fc : counts.counts()) {
+      auto& row = rows[{fc.kind(), fc.severity()}];
+      if (fc.state() == v1::OPEN) row.first += fc.count();
+      if (fc.state() == v1::ACKNOWLEDGED) row.second += fc.count();
+    }
+  } else {
+    std::vector<v1::Flag> found;
+    grpc::Status st = FlagsAsOf(s, request, council, as_of, &found);
+    if (st.error_code() == grpc::StatusCode::INVALID_ARGUMENT) {
+      return ErrorPage(400, "There is a problem with the date",
+                       absl::StrCat("Give the date as YYYY-MM-DD (", st.error_message(), ")."), &s);
+    }
+    if (!st.ok()) return CallFailed(st, s);
+    for (const v1::Flag& f : found) ++rows[{f.kind(), f.severity()}].first;
   }
   mustache::data tiles = mustache::data::type::list;
   for (const auto& [key, row] : rows) {
@@ -68,7 +82,8 @@ HttpResponse WebApp::Today(const HttpRequest& request, const SessionStore::Sessi
     t.set("href",
           absl::StrCat("/councils/", council,
                        "/flags?kind=", v1::FlagKind_Name(static_cast<v1::FlagKind>(key.first)),
-                       "&severity=", v1::Severity_Name(static_cast<v1::Severity>(key.second))));
+                       "&severity=", v1::Severity_Name(static_cast<v1::Severity>(key.second)),
+                       AsOfQuery(as_of, '&')));
     tiles.push_back(t);
   }
   mustache::data d;
@@ -109,7 +124,8 @@ HttpResponse WebApp::Today(const HttpRequest& request, const SessionStore::Sessi
   due.set_council(CouncilName(council));
   due.set_page_size(1000);
   {
-    const Date today = TodayInLondon();
+    Date today = TodayInLondon();
+    if (absl::StatusOr<Date> d = Date::Parse(as_of); d.ok()) today = *d;
     due.set_as_of_date(today.ToString());
     due.set_within_days(std::max(1, DaysInMonth(today.year(), today.month()) - today.day()));
   }
@@ -128,6 +144,9 @@ HttpResponse WebApp::Today(const HttpRequest& request, const SessionStore::Sessi
   d.set("overdue", absl::StrCat(overdue));
   d.set("council", council);
   d.set("council_name", title);
+  d.set("as_of_input", as_of);
+  d.set("as_of_view", !as_of.empty());
+  d.set("as_of", LongDate(as_of));
   d.set("evaluated", !counts.evaluated_as_of_date().empty());
   d.set("evaluated_as_of", LongDate(counts.evaluated_as_of_date()));
   d.set("has_tiles", !rows.empty());
@@ -182,16 +201,47 @@ HttpResponse WebApp::Flags(const HttpRequest& request, const SessionStore::Sessi
   if (grpc::Status st = CouncilTitle(s, request, council, &title); !st.ok()) {
     return CallFailed(st, s);
   }
+  const std::string as_of = QueryValue(request, "asOf");
   v1::ListFlagsResponse out;
-  if (grpc::Status st = CallAs(s, request, "/dpmon.v1.Monitoring/ListFlags", in, &out); !st.ok()) {
-    return CallFailed(st, s);
+  if (as_of.empty()) {
+    if (grpc::Status st = CallAs(s, request, "/dpmon.v1.Monitoring/ListFlags", in, &out);
+        !st.ok()) {
+      return CallFailed(st, s);
+    }
+  } else {
+    // As of a past date: what the rules find then (not stored, so no state),
+    // by the same filters, 50 to a page.
+    std::vector<v1::Flag> found;
+    grpc::Status st = FlagsAsOf(s, request, council, as_of, &found);
+    if (st.error_code() == grpc::StatusCode::INVALID_ARGUMENT) {
+      return ErrorPage(400, "There is a problem with the date",
+                       absl::StrCat("Give the date as YYYY-MM-DD (", st.error_message(), ")."), &s);
+    }
+    if (!st.ok()) return CallFailed(st, s);
+    std::vector<v1::Flag> kept;
+    for (v1::Flag& f : found) {
+      if ((in.kind() == v1::FLAG_KIND_UNSPECIFIED || f.kind() == in.kind()) &&
+          (in.severity() == v1::SEVERITY_UNSPECIFIED || f.severity() == in.severity()) &&
+          (in.account().empty() || f.account() == in.account())) {
+        kept.push_back(std::move(f));
+      }
+    }
+    std::stable_sort(kept.begin(), kept.end(), [](const v1::Flag& x, const v1::Flag& y) {
+      return x.severity() < y.severity();  // CRITICAL first.
+    });
+    size_t offset = 0;
+    (void)absl::SimpleAtoi(QueryValue(request, "page"), &offset);
+    const size_t end = std::min(kept.size(), offset + 50);
+    for (size_t i = std::min(offset, kept.size()); i < end; ++i) *out.add_flags() = kept[i];
+    if (end < kept.size()) out.set_next_page_token(absl::StrCat(end));
   }
   mustache::data flags = mustache::data::type::list;
   int n = 0;
   for (const v1::Flag& f : out.flags()) {
     mustache::data item = FlagData(f);
     item.set("n", absl::StrCat(++n));
-    item.set("selectable", f.state() == v1::OPEN || f.state() == v1::ACKNOWLEDGED);
+    item.set("selectable",
+             as_of.empty() && (f.state() == v1::OPEN || f.state() == v1::ACKNOWLEDGED));
     item.set("subject_given", !f.subject().empty());
     // The flag's page, which names it: account, kind and subject.
     item.set("value", FlagHref(f));
@@ -223,9 +273,13 @@ HttpResponse WebApp::Flags(const HttpRequest& request, const SessionStore::Sessi
   d.set("csrf", s.csrf);
   d.set("request_id", RandomToken());
   // The list to come back to after acting on some of it.
-  const std::string self = absl::StrCat(
-      "/councils/", council, "/flags?state=", UrlEncode(state), "&kind=", UrlEncode(kind),
-      "&severity=", UrlEncode(severity), "&account=", UrlEncode(account_filter));
+  const std::string self =
+      absl::StrCat("/councils/", council, "/flags?state=", UrlEncode(state),
+                   "&kind=", UrlEncode(kind), "&severity=", UrlEncode(severity),
+                   "&account=", UrlEncode(account_filter), AsOfQuery(as_of, '&'));
+  d.set("as_of_input", as_of);
+  d.set("as_of_view", !as_of.empty());
+  d.set("as_of", LongDate(as_of));
   d.set("bulk_action", self);
   d.set("note", FormValue(error.values, "note"));
   if (!error.message.empty()) {
@@ -580,6 +634,23 @@ HttpResponse WebApp::AttachRef(const HttpRequest& request, const SessionStore::S
   }
   if (!error.message.empty()) return Suspense(request, s, council, error);
   return Redirect(absl::StrCat("/", out.account().name()));
+}
+
+grpc::Status WebApp::FlagsAsOf(const SessionStore::Session& s, const HttpRequest& request,
+                               const std::string& council, const std::string& as_of,
+                               std::vector<v1::Flag>* out) const {
+  v1::ComputeFlagReportRequest in;
+  in.set_council(CouncilName(council));
+  in.set_as_of_date(as_of);
+  in.set_page_size(1000);
+  for (;;) {
+    v1::ComputeFlagReportResponse page;
+    grpc::Status st = CallAs(s, request, "/dpmon.v1.Monitoring/ComputeFlagReport", in, &page);
+    if (!st.ok()) return st;
+    for (v1::Flag& f : *page.mutable_flags()) out->push_back(std::move(f));
+    if (page.next_page_token().empty()) return grpc::Status::OK;
+    in.set_page_token(page.next_page_token());
+  }
 }
 
 }  // namespace dpmon

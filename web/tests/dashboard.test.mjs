@@ -702,3 +702,35 @@ test('assign an officer and recategorise a transaction', async () => {
   await officerPage.close();
   await page.close();
 });
+
+test('Today and Flags as of a past date are what the rules find then', async () => {
+  const page = await browser.newPage();
+  await signIn(page, adminKey);
+  await page.waitForURL((u) => !u.pathname.endsWith('/signin'));
+  await page.goto(base + '/councils/demo');
+  await page.getByLabel('As of').fill('2025-06-30');
+  await page.getByRole('button', { name: 'Show' }).click();
+  await page.waitForURL(/asOf=2025-06-30/);
+  assert.equal(await page.locator('h1').textContent(), 'As of 30 June 2025');
+  let report = [];
+  for (let token = ''; ;) {
+    const r = await api('GET', `/v1/councils/demo/flagReport?asOfDate=2025-06-30&pageSize=1000&pageToken=${encodeURIComponent(token)}`);
+    report = report.concat(r.flags ?? []);
+    if (!r.nextPageToken) break;
+    token = r.nextPageToken;
+  }
+  const tiles = page.locator('table', { has: page.locator('caption', { hasText: 'by kind and severity' }) });
+  const counts = (await tiles.locator('tbody td.numeric').allTextContents()).map(Number);
+  assert.equal(counts.reduce((a, b) => a + b, 0), report.length);
+  await checkAccessible(page, 'today-as-of');
+  // A tile leads to those flags, as of the same date.
+  await tiles.locator('tbody a').first().click();
+  await page.waitForURL(/\/flags\?kind=.*asOf=2025-06-30/);
+  const kind = new URL(page.url()).searchParams.get('kind');
+  const severity = new URL(page.url()).searchParams.get('severity');
+  const want = report.filter((f) => f.kind === kind && f.severity === severity).length;
+  assert.equal(await page.locator('table tbody tr').count(), Math.min(want, 50));
+  assert.match(await page.locator('h1').textContent(), /as of 30 June 2025/);
+  await checkAccessible(page, 'flags-as-of');
+  await page.close();
+});
