@@ -21,6 +21,7 @@
 #include "server/auth.h"
 #include "server/http/sessions.h"
 #include "server/http/web_app.h"
+#include "server/http/web_chart.h"
 #include "server/http/web_format.h"
 #include "server/http/web_forms.h"
 #include "server/http/web_util.h"
@@ -289,6 +290,42 @@ HttpResponse WebApp::Account(const HttpRequest& request, const SessionStore::Ses
                                     "&end=", to->ToString()));
   }
   v.set("timeline", Timeline(a, o.as_of_date()));
+  // Balance over time: the end of each of the twelve months to the page's
+  // date (and the date itself), as a chart and as a table of the same figures.
+  if (absl::StatusOr<Date> to = Date::Parse(o.as_of_date()); to.ok()) {
+    std::vector<std::pair<Date, int64_t>> points;
+    for (int m = 11; m >= 0; --m) {
+      Date d = AddMonths(*to, -m);
+      if (m > 0) {
+        absl::StatusOr<Date> end =
+            Date::FromYmd(d.year(), d.month(), DaysInMonth(d.year(), d.month()));
+        if (!end.ok()) continue;
+        d = *end;
+      }
+      if (absl::StatusOr<Date> start = Date::Parse(a.start_date()); start.ok() && d < *start) {
+        continue;
+      }
+      v1::GetBalanceRequest gb;
+      gb.set_account(in.account());
+      gb.set_as_of_date(d.ToString());
+      v1::Balance b;
+      if (grpc::Status bs = CallAs(s, request, "/dpmon.v1.Ledger/GetBalance", gb, &b); !bs.ok()) {
+        return CallFailed(bs, s);
+      }
+      points.emplace_back(d, b.balance_pence());
+    }
+    if (!points.empty()) {
+      v.set("chart", web::BalanceChart(points));
+      mustache::data rows = mustache::data::type::list;
+      for (const auto& [date, pence] : points) {
+        mustache::data row;
+        row.set("date", LongDate(date.ToString()));
+        row.set("balance", Pounds(pence));
+        rows.push_back(row);
+      }
+      v.set("balances", rows);
+    }
+  }
   d.set("overview", v);
   if (!a.display_name().empty()) d.set("person", a.display_name());
 

@@ -174,6 +174,12 @@ test('an account as of a past date, and a date that is not one', async () => {
   const balance = page.locator('tr', { has: page.locator('th', { hasText: /^Balance$/ }) });
   assert.equal((await balance.locator('td').textContent()).trim(), pounds(o.balancePence));
   assert.ok((await page.locator('main').textContent()).includes('Surplus'));
+  // The chart's table ends on the page's date, with the same balance.
+  assert.equal(await page.locator('figure.chart svg').count(), 1);
+  const monthly = page.locator('table', { has: page.locator('caption', { hasText: 'end of each month' }) });
+  const last = monthly.locator('tbody tr').last();
+  assert.equal((await last.locator('td').first().textContent()).trim(), '31 December 2025');
+  assert.equal((await last.locator('td.numeric').textContent()).trim(), pounds(o.balancePence));
   await checkAccessible(page, 'account');
   await page.getByLabel('As of').fill('2025-02-30');
   await page.getByRole('button', { name: 'Show' }).click();
