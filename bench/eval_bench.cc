@@ -48,6 +48,8 @@ ABSL_FLAG(int, months, 24, "Months of history per account, ending at --as_of.");
 ABSL_FLAG(std::string, as_of, "2025-12-31", "Evaluation date (and end of the history).");
 ABSL_FLAG(int, threads, 0, "Evaluation threads (0: one per core).");
 ABSL_FLAG(int, seed, 20261122, "Random seed.");
+ABSL_FLAG(int, recoveries_every, 0,
+          "generate: every Nth account gets a recovery (0: none), for the dashboard's pages.");
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "dashboard: dpmon-server address.");
 ABSL_FLAG(int, calls, 2000, "dashboard: calls per measurement.");
 
@@ -157,6 +159,17 @@ int Generate() {
     ref->set_ref(absl::StrCat("R", id));
     if (g.Chance(0.5))
       a.set_care_plan_review_date(end.AddDays(static_cast<int>(g.Uniform(-60, 200))).ToString());
+    // A name and a case id for the dashboard's search, from the index alone
+    // (not the random stream, so that the rest of the council is unchanged).
+    static constexpr const char* kFirst[] = {"Ann",  "Bob",  "Cath", "Dev", "Ed",   "Fay", "Gus",
+                                             "Hana", "Ivan", "Jo",   "Kai", "Leah", "Mo",  "Nia",
+                                             "Omar", "Pat",  "Raj",  "Sue", "Tom",  "Una"};
+    static constexpr const char* kLast[] = {"Smith",   "Jones",  "Taylor", "Brown",  "Williams",
+                                            "Wilson",  "Davies", "Evans",  "Thomas", "Johnson",
+                                            "Roberts", "Walker", "Wright", "Khan",   "Patel",
+                                            "Hughes",  "Green",  "Hall",   "Wood",   "Smithson"};
+    a.set_display_name(absl::StrCat(kFirst[i % 20], " ", kLast[(i / 20 * 7 + i) % 20]));
+    a.set_person_ref(absl::StrFormat("CM-%07d", i));
     absl::StatusOr<v1::AddExternalRefResponse> created = store->CreateAccount(kCouncil, id, a, {});
     if (!created.ok()) {
       std::cerr << created.status() << "\n";
@@ -192,6 +205,15 @@ int Generate() {
                       p2->set_effective_from(raise.ToString());
                       p2->set_weekly_dp_pence(weekly * 11 / 10);
                     }
+                  }
+                  if (const int every = absl::GetFlag(FLAGS_recoveries_every);
+                      every > 0 && i % every == 0 && start < end.AddDays(-90)) {
+                    v1::Recovery* r = acc->add_recoveries();
+                    r->set_id("R1");
+                    r->set_amount_pence(weekly * 2);
+                    r->set_method(v1::REDUCE_FUTURE_PAYMENTS);
+                    r->set_date(end.AddDays(-90).ToString());
+                    r->set_recorded_by("bench");
                   }
                   for (Date r = AddMonths(start, 6); r < end; r = AddMonths(r, 12)) {
                     if (g.Chance(0.8)) {
@@ -396,6 +418,97 @@ int Dashboard() {
          v1::AccountOverview r;
          return client.monitoring().GetAccountOverview(&ctx, overview, &r);
        });
+  // The other calls the dashboard's pages make (docs/http.md has the pages).
+  const std::string council = absl::StrCat("councils/", kCouncil);
+  const std::string one = absl::StrCat(council, "/accounts/A0000001");
+  auto unary = [&](const std::string& what, auto stub_call, auto request, auto response) {
+    ok = ok && measure(what, [&] {
+           grpc::ClientContext ctx;
+           client.PrepareContext(&ctx);
+           return stub_call(&ctx, request, &response);
+         });
+  };
+  {
+    v1::GetCouncilRequest r;
+    r.set_name(council);
+    unary(
+        "GetCouncil (every page's title)",
+        [&](auto* c, auto& q, auto* p) { return client.councils().GetCouncil(c, q, p); }, r,
+        v1::Council());
+  }
+  {
+    v1::SearchAccountsRequest r;
+    r.set_parent(council);
+    r.set_query("smi");
+    r.set_page_size(50);
+    unary(
+        "SearchAccounts, a name prefix (Find)",
+        [&](auto* c, auto& q, auto* p) { return client.accounts().SearchAccounts(c, q, p); }, r,
+        v1::SearchAccountsResponse());
+    r.set_query("CM-0000042");
+    unary(
+        "SearchAccounts, a case id (Find)",
+        [&](auto* c, auto& q, auto* p) { return client.accounts().SearchAccounts(c, q, p); }, r,
+        v1::SearchAccountsResponse());
+  }
+  {
+    v1::ListAccountsRequest r;
+    r.set_parent(council);
+    r.set_filter("officer = keys/0000000000000001");
+    r.set_page_size(100);
+    unary(
+        "ListAccounts, an officer's caseload (Today)",
+        [&](auto* c, auto& q, auto* p) { return client.accounts().ListAccounts(c, q, p); }, r,
+        v1::ListAccountsResponse());
+  }
+  {
+    v1::ListSuspenseRequest r;
+    r.set_parent(council);
+    r.set_page_size(1000);
+    unary(
+        "ListSuspense (Today, Suspense)",
+        [&](auto* c, auto& q, auto* p) { return client.ledger().ListSuspense(c, q, p); }, r,
+        v1::ListSuspenseResponse());
+  }
+  {
+    v1::ListRecoveriesRequest r;
+    r.set_council(council);
+    r.set_as_of_date(absl::GetFlag(FLAGS_as_of));
+    r.set_page_size(100);
+    unary(
+        "ListRecoveries (Surplus and recoveries)",
+        [&](auto* c, auto& q, auto* p) { return client.accounts().ListRecoveries(c, q, p); }, r,
+        v1::ListRecoveriesResponse());
+    v1::ListFlagsRequest f = first;
+    f.set_kind(v1::SURPLUS);
+    unary(
+        "ListFlags, kind = SURPLUS (Surplus and recoveries)",
+        [&](auto* c, auto& q, auto* p) { return client.monitoring().ListFlags(c, q, p); }, f,
+        v1::ListFlagsResponse());
+  }
+  {
+    v1::ListCaseNotesRequest r;
+    r.set_parent(one);
+    r.set_page_size(50);
+    unary(
+        "ListCaseNotes (account)",
+        [&](auto* c, auto& q, auto* p) { return client.accounts().ListCaseNotes(c, q, p); }, r,
+        v1::ListCaseNotesResponse());
+    v1::GetBalanceRequest b;
+    b.set_account(one);
+    b.set_as_of_date(absl::GetFlag(FLAGS_as_of));
+    unary(
+        "GetBalance (account: each of the chart's 12 bars)",
+        [&](auto* c, auto& q, auto* p) { return client.ledger().GetBalance(c, q, p); }, b,
+        v1::Balance());
+    v1::ListTransactionsRequest t;
+    t.set_parent(one);
+    t.set_page_size(50);
+    unary(
+        "ListTransactions, first page of 50 (transactions)",
+        [&](auto* c, auto& q, auto* p) { return client.ledger().ListTransactions(c, q, p); }, t,
+        v1::ListTransactionsResponse());
+  }
   // Audit packs of one year, for accounts spread over the council.
   const int accounts = absl::GetFlag(FLAGS_accounts);
   const Date as_of = *Date::Parse(absl::GetFlag(FLAGS_as_of));
