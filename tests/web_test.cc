@@ -103,7 +103,7 @@ TEST_F(Web, SignInOpensASessionInAStrictHttpOnlyCookie) {
 
   HttpReply form = Get("/signin", "");
   ASSERT_EQ(form.status, 200);
-  EXPECT_TRUE(absl::StrContains(form.body, R"(<label for="key">)"));
+  EXPECT_TRUE(absl::StrContains(form.body, R"(<label class="govuk-label" for="key">)"));
   const std::string csp = form.Header("content-security-policy");
   EXPECT_TRUE(absl::StrContains(csp, "script-src 'self'")) << csp;
   EXPECT_FALSE(absl::StrContains(csp, "unsafe-inline")) << csp;
@@ -123,7 +123,7 @@ TEST_F(Web, SignInOpensASessionInAStrictHttpOnlyCookie) {
   r = PostForm("/signin", absl::StrCat("csrf=", token, "&key=dpmon_0123456789abcdef_nope"),
                "dpmon_signin=" + token);
   EXPECT_EQ(r.status, 400);
-  EXPECT_TRUE(absl::StrContains(r.body, R"(<a href="#key">)")) << r.body;
+  EXPECT_TRUE(absl::StrContains(r.body, R"(<a class="govuk-link" href="#key">)")) << r.body;
   EXPECT_TRUE(absl::StrContains(r.body, "<title>Error: Sign in")) << r.body;
   r = PostForm("/signin", absl::StrCat("csrf=", token, "&key="), "dpmon_signin=" + token);
   EXPECT_EQ(r.status, 400);
@@ -148,7 +148,7 @@ TEST_F(Web, SignInOpensASessionInAStrictHttpOnlyCookie) {
   EXPECT_EQ(r.Header("cache-control"), "no-store");
   r = Get("/councils/north", session);
   ASSERT_EQ(r.status, 200);
-  EXPECT_TRUE(absl::StrContains(r.body, "<h1>Today</h1>"));
+  EXPECT_TRUE(absl::StrContains(r.body, R"(<h1 class="govuk-heading-l">Today</h1>)"));
   EXPECT_TRUE(absl::StrContains(r.body, "north Council"));
   r = Get("/councils/nowhere", session);
   EXPECT_EQ(r.status, 404);
@@ -244,8 +244,8 @@ TEST_F(Web, ActingOnAFlagNeedsTheTokenANoteAndARoleThatMay) {
   EXPECT_EQ(r.status, 403);
   r = PostForm(flag, "csrf=" + UrlEncode(csrf) + "&do=resolve&note=", cookie);
   EXPECT_EQ(r.status, 400);
-  EXPECT_TRUE(absl::StrContains(r.body, R"(<a href="#note">)")) << r.body;
-  EXPECT_TRUE(absl::StrContains(Get(flag, session).body, "<dd>Open</dd>"));
+  EXPECT_TRUE(absl::StrContains(r.body, R"(<a class="govuk-link" href="#note">)")) << r.body;
+  EXPECT_TRUE(absl::StrContains(Get(flag, session).body, R"(<dd class="govuk-summary-list__value">Open</dd>)"));
 
   // A FEED key's session may not act on flags: the permission table says so.
   std::string name;
@@ -259,7 +259,7 @@ TEST_F(Web, ActingOnAFlagNeedsTheTokenANoteAndARoleThatMay) {
                cookie);
   EXPECT_EQ(r.status, 303);
   page = Get(flag, session);
-  EXPECT_TRUE(absl::StrContains(page.body, "<dd>Resolved</dd>")) << page.body;
+  EXPECT_TRUE(absl::StrContains(page.body, R"(<dd class="govuk-summary-list__value">Resolved</dd>)")) << page.body;
   EXPECT_TRUE(absl::StrContains(page.body, "Refunded by the provider"));
   EXPECT_FALSE(absl::StrContains(page.body, "Act on this flag"));
 }
@@ -294,7 +294,7 @@ TEST_F(Web, TheAccountsFormsNeedTheTokenAndWriteOnceWhenRepeated) {
   HttpReply r = PostForm("/councils/north/accounts/A1/notes",
                          "csrf=" + UrlEncode(csrf) + "&request_id=n1&text=+", cookie);
   EXPECT_EQ(r.status, 400);
-  EXPECT_TRUE(absl::StrContains(r.body, R"(<a href="#notes-text">)")) << r.body;
+  EXPECT_TRUE(absl::StrContains(r.body, R"(<a class="govuk-link" href="#notes-text">)")) << r.body;
   EXPECT_EQ(notes(), 0);
   // Sent twice (a double click, a reload): one note.
   for (int i = 0; i < 2; ++i) {
@@ -308,7 +308,7 @@ TEST_F(Web, TheAccountsFormsNeedTheTokenAndWriteOnceWhenRepeated) {
   r = PostForm("/councils/north/accounts/A1/reviews",
                "csrf=" + UrlEncode(csrf) + "&request_id=v1&date=2025-02-30", cookie);
   EXPECT_EQ(r.status, 400);
-  EXPECT_TRUE(absl::StrContains(r.body, R"(<a href="#reviews-date">)")) << r.body;
+  EXPECT_TRUE(absl::StrContains(r.body, R"(<a class="govuk-link" href="#reviews-date">)")) << r.body;
   EXPECT_TRUE(absl::StrContains(r.body, R"(value="2025-02-30")")) << "what was entered is kept";
   // An unknown form.
   EXPECT_EQ(

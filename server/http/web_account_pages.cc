@@ -315,7 +315,7 @@ HttpResponse WebApp::Account(const HttpRequest& request, const SessionStore::Ses
       points.emplace_back(d, b.balance_pence());
     }
     if (!points.empty()) {
-      v.set("chart", web::BalanceChart(points));
+      v.set("chart", web::Render("chart", web::BalanceChart(points)));
       mustache::data rows = mustache::data::type::list;
       for (const auto& [date, pence] : points) {
         mustache::data row;

@@ -195,8 +195,10 @@ HttpResponse WebApp::Handle(const HttpRequest& request) const {
     const char* content = FileContent(path.substr(1));
     if (content == nullptr) return ErrorPage(404, "Page not found", path, nullptr);
     HttpResponse r;
-    r.content_type = absl::EndsWith(path, ".css")   ? "text/css; charset=utf-8"
-                     : absl::EndsWith(path, ".js")  ? "text/javascript; charset=utf-8"
+    r.content_type = absl::EndsWith(path, ".css") ? "text/css; charset=utf-8"
+                     : absl::EndsWith(path, ".js") || absl::EndsWith(path, ".mjs")
+                         ? "text/javascript; charset=utf-8"
+                     : absl::EndsWith(path, ".txt") ? "text/plain; charset=utf-8"
                      : absl::EndsWith(path, ".svg") ? "image/svg+xml"
                                                     : "application/octet-stream";
     r.body = content;

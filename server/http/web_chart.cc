@@ -16,8 +16,10 @@ int ScaleToPixel(int64_t v, int64_t lo, int64_t hi, int top, int bottom) {
   return top + static_cast<int>(num / (hi - lo));
 }
 
-std::string BalanceChart(const std::vector<std::pair<Date, int64_t>>& points) {
-  if (points.empty()) return "";
+kainjow::mustache::data BalanceChart(const std::vector<std::pair<Date, int64_t>>& points) {
+  namespace mustache = kainjow::mustache;
+  mustache::data chart;
+  if (points.empty()) return chart;
   constexpr int kWidth = 640, kHeight = 240, kLeft = 90, kTop = 20, kBottom = 200;
   int64_t lo = 0, hi = 0;  // The zero line is always on the chart.
   for (const auto& [unused, v] : points) {
@@ -28,35 +30,44 @@ std::string BalanceChart(const std::vector<std::pair<Date, int64_t>>& points) {
   const int zero = ScaleToPixel(0, lo, hi, kTop, kBottom);
   const int slot = (kWidth - kLeft - 10) / static_cast<int>(points.size());
   const int bar = std::max(4, slot * 2 / 3);
-  std::string svg = absl::StrCat("<svg class=\"chart-svg\" viewBox=\"0 0 ", kWidth, " ", kHeight,
-                                 "\" role=\"img\" aria-labelledby=\"balance-chart-caption\" "
-                                 "xmlns=\"http://www.w3.org/2000/svg\">");
   // Axis labels: the highest and lowest balance, and zero.
+  mustache::data labels = mustache::data::type::list;
   auto label = [&](int y, int64_t pence) {
-    absl::StrAppend(&svg, "<text x=\"", kLeft - 6, "\" y=\"", y + 5,
-                    "\" text-anchor=\"end\" font-size=\"13\" fill=\"#0b0c0c\">", Pounds(pence),
-                    "</text>");
+    mustache::data l;
+    l.set("x", absl::StrCat(kLeft - 6));
+    l.set("y", absl::StrCat(y + 5));
+    l.set("text", Pounds(pence));
+    labels.push_back(l);
   };
   label(kTop, hi);
   if (lo < 0) label(kBottom, lo);
   if (zero != kTop && zero != kBottom) label(zero, 0);
-  absl::StrAppend(&svg, "<line x1=\"", kLeft, "\" x2=\"", kWidth - 5, "\" y1=\"", zero, "\" y2=\"",
-                  zero, "\" stroke=\"#0b0c0c\" stroke-width=\"1\"/>");
   static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                             "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  mustache::data bars = mustache::data::type::list;
   for (size_t i = 0; i < points.size(); ++i) {
     const auto& [date, v] = points[i];
     const int y = ScaleToPixel(v, lo, hi, kTop, kBottom);
     const int x = kLeft + static_cast<int>(i) * slot + (slot - bar) / 2;
-    const int top = std::min(y, zero), height = std::max(1, std::abs(zero - y));
-    absl::StrAppend(&svg, "<rect x=\"", x, "\" y=\"", top, "\" width=\"", bar, "\" height=\"",
-                    height, "\" fill=\"", v < 0 ? "#d4351c" : "#1d70b8", "\"/>");
-    absl::StrAppend(&svg, "<text x=\"", x + bar / 2, "\" y=\"", kHeight - 15,
-                    "\" text-anchor=\"middle\" font-size=\"12\" fill=\"#0b0c0c\">",
-                    kMonths[date.month() - 1], "</text>");
+    mustache::data b;
+    b.set("x", absl::StrCat(x));
+    b.set("y", absl::StrCat(std::min(y, zero)));
+    b.set("width", absl::StrCat(bar));
+    b.set("height", absl::StrCat(std::max(1, std::abs(zero - y))));
+    b.set("fill", v < 0 ? "#d4351c" : "#1d70b8");
+    b.set("label_x", absl::StrCat(x + bar / 2));
+    b.set("label_y", absl::StrCat(kHeight - 15));
+    b.set("month", kMonths[date.month() - 1]);
+    bars.push_back(b);
   }
-  absl::StrAppend(&svg, "</svg>");
-  return svg;
+  chart.set("width", absl::StrCat(kWidth));
+  chart.set("height", absl::StrCat(kHeight));
+  chart.set("axis_x1", absl::StrCat(kLeft));
+  chart.set("axis_x2", absl::StrCat(kWidth - 5));
+  chart.set("zero", absl::StrCat(zero));
+  chart.set("labels", labels);
+  chart.set("bars", bars);
+  return chart;
 }
 
 }  // namespace dpmon::web

@@ -1,6 +1,7 @@
-// A balance chart as inline SVG, drawn on the server so that the page needs
-// no script: one bar per date, above or below a zero line, scaled with
-// integer arithmetic from the exact pence (no floating point near money).
+// A balance chart as inline SVG, drawn on the server (from a template, like
+// every page) so that the page needs no script: one bar per date, above or
+// below a zero line, scaled with integer arithmetic from the exact pence (no
+// floating point near money).
 //
 // Thread-safety: pure functions.
 #ifndef DPMON_SERVER_HTTP_WEB_CHART_H_
@@ -12,12 +13,14 @@
 #include <vector>
 
 #include "common/civil_date.h"
+#include "kainjow/mustache.hpp"
 
 namespace dpmon::web {
 
-// An <svg> of `points` (date, balance in pence), in order, with the largest
-// and smallest balances labelled. Empty for no points.
-std::string BalanceChart(const std::vector<std::pair<Date, int64_t>>& points);
+// What web/templates/chart.mustache draws for `points` (date, balance in
+// pence), in order, with the largest and smallest balances labelled: an
+// empty object for no points.
+kainjow::mustache::data BalanceChart(const std::vector<std::pair<Date, int64_t>>& points);
 
 // Where a value lies on an axis from `lo` (at pixel `bottom`) to `hi` (at
 // pixel `top`), exactly: top <= result <= bottom for lo <= v <= hi.

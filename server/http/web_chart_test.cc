@@ -5,6 +5,7 @@
 
 #include "absl/strings/match.h"
 #include "gtest/gtest.h"
+#include "server/http/web_util.h"
 
 namespace dpmon::web {
 namespace {
@@ -29,14 +30,14 @@ TEST(ScaleToPixel, IsExactAtTheEndsAndInOrderBetween) {
 TEST(BalanceChart, DrawsABarPerDateBelowZeroInRed) {
   const std::vector<std::pair<Date, int64_t>> points = {{*Date::Parse("2025-01-31"), 150000},
                                                         {*Date::Parse("2025-02-28"), -2500}};
-  const std::string svg = BalanceChart(points);
-  EXPECT_TRUE(absl::StartsWith(svg, "<svg"));
+  const std::string svg = Render("chart", BalanceChart(points));
+  EXPECT_TRUE(absl::StartsWith(svg, "<svg")) << svg;
   EXPECT_TRUE(absl::StrContains(svg, "£1,500.00"));
   EXPECT_TRUE(absl::StrContains(svg, "\u2212£25.00"));
   EXPECT_TRUE(absl::StrContains(svg, ">Jan<"));
   EXPECT_TRUE(absl::StrContains(svg, ">Feb<"));
   EXPECT_TRUE(absl::StrContains(svg, "#d4351c"));
-  EXPECT_EQ(BalanceChart({}), "");
+  EXPECT_EQ(BalanceChart({}).get("bars"), nullptr);
 }
 
 }  // namespace
