@@ -233,6 +233,7 @@ int main(int argc, char** argv) {
     Log(absl::StrCat("cannot load keys: ", s.ToString()));
     return 1;
   }
+  std::string admin_key_file;  // Where the first ADMIN key was written, to say how to sign in.
   {
     std::string key_file = absl::GetFlag(FLAGS_bootstrap_key_file);
     if (key_file.empty()) {
@@ -240,6 +241,7 @@ int main(int argc, char** argv) {
       while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
       key_file = dir + "-admin.key";
     }
+    admin_key_file = key_file;
     absl::StatusOr<dpmon::IssuedKey> boot = keys.BootstrapIfEmpty();
     if (!boot.ok()) {
       Log(absl::StrCat("cannot create the first ADMIN key: ", boot.status().ToString()));
@@ -365,7 +367,8 @@ int main(int argc, char** argv) {
     }
     http = *std::move(started);
     Log(absl::StrCat("dashboard and JSON API on ", http->tls() ? "https://" : "http://",
-                     http->address(), "/ (sign in with a key; docs/http.md)"));
+                     http->address(), "/ : sign in with a key, e.g. the first ADMIN key in ",
+                     admin_key_file, " (docs/http.md)"));
   }
   if (const std::string ready = absl::GetFlag(FLAGS_ready_file); !ready.empty()) {
     std::string tmp = ready + ".tmp";
