@@ -202,8 +202,47 @@ HttpResponse WebApp::Flags(const HttpRequest& request, const SessionStore::Sessi
     return CallFailed(st, s);
   }
   const std::string as_of = QueryValue(request, "asOf");
+  const bool mine = QueryValue(request, "officer") == "me";
   v1::ListFlagsResponse out;
-  if (as_of.empty()) {
+  if (as_of.empty() && mine) {
+    // The flags of the signed-in officer's caseload: each account's, most
+    // severe then oldest first, 50 to a page.
+    std::vector<v1::Flag> kept;
+    v1::ListAccountsRequest la;
+    la.set_parent(CouncilName(council));
+    la.set_filter(absl::StrCat("officer = keys/", s.key_id));
+    la.set_page_size(1000);
+    for (;;) {
+      v1::ListAccountsResponse accounts;
+      if (grpc::Status st = CallAs(s, request, "/dpmon.v1.Accounts/ListAccounts", la, &accounts);
+          !st.ok()) {
+        return CallFailed(st, s);
+      }
+      for (const v1::Account& a : accounts.accounts()) {
+        v1::ListFlagsRequest one = in;
+        one.set_account(a.name());
+        one.set_page_size(1000);
+        one.clear_page_token();
+        v1::ListFlagsResponse flags;
+        if (grpc::Status st = CallAs(s, request, "/dpmon.v1.Monitoring/ListFlags", one, &flags);
+            !st.ok()) {
+          return CallFailed(st, s);
+        }
+        for (v1::Flag& f : *flags.mutable_flags()) kept.push_back(std::move(f));
+      }
+      if (accounts.next_page_token().empty()) break;
+      la.set_page_token(accounts.next_page_token());
+    }
+    std::stable_sort(kept.begin(), kept.end(), [](const v1::Flag& x, const v1::Flag& y) {
+      if (x.severity() != y.severity()) return x.severity() < y.severity();  // CRITICAL first.
+      return x.raised_on() < y.raised_on();
+    });
+    size_t offset = 0;
+    (void)absl::SimpleAtoi(QueryValue(request, "page"), &offset);
+    const size_t end = std::min(kept.size(), offset + 50);
+    for (size_t i = std::min(offset, kept.size()); i < end; ++i) *out.add_flags() = kept[i];
+    if (end < kept.size()) out.set_next_page_token(absl::StrCat(end));
+  } else if (as_of.empty()) {
     if (grpc::Status st = CallAs(s, request, "/dpmon.v1.Monitoring/ListFlags", in, &out);
         !st.ok()) {
       return CallFailed(st, s);
@@ -273,10 +312,11 @@ HttpResponse WebApp::Flags(const HttpRequest& request, const SessionStore::Sessi
   d.set("csrf", s.csrf);
   d.set("request_id", RandomToken());
   // The list to come back to after acting on some of it.
-  const std::string self =
-      absl::StrCat("/councils/", council, "/flags?state=", UrlEncode(state),
-                   "&kind=", UrlEncode(kind), "&severity=", UrlEncode(severity),
-                   "&account=", UrlEncode(account_filter), AsOfQuery(as_of, '&'));
+  const std::string self = absl::StrCat(
+      "/councils/", council, "/flags?state=", UrlEncode(state), "&kind=", UrlEncode(kind),
+      "&severity=", UrlEncode(severity), "&account=", UrlEncode(account_filter),
+      mine ? "&officer=me" : "", AsOfQuery(as_of, '&'));
+  d.set("mine", mine);
   d.set("as_of_input", as_of);
   d.set("as_of_view", !as_of.empty());
   d.set("as_of", LongDate(as_of));

@@ -740,3 +740,31 @@ test('Today and Flags as of a past date are what the rules find then', async () 
   await checkAccessible(page, 'flags-as-of');
   await page.close();
 });
+
+test("flags of the signed-in officer's caseload", async () => {
+  const listed = await api('GET', '/v1/councils/demo/accounts?pageSize=12');
+  const officer = await api('POST', '/v1/keys',
+    { displayName: 'Cass Officer', role: 'OFFICER', councils: ['demo'] });
+  const mine = listed.accounts.slice(8, 12).map((a) => a.name);
+  for (const name of mine) {
+    await api('PATCH', `/v1/${name}?updateMask=assignedOfficer`, { assignedOfficer: officer.apiKey.name });
+  }
+  let want = 0;
+  for (const name of mine) {
+    const f = await api('GET', `/v1/councils/demo/flags?account=${name}&pageSize=1000`);
+    want += (f.flags ?? []).length;
+  }
+  assert.ok(want > 0, 'the caseload has open flags to list');
+  const page = await browser.newPage();
+  await signIn(page, officer.secret);
+  await page.waitForURL(/\/councils\/demo$/);
+  await page.goto(base + '/councils/demo/flags');
+  await page.getByLabel('Officer').selectOption('me');
+  await page.getByRole('button', { name: 'Apply filters' }).click();
+  await page.waitForURL(/officer=me/);
+  const accounts = (await page.locator('table tbody td:first-child').allTextContents()).map((t) => t.trim());
+  assert.equal(accounts.length, Math.min(want, 50));
+  for (const a of accounts) assert.ok(mine.some((n) => n.endsWith('/' + a)), `${a} is in the caseload`);
+  await checkAccessible(page, 'flags-mine');
+  await page.close();
+});
