@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 ./scripts/build.sh -DDPMON_WERROR=ON
 # The browser tests' packages, exactly as the lockfile pins them (no browser
 # download: playwright-core drives Debian's chromium).
-(cd web && npm ci --no-audit --no-fund --loglevel=error)
+(cd web && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
 (cd build && ctest --output-on-failure -j "$(nproc)" --timeout 900)
 ./scripts/thread-safety.sh
 if [ "${DPMON_FUZZ_SECONDS:-15}" != 0 ]; then

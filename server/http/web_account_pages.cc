@@ -58,8 +58,9 @@ mustache::data Paragraphs(const std::string& text) {
 
 // One timeline of what was recorded about an account up to `as_of`
 // (YYYY-MM-DD): status changes, plan versions, earmarks, reviews, audits
-// and recoveries, newest first.
-mustache::data Timeline(const v1::Account& a, const std::string& as_of) {
+// recoveries and case notes, newest first.
+mustache::data Timeline(const v1::Account& a, const std::string& as_of,
+                        const v1::ListCaseNotesResponse& notes) {
   std::vector<std::tuple<std::string, std::string, std::string>> events;  // date, what, detail
   for (const v1::StatusChange& c : a.status_history()) {
     events.emplace_back(c.date(), SentenceCase(v1::AccountStatus_Name(c.status())), c.note());
@@ -87,6 +88,19 @@ mustache::data Timeline(const v1::Account& a, const std::string& as_of) {
                         absl::StrCat(Pounds(r.amount_pence()), " by ",
                                      SentenceCase(v1::RecoveryMethod_Name(r.method())),
                                      r.note().empty() ? "" : ": ", r.note()));
+  }
+  for (const v1::CaseNote& n : notes.case_notes()) {
+    // Its day in London, from its time: "2026-11-30T11:41:23Z" is 30 November.
+    const std::string when = LongDateTime(n.create_time());
+    absl::Time t;
+    std::string err;
+    std::string day = n.create_time().substr(0, 10);
+    if (absl::ParseTime(absl::RFC3339_full, n.create_time(), &t, &err)) {
+      day = absl::FormatTime("%Y-%m-%d", t, LondonTimeZone());
+    }
+    events.emplace_back(day, "Case note",
+                        absl::StrCat(n.author_name().empty() ? n.author() : n.author_name(), ", ",
+                                     when, ": ", n.text()));
   }
   std::stable_sort(events.begin(), events.end(),
                    [](const auto& x, const auto& y) { return std::get<0>(x) > std::get<0>(y); });
@@ -289,7 +303,16 @@ HttpResponse WebApp::Account(const HttpRequest& request, const SessionStore::Ses
                                     "/audit-pack?start=", AddMonths(*to, -12).AddDays(1).ToString(),
                                     "&end=", to->ToString()));
   }
-  v.set("timeline", Timeline(a, o.as_of_date()));
+  // Case notes, newest first: in the timeline and listed with their form.
+  v1::ListCaseNotesRequest ln;
+  ln.set_parent(in.account());
+  ln.set_page_size(50);
+  v1::ListCaseNotesResponse notes;
+  if (grpc::Status n = CallAs(s, request, "/dpmon.v1.Accounts/ListCaseNotes", ln, &notes);
+      !n.ok()) {
+    return CallFailed(n, s);
+  }
+  v.set("timeline", Timeline(a, o.as_of_date(), notes));
   // Balance over time: the end of each of the twelve months to the page's
   // date (and the date itself), as a chart and as a table of the same figures.
   if (absl::StatusOr<Date> to = Date::Parse(o.as_of_date()); to.ok()) {
@@ -330,14 +353,6 @@ HttpResponse WebApp::Account(const HttpRequest& request, const SessionStore::Ses
   if (!a.display_name().empty()) d.set("person", a.display_name());
 
   // Case notes, newest first, and the forms.
-  v1::ListCaseNotesRequest ln;
-  ln.set_parent(in.account());
-  ln.set_page_size(50);
-  v1::ListCaseNotesResponse notes;
-  if (grpc::Status n = CallAs(s, request, "/dpmon.v1.Accounts/ListCaseNotes", ln, &notes);
-      !n.ok()) {
-    return CallFailed(n, s);
-  }
   mustache::data note_list = mustache::data::type::list;
   for (const v1::CaseNote& n : notes.case_notes()) {
     mustache::data item;

@@ -18,12 +18,17 @@ std::string LongDate(absl::string_view iso) {
   return absl::StrCat(d->day(), " ", kMonths[d->month() - 1], " ", d->year());
 }
 
-std::string LongDateTime(absl::string_view rfc3339) {
+const absl::TimeZone& LondonTimeZone() {
   static const absl::TimeZone* london = [] {
     auto* tz = new absl::TimeZone();
     if (!absl::LoadTimeZone("Europe/London", tz)) *tz = absl::UTCTimeZone();
     return tz;
   }();
+  return *london;
+}
+
+std::string LongDateTime(absl::string_view rfc3339) {
+  const absl::TimeZone* london = &LondonTimeZone();
   absl::Time t;
   std::string err;
   if (!absl::ParseTime(absl::RFC3339_full, std::string(rfc3339), &t, &err)) {

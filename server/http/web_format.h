@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 
 namespace dpmon {
 
@@ -20,6 +21,8 @@ std::string LongDate(absl::string_view iso);
 // "2026-11-30T11:41:23.483Z" as "30 November 2026, 11:41"; anything else
 // as given.
 std::string LongDateTime(absl::string_view rfc3339);
+// Europe/London (UTC where the machine has no time zone data).
+const absl::TimeZone& LondonTimeZone();
 
 // Pence as pounds: 123456 → "£1,234.56", -500 → "−£5.00" (a minus sign,
 // U+2212), 0 → "£0.00". Exact for every int64, INT64_MIN included.

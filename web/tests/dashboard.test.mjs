@@ -77,6 +77,10 @@ before(async () => {
   server = spawn(serverBin, [
     '--listen=127.0.0.1:0', '--http_listen=127.0.0.1:0', `--data_dir=${dir}/db`,
     `--ready_file=${dir}/ready`, '--evaluate_at=off',
+    // The demo council's flags stay as its evaluation as of 31 December 2025
+    // left them: a change made by one test does not re-evaluate accounts as
+    // of today while another test counts them.
+    '--reevaluate_delay_ms=-1',
   ], { stdio: ['ignore', 'ignore', 'pipe'] });
   server.stderr.on('data', () => {});
   [grpcAddr, base] = await waitFor(`${dir}/ready`);
@@ -358,6 +362,8 @@ test('case notes and a review are recorded from the account page', async () => {
   await page.getByRole('button', { name: 'Add note' }).click();
   await page.waitForURL(/#notes$/);
   assert.match(await page.locator('.notes').textContent(), /Visited Ann at home\.\s*Receipts to follow\./);
+  assert.match(await page.locator('#timeline + .moj-timeline').textContent(),
+    /Case note\s*\d+ \w+ \d{4}\s*bootstrap administrator, .*Visited Ann at home\./);
   const notes = await api('GET', `/v1/councils/demo/accounts/${a}/notes`);
   assert.equal(notes.caseNotes.length, 1);
   assert.equal(notes.caseNotes[0].text, 'Visited Ann at home.\nReceipts to follow.');
