@@ -245,7 +245,8 @@ TEST_F(Web, ActingOnAFlagNeedsTheTokenANoteAndARoleThatMay) {
   r = PostForm(flag, "csrf=" + UrlEncode(csrf) + "&do=resolve&note=", cookie);
   EXPECT_EQ(r.status, 400);
   EXPECT_TRUE(absl::StrContains(r.body, R"(<a class="govuk-link" href="#note">)")) << r.body;
-  EXPECT_TRUE(absl::StrContains(Get(flag, session).body, R"(<dd class="govuk-summary-list__value">Open</dd>)"));
+  EXPECT_TRUE(absl::StrContains(Get(flag, session).body,
+                                R"(<dd class="govuk-summary-list__value">Open</dd>)"));
 
   // A FEED key's session may not act on flags: the permission table says so.
   std::string name;
@@ -259,7 +260,9 @@ TEST_F(Web, ActingOnAFlagNeedsTheTokenANoteAndARoleThatMay) {
                cookie);
   EXPECT_EQ(r.status, 303);
   page = Get(flag, session);
-  EXPECT_TRUE(absl::StrContains(page.body, R"(<dd class="govuk-summary-list__value">Resolved</dd>)")) << page.body;
+  EXPECT_TRUE(
+      absl::StrContains(page.body, R"(<dd class="govuk-summary-list__value">Resolved</dd>)"))
+      << page.body;
   EXPECT_TRUE(absl::StrContains(page.body, "Refunded by the provider"));
   EXPECT_FALSE(absl::StrContains(page.body, "Act on this flag"));
 }
@@ -308,7 +311,8 @@ TEST_F(Web, TheAccountsFormsNeedTheTokenAndWriteOnceWhenRepeated) {
   r = PostForm("/councils/north/accounts/A1/reviews",
                "csrf=" + UrlEncode(csrf) + "&request_id=v1&date=2025-02-30", cookie);
   EXPECT_EQ(r.status, 400);
-  EXPECT_TRUE(absl::StrContains(r.body, R"(<a class="govuk-link" href="#reviews-date">)")) << r.body;
+  EXPECT_TRUE(absl::StrContains(r.body, R"(<a class="govuk-link" href="#reviews-date">)"))
+      << r.body;
   EXPECT_TRUE(absl::StrContains(r.body, R"(value="2025-02-30")")) << "what was entered is kept";
   // An unknown form.
   EXPECT_EQ(
