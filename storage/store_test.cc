@@ -2,6 +2,7 @@
 
 #include <condition_variable>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <random>
@@ -309,38 +310,36 @@ TEST_F(StoreTest, OpeningASchema3DirectoryBuildsTheAccountIndex) {
   const std::vector<std::string> want = {"Nsmith=A1", "PCM-1=A1", "Ok1=A1",
                                          "FR1=A1",    "FR2=A2",   "R=A1"};
   ASSERT_EQ(all_hits(), want);
+  // The directory with RocksDB alone, the store closed.
+  auto with_raw_db =
+      [&](const std::function<void(rocksdb::DB*, std::vector<rocksdb::ColumnFamilyHandle*>&)>& fn) {
+        store_.reset();
+        std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+        for (int i = 0; i < kCfCount; ++i) {
+          cfs.emplace_back(kCfNames[i], rocksdb::ColumnFamilyOptions());
+        }
+        std::vector<rocksdb::ColumnFamilyHandle*> handles;
+        rocksdb::DB* raw = nullptr;
+        ASSERT_TRUE(
+            rocksdb::DB::Open(rocksdb::DBOptions(), dir_.string(), cfs, &handles, &raw).ok());
+        std::unique_ptr<rocksdb::DB> db(raw);
+        fn(db.get(), handles);
+        for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+      };
   // Make it a version-3 directory: no index, schema 3.
-  store_.reset();
-  {
-    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-    for (int i = 0; i < kCfCount; ++i)
-      cfs.emplace_back(kCfNames[i], rocksdb::ColumnFamilyOptions());
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    rocksdb::DB* raw = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), dir_.string(), cfs, &handles, &raw).ok());
-    std::unique_ptr<rocksdb::DB> db(raw);
+  with_raw_db([](rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*>& handles) {
     ASSERT_TRUE(db->DeleteRange(rocksdb::WriteOptions(), handles[kAccountIndex], "", "\xff").ok());
     ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), handles[kMeta], kMetaSchema, "3").ok());
-    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
-  }
+  });
   Reopen();
   EXPECT_EQ(all_hits(), want);
   // A directory of a version this build cannot upgrade is refused by name.
-  store_.reset();
-  {
-    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-    for (int i = 0; i < kCfCount; ++i)
-      cfs.emplace_back(kCfNames[i], rocksdb::ColumnFamilyOptions());
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    rocksdb::DB* raw = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), dir_.string(), cfs, &handles, &raw).ok());
-    std::unique_ptr<rocksdb::DB> db(raw);
+  with_raw_db([](rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*>& handles) {
     std::string version;
     ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), handles[kMeta], kMetaSchema, &version).ok());
     EXPECT_EQ(version, "4");
     ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), handles[kMeta], kMetaSchema, "2").ok());
-    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
-  }
+  });
   StoreOptions o;
   o.path = dir_.string();
   absl::Status s = Store::Open(o, &store_);

@@ -21,8 +21,6 @@
 #include "dpmon/v1/field_behavior.pb.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/dynamic_message.h"
-#include "google/rpc/error_details.pb.h"
-#include "google/rpc/status.pb.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
 #include "tests/test_server.h"
@@ -248,19 +246,6 @@ class Edges : public ::testing::Test {
     return status;
   }
 
-  // The BadRequest field of a failed call, "" if none.
-  static std::string FieldOf(const grpc::Status& s) {
-    google::rpc::Status detail;
-    if (!detail.ParseFromString(s.error_details())) return "";
-    for (const auto& any : detail.details()) {
-      google::rpc::BadRequest br;
-      if (any.UnpackTo(&br) && br.field_violations_size() > 0) {
-        return br.field_violations(0).field();
-      }
-    }
-    return "";
-  }
-
   std::vector<v1::AccessLogEntry> AccessLog() {
     std::vector<v1::AccessLogEntry> out;
     std::string token;
@@ -381,7 +366,7 @@ TEST_F(Edges, OutputOnlyFieldsAreIgnoredOnEveryCreateAndUpdate) {
         if (!s.ok()) {
           // Refusing it is allowed too, by name.
           EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
-          EXPECT_FALSE(FieldOf(s).empty()) << s.error_message();
+          EXPECT_FALSE(BadRequestField(s).empty()) << s.error_message();
           continue;
         }
         std::unique_ptr<Message> reply(google::protobuf::MessageFactory::generated_factory()
@@ -493,7 +478,7 @@ TEST_F(Edges, EveryMethodRefusesAnUnreadableRequestByNameAndLogsIt) {
         EXPECT_TRUE(absl::StrContains(s.error_message(),
                                       "could not be read as " + method->input_type()->full_name()))
             << s.error_message();
-        EXPECT_EQ(FieldOf(s), "request");
+        EXPECT_EQ(BadRequestField(s), "request");
         if (s.error_code() == grpc::StatusCode::INVALID_ARGUMENT) ++refused[path];
       }
     }

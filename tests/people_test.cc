@@ -11,8 +11,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "client/client.h"
-#include "google/rpc/error_details.pb.h"
-#include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
 #include "tests/test_server.h"
 
@@ -41,18 +39,6 @@ class People : public ::testing::Test {
     grpc::ClientContext ctx;
     client.PrepareContext(&ctx);
     return f(&ctx);
-  }
-
-  static std::string FieldOf(const grpc::Status& s) {
-    google::rpc::Status detail;
-    if (!detail.ParseFromString(s.error_details())) return "";
-    for (const auto& any : detail.details()) {
-      google::rpc::BadRequest br;
-      if (any.UnpackTo(&br) && br.field_violations_size() > 0) {
-        return br.field_violations(0).field();
-      }
-    }
-    return "";
   }
 
   // A key's secret; its name in *name.
@@ -178,14 +164,14 @@ TEST_F(People, NamesAndReferencesAreCheckedByField) {
     grpc::Status s =
         CreateAccount(absl::StrCat("B", ++n), b.display_name, b.person_ref, "", b.officer);
     EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
-    EXPECT_EQ(FieldOf(s), b.field) << s.error_message();
+    EXPECT_EQ(BadRequestField(s), b.field) << s.error_message();
   }
   EXPECT_TRUE(ListIds("").empty()) << "nothing half-written";
   ASSERT_TRUE(CreateAccount("A1", "Ann Smith", "CM-1", "c1").ok());
   grpc::Status s = Update("A1", "assigned_officer", auditor_name);
-  EXPECT_EQ(FieldOf(s), "account.assigned_officer") << s.error_message();
+  EXPECT_EQ(BadRequestField(s), "account.assigned_officer") << s.error_message();
   s = Update("A1", "display_name", std::string(201, 'x'));
-  EXPECT_EQ(FieldOf(s), "account.display_name") << s.error_message();
+  EXPECT_EQ(BadRequestField(s), "account.display_name") << s.error_message();
   EXPECT_EQ(Search(*admin_, "ann"), std::vector<std::string>{"A1:DISPLAY_NAME"});
 }
 
@@ -243,7 +229,7 @@ TEST_F(People, SearchFindsByIdReferenceCaseIdAndNamePrefixAndFollowsChanges) {
     grpc::Status s =
         Call(*admin_, [&](auto* x) { return admin_->accounts().SearchAccounts(x, r, &resp); });
     EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-    EXPECT_EQ(FieldOf(s), "query");
+    EXPECT_EQ(BadRequestField(s), "query");
   }
   std::string officer_name;
   Client other_officer(
@@ -289,7 +275,7 @@ TEST_F(People, ACaseloadIsTheAccountsAssignedToAnOfficer) {
   bad.set_filter("officer = Ann");
   grpc::Status s =
       Call(*admin_, [&](auto* x) { return admin_->accounts().ListAccounts(x, bad, &every); });
-  EXPECT_EQ(FieldOf(s), "filter") << s.error_message();
+  EXPECT_EQ(BadRequestField(s), "filter") << s.error_message();
 }
 
 TEST_F(People, CaseNotesAreAppendOnlyNewestFirstAndSignedByTheCaller) {
@@ -338,9 +324,9 @@ TEST_F(People, CaseNotesAreAppendOnlyNewestFirstAndSignedByTheCaller) {
 
   v1::CaseNote unused;
   grpc::Status s = add(" \n ", "", &unused);
-  EXPECT_EQ(FieldOf(s), "case_note.text") << s.error_message();
+  EXPECT_EQ(BadRequestField(s), "case_note.text") << s.error_message();
   s = add(std::string(4097, 'x'), "", &unused);
-  EXPECT_EQ(FieldOf(s), "case_note.text") << s.error_message();
+  EXPECT_EQ(BadRequestField(s), "case_note.text") << s.error_message();
   v1::AddCaseNoteRequest missing;
   missing.set_account("councils/c/accounts/NOPE");
   missing.mutable_case_note()->set_text("hello");
@@ -434,7 +420,7 @@ TEST_F(People, RecoveriesAcrossTheCouncilWithTheirProgressAsOfADate) {
   v1::ListRecoveriesResponse unused;
   grpc::Status s =
       Call(*admin_, [&](auto* x) { return admin_->accounts().ListRecoveries(x, bad, &unused); });
-  EXPECT_EQ(FieldOf(s), "as_of_date");
+  EXPECT_EQ(BadRequestField(s), "as_of_date");
 }
 
 TEST_F(People, EveryAccountAListOrSearchShowsIsInTheAccessLog) {

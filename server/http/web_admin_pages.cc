@@ -17,8 +17,6 @@
 #include "common/names.h"
 #include "dpmon/v1/dpmon.pb.h"
 #include "google/protobuf/descriptor.h"
-#include "google/rpc/error_details.pb.h"
-#include "google/rpc/status.pb.h"
 #include "server/auth.h"
 #include "server/http/sessions.h"
 #include "server/http/web_app.h"
@@ -34,22 +32,10 @@ using web::Form;
 using web::FormValue;
 using web::QueryValue;
 using web::Redirect;
+using web::RefusedField;
 using web::TitleOf;
 
 namespace {
-
-// The field a refusal names (google.rpc.BadRequest), or "".
-std::string RefusedField(const grpc::Status& status) {
-  google::rpc::Status detail;
-  if (status.error_details().empty() || !detail.ParseFromString(status.error_details())) return "";
-  for (const auto& any : detail.details()) {
-    google::rpc::BadRequest br;
-    if (any.UnpackTo(&br) && br.field_violations_size() > 0) {
-      return br.field_violations(0).field();
-    }
-  }
-  return "";
-}
 
 // The policy's fields a person can set here: numbers and MCC lists.
 std::vector<const FieldDescriptor*> PolicyFields() {

@@ -110,6 +110,11 @@ grpc::Status WebApp::CouncilTitle(const SessionStore::Session& s, const HttpRequ
   return st;
 }
 
+HttpResponse WebApp::DateRefused(const grpc::Status& status, const SessionStore::Session& s) const {
+  return ErrorPage(400, "There is a problem with the date",
+                   absl::StrCat("Give the date as YYYY-MM-DD (", status.error_message(), ")."), &s);
+}
+
 HttpResponse WebApp::CallFailed(const grpc::Status& status, const SessionStore::Session& s) const {
   switch (status.error_code()) {
     case grpc::StatusCode::NOT_FOUND:

@@ -143,6 +143,8 @@ class WebApp {
   // council the key does not hold is NOT_FOUND).
   grpc::Status CouncilTitle(const SessionStore::Session& s, const HttpRequest& request,
                             const std::string& council, std::string* title) const;
+  // A page's ?asOf= (or other date) that a service refused: 400, with why.
+  HttpResponse DateRefused(const grpc::Status& status, const SessionStore::Session& s) const;
   // A service's refusal as a page.
   HttpResponse CallFailed(const grpc::Status& status, const SessionStore::Session& s) const;
   grpc::Status CallAs(const SessionStore::Session& s, const HttpRequest& request,

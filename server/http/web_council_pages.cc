@@ -38,6 +38,26 @@ using web::QueryValue;
 using web::Redirect;
 using web::TitleOf;
 
+namespace {
+
+// The page at `page` (an offset; "" for the first) of flags gathered from
+// several calls: most severe, then oldest first, 50 to a page.
+void PageOfFlags(std::vector<v1::Flag> flags, const std::string& page, v1::ListFlagsResponse* out) {
+  std::stable_sort(flags.begin(), flags.end(), [](const v1::Flag& x, const v1::Flag& y) {
+    if (x.severity() != y.severity()) return x.severity() < y.severity();  // CRITICAL first.
+    return x.raised_on() < y.raised_on();
+  });
+  size_t offset = 0;
+  (void)absl::SimpleAtoi(page, &offset);
+  const size_t end = std::min(flags.size(), offset + 50);
+  for (size_t i = std::min(offset, flags.size()); i < end; ++i) {
+    *out->add_flags() = std::move(flags[i]);
+  }
+  if (end < flags.size()) out->set_next_page_token(absl::StrCat(end));
+}
+
+}  // namespace
+
 HttpResponse WebApp::Today(const HttpRequest& request, const SessionStore::Session& s,
                            const std::string& council) const {
   std::string title;
@@ -65,8 +85,7 @@ HttpResponse WebApp::Today(const HttpRequest& request, const SessionStore::Sessi
     std::vector<v1::Flag> found;
     grpc::Status st = FlagsAsOf(s, request, council, as_of, &found);
     if (st.error_code() == grpc::StatusCode::INVALID_ARGUMENT) {
-      return ErrorPage(400, "There is a problem with the date",
-                       absl::StrCat("Give the date as YYYY-MM-DD (", st.error_message(), ")."), &s);
+      return DateRefused(st, s);
     }
     if (!st.ok()) return CallFailed(st, s);
     for (const v1::Flag& f : found) ++rows[{f.kind(), f.severity()}].first;
@@ -233,15 +252,7 @@ HttpResponse WebApp::Flags(const HttpRequest& request, const SessionStore::Sessi
       if (accounts.next_page_token().empty()) break;
       la.set_page_token(accounts.next_page_token());
     }
-    std::stable_sort(kept.begin(), kept.end(), [](const v1::Flag& x, const v1::Flag& y) {
-      if (x.severity() != y.severity()) return x.severity() < y.severity();  // CRITICAL first.
-      return x.raised_on() < y.raised_on();
-    });
-    size_t offset = 0;
-    (void)absl::SimpleAtoi(QueryValue(request, "page"), &offset);
-    const size_t end = std::min(kept.size(), offset + 50);
-    for (size_t i = std::min(offset, kept.size()); i < end; ++i) *out.add_flags() = kept[i];
-    if (end < kept.size()) out.set_next_page_token(absl::StrCat(end));
+    PageOfFlags(std::move(kept), QueryValue(request, "page"), &out);
   } else if (as_of.empty()) {
     if (grpc::Status st = CallAs(s, request, "/dpmon.v1.Monitoring/ListFlags", in, &out);
         !st.ok()) {
@@ -253,8 +264,7 @@ HttpResponse WebApp::Flags(const HttpRequest& request, const SessionStore::Sessi
     std::vector<v1::Flag> found;
     grpc::Status st = FlagsAsOf(s, request, council, as_of, &found);
     if (st.error_code() == grpc::StatusCode::INVALID_ARGUMENT) {
-      return ErrorPage(400, "There is a problem with the date",
-                       absl::StrCat("Give the date as YYYY-MM-DD (", st.error_message(), ")."), &s);
+      return DateRefused(st, s);
     }
     if (!st.ok()) return CallFailed(st, s);
     std::vector<v1::Flag> kept;
@@ -265,14 +275,7 @@ HttpResponse WebApp::Flags(const HttpRequest& request, const SessionStore::Sessi
         kept.push_back(std::move(f));
       }
     }
-    std::stable_sort(kept.begin(), kept.end(), [](const v1::Flag& x, const v1::Flag& y) {
-      return x.severity() < y.severity();  // CRITICAL first.
-    });
-    size_t offset = 0;
-    (void)absl::SimpleAtoi(QueryValue(request, "page"), &offset);
-    const size_t end = std::min(kept.size(), offset + 50);
-    for (size_t i = std::min(offset, kept.size()); i < end; ++i) *out.add_flags() = kept[i];
-    if (end < kept.size()) out.set_next_page_token(absl::StrCat(end));
+    PageOfFlags(std::move(kept), QueryValue(request, "page"), &out);
   }
   mustache::data flags = mustache::data::type::list;
   int n = 0;
@@ -411,8 +414,7 @@ HttpResponse WebApp::AuditsDue(const HttpRequest& request, const SessionStore::S
   v1::ListAuditsDueResponse out;
   grpc::Status st = CallAs(s, request, "/dpmon.v1.Audits/ListAuditsDue", in, &out);
   if (st.error_code() == grpc::StatusCode::INVALID_ARGUMENT) {
-    return ErrorPage(400, "There is a problem with the date",
-                     absl::StrCat("Give the date as YYYY-MM-DD (", st.error_message(), ")."), &s);
+    return DateRefused(st, s);
   }
   if (!st.ok()) return CallFailed(st, s);
   v1::GetCouncilRequest gc;
@@ -516,8 +518,7 @@ HttpResponse WebApp::Recoveries(const HttpRequest& request, const SessionStore::
   v1::ListRecoveriesResponse out;
   grpc::Status st = CallAs(s, request, "/dpmon.v1.Accounts/ListRecoveries", in, &out);
   if (st.error_code() == grpc::StatusCode::INVALID_ARGUMENT) {
-    return ErrorPage(400, "There is a problem with the date",
-                     absl::StrCat("Give the date as YYYY-MM-DD (", st.error_message(), ")."), &s);
+    return DateRefused(st, s);
   }
   if (!st.ok()) return CallFailed(st, s);
   std::string title;

@@ -6,8 +6,6 @@
 #include "absl/strings/strip.h"
 #include "dpmon/v1/dpmon.pb.h"
 #include "google/protobuf/descriptor.h"
-#include "google/rpc/error_details.pb.h"
-#include "google/rpc/status.pb.h"
 #include "server/http/web_format.h"
 
 namespace dpmon::web {
@@ -162,16 +160,9 @@ absl::Status FillRequest(const FormSpec& form, const std::string& account, const
 }
 
 std::string FieldOfRefusal(const FormSpec& form, const grpc::Status& status) {
-  google::rpc::Status detail;
-  if (!status.error_details().empty() && detail.ParseFromString(status.error_details())) {
-    for (const auto& any : detail.details()) {
-      google::rpc::BadRequest br;
-      if (!any.UnpackTo(&br) || br.field_violations_size() == 0) continue;
-      std::vector<std::string> parts = absl::StrSplit(br.field_violations(0).field(), '.');
-      for (const FieldSpec& f : form.fields) {
-        if (f.name == parts.back()) return f.name;
-      }
-    }
+  std::vector<std::string> parts = absl::StrSplit(RefusedField(status), '.');
+  for (const FieldSpec& f : form.fields) {
+    if (f.name == parts.back()) return f.name;
   }
   return form.fields.front().name;
 }

@@ -48,8 +48,7 @@ HttpResponse WebApp::Transactions(const HttpRequest& request, const SessionStore
   v1::ListTransactionsResponse out;
   grpc::Status st = CallAs(s, request, "/dpmon.v1.Ledger/ListTransactions", in, &out);
   if (st.error_code() == grpc::StatusCode::INVALID_ARGUMENT) {
-    return ErrorPage(400, "There is a problem with the date",
-                     absl::StrCat("Give the date as YYYY-MM-DD (", st.error_message(), ")."), &s);
+    return DateRefused(st, s);
   }
   if (!st.ok()) return CallFailed(st, s);
   std::string title;

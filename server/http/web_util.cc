@@ -5,6 +5,8 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/ids.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
 #include "server/http/web_files.h"
 #include "server/http/web_format.h"
 
@@ -158,6 +160,18 @@ std::string FormValue(const Form& form, const std::string& name) {
 std::string AsOfQuery(const std::string& as_of, char first) {
   return as_of.empty() ? std::string()
                        : absl::StrCat(std::string(1, first), "asOf=", UrlEncode(as_of));
+}
+
+std::string RefusedField(const grpc::Status& status) {
+  google::rpc::Status detail;
+  if (status.error_details().empty() || !detail.ParseFromString(status.error_details())) return "";
+  for (const auto& any : detail.details()) {
+    google::rpc::BadRequest br;
+    if (any.UnpackTo(&br) && br.field_violations_size() > 0) {
+      return br.field_violations(0).field();
+    }
+  }
+  return "";
 }
 
 }  // namespace dpmon::web

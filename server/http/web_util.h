@@ -13,6 +13,7 @@
 #include "absl/strings/string_view.h"
 #include "dpmon/v1/dpmon.pb.h"
 #include "dpmon/v1/resources.pb.h"
+#include "grpcpp/support/status.h"
 #include "kainjow/mustache.hpp"
 #include "server/http/http_listener.h"
 
@@ -36,6 +37,8 @@ std::string CookieValue(const HttpRequest& request, absl::string_view name);
 bool ConstantTimeEquals(const std::string& a, const std::string& b);
 // 303 See Other.
 HttpResponse Redirect(const std::string& to);
+// The field a service's refusal names (its google.rpc.BadRequest), "" if none.
+std::string RefusedField(const grpc::Status& status);
 // A query parameter, "" if absent.
 std::string QueryValue(const HttpRequest& request, const std::string& name);
 // The options of a select: "" (all) first, then every value of the enum.
