@@ -9,10 +9,16 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "storage/flag_index.h"
 #include "storage/group_commit.h"
 #include "storage/store.h"
 
 namespace dpmon {
+
+std::string FlagCountKey(v1::FlagKind kind, v1::FlagState state) {
+  return absl::StrCat(v1::FlagKind_Name(kind), "/", v1::FlagState_Name(state));
+}
+
 namespace {
 
 std::string KindKey(v1::FlagKind kind) { return v1::FlagKind_Name(kind); }
@@ -26,10 +32,6 @@ char GroupOf(v1::FlagState state) {
     default:
       return 'A';
   }
-}
-
-std::string CountKey(v1::FlagKind kind, v1::FlagState state) {
-  return absl::StrCat(v1::FlagKind_Name(kind), "/", v1::FlagState_Name(state));
 }
 
 absl::StatusOr<Date> StoredDate(const std::string& text, absl::string_view what) {
@@ -47,6 +49,13 @@ absl::StatusOr<std::string> TailOf(const std::string& account_id, const v1::Flag
                              f.subject(), static_cast<uint32_t>(f.occurrence()));
 }
 
+std::vector<std::string> IndexKeysWithTail(const std::string& council, const v1::Flag& f,
+                                           const std::string& tail) {
+  const char group = GroupOf(f.state());
+  return {keys::FlagByGroupPrefix(council, group) + tail,
+          keys::FlagByKindPrefix(council, KindKey(f.kind()), group) + tail};
+}
+
 // Writes one occurrence of a flag, its index entries and its counts,
 // replacing `old` (the same occurrence before the change) if given.
 class FlagWriter {
@@ -57,7 +66,7 @@ class FlagWriter {
     absl::StatusOr<std::string> tail = TailOf(account_id, now);
     if (!tail.ok()) return tail.status();
     if (old != nullptr) {
-      --deltas_[CountKey(old->kind(), old->state())];
+      --deltas_[FlagCountKey(old->kind(), old->state())];
       if (GroupOf(old->state()) != GroupOf(now.state())) {
         absl::StatusOr<std::string> old_tail = TailOf(account_id, *old);
         if (!old_tail.ok()) return old_tail.status();
@@ -66,7 +75,7 @@ class FlagWriter {
         }
       }
     }
-    ++deltas_[CountKey(now.kind(), now.state())];
+    ++deltas_[FlagCountKey(now.kind(), now.state())];
     const std::string value = now.SerializeAsString();
     if (absl::Status s =
             ctx_.Put(kFlags,
@@ -100,9 +109,7 @@ class FlagWriter {
 
  private:
   std::vector<std::string> IndexKeys(const v1::Flag& f, const std::string& tail) const {
-    const char group = GroupOf(f.state());
-    return {keys::FlagByGroupPrefix(council_, group) + tail,
-            keys::FlagByKindPrefix(council_, KindKey(f.kind()), group) + tail};
+    return IndexKeysWithTail(council_, f, tail);
   }
 
   WriteContext& ctx_;
@@ -217,6 +224,14 @@ void AddLatest(v1::Flag f, std::map<FlagId, v1::Flag>* out) {
 }
 
 }  // namespace
+
+absl::StatusOr<std::vector<std::string>> FlagIndexKeys(const std::string& council,
+                                                       const std::string& account_id,
+                                                       const v1::Flag& flag) {
+  absl::StatusOr<std::string> tail = TailOf(account_id, flag);
+  if (!tail.ok()) return tail.status();
+  return IndexKeysWithTail(council, flag, *tail);
+}
 
 absl::StatusOr<Store::EvaluationCounts> Store::ApplyEvaluation(
     const std::string& council_id, Date as_of, const std::string& now,

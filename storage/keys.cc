@@ -257,6 +257,50 @@ std::optional<TxnKeyParts> DecodeTxn(absl::string_view key) {
   return parts;
 }
 
+std::optional<TotalsKeyParts> DecodeTotals(absl::string_view key, absl::string_view council) {
+  // council \0 level period(4) account \0 bucket(4)
+  if (key.size() < council.size() + 12 || !absl::StartsWith(key, council) ||
+      key[council.size()] != kSep) {
+    return std::nullopt;
+  }
+  key.remove_prefix(council.size() + 1);
+  TotalsKeyParts parts;
+  const char level = key[0];
+  if (level != 'Y' && level != 'M' && level != 'D') return std::nullopt;
+  parts.level = static_cast<Level>(level);
+  std::optional<Date> period = DecodeDate(key.substr(1, 4));
+  absl::string_view rest = key.substr(5);
+  if (!period || rest.size() < 6 || rest[rest.size() - 5] != kSep) return std::nullopt;
+  std::optional<Date> bucket = DecodeDate(rest.substr(rest.size() - 4));
+  if (!bucket) return std::nullopt;
+  parts.period = *period;
+  parts.account = std::string(rest.substr(0, rest.size() - 5));
+  parts.bucket = *bucket;
+  if (parts.account.empty() || TotalsPeriod(parts.level, parts.bucket) != parts.period) {
+    return std::nullopt;
+  }
+  return parts;
+}
+
+std::optional<MarkKeyParts> DecodeMark(absl::string_view key, absl::string_view council) {
+  // council \0 account \0 kind date(4) seq(8)
+  if (key.size() < council.size() + 16 || !absl::StartsWith(key, council) ||
+      key[council.size()] != kSep) {
+    return std::nullopt;
+  }
+  key.remove_prefix(council.size() + 1);
+  if (key.size() < 15 || key[key.size() - 14] != kSep) return std::nullopt;
+  MarkKeyParts parts;
+  parts.account = std::string(key.substr(0, key.size() - 14));
+  parts.kind = key[key.size() - 13];
+  std::optional<Date> date = DecodeDate(key.substr(key.size() - 12, 4));
+  std::optional<uint64_t> seq = DecodeU64(key.substr(key.size() - 8));
+  if (!date || !seq || parts.account.empty()) return std::nullopt;
+  parts.date = *date;
+  parts.seq = *seq;
+  return parts;
+}
+
 std::string AccountIndexPrefix(absl::string_view council, char kind, absl::string_view value) {
   std::string k = Join({council, ""});
   k.push_back(kind);

@@ -144,6 +144,24 @@ struct TxnKeyParts {
 };
 std::optional<TxnKeyParts> DecodeTxn(absl::string_view key);
 
+struct TotalsKeyParts {
+  Level level = Level::kDay;
+  Date period;
+  std::string account;
+  Date bucket;
+};
+// Nullopt if `key` is not a totals key of `council`.
+std::optional<TotalsKeyParts> DecodeTotals(absl::string_view key, absl::string_view council);
+
+struct MarkKeyParts {
+  std::string account;
+  char kind = 0;
+  Date date;
+  uint64_t seq = 0;
+};
+// Nullopt if `key` is not a marks key of `council`.
+std::optional<MarkKeyParts> DecodeMark(absl::string_view key, absl::string_view council);
+
 }  // namespace dpmon::keys
 
 #endif  // DPMON_STORAGE_KEYS_H_

@@ -91,5 +91,35 @@ TEST(Keys, PrefixEndBoundsThePrefix) {
   EXPECT_EQ(PrefixEnd(std::string("a\xff\xff", 3)), "b");
 }
 
+TEST(Keys, TotalsAndMarkKeysDecodeToWhatMadeThem) {
+  const Date day = *Date::FromYmd(2026, 3, 14);
+  for (Level level : {Level::kYear, Level::kMonth, Level::kDay}) {
+    const Date bucket = level == Level::kYear    ? day.FirstOfYear()
+                        : level == Level::kMonth ? day.FirstOfMonth()
+                                                 : day;
+    std::optional<TotalsKeyParts> t =
+        DecodeTotals(Totals("wilts", "A-1.x", level, bucket), "wilts");
+    ASSERT_TRUE(t.has_value());
+    EXPECT_EQ(t->level, level);
+    EXPECT_EQ(t->account, "A-1.x");
+    EXPECT_EQ(t->bucket, bucket);
+    EXPECT_EQ(t->period, TotalsPeriod(level, bucket));
+    EXPECT_FALSE(DecodeTotals(Totals("wilts", "A1", level, bucket), "wilt").has_value());
+  }
+  // A day row whose bucket lies outside its period is not a totals key.
+  std::string bad = TotalsPrefix("wilts", "A1", Level::kDay, day.FirstOfMonth());
+  AppendDate(&bad, day.AddDays(40));
+  EXPECT_FALSE(DecodeTotals(bad, "wilts").has_value());
+
+  std::optional<MarkKeyParts> m = DecodeMark(Mark("wilts", "A1", kMarkWatched, day, 77), "wilts");
+  ASSERT_TRUE(m.has_value());
+  EXPECT_EQ(m->account, "A1");
+  EXPECT_EQ(m->kind, kMarkWatched);
+  EXPECT_EQ(m->date, day);
+  EXPECT_EQ(m->seq, 77u);
+  EXPECT_FALSE(DecodeMark(Mark("wilts", "A1", kMarkWatched, day, 77), "dorset").has_value());
+  EXPECT_FALSE(DecodeMark("wilts", "wilts").has_value());
+}
+
 }  // namespace
 }  // namespace dpmon::keys

@@ -33,6 +33,7 @@
 #include "dpmon/v1/dpmon.pb.h"
 #include "dpmon/v1/resources.pb.h"
 #include "dpmon/v1/storage.pb.h"
+#include "storage/backup.h"
 #include "storage/totals_record.h"
 
 namespace dpmon {
@@ -319,6 +320,35 @@ class Store {
                                                          int scan_max);
   // Deletes entries older than `before_micros`; returns how many.
   absl::StatusOr<int64_t> PruneAccessLog(int64_t before_micros);
+
+  // ---- operations (backup.cc, integrity.cc) ----
+  // Takes a backup into `dir` (created, private, if missing) while the
+  // store serves and ingests: every write acknowledged before the call is
+  // in it.
+  absl::StatusOr<BackupInfo> CreateBackup(const std::string& dir, const BackupOptions& options);
+
+  struct IntegrityProblem {
+    std::string council;
+    std::string account;  // "" where no one account is concerned.
+    std::string where;    // The column family and key, readable.
+    std::string problem;  // What differs from what the records give.
+  };
+  struct IntegrityReport {
+    int64_t councils = 0;
+    int64_t accounts = 0;
+    int64_t transactions = 0;
+    int64_t statements = 0;
+    int64_t suspense_items = 0;
+    int64_t totals_rows = 0;
+    int64_t flags = 0;
+    int64_t problem_count = 0;
+    std::vector<IntegrityProblem> problems;  // The first `max_problems`.
+  };
+  // Recomputes from the records of one snapshot what the store derives from
+  // them (totals rows and balances, reversal links, marks, txn_ids, refs,
+  // suspense, the account index, the flag index and counts) and reports
+  // every difference. `council_id` "" checks every council.
+  absl::StatusOr<IntegrityReport> CheckIntegrity(const std::string& council_id, int max_problems);
 
   // Compacts every column family fully (benchmarks: a steady state).
   absl::Status CompactAll();

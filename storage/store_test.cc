@@ -12,105 +12,10 @@
 #include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
 #include "storage/group_commit.h"
+#include "storage/store_test_util.h"
 
 namespace dpmon {
 namespace {
-
-Date D(const char* s) { return *Date::Parse(s); }
-
-class StoreTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           absl::StrCat("dpmon_store_test_",
-                        ::testing::UnitTest::GetInstance()->current_test_info()->name(), "_",
-                        getpid());
-    std::filesystem::remove_all(dir_);
-    Reopen();
-    v1::Council c;
-    c.set_display_name("Test Council");
-    ASSERT_TRUE(store_->CreateCouncil("c", c, {}).ok());
-  }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-  void Reopen() {
-    store_.reset();
-    StoreOptions o;
-    o.path = dir_.string();
-    o.before_write_for_test = before_write_;
-    o.after_build_for_test = after_build_;
-    ASSERT_TRUE(Store::Open(o, &store_).ok());
-  }
-  void CreateAccount(const std::string& id, const std::string& ref) {
-    v1::Account a;
-    a.set_start_date("2025-01-01");
-    a.set_holding(v1::PREPAID_CARD);
-    a.set_management(v1::SELF);
-    a.set_recipient(v1::SERVICE_USER);
-    if (!ref.empty()) {
-      v1::ExternalRef* r = a.add_external_refs();
-      r->set_source("card");
-      r->set_ref(ref);
-    }
-    ASSERT_TRUE(store_->CreateAccount("c", id, a, {}).ok());
-  }
-  static LedgerWrite Txn(const std::string& ref, const std::string& id, const char* date,
-                         int64_t amount, v1::Category cat = v1::CATEGORY_UNSPECIFIED,
-                         const std::string& reverses = "") {
-    LedgerWrite w;
-    w.is_transaction = true;
-    w.transaction.set_source("card");
-    w.transaction.set_account_ref(ref);
-    w.transaction.set_external_id(id);
-    w.transaction.set_booking_date(date);
-    w.transaction.set_amount_pence(amount);
-    w.transaction.set_category(cat);
-    if (!reverses.empty()) w.transaction.set_reverses(reverses);
-    w.date = D(date);
-    return w;
-  }
-  static LedgerWrite Stmt(const std::string& ref, const char* date, int64_t balance) {
-    LedgerWrite w;
-    w.is_transaction = false;
-    w.statement.set_source("card");
-    w.statement.set_account_ref(ref);
-    w.statement.set_date(date);
-    w.statement.set_closing_balance_pence(balance);
-    w.date = D(date);
-    return w;
-  }
-  // Ingests and returns the outcomes in order.
-  std::vector<v1::ItemOutcome> Ingest(std::vector<LedgerWrite> items,
-                                      const std::string& request_id = "") {
-    v1::IngestBatchResponse response;
-    for (size_t i = 0; i < items.size(); ++i) {
-      items[i].index = static_cast<int>(i);
-      response.add_results()->set_index(static_cast<int>(i));
-    }
-    absl::StatusOr<v1::IngestBatchResponse> r =
-        store_->Ingest("c", std::move(items), response, {"IngestBatch", request_id, request_id});
-    EXPECT_TRUE(r.ok()) << r.status();
-    std::vector<v1::ItemOutcome> out;
-    if (r.ok()) {
-      for (const auto& res : r->results()) out.push_back(res.outcome());
-    }
-    return out;
-  }
-  int64_t Balance(const std::string& account, const char* date) {
-    absl::StatusOr<domain::Totals> t = store_->SumThrough("c", account, D(date));
-    EXPECT_TRUE(t.ok());
-    int64_t b = 0;
-    EXPECT_TRUE(t->NetPence(&b).ok());
-    return b;
-  }
-
-  std::filesystem::path dir_;
-  std::unique_ptr<Store> store_;
-  std::function<absl::Status()> before_write_;
-  std::function<void()> after_build_;
-};
 
 using O = v1::ItemOutcome;
 
@@ -310,31 +215,15 @@ TEST_F(StoreTest, OpeningASchema3DirectoryBuildsTheAccountIndex) {
   const std::vector<std::string> want = {"Nsmith=A1", "PCM-1=A1", "Ok1=A1",
                                          "FR1=A1",    "FR2=A2",   "R=A1"};
   ASSERT_EQ(all_hits(), want);
-  // The directory with RocksDB alone, the store closed.
-  auto with_raw_db =
-      [&](const std::function<void(rocksdb::DB*, std::vector<rocksdb::ColumnFamilyHandle*>&)>& fn) {
-        store_.reset();
-        std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-        for (int i = 0; i < kCfCount; ++i) {
-          cfs.emplace_back(kCfNames[i], rocksdb::ColumnFamilyOptions());
-        }
-        std::vector<rocksdb::ColumnFamilyHandle*> handles;
-        rocksdb::DB* raw = nullptr;
-        ASSERT_TRUE(
-            rocksdb::DB::Open(rocksdb::DBOptions(), dir_.string(), cfs, &handles, &raw).ok());
-        std::unique_ptr<rocksdb::DB> db(raw);
-        fn(db.get(), handles);
-        for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
-      };
   // Make it a version-3 directory: no index, schema 3.
-  with_raw_db([](rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*>& handles) {
+  WithRawDb([](rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*>& handles) {
     ASSERT_TRUE(db->DeleteRange(rocksdb::WriteOptions(), handles[kAccountIndex], "", "\xff").ok());
     ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), handles[kMeta], kMetaSchema, "3").ok());
   });
   Reopen();
   EXPECT_EQ(all_hits(), want);
   // A directory of a version this build cannot upgrade is refused by name.
-  with_raw_db([](rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*>& handles) {
+  WithRawDb([](rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*>& handles) {
     std::string version;
     ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), handles[kMeta], kMetaSchema, &version).ok());
     EXPECT_EQ(version, "4");

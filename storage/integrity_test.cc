@@ -1,0 +1,181 @@
+// Store::CheckIntegrity: a clean store reports nothing; each kind of damage
+// to what the store derives from its records is reported by account and key.
+#include <algorithm>
+
+#include "absl/strings/match.h"
+#include "gtest/gtest.h"
+#include "storage/keys.h"
+#include "storage/store_test_util.h"
+
+namespace dpmon {
+namespace {
+
+using O = v1::ItemOutcome;
+
+class IntegrityTest : public StoreTest {
+ protected:
+  // A1 (R1): spending over two years, a council payment, a cash withdrawal
+  // (watched), a reversal linked to its original, and a reversal that came
+  // before its original; A2 (R2): one transaction and a statement; A3: none.
+  // Suspense: a transaction and a statement for R9. A flag on A1.
+  void Fill() {
+    CreateAccount("A1", "R1");
+    CreateAccount("A2", "R2");
+    CreateAccount("A3", "");
+    ASSERT_EQ(Ingest({Txn("R1", "t1", "2025-12-30", -1500, v1::PA_WAGES),
+                      Txn("R1", "t2", "2026-01-05", 50000, v1::COUNCIL_PAYMENT),
+                      Txn("R1", "t3", "2026-01-06", -2000, v1::CASH_WITHDRAWAL),
+                      Txn("R1", "t4", "2026-02-01", 1500, v1::CATEGORY_UNSPECIFIED, "t1"),
+                      Txn("R1", "t6", "2026-02-03", 700, v1::CATEGORY_UNSPECIFIED, "t5"),
+                      Txn("R1", "t5", "2026-02-02", -700, v1::RESPITE),
+                      Txn("R2", "u1", "2026-02-10", -300, v1::PA_WAGES),
+                      Stmt("R2", "2026-02-28", -300), Txn("R9", "s1", "2026-02-11", -900),
+                      Stmt("R9", "2026-02-28", 100)}),
+              (std::vector<O>{O::ACCEPTED, O::ACCEPTED, O::ACCEPTED, O::ACCEPTED, O::ACCEPTED,
+                              O::ACCEPTED, O::ACCEPTED, O::ACCEPTED, O::SUSPENSE, O::SUSPENSE}));
+    v1::Flag f;
+    f.set_account("councils/c/accounts/A1");
+    f.set_kind(v1::EVIDENCE_REQUIRED);
+    f.set_severity(v1::WARNING);
+    f.set_subject("card:t3");
+    f.set_amount_pence(2000);
+    f.set_date("2026-01-06");
+    std::vector<Store::AccountEvaluation> e(1);
+    e[0].account_id = "A1";
+    e[0].flags.push_back(f);
+    ASSERT_TRUE(store_->ApplyEvaluation("c", D("2026-02-28"), "2026-02-28T09:00:00Z", e).ok());
+  }
+
+  Store::IntegrityReport Check(const std::string& council = "", int max = 100) {
+    absl::StatusOr<Store::IntegrityReport> r = store_->CheckIntegrity(council, max);
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? *r : Store::IntegrityReport();
+  }
+
+  static bool Has(const Store::IntegrityReport& r, const std::string& account,
+                  const std::string& where, const std::string& problem) {
+    return std::any_of(r.problems.begin(), r.problems.end(), [&](const auto& p) {
+      return p.council == "c" && p.account == account && absl::StartsWith(p.where, where) &&
+             absl::StrContains(p.problem, problem);
+    });
+  }
+
+  static std::string Dump(const Store::IntegrityReport& r) {
+    std::string out;
+    for (const auto& p : r.problems) {
+      absl::StrAppend(&out, p.account, " | ", p.where, " | ", p.problem, "\n");
+    }
+    return out;
+  }
+};
+
+TEST_F(IntegrityTest, ACleanStoreReportsNothingAndCountsWhatItRead) {
+  Fill();
+  Store::IntegrityReport r = Check();
+  EXPECT_EQ(r.problem_count, 0) << Dump(r);
+  EXPECT_EQ(r.councils, 1);
+  EXPECT_EQ(r.accounts, 3);
+  EXPECT_EQ(r.transactions, 7);
+  EXPECT_EQ(r.statements, 1);
+  EXPECT_EQ(r.suspense_items, 2);
+  EXPECT_EQ(r.flags, 1);
+  // Day rows: A1 on 6 days, A2 on 1; month rows: A1 3 (2025-12, 2026-01,
+  // 2026-02), A2 1; year rows: A1 2, A2 1.
+  EXPECT_EQ(r.totals_rows, (6 + 1) + (3 + 1) + (2 + 1));
+  // A2 takes R9: the transaction is attached, and the statement stays in
+  // suspense (A2 has another for that day). Still clean.
+  ASSERT_TRUE(store_
+                  ->AddExternalRef("c", "A2",
+                                   [] {
+                                     v1::ExternalRef ref;
+                                     ref.set_source("card");
+                                     ref.set_ref("R9");
+                                     return ref;
+                                   }(),
+                                   {})
+                  .ok());
+  r = Check("c");
+  EXPECT_EQ(r.problem_count, 0) << Dump(r);
+  EXPECT_EQ(r.transactions, 8);
+  EXPECT_EQ(r.suspense_items, 1);
+  EXPECT_FALSE(store_->CheckIntegrity("nowhere", 10).ok());
+}
+
+TEST_F(IntegrityTest, EachDamageIsReportedByAccountAndKey) {
+  Fill();
+  WithRawDb([](rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*>& h) {
+    const rocksdb::WriteOptions wo;
+    const rocksdb::ReadOptions ro;
+    std::string v;
+    // A1's day row of 2026-01-05 says 1p more.
+    const std::string day = keys::Totals("c", "A1", keys::Level::kDay, D("2026-01-05"));
+    ASSERT_TRUE(db->Get(ro, h[kTotals], day, &v).ok());
+    storage::TotalsRecord t;
+    ASSERT_TRUE(t.ParseFromString(v));
+    t.set_slot_net_pence(v1::COUNCIL_PAYMENT, t.slot_net_pence(v1::COUNCIL_PAYMENT) + 1);
+    ASSERT_TRUE(db->Put(wo, h[kTotals], day, t.SerializeAsString()).ok());
+    // A2's month row is gone; A3, with no transactions, has a year row.
+    ASSERT_TRUE(
+        db->Delete(wo, h[kTotals], keys::Totals("c", "A2", keys::Level::kMonth, D("2026-02-01")))
+            .ok());
+    ASSERT_TRUE(
+        db->Put(wo, h[kTotals], keys::Totals("c", "A3", keys::Level::kYear, D("2026-01-01")), v)
+            .ok());
+    // u1 lost its txn_ids entry; the cash withdrawal its watch mark.
+    ASSERT_TRUE(db->Delete(wo, h[kTxnIds], keys::TxnId("c", "card", "u1")).ok());
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, h[kMarks]));
+    const std::string watched = keys::MarkPrefix("c", "A1", keys::kMarkWatched);
+    it->Seek(watched);
+    ASSERT_TRUE(it->Valid() && it->key().starts_with(watched));
+    ASSERT_TRUE(db->Delete(wo, h[kMarks], it->key()).ok());
+    // The reversal t4 is no longer linked to t1.
+    ASSERT_TRUE(db->Get(ro, h[kTxnIds], keys::TxnId("c", "card", "t4"), &v).ok());
+    storage::TxnIndexEntry e;
+    ASSERT_TRUE(e.ParseFromString(v));
+    ASSERT_TRUE(db->Get(ro, h[kTxns], e.location_key(), &v).ok());
+    storage::TransactionRecord rec;
+    ASSERT_TRUE(rec.ParseFromString(v));
+    ASSERT_TRUE(rec.reversal_linked());
+    rec.set_reversal_linked(false);
+    ASSERT_TRUE(db->Put(wo, h[kTxns], e.location_key(), rec.SerializeAsString()).ok());
+    // t5's "some reversal names it" marker is gone.
+    ASSERT_TRUE(db->Delete(wo, h[kReversals], keys::ReversedMarker("c", "card", "t5")).ok());
+    // The flag's by-group index entry is gone, and its count says 2.
+    it.reset(db->NewIterator(ro, h[kFlagIndex]));
+    const std::string by_group = keys::FlagByGroupPrefix("c", 'A');
+    it->Seek(by_group);
+    ASSERT_TRUE(it->Valid() && it->key().starts_with(by_group));
+    ASSERT_TRUE(db->Delete(wo, h[kFlagIndex], it->key()).ok());
+    storage::FlagCountsRecord counts;
+    (*counts.mutable_counts())["EVIDENCE_REQUIRED/OPEN"] = 2;
+    ASSERT_TRUE(db->Put(wo, h[kFlagIndex], keys::FlagCounts("c"), counts.SerializeAsString()).ok());
+    // A2 lost its account index entry for R2; R9 is held by nobody's record.
+    ASSERT_TRUE(db->Delete(wo, h[kAccountIndex],
+                           keys::AccountIndex("c", keys::kIndexExternalRef, "R2", "A2"))
+                    .ok());
+    ASSERT_TRUE(db->Put(wo, h[kRefs], keys::Ref("c", "card", "R9"), "A2").ok());
+  });
+  Reopen();
+  Store::IntegrityReport r = Check();
+  const std::string dump = Dump(r);
+  EXPECT_TRUE(Has(r, "A1", "totals D 2026-01-05", "COUNCIL_PAYMENT in: stored 50001")) << dump;
+  EXPECT_TRUE(Has(r, "A2", "totals M 2026-02-01", "missing")) << dump;
+  EXPECT_TRUE(Has(r, "A3", "totals Y 2026-01-01", "no transactions")) << dump;
+  EXPECT_TRUE(Has(r, "A2", "txns 2026-02-10", "no txn_ids entry")) << dump;
+  EXPECT_TRUE(Has(r, "A1", "marks W 2026-01-06", "missing")) << dump;
+  EXPECT_TRUE(Has(r, "A1", "txns 2026-02-01", "not linked")) << dump;
+  EXPECT_TRUE(Has(r, "", "reversals card/t5", "missing")) << dump;
+  EXPECT_TRUE(Has(r, "A1", "flags A1/EVIDENCE_REQUIRED/card:t3", "missing from the flag index")) << dump;
+  EXPECT_TRUE(Has(r, "", "flag_index counts EVIDENCE_REQUIRED/OPEN", "stored 2, flags 1")) << dump;
+  EXPECT_TRUE(Has(r, "", "account_index c/FR2/A2", "missing")) << dump;
+  EXPECT_TRUE(Has(r, "A2", "refs card/R9", "held by no account record")) << dump;
+  // The suspense transaction for R9 is not reported: no account record holds R9.
+  EXPECT_EQ(r.problem_count, 11) << dump;
+  // A smaller list, the same count.
+  Store::IntegrityReport capped = Check("c", 3);
+  EXPECT_EQ(capped.problems.size(), 3u);
+  EXPECT_EQ(capped.problem_count, r.problem_count);
+}
+
+}  // namespace
+}  // namespace dpmon
