@@ -76,6 +76,10 @@ inline constexpr int kCouncilsPerKeyMax = 1000;
 inline constexpr int kSourcesPerKeyMax = 100;
 // ListAccessLog reads at most this many entries to fill one page.
 inline constexpr int kAccessLogScanMax = 100'000;
+// CheckIntegrity lists this many problems unless asked for another number
+// (up to the max); it counts them all.
+inline constexpr int kIntegrityProblemsDefault = 100;
+inline constexpr int kIntegrityProblemsMax = 10'000;
 
 // Items one group commit may gather from the queue before it writes.
 inline constexpr int kGroupCommitItemsMax = 50'000;

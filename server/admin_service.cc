@@ -9,11 +9,17 @@
 
 namespace dpmon {
 
-AdminService::AdminService(ServiceContext ctx) : ctx_(std::move(ctx)) {
+AdminService::AdminService(ServiceContext ctx, Operations* operations)
+    : ctx_(std::move(ctx)), operations_(operations) {
   ReadUnary(this, &AdminService::CreateApiKey, "CreateApiKey");
   ReadUnary(this, &AdminService::ListApiKeys, "ListApiKeys");
   ReadUnary(this, &AdminService::RevokeApiKey, "RevokeApiKey");
   ReadUnary(this, &AdminService::ListAccessLog, "ListAccessLog");
+  ReadUnary(this, &AdminService::CreateBackup, "CreateBackup");
+  ReadUnary(this, &AdminService::ListBackups, "ListBackups");
+  ReadUnary(this, &AdminService::VerifyBackup, "VerifyBackup");
+  ReadUnary(this, &AdminService::PruneBackups, "PruneBackups");
+  ReadUnary(this, &AdminService::CheckIntegrity, "CheckIntegrity");
 }
 
 IdentityService::IdentityService(ServiceContext ctx) : ctx_(std::move(ctx)) {
@@ -143,6 +149,120 @@ grpc::ServerUnaryReactor* AdminService::ListAccessLog(grpc::CallbackServerContex
         if (!page.ok()) return page.status();
         for (v1::AccessLogEntry& e : page->items) *response->add_entries() = std::move(e);
         response->set_next_page_token(EncodePageToken(scope, page->next_key));
+        return absl::OkStatus();
+      });
+}
+
+template <typename Req>
+grpc::ServerUnaryReactor* AdminService::ServeOperation(grpc::CallbackServerContext* context,
+                                                       Rpc rpc, const Req* request,
+                                                       bool every_council,
+                                                       std::function<absl::Status()> op) {
+  return ServeAsync(
+      ctx_, context, rpc, request,
+      [this, every_council, op = std::move(op)](const Call& call,
+                                                std::function<void(const absl::Status&)> finish) {
+        if (every_council && !call.caller.superuser && !call.caller.key.all_councils()) {
+          finish(absl::PermissionDeniedError(
+              "a backup holds every council: this needs an ADMIN key that holds "
+              "every council (all_councils)"));
+          return;
+        }
+        operations_->Run([op, finish] { finish(op()); });
+      });
+}
+
+grpc::ServerUnaryReactor* AdminService::CreateBackup(grpc::CallbackServerContext* context,
+                                                     const v1::CreateBackupRequest* request,
+                                                     v1::Backup* response) {
+  return ServeOperation(context, RpcOf<v1::Admin>(__func__), request, true,
+                        [this, request, response]() -> absl::Status {
+                          absl::StatusOr<std::string> dir =
+                              operations_->BackupDir(request->directory());
+                          if (!dir.ok()) return dir.status();
+                          absl::StatusOr<v1::Backup> b = operations_->CreateBackup(*dir);
+                          if (!b.ok()) return b.status();
+                          *response = *std::move(b);
+                          return absl::OkStatus();
+                        });
+}
+
+grpc::ServerUnaryReactor* AdminService::ListBackups(grpc::CallbackServerContext* context,
+                                                    const v1::ListBackupsRequest* request,
+                                                    v1::ListBackupsResponse* response) {
+  return ServeOperation(context, RpcOf<v1::Admin>(__func__), request, true,
+                        [this, request, response]() -> absl::Status {
+                          absl::StatusOr<std::string> dir =
+                              operations_->BackupDir(request->directory());
+                          if (!dir.ok()) return dir.status();
+                          absl::StatusOr<std::vector<BackupInfo>> all = dpmon::ListBackups(*dir);
+                          if (!all.ok()) return all.status();
+                          for (const BackupInfo& b : *all) {
+                            operations_->SawBackup(b.create_unix_seconds);
+                            *response->add_backups() = BackupToProto(*dir, b);
+                          }
+                          return absl::OkStatus();
+                        });
+}
+
+grpc::ServerUnaryReactor* AdminService::VerifyBackup(grpc::CallbackServerContext* context,
+                                                     const v1::VerifyBackupRequest* request,
+                                                     v1::Backup* response) {
+  return ServeOperation(
+      context, RpcOf<v1::Admin>(__func__), request, true,
+      [this, request, response]() -> absl::Status {
+        absl::StatusOr<std::string> dir = operations_->BackupDir(request->directory());
+        if (!dir.ok()) return dir.status();
+        absl::StatusOr<BackupInfo> b = dpmon::VerifyBackup(*dir, request->backup_id());
+        if (!b.ok()) return b.status();
+        *response = BackupToProto(*dir, *b);
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* AdminService::PruneBackups(grpc::CallbackServerContext* context,
+                                                     const v1::PruneBackupsRequest* request,
+                                                     v1::PruneBackupsResponse* response) {
+  return ServeOperation(
+      context, RpcOf<v1::Admin>(__func__), request, true,
+      [this, request, response]() -> absl::Status {
+        absl::StatusOr<std::string> dir = operations_->BackupDir(request->directory());
+        if (!dir.ok()) return dir.status();
+        if (request->keep() < 1) return InvalidField("keep", "must be at least 1");
+        absl::StatusOr<std::vector<uint32_t>> deleted = dpmon::PruneBackups(*dir, request->keep());
+        if (!deleted.ok()) return deleted.status();
+        for (uint32_t id : *deleted) response->add_deleted_backup_ids(id);
+        absl::StatusOr<std::vector<BackupInfo>> left = dpmon::ListBackups(*dir);
+        if (!left.ok()) return left.status();
+        for (const BackupInfo& b : *left) *response->add_backups() = BackupToProto(*dir, b);
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* AdminService::CheckIntegrity(grpc::CallbackServerContext* context,
+                                                       const v1::CheckIntegrityRequest* request,
+                                                       v1::IntegrityReport* response) {
+  // A check of one council needs that council; of every council, all.
+  return ServeOperation(
+      context, RpcOf<v1::Admin>(__func__), request, request->council().empty(),
+      [this, request, response]() -> absl::Status {
+        std::string council;
+        if (!request->council().empty()) {
+          absl::StatusOr<std::string> c = ParseCouncilName(request->council(), "council");
+          if (!c.ok()) return c.status();
+          council = *c;
+        }
+        const int max = request->max_problems() == 0 ? limits::kIntegrityProblemsDefault
+                                                     : request->max_problems();
+        if (max < 1 || max > limits::kIntegrityProblemsMax) {
+          return InvalidField(
+              "max_problems",
+              absl::StrCat("must be between 1 and ", limits::kIntegrityProblemsMax,
+                           " (0: the default, ", limits::kIntegrityProblemsDefault, ")"));
+        }
+        absl::StatusOr<v1::IntegrityReport> report = operations_->Check(council, max);
+        if (!report.ok()) return report.status();
+        *response = *std::move(report);
         return absl::OkStatus();
       });
 }

@@ -95,6 +95,11 @@ const std::vector<Entry>& Table() {
       {"/dpmon.v1.Admin/ListApiKeys", AdminOnly()},
       {"/dpmon.v1.Admin/RevokeApiKey", AdminOnly()},
       {"/dpmon.v1.Admin/ListAccessLog", AdminOnly()},
+      {"/dpmon.v1.Admin/CreateBackup", AdminOnly()},
+      {"/dpmon.v1.Admin/ListBackups", AdminOnly()},
+      {"/dpmon.v1.Admin/VerifyBackup", AdminOnly()},
+      {"/dpmon.v1.Admin/PruneBackups", AdminOnly()},
+      {"/dpmon.v1.Admin/CheckIntegrity", AdminOnly()},
   };
   return *table;
 }

@@ -28,6 +28,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "client/operations_text.h"
 #include "common/limits.h"
 #include "common/private_dir.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
@@ -49,6 +50,7 @@
 #include "server/http/web_app.h"
 #include "server/ledger_service.h"
 #include "server/monitoring_service.h"
+#include "server/operations.h"
 #include "server/service_context.h"
 #include "storage/store.h"
 
@@ -91,6 +93,19 @@ ABSL_FLAG(std::string, http_listen, "127.0.0.1:8080",
           "picks a free one (the ready file's second line says which).");
 ABSL_FLAG(int, session_idle_minutes, 30, "A dashboard session unused this long ends (minutes).");
 ABSL_FLAG(int, session_max_hours, 12, "A dashboard session ends this long after sign-in (hours).");
+ABSL_FLAG(std::string, backup_dir, "",
+          "Where backups go when `dpctl admin backup` names no directory (an absolute path on "
+          "this machine; created with mode 0700). docs/operations.md.");
+ABSL_FLAG(int, backup_rate_limit_mib, 0,
+          "MiB a second a backup may write (0: no limit): keeps a large backup from taking the "
+          "disk from ingest.");
+ABSL_FLAG(std::string, restore_from, "",
+          "Restore a backup from this directory into --data_dir (which must be empty or "
+          "missing), check it, then serve. docs/operations.md.");
+ABSL_FLAG(int, backup_id, 0, "With --restore_from: the backup to restore (0: the latest).");
+ABSL_FLAG(bool, check, false,
+          "Check the integrity of --data_dir offline (the server must not be running on it), "
+          "print every difference, and exit: 0 clean, 1 problems found.");
 ABSL_FLAG(std::string, ready_file, "",
           "If set, once the server is serving, this file gets the bound gRPC address on its first "
           "line and the HTTP listener's on its second (for scripts and tests using port 0).");
@@ -180,6 +195,18 @@ int main(int argc, char** argv) {
   // Whatever the server writes (RocksDB's files, the first key, the ready
   // file) is the service's alone, whatever umask it was started with.
   ::umask(077);
+  const std::string restore_from = absl::GetFlag(FLAGS_restore_from);
+  if (!restore_from.empty()) {
+    Log(absl::StrCat("restoring ", restore_from, " into ", store_options.path));
+    absl::StatusOr<dpmon::BackupInfo> restored = dpmon::RestoreBackup(
+        restore_from, static_cast<uint32_t>(std::max(0, absl::GetFlag(FLAGS_backup_id))),
+        store_options.path);
+    if (!restored.ok()) {
+      Log(absl::StrCat("cannot restore: ", restored.status().message()));
+      return restored.status().code() == absl::StatusCode::kFailedPrecondition ? 2 : 1;
+    }
+    Log(absl::StrFormat("restored backup %d (verified) into %s", restored->id, store_options.path));
+  }
   if (int rc = CheckDataDir(store_options.path, absl::GetFlag(FLAGS_allow_shared_data_dir));
       rc != 0) {
     return rc;
@@ -210,6 +237,25 @@ int main(int argc, char** argv) {
     return 1;
   }
   Log(absl::StrCat("store open at ", store_options.path, " (durability=", durability, ")"));
+  // A restored directory is checked before it serves; --check only checks.
+  if (absl::GetFlag(FLAGS_check) || !restore_from.empty()) {
+    const absl::Time start = absl::Now();
+    absl::StatusOr<dpmon::Store::IntegrityReport> report =
+        store->CheckIntegrity("", dpmon::limits::kIntegrityProblemsMax);
+    if (!report.ok()) {
+      Log(absl::StrCat("cannot check the store: ", report.status().ToString()));
+      return 1;
+    }
+    dpmon::v1::IntegrityReport text = dpmon::IntegrityReportToProto(*report);
+    text.set_duration_ms(absl::ToInt64Milliseconds(absl::Now() - start));
+    std::fputs(dpmon::IntegrityReportText(text).c_str(),
+               absl::GetFlag(FLAGS_check) ? stdout : stderr);
+    if (absl::GetFlag(FLAGS_check)) return report->problem_count == 0 ? 0 : 1;
+    if (report->problem_count != 0) {
+      Log("the restored store has integrity problems (listed above): not serving it");
+      return 1;
+    }
+  }
 
   const std::string listen = absl::GetFlag(FLAGS_listen);
   const std::string auth = absl::GetFlag(FLAGS_auth);
@@ -276,7 +322,12 @@ int main(int argc, char** argv) {
   evaluator->StartBackground(evaluate_minute,
                              std::max(0, absl::GetFlag(FLAGS_reevaluate_delay_ms)));
   dpmon::MonitoringService monitoring(ctx, evaluator.get());
-  dpmon::AdminService admin(ctx);
+  auto operations = std::make_unique<dpmon::Operations>(
+      store.get(),
+      dpmon::OperationsOptions{
+          absl::GetFlag(FLAGS_backup_dir),
+          static_cast<uint64_t>(std::max(0, absl::GetFlag(FLAGS_backup_rate_limit_mib))) << 20});
+  dpmon::AdminService admin(ctx, operations.get());
   dpmon::IdentityService identity(ctx);
   dpmon::AuditsService audits(ctx);
 
@@ -392,6 +443,7 @@ int main(int argc, char** argv) {
                    std::chrono::seconds(absl::GetFlag(FLAGS_shutdown_grace_seconds)));
   server->Wait();
   executor.reset();    // Runs what was queued.
+  operations.reset();  // Finishes a backup or check in progress.
   access_log.reset();  // Writes the last entries.
   evaluator_ptr.store(nullptr);
   evaluator.reset();  // Stops background evaluation (an evaluation in progress finishes).

@@ -487,6 +487,24 @@ std::map<std::string, Case> Matrix(const std::map<std::string, std::string>* rev
       {}, [](auto c, int) {
         return Make<v1::ListAccessLogRequest>([&](auto* r) { r->set_council("councils/" + c); });
       }};
+  // A backup holds every council: an ADMIN key of one council is refused.
+  const auto whole_store = [](auto msg) {
+    return Case(
+        {}, [msg](auto, int) { return msg(); }, false, StatusCode::PERMISSION_DENIED,
+        StatusCode::PERMISSION_DENIED);
+  };
+  m["/dpmon.v1.Admin/CreateBackup"] =
+      whole_store([] { return std::make_unique<v1::CreateBackupRequest>(); });
+  m["/dpmon.v1.Admin/ListBackups"] =
+      whole_store([] { return std::make_unique<v1::ListBackupsRequest>(); });
+  m["/dpmon.v1.Admin/VerifyBackup"] =
+      whole_store([] { return std::make_unique<v1::VerifyBackupRequest>(); });
+  m["/dpmon.v1.Admin/PruneBackups"] =
+      whole_store([] { return Make<v1::PruneBackupsRequest>([](auto* r) { r->set_keep(1); }); });
+  m["/dpmon.v1.Admin/CheckIntegrity"] = {
+      {}, [](auto c, int) {
+        return Make<v1::CheckIntegrityRequest>([&](auto* r) { r->set_council("councils/" + c); });
+      }};
   m["/dpmon.v1.Identity/GetCaller"] = {
       {kFeed, kOfficer, kAuditor},
       [](auto, int) { return std::make_unique<v1::GetCallerRequest>(); },
@@ -561,6 +579,11 @@ const std::map<std::string, HttpRoute>& HttpRoutes() {
       {"/dpmon.v1.Admin/ListApiKeys", {"GET", "/v1/keys", ""}},
       {"/dpmon.v1.Admin/RevokeApiKey", {"POST", "/v1/{name=keys/*}:revoke", "*"}},
       {"/dpmon.v1.Admin/ListAccessLog", {"GET", "/v1/accessLog", ""}},
+      {"/dpmon.v1.Admin/CreateBackup", {"POST", "/v1/backups", "*"}},
+      {"/dpmon.v1.Admin/ListBackups", {"GET", "/v1/backups", ""}},
+      {"/dpmon.v1.Admin/VerifyBackup", {"POST", "/v1/backups:verify", "*"}},
+      {"/dpmon.v1.Admin/PruneBackups", {"POST", "/v1/backups:prune", "*"}},
+      {"/dpmon.v1.Admin/CheckIntegrity", {"POST", "/v1/integrity:check", "*"}},
       {"/dpmon.v1.Identity/GetCaller", {"GET", "/v1/caller", ""}},
   };
   return *routes;

@@ -158,6 +158,11 @@ TEST(Crash, Kill9MidStreamLosesAndDoublesNothing) {
     EXPECT_EQ(b.balance_pence(), want_balance[a]) << "A" << a;
     EXPECT_EQ(b.transaction_count(), want_count[a]) << "A" << a;
   }
+  // The aggregates still agree with the records after every kill.
+  ASSERT_TRUE(server.Terminate());
+  std::string report;
+  EXPECT_EQ(server.CheckOffline(&report), 0) << report;
+  EXPECT_NE(report.find("integrity: 0 problems in 1 council"), std::string::npos) << report;
 }
 
 }  // namespace

@@ -90,6 +90,15 @@ std::vector<std::string> TestServer::Dpctl(const std::vector<std::string>& args)
   return out;
 }
 
+int TestServer::CheckOffline(std::string* out) const {
+  return RunCommand({DPMON_SERVER_BIN, "--check", "--data_dir=" + data_dir_}, out);
+}
+
+std::string TestServer::Log() const {
+  std::ifstream in(root_ + "/server.log");
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
 bool TestServer::Running() {
   if (pid_ <= 0) return false;
   int status;

@@ -36,6 +36,13 @@ class TestServer {
   // Options for a Client of this server with the ADMIN key (or `key`).
   ClientOptions Options(absl::Duration deadline = absl::Seconds(60)) const;
   ClientOptions OptionsWithKey(const std::string& key) const;
+  // A directory beside the data directory, removed with it (backups).
+  std::string Scratch(const std::string& name) const { return root_ + "/" + name; }
+  // `dpmon-server --check` on the data directory (the server stopped): its
+  // exit status, the report in *out.
+  int CheckOffline(std::string* out = nullptr) const;
+  // What the server has logged so far.
+  std::string Log() const;
   // dpctl with --server and --key_file set, then `args`.
   std::vector<std::string> Dpctl(const std::vector<std::string>& args) const;
 

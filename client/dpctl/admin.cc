@@ -1,4 +1,4 @@
-// dpctl's key and access-log commands.
+// dpctl's admin commands: keys, the access log, backups and the integrity check.
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,6 +13,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -28,6 +29,7 @@
 #include "client/feeds/presets.h"
 #include "client/flag_report.h"
 #include "client/importer.h"
+#include "client/operations_text.h"
 #include "common/ids.h"
 #include "common/money.h"
 #include "common/names.h"
@@ -167,6 +169,112 @@ int AccessLog(dpmon::Client& client) {
   return 0;
 }
 
+// Backups and checks take as long as the data: minutes, not the deadline
+// of a read.
+template <typename Req, typename Resp>
+absl::Status CallOperation(dpmon::Client& client,
+                           grpc::Status (dpmon::v1::Admin::Stub::*method)(grpc::ClientContext*,
+                                                                          const Req&, Resp*),
+                           const Req& request, Resp* response) {
+  grpc::ClientContext context;
+  client.PrepareContext(&context);
+  context.set_deadline(absl::ToChronoTime(
+      absl::Now() +
+      std::max(absl::Hours(6), absl::Seconds(absl::GetFlag(FLAGS_deadline_seconds)))));
+  return dpmon::FromGrpc((client.admin().*method)(&context, request, response));
+}
+
+void PrintBackup(const dpmon::v1::Backup& b) {
+  if (Json()) {
+    PrintJson(b);
+  } else {
+    std::printf("%s\n", dpmon::BackupLine(b).c_str());
+  }
+}
+
+int Backup(dpmon::Client& client, const std::string& verb, const Args& args) {
+  const std::string dir = absl::GetFlag(FLAGS_dir);
+  if (verb == "create") {
+    dpmon::v1::CreateBackupRequest r;
+    r.set_directory(absl::GetFlag(FLAGS_to));
+    dpmon::v1::Backup b;
+    if (absl::Status s = CallOperation(client, &dpmon::v1::Admin::Stub::CreateBackup, r, &b);
+        !s.ok()) {
+      return Fail(s);
+    }
+    PrintBackup(b);
+    return 0;
+  }
+  if (verb == "list") {
+    dpmon::v1::ListBackupsRequest r;
+    r.set_directory(dir);
+    dpmon::v1::ListBackupsResponse all;
+    if (absl::Status s = CallOperation(client, &dpmon::v1::Admin::Stub::ListBackups, r, &all);
+        !s.ok()) {
+      return Fail(s);
+    }
+    for (const auto& b : all.backups()) PrintBackup(b);
+    return 0;
+  }
+  if (verb == "verify") {
+    dpmon::v1::VerifyBackupRequest r;
+    r.set_directory(dir);
+    if (!args.empty()) {
+      uint32_t id = 0;
+      if (!absl::SimpleAtoi(args[0], &id) || id == 0) {
+        return Fail(absl::StrCat("admin backup verify: BACKUP_ID must be a number from ",
+                                 "`dpctl admin backup list`, not \"", args[0], "\""));
+      }
+      r.set_backup_id(id);
+    }
+    dpmon::v1::Backup b;
+    if (absl::Status s = CallOperation(client, &dpmon::v1::Admin::Stub::VerifyBackup, r, &b);
+        !s.ok()) {
+      return Fail(s);
+    }
+    if (!Json()) std::printf("verified: every file's size and checksum match\n");
+    PrintBackup(b);
+    return 0;
+  }
+  dpmon::v1::PruneBackupsRequest r;
+  r.set_directory(dir);
+  r.set_keep(absl::GetFlag(FLAGS_keep));
+  if (r.keep() < 1) return Fail("admin backup prune: give --keep N (at least 1)");
+  dpmon::v1::PruneBackupsResponse pruned;
+  if (absl::Status s = CallOperation(client, &dpmon::v1::Admin::Stub::PruneBackups, r, &pruned);
+      !s.ok()) {
+    return Fail(s);
+  }
+  if (Json()) {
+    PrintJson(pruned);
+    return 0;
+  }
+  std::printf("deleted %d backups%s%s\n", pruned.deleted_backup_ids_size(),
+              pruned.deleted_backup_ids_size() > 0 ? ": " : "",
+              absl::StrJoin(pruned.deleted_backup_ids(), ", ").c_str());
+  for (const auto& b : pruned.backups()) PrintBackup(b);
+  return 0;
+}
+
+int Check(dpmon::Client& client) {
+  dpmon::v1::CheckIntegrityRequest r;
+  if (const std::string c = absl::GetFlag(FLAGS_council); !c.empty()) {
+    r.set_council(dpmon::CouncilName(c));
+  }
+  r.set_max_problems(absl::GetFlag(FLAGS_max_problems));
+  dpmon::v1::IntegrityReport report;
+  if (absl::Status s = CallOperation(client, &dpmon::v1::Admin::Stub::CheckIntegrity, r, &report);
+      !s.ok()) {
+    return Fail(s);
+  }
+  if (Json()) {
+    PrintJson(report);
+  } else {
+    std::fputs(dpmon::IntegrityReportText(report).c_str(), stdout);
+  }
+  return report.problem_count() == 0 ? 0 : kExitFailure;
+}
+
 }  // namespace
 
 const std::vector<Command>& AdminCommands() {
@@ -186,6 +294,20 @@ const std::vector<Command>& AdminCommands() {
        "[--council C [--account A]] [--key KEY_ID] [--since T] [--until T] [--limit N]",
        "who called what, newest first", 0,
        [](dpmon::Client& c, const Args&) { return AccessLog(c); }},
+      {"admin backup create", "[--to DIR]",
+       "back up the whole store while it serves (DIR on the server; default its --backup_dir)", 0,
+       [](dpmon::Client& c, const Args& a) { return Backup(c, "create", a); }},
+      {"admin backup list", "[--dir DIR]", "the backups in DIR, oldest first", 0,
+       [](dpmon::Client& c, const Args& a) { return Backup(c, "list", a); }},
+      {"admin backup verify", "[BACKUP_ID] [--dir DIR]",
+       "read every file of a backup (default the latest) and compare its checksum", 1,
+       [](dpmon::Client& c, const Args& a) { return Backup(c, "verify", a); }},
+      {"admin backup prune", "--keep N [--dir DIR]", "delete all but the newest N backups", 0,
+       [](dpmon::Client& c, const Args& a) { return Backup(c, "prune", a); }},
+      {"admin check", "[--council C] [--max_problems N]",
+       "recompute totals, balances, links and indexes from the records; exit 1 on any "
+       "difference",
+       0, [](dpmon::Client& c, const Args&) { return Check(c); }},
   };
   return table;
 }

@@ -15,7 +15,8 @@ ABSL_FLAG(std::string, filter, "",
           "List filter, e.g. \"status = ACTIVE AND holding = PREPAID_CARD\".");
 ABSL_FLAG(std::string, as_of, "", "Date YYYY-MM-DD.");
 ABSL_FLAG(std::string, from, "", "First date YYYY-MM-DD (inclusive).");
-ABSL_FLAG(std::string, to, "", "Last date YYYY-MM-DD (inclusive).");
+ABSL_FLAG(std::string, to, "",
+          "Last date YYYY-MM-DD (inclusive); admin backup create: the backup directory.");
 ABSL_FLAG(std::string, format, "table", "table (for people) or json (one object a line).");
 ABSL_FLAG(std::string, kind, "", "Flag kind, e.g. SURPLUS.");
 ABSL_FLAG(std::string, source, "", "accounts add-ref: the feed (e.g. cardco).");
@@ -43,6 +44,11 @@ ABSL_FLAG(std::string, key, "", "admin access-log: one key's calls (KEY_ID).");
 ABSL_FLAG(std::string, since, "", "admin access-log: from (RFC 3339, inclusive).");
 ABSL_FLAG(std::string, until, "", "admin access-log: to (RFC 3339, exclusive).");
 ABSL_FLAG(int, limit, 100, "admin access-log: at most this many entries.");
+ABSL_FLAG(std::string, dir, "",
+          "admin backup list|verify|prune: the backup directory (default: the server's "
+          "--backup_dir).");
+ABSL_FLAG(int, keep, 0, "admin backup prune: how many of the newest backups to keep.");
+ABSL_FLAG(int, max_problems, 0, "admin check: how many problems to list (default 100).");
 ABSL_FLAG(int, within, 0, "audit due|run: days ahead (0: the council's due_soon_days).");
 ABSL_FLAG(std::string, out, "", "audit pack|run: the directory to write into.");
 ABSL_FLAG(std::string, date, "", "audit record, recovery record: the date.");

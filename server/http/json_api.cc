@@ -132,6 +132,11 @@ const std::vector<JsonRoute>& JsonRoutes() {
       R("GET", "/v1/keys", "dpmon.v1.Admin.ListApiKeys"),
       R("POST", "/v1/{name=keys/*}:revoke", "dpmon.v1.Admin.RevokeApiKey", "*"),
       R("GET", "/v1/accessLog", "dpmon.v1.Admin.ListAccessLog"),
+      R("POST", "/v1/backups", "dpmon.v1.Admin.CreateBackup", "*"),
+      R("GET", "/v1/backups", "dpmon.v1.Admin.ListBackups"),
+      R("POST", "/v1/backups:verify", "dpmon.v1.Admin.VerifyBackup", "*"),
+      R("POST", "/v1/backups:prune", "dpmon.v1.Admin.PruneBackups", "*"),
+      R("POST", "/v1/integrity:check", "dpmon.v1.Admin.CheckIntegrity", "*"),
       R("GET", "/v1/caller", "dpmon.v1.Identity.GetCaller"),
   };
   return *routes;
