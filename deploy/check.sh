@@ -47,19 +47,22 @@ start_server() {
 
 # ---- 1. systemd units
 bash -n "$here/audit-job.sh" || fail "audit-job.sh does not parse"
+bash -n "$here/backup-job.sh" || fail "backup-job.sh does not parse"
 if command -v systemd-analyze >/dev/null; then
   mkdir -p "$tmp/units"
   for u in "$here"/systemd/*; do
     sed -e "s#/usr/local/bin/dpmon-server#$server_bin#" -e "s#/usr/local/bin/dpctl#$dpctl_bin#" \
-        -e "s#/usr/local/lib/dpmon/audit-job.sh#$here/audit-job.sh#" "$u" >"$tmp/units/$(basename "$u")"
+        -e "s#/usr/local/lib/dpmon/audit-job.sh#$here/audit-job.sh#" \
+        -e "s#/usr/local/lib/dpmon/backup-job.sh#$here/backup-job.sh#" "$u" >"$tmp/units/$(basename "$u")"
   done
   if ! out=$(cd "$tmp/units" && SYSTEMD_LOG_LEVEL=warning systemd-analyze verify --man=no \
-      dpmon-server.service dpmon-audit.service dpmon-audit.timer 2>&1); then
+      dpmon-server.service dpmon-audit.service dpmon-audit.timer dpmon-backup.service \
+      dpmon-backup.timer 2>&1); then
     echo "$out" >&2
     fail "systemd-analyze verify"
   fi
   # Only warnings about this sandbox may remain, never about the units' own lines.
-  if echo "$out" | grep -E "dpmon-(server|audit)\.(service|timer):[0-9]+" >&2; then
+  if echo "$out" | grep -E "dpmon-(server|audit|backup)\.(service|timer):[0-9]+" >&2; then
     fail "systemd-analyze reports problems in the units"
   fi
   say "systemd units verified"
@@ -74,6 +77,7 @@ python3 - "$here/k8s/dpmon.yaml" "$args_file" <<'PY'
 import sys, yaml
 docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
 kinds = {d["kind"]: d for d in docs}
+crons = {d["metadata"]["name"]: d for d in docs if d["kind"] == "CronJob"}
 for k in ("Namespace", "Service", "StatefulSet", "CronJob", "PersistentVolumeClaim"):
     assert k in kinds, f"no {k}"
 for d in docs:
@@ -84,11 +88,16 @@ def pod_spec(d):
     if d["kind"] == "StatefulSet":
         return d["spec"]["template"]["spec"]
     return d["spec"]["jobTemplate"]["spec"]["template"]["spec"]
-for kind in ("StatefulSet", "CronJob"):
-    spec = pod_spec(kinds[kind])
+claims = {d["metadata"]["name"] for d in docs if d["kind"] == "PersistentVolumeClaim"}
+for d in [kinds["StatefulSet"]] + list(crons.values()):
+    kind = d["kind"]
+    spec = pod_spec(d)
     volumes = {v["name"] for v in spec.get("volumes", [])}
     if kind == "StatefulSet":
-        volumes |= {c["metadata"]["name"] for c in kinds[kind]["spec"]["volumeClaimTemplates"]}
+        volumes |= {c["metadata"]["name"] for c in d["spec"]["volumeClaimTemplates"]}
+    for v in spec.get("volumes", []):
+        if "persistentVolumeClaim" in v:
+            assert v["persistentVolumeClaim"]["claimName"] in claims, v
     for c in spec["containers"]:
         assert c["image"], c
         for m in c.get("volumeMounts", []):
@@ -99,15 +108,24 @@ sts = kinds["StatefulSet"]
 svc = kinds["Service"]
 assert svc["spec"]["selector"] == sts["spec"]["template"]["metadata"]["labels"], "service selects no pod"
 assert sts["spec"]["replicas"] == 1, "one RocksDB directory, one server"
-cron = kinds["CronJob"]
-assert len(cron["spec"]["schedule"].split()) == 5, cron["spec"]["schedule"]
-assert cron["spec"]["concurrencyPolicy"] == "Forbid"
-env = {e["name"]: e["value"] for e in pod_spec(cron)["containers"][0]["env"]}
-for k in ("DPMON_SERVER", "DPMON_KEY_FILE", "DPMON_AUDIT_OUT", "DPMON_DPCTL"):
-    assert k in env, f"CronJob lacks {k}"
-mounts = [m["mountPath"] for m in pod_spec(cron)["containers"][0]["volumeMounts"]]
-assert any(env["DPMON_KEY_FILE"].startswith(p + "/") for p in mounts), "key file not mounted"
+assert set(crons) == {"dpmon-audit", "dpmon-backup"}, crons.keys()
+for name, cron in crons.items():
+    assert len(cron["spec"]["schedule"].split()) == 5, cron["spec"]["schedule"]
+    assert cron["spec"]["concurrencyPolicy"] == "Forbid"
+    env = {e["name"]: e["value"] for e in pod_spec(cron)["containers"][0]["env"]}
+    need = ["DPMON_SERVER", "DPMON_KEY_FILE", "DPMON_DPCTL"]
+    need += ["DPMON_AUDIT_OUT"] if name == "dpmon-audit" else ["DPMON_TLS_CA_FILE"]
+    for k in need:
+        assert k in env, f"CronJob {name} lacks {k}"
+    mounts = [m["mountPath"] for m in pod_spec(cron)["containers"][0]["volumeMounts"]]
+    for f in ("DPMON_KEY_FILE", "DPMON_TLS_CA_FILE"):
+        if f in env:
+            assert any(env[f].startswith(p + "/") for p in mounts), f"{name}: {f} not mounted"
 args = sts["spec"]["template"]["spec"]["containers"][0]["args"]
+backup_dirs = [a.split("=", 1)[1] for a in args if a.startswith("--backup_dir=")]
+assert backup_dirs, "the StatefulSet gives no --backup_dir"
+server_mounts = [m["mountPath"] for m in sts["spec"]["template"]["spec"]["containers"][0]["volumeMounts"]]
+assert any(backup_dirs[0].startswith(p + "/") for p in server_mounts), "--backup_dir is on no volume"
 open(sys.argv[2], "w").write("\n".join(args) + "\n")
 PY
 say "Kubernetes manifests parse and hang together"
@@ -150,6 +168,53 @@ diff -r "$tmp/job/copy" "$tmp/job/out1" >/dev/null || fail "a rerun wrote differ
 echo "dpmon_0000000000000000_nope" >"$tmp/job/bad.key"
 if run_job "$tmp/job/bad.key" "$tmp/job/out2" >/dev/null 2>&1; then fail "the job passed with a bad key"; fi
 say "the audit job wrote $packs packs, the same again on a rerun, and fails with a bad key"
+
+# ---- 3b. the backup job against the same server: create, verify, prune, and
+# (with restic here) the copy off the machine, restored from that copy and checked.
+"$dpctl_bin" --server="$addr" --key_file="$admin" --format=json admin keys create \
+  --name="nightly backup" --role=ADMIN --all_councils >"$tmp/job/bkey.json" || fail "backup key"
+python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["secret"])' "$tmp/job/bkey.json" \
+  >"$tmp/job/backup.key"
+chmod 600 "$tmp/job/backup.key"
+echo "a restic password for the check" >"$tmp/job/restic.password"
+# The job's server has no --backup_dir: a wrapper gives dpctl the directory.
+cat >"$tmp/job/dpctl" <<WRAP
+#!/usr/bin/env bash
+case " \$* " in
+  *" backup create"*) exec "$dpctl_bin" "\$@" --to="$tmp/job/backups" ;;
+  *" backup "*) exec "$dpctl_bin" "\$@" --dir="$tmp/job/backups" ;;
+  *) exec "$dpctl_bin" "\$@" ;;
+esac
+WRAP
+chmod 755 "$tmp/job/dpctl"
+run_backup() {
+  local key="$1"
+  local restic_env=()
+  if command -v restic >/dev/null; then
+    restic_env=(DPMON_BACKUP_DIR="$tmp/job/backups" DPMON_RESTIC_REPOSITORY="$tmp/job/offsite"
+                DPMON_RESTIC_PASSWORD_FILE="$tmp/job/restic.password" XDG_CACHE_HOME="$tmp/job/cache")
+  fi
+  env DPMON_SERVER="$addr" DPMON_KEY_FILE="$key" DPMON_DPCTL="$tmp/job/dpctl" \
+    DPMON_BACKUP_KEEP=2 "${restic_env[@]}" "$here/backup-job.sh"
+}
+for n in 1 2 3; do
+  run_backup "$tmp/job/backup.key" >"$tmp/job/blog$n" 2>&1 ||
+    { cat "$tmp/job/blog$n"; fail "backup job run $n"; }
+done
+kept=$("$dpctl_bin" --server="$addr" --key_file="$admin" admin backup list --dir="$tmp/job/backups" | wc -l)
+[ "$kept" -eq 2 ] || fail "the backup job kept $kept backups, not 2"
+if run_backup "$tmp/job/bad.key" >/dev/null 2>&1; then fail "the backup job passed with a bad key"; fi
+if command -v restic >/dev/null; then
+  RESTIC_PASSWORD_FILE="$tmp/job/restic.password" XDG_CACHE_HOME="$tmp/job/cache" \
+    restic -r "$tmp/job/offsite" restore latest --target "$tmp/job/fetched" >/dev/null ||
+    fail "restic restore"
+  "$server_bin" --restore_from="$tmp/job/fetched$tmp/job/backups" --data_dir="$tmp/job/restored" \
+    --check >"$tmp/job/check.txt" 2>>"$tmp/server.log" || { cat "$tmp/job/check.txt"; fail "restore of the off-site copy"; }
+  grep -q "integrity: 0 problems" "$tmp/job/check.txt" || fail "the restored copy does not check clean"
+  say "the backup job created, verified, pruned to 2 and copied off with restic; the copy restores and checks clean"
+else
+  say "the backup job created, verified and pruned to 2 (restic not here: off-site copy not tried)"
+fi
 
 # ---- 4. the container image
 # Without Docker this still holds the image to what the binaries load: every

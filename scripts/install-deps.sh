@@ -14,6 +14,7 @@ packages=(
   python3 python3-yaml  # deploy/check.sh reads the Kubernetes manifests
   clang libclang-rt-14-dev  # scripts/fuzz.sh: libFuzzer and AddressSanitizer
   chromium  # the dashboard's browser tests (web/tests), driven by playwright-core
+  restic  # deploy/backup-job.sh copies backups off the machine (deploy/check.sh tests it)
 )
 # Node.js and npm for the browser tests: Debian's, unless the machine has them.
 command -v node >/dev/null || packages+=(nodejs)
