@@ -15,6 +15,7 @@ packages=(
   clang libclang-rt-14-dev  # scripts/fuzz.sh: libFuzzer and AddressSanitizer
   chromium  # the dashboard's browser tests (web/tests), driven by playwright-core
   restic  # deploy/backup-job.sh copies backups off the machine (deploy/check.sh tests it)
+  prometheus  # promtool: the tests check GET /metrics and deploy/prometheus' alert rules
 )
 # Node.js and npm for the browser tests: Debian's, unless the machine has them.
 command -v node >/dev/null || packages+=(nodejs)

@@ -17,6 +17,7 @@
 #include "common/limits.h"
 #include "common/names.h"
 #include "server/access_log.h"
+#include "server/metrics.h"
 #include "server/status_util.h"
 
 namespace dpmon {
@@ -566,6 +567,7 @@ grpc::Status AuthProcessor::Process(const InputMetadata& auth_metadata, grpc::Au
     log_->Record(AccessEntry(principal.ok() ? principal->get() : nullptr, method, status),
                  keys_->Now());
   }
+  if (metrics_ != nullptr) metrics_->ObserveCall(std::string(method), status.code(), {});
   return ToGrpc(status);
 }
 

@@ -35,6 +35,7 @@
 namespace dpmon {
 
 class AccessLog;
+class Metrics;
 
 // The key a call is made with, as it was when the call was authenticated.
 struct Principal {
@@ -129,7 +130,9 @@ class KeyRegistry {
 // Authenticates and checks roles for every call (see the top of this file).
 class AuthProcessor final : public grpc::AuthMetadataProcessor {
  public:
-  AuthProcessor(const KeyRegistry* keys, AccessLog* log) : keys_(keys), log_(log) {}
+  // `metrics` (may be null) counts the calls it refuses.
+  AuthProcessor(const KeyRegistry* keys, AccessLog* log, Metrics* metrics = nullptr)
+      : keys_(keys), log_(log), metrics_(metrics) {}
   bool IsBlocking() const override { return false; }
   grpc::Status Process(const InputMetadata& auth_metadata, grpc::AuthContext* context,
                        OutputMetadata* consumed_auth_metadata,
@@ -138,6 +141,7 @@ class AuthProcessor final : public grpc::AuthMetadataProcessor {
  private:
   const KeyRegistry* keys_;
   AccessLog* log_;
+  Metrics* metrics_;
 };
 
 // The principal of a call: its `authorization` metadata (nullptr if it has

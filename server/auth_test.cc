@@ -12,6 +12,8 @@
 #include "absl/strings/str_cat.h"
 #include "dpmon/v1/dpmon.pb.h"
 #include "gtest/gtest.h"
+#include "server/http/ops_endpoints.h"
+#include "server/metrics.h"
 #include "storage/store.h"
 
 namespace dpmon {
@@ -380,6 +382,51 @@ TEST_F(Registry, AccessLogIndexesRangesPagesAndPruning) {
   ASSERT_FALSE(all.empty());
   EXPECT_EQ(all[0], "late");
   EXPECT_EQ(all.size(), 51u);
+}
+
+// GET /metrics: anyone on this machine; from elsewhere, an ADMIN key only.
+TEST_F(Registry, MetricsOffThisMachineNeedAnAdminKey) {
+  Metrics metrics;
+  OpsEndpoints ops(&metrics, store_.get(), nullptr, keys_.get());
+  auto get = [&](const std::string& path, const std::string& peer, const std::string& token) {
+    HttpRequest r;
+    r.method = "GET";
+    r.path = path;
+    r.peer = peer;
+    if (!token.empty()) r.headers.emplace_back("authorization", "Bearer " + token);
+    return ops.Handle(r);
+  };
+  absl::StatusOr<IssuedKey> officer = Create(Spec(v1::OFFICER, {"c"}));
+  ASSERT_TRUE(officer.ok());
+  EXPECT_EQ(get("/metrics", "127.0.0.1:4000", "")->status, 200);
+  EXPECT_EQ(get("/metrics", "[::1]:4000", "")->status, 200);
+  EXPECT_EQ(get("/metrics", "10.1.2.3:4000", "")->status, 401);
+  EXPECT_EQ(get("/metrics", "10.1.2.3:4000", "dpmon_nonsense")->status, 401);
+  EXPECT_EQ(get("/metrics", "10.1.2.3:4000", officer->secret)->status, 403);
+  std::optional<HttpResponse> admin = get("/metrics", "10.1.2.3:4000", admin_token_);
+  EXPECT_EQ(admin->status, 200);
+  EXPECT_NE(admin->body.find("dpmon_commit_groups_total"), std::string::npos);
+  // No secret reaches the exposition.
+  EXPECT_EQ(admin->body.find(admin_token_), std::string::npos);
+  EXPECT_EQ(get("/readyz", "10.1.2.3:4000", "")->status, 503);
+  ops.set_ready(true);
+  EXPECT_EQ(get("/readyz", "10.1.2.3:4000", "")->status, 200);
+  EXPECT_EQ(get("/healthz", "10.1.2.3:4000", "")->status, 200);
+  EXPECT_FALSE(get("/dashboard", "127.0.0.1:4000", "").has_value());
+  HttpRequest post;
+  post.method = "POST";
+  post.path = "/metrics";
+  post.peer = "127.0.0.1:1";
+  EXPECT_EQ(ops.Handle(post)->status, 405);
+}
+
+TEST(MicrosAsSeconds, WritesSecondsFromIntegerMicroseconds) {
+  EXPECT_EQ(MicrosAsSeconds(0), "0");
+  EXPECT_EQ(MicrosAsSeconds(100), "0.0001");
+  EXPECT_EQ(MicrosAsSeconds(250), "0.00025");
+  EXPECT_EQ(MicrosAsSeconds(1'000'000), "1");
+  EXPECT_EQ(MicrosAsSeconds(61'500'000), "61.5");
+  EXPECT_EQ(MicrosAsSeconds(-1'250'000), "-1.25");
 }
 
 }  // namespace

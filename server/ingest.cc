@@ -13,6 +13,7 @@
 #include "common/limits.h"
 #include "server/clock.h"
 #include "server/ledger_service.h"
+#include "server/metrics.h"
 #include "server/service_util.h"
 #include "server/status_util.h"
 #include "server/validation.h"
@@ -107,11 +108,15 @@ grpc::ServerUnaryReactor* LedgerService::IngestBatch(grpc::CallbackServerContext
           finish(s);
           return;
         }
-        ctx_.store->IngestAsync(council, std::move(writes), std::move(prepared), key,
-                                [response, finish](absl::StatusOr<v1::IngestBatchResponse> r) {
-                                  if (r.ok()) *response = *std::move(r);
-                                  finish(r.status());
-                                });
+        ctx_.store->IngestAsync(
+            council, std::move(writes), std::move(prepared), key,
+            [this, response, finish](absl::StatusOr<v1::IngestBatchResponse> r) {
+              if (r.ok() && ctx_.metrics != nullptr) {
+                ctx_.metrics->CountIngest(*r);
+              }
+              if (r.ok()) *response = *std::move(r);
+              finish(r.status());
+            });
       });
 }
 
@@ -271,6 +276,7 @@ class IngestStream final
       if (error_.ok()) error_ = r.status();
       reads_done_ = true;
     } else {
+      if (ctx_.metrics != nullptr) ctx_.metrics->CountIngest(*r);
       // Written, so acknowledged, even if the stream is ending.
       to_write_.push_back(*std::move(r));
       WriteNextLocked();

@@ -45,10 +45,12 @@
 #include "server/executor.h"
 #include "server/http/http_listener.h"
 #include "server/http/json_api.h"
+#include "server/http/ops_endpoints.h"
 #include "server/http/service_caller.h"
 #include "server/http/sessions.h"
 #include "server/http/web_app.h"
 #include "server/ledger_service.h"
+#include "server/metrics.h"
 #include "server/monitoring_service.h"
 #include "server/operations.h"
 #include "server/service_context.h"
@@ -308,8 +310,9 @@ int main(int argc, char** argv) {
       retention_days > 0 ? absl::Hours(24) * retention_days : absl::InfiniteDuration());
 
   auto executor = std::make_unique<dpmon::Executor>(std::max(1, absl::GetFlag(FLAGS_threads)));
-  dpmon::ServiceContext ctx{store.get(), executor.get(), &keys, access_log.get(),
-                            &dpmon::TodayInLondon};
+  auto metrics = std::make_unique<dpmon::Metrics>();
+  dpmon::ServiceContext ctx{store.get(),      executor.get(),        &keys,
+                            access_log.get(), &dpmon::TodayInLondon, metrics.get()};
   dpmon::CouncilsService councils(ctx);
   dpmon::AccountsService accounts(ctx);
   dpmon::LedgerService ledger(ctx);
@@ -354,7 +357,8 @@ int main(int argc, char** argv) {
     // any peer that is not on loopback.
     creds = grpc::experimental::LocalServerCredentials(LOCAL_TCP);
   }
-  creds->SetAuthMetadataProcessor(std::make_shared<dpmon::AuthProcessor>(&keys, access_log.get()));
+  creds->SetAuthMetadataProcessor(
+      std::make_shared<dpmon::AuthProcessor>(&keys, access_log.get(), metrics.get()));
   if (auth == "off") Log("WARNING: --auth=off: every caller on this machine may do everything");
 
   grpc::EnableDefaultHealthCheckService(true);
@@ -390,6 +394,8 @@ int main(int argc, char** argv) {
   std::unique_ptr<dpmon::SessionStore> sessions;
   std::unique_ptr<dpmon::WebApp> web;
   std::unique_ptr<dpmon::HttpListener> http;
+  auto ops =
+      std::make_unique<dpmon::OpsEndpoints>(metrics.get(), store.get(), operations.get(), &keys);
   if (const std::string http_listen = absl::GetFlag(FLAGS_http_listen); http_listen != "off") {
     grpc::ChannelArguments args;
     args.SetMaxReceiveMessageSize(dpmon::limits::kMessageBytesMax);
@@ -408,8 +414,11 @@ int main(int argc, char** argv) {
     options.tls_cert_chain = pair.cert_chain;
     options.tls_private_key = pair.private_key;
     absl::StatusOr<std::unique_ptr<dpmon::HttpListener>> started = dpmon::HttpListener::Start(
-        options, [api = json_api.get(), app = web.get()](const dpmon::HttpRequest& r) {
-          return absl::StartsWith(r.path, "/v1/") ? api->Handle(r) : app->Handle(r);
+        options,
+        [api = json_api.get(), app = web.get(), ops = ops.get()](const dpmon::HttpRequest& r) {
+          if (absl::StartsWith(r.path, "/v1/")) return api->Handle(r);
+          if (std::optional<dpmon::HttpResponse> answer = ops->Handle(r)) return *std::move(answer);
+          return app->Handle(r);
         });
     if (!started.ok()) {
       Log(std::string(started.status().message()));
@@ -421,6 +430,11 @@ int main(int argc, char** argv) {
                      http->address(), "/ : sign in with a key, e.g. the first ADMIN key in ",
                      admin_key_file, " (docs/http.md)"));
   }
+  // Liveness: the process answers; readiness: the store is open and calls
+  // are served (until shutdown begins). Both also on HTTP (/healthz, /readyz).
+  server->GetHealthCheckService()->SetServingStatus("liveness", true);
+  server->GetHealthCheckService()->SetServingStatus("readiness", true);
+  ops->set_ready(true);
   if (const std::string ready = absl::GetFlag(FLAGS_ready_file); !ready.empty()) {
     std::string tmp = ready + ".tmp";
     if (FILE* f = std::fopen(tmp.c_str(), "w")) {
@@ -436,6 +450,8 @@ int main(int argc, char** argv) {
   while (!g_stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
 
   Log("shutting down: no new calls or stream batches; finishing those in flight");
+  ops->set_ready(false);
+  server->GetHealthCheckService()->SetServingStatus("readiness", false);
   if (http != nullptr) http->Stop();  // Answers the HTTP requests in flight first.
   server->GetHealthCheckService()->Shutdown();
   ledger.DrainStreams();  // Streams would otherwise take batches until the grace ends.

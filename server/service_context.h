@@ -22,6 +22,7 @@ namespace dpmon {
 
 class KeyRegistry;
 class AccessLog;
+class Metrics;
 struct Principal;
 
 // What the services need from outside, passed explicitly.
@@ -32,6 +33,8 @@ struct ServiceContext {
   AccessLog* access_log = nullptr;
   // Today's date for defaults (Account.status, ListAccounts' as_of_date).
   std::function<Date()> today;
+  // Counts calls and ingested items (GET /metrics); may be null.
+  Metrics* metrics = nullptr;
 };
 
 }  // namespace dpmon

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/field_error.h"
+#include "server/metrics.h"
 
 namespace dpmon {
 
@@ -63,8 +64,10 @@ absl::Status UnreadableRequestError(absl::string_view message_type) {
 void LogCall(const ServiceContext& ctx, const grpc::ServerContextBase& context,
              absl::string_view method, const Principal* caller, const Target& target,
              const absl::Status& status, absl::Time start, const std::vector<std::string>* shown) {
-  if (ctx.access_log == nullptr) return;
   const absl::Time end = absl::Now();
+  if (ctx.metrics != nullptr)
+    ctx.metrics->ObserveCall(std::string(method), status.code(), end - start);
+  if (ctx.access_log == nullptr) return;
   v1::AccessLogEntry e = AccessEntry(caller, method, status);
   e.set_council(target.council.substr(0, target.council.find('\n')));
   e.set_account(target.account);

@@ -120,6 +120,7 @@ absl::Status Store::AppendAccessLog(const std::vector<AccessWrite>& entries) {
   }
   rocksdb::WriteOptions wo;
   wo.sync = impl_->sync();
+  if (wo.sync) impl_->counters.synced_writes.fetch_add(1, std::memory_order_relaxed);
   return FromRocks(impl_->db()->Write(wo, &batch), "writing the access log");
 }
 

@@ -248,8 +248,20 @@ absl::Status Store::Impl::Commit(Built* built) {
     if (write_status.ok()) {
       rocksdb::WriteOptions wo;
       wo.sync = options_.sync;  // The WAL is synced before anyone is answered.
+      const absl::Time start = absl::Now();
       write_status = FromRocks(db_->Write(wo, &batch), "write");
+      counters.commit_micros.Observe(absl::ToInt64Microseconds(absl::Now() - start));
+      if (options_.sync) counters.synced_writes.fetch_add(1, std::memory_order_relaxed);
     }
+  }
+  if (write_status.ok()) {
+    int64_t items = 0;
+    for (const Pending& p : built->group) items += p.weight;
+    counters.groups.fetch_add(1, std::memory_order_relaxed);
+    counters.items.fetch_add(static_cast<uint64_t>(items), std::memory_order_relaxed);
+    counters.group_items.Observe(items);
+  } else {
+    counters.failed_writes.fetch_add(1, std::memory_order_relaxed);
   }
   if (write_status.ok()) committed_seq_ = built->seq_after;
   for (size_t i = 0; i < built->group.size(); ++i) {

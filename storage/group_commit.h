@@ -27,6 +27,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "common/histogram.h"
 #include "common/limits.h"
 #include "dpmon/v1/storage.pb.h"
 #include "rocksdb/db.h"
@@ -101,6 +102,21 @@ class Store::Impl {
   bool sync() const { return options_.sync; }
   // The next access log sequence number (auth_store.cc).
   std::atomic<uint64_t> access_seq{1};
+  // What Store::GetStats reports of the writes (metrics).
+  struct Counters {
+    std::atomic<uint64_t> groups{0};
+    std::atomic<uint64_t> items{0};
+    std::atomic<uint64_t> synced_writes{0};
+    std::atomic<uint64_t> failed_writes{0};
+    Histogram commit_micros{Histogram::LatencyBoundsMicros()};
+    Histogram group_items{{1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 50000}};
+  };
+  Counters counters;
+  // Requests waiting for the writer now.
+  int64_t QueuedRequests() {
+    absl::MutexLock lock(&mu_);
+    return static_cast<int64_t>(queue_.size());
+  }
   rocksdb::ColumnFamilyHandle* cf(Cf c) { return cfs_[c]; }
   const std::vector<rocksdb::ColumnFamilyHandle*>& cfs() const { return cfs_; }
 

@@ -22,17 +22,17 @@ class IntegrityTest : public StoreTest {
     CreateAccount("A1", "R1");
     CreateAccount("A2", "R2");
     CreateAccount("A3", "");
-    ASSERT_EQ(Ingest({Txn("R1", "t1", "2025-12-30", -1500, v1::PA_WAGES),
-                      Txn("R1", "t2", "2026-01-05", 50000, v1::COUNCIL_PAYMENT),
-                      Txn("R1", "t3", "2026-01-06", -2000, v1::CASH_WITHDRAWAL),
-                      Txn("R1", "t4", "2026-02-01", 1500, v1::CATEGORY_UNSPECIFIED, "t1"),
-                      Txn("R1", "t6", "2026-02-03", 700, v1::CATEGORY_UNSPECIFIED, "t5"),
-                      Txn("R1", "t5", "2026-02-02", -700, v1::RESPITE),
-                      Txn("R2", "u1", "2026-02-10", -300, v1::PA_WAGES),
-                      Stmt("R2", "2026-02-28", -300), Txn("R9", "s1", "2026-02-11", -900),
-                      Stmt("R9", "2026-02-28", 100)}),
-              (std::vector<O>{O::ACCEPTED, O::ACCEPTED, O::ACCEPTED, O::ACCEPTED, O::ACCEPTED,
-                              O::ACCEPTED, O::ACCEPTED, O::ACCEPTED, O::SUSPENSE, O::SUSPENSE}));
+    ASSERT_EQ(
+        Ingest({Txn("R1", "t1", "2025-12-30", -1500, v1::PA_WAGES),
+                Txn("R1", "t2", "2026-01-05", 50000, v1::COUNCIL_PAYMENT),
+                Txn("R1", "t3", "2026-01-06", -2000, v1::CASH_WITHDRAWAL),
+                Txn("R1", "t4", "2026-02-01", 1500, v1::CATEGORY_UNSPECIFIED, "t1"),
+                Txn("R1", "t6", "2026-02-03", 700, v1::CATEGORY_UNSPECIFIED, "t5"),
+                Txn("R1", "t5", "2026-02-02", -700, v1::RESPITE),
+                Txn("R2", "u1", "2026-02-10", -300, v1::PA_WAGES), Stmt("R2", "2026-02-28", -300),
+                Txn("R9", "s1", "2026-02-11", -900), Stmt("R9", "2026-02-28", 100)}),
+        (std::vector<O>{O::ACCEPTED, O::ACCEPTED, O::ACCEPTED, O::ACCEPTED, O::ACCEPTED,
+                        O::ACCEPTED, O::ACCEPTED, O::ACCEPTED, O::SUSPENSE, O::SUSPENSE}));
     v1::Flag f;
     f.set_account("councils/c/accounts/A1");
     f.set_kind(v1::EVIDENCE_REQUIRED);
@@ -165,7 +165,8 @@ TEST_F(IntegrityTest, EachDamageIsReportedByAccountAndKey) {
   EXPECT_TRUE(Has(r, "A1", "marks W 2026-01-06", "missing")) << dump;
   EXPECT_TRUE(Has(r, "A1", "txns 2026-02-01", "not linked")) << dump;
   EXPECT_TRUE(Has(r, "", "reversals card/t5", "missing")) << dump;
-  EXPECT_TRUE(Has(r, "A1", "flags A1/EVIDENCE_REQUIRED/card:t3", "missing from the flag index")) << dump;
+  EXPECT_TRUE(Has(r, "A1", "flags A1/EVIDENCE_REQUIRED/card:t3", "missing from the flag index"))
+      << dump;
   EXPECT_TRUE(Has(r, "", "flag_index counts EVIDENCE_REQUIRED/OPEN", "stored 2, flags 1")) << dump;
   EXPECT_TRUE(Has(r, "", "account_index c/FR2/A2", "missing")) << dump;
   EXPECT_TRUE(Has(r, "A2", "refs card/R9", "held by no account record")) << dump;

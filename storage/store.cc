@@ -1,11 +1,13 @@
 #include "storage/store.h"
 
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <unordered_set>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "domain/categorise.h"
@@ -436,6 +438,39 @@ absl::StatusOr<v1::Transaction> Store::RecategoriseTransaction(
     *out = TransactionOf(AccountName(council_id, account_id), rec);
     return absl::OkStatus();
   });
+}
+
+Store::Stats Store::GetStats() {
+  Stats s;
+  const Impl::Counters& c = impl_->counters;
+  s.groups = c.groups.load(std::memory_order_relaxed);
+  s.items = c.items.load(std::memory_order_relaxed);
+  s.synced_writes = c.synced_writes.load(std::memory_order_relaxed);
+  s.failed_writes = c.failed_writes.load(std::memory_order_relaxed);
+  s.queued_requests = impl_->QueuedRequests();
+  s.commit_micros = c.commit_micros.Read();
+  s.group_items = c.group_items.Read();
+  rocksdb::DB* db = impl_->db();
+  uint64_t v = 0;
+  if (db->GetIntProperty("rocksdb.is-write-stopped", &v)) s.write_stopped = v != 0;
+  if (db->GetIntProperty("rocksdb.actual-delayed-write-rate", &v)) s.delayed_write_rate = v;
+  if (db->GetIntProperty("rocksdb.num-running-compactions", &v)) s.running_compactions = v;
+  if (db->GetAggregatedIntProperty("rocksdb.estimate-pending-compaction-bytes", &v)) {
+    s.pending_compaction_bytes = v;
+  }
+  if (db->GetAggregatedIntProperty("rocksdb.live-sst-files-size", &v)) s.live_sst_bytes = v;
+  if (db->GetAggregatedIntProperty("rocksdb.cur-size-all-mem-tables", &v)) s.memtable_bytes = v;
+  for (rocksdb::ColumnFamilyHandle* cf : impl_->cfs()) {
+    std::map<std::string, std::string> stats;
+    if (!db->GetMapProperty(cf, "rocksdb.cfstats", &stats)) continue;
+    for (const char* k : {"io_stalls.total_stop", "io_stalls.total_slowdown"}) {
+      uint64_t n = 0;
+      if (auto it = stats.find(k); it != stats.end() && absl::SimpleAtoi(it->second, &n)) {
+        s.stall_count += n;
+      }
+    }
+  }
+  return s;
 }
 
 absl::Status Store::CompactAll() {

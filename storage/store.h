@@ -28,6 +28,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "common/civil_date.h"
+#include "common/histogram.h"
 #include "domain/ledger_facts.h"
 #include "domain/totals.h"
 #include "dpmon/v1/dpmon.pb.h"
@@ -349,6 +350,25 @@ class Store {
   // suspense, the account index, the flag index and counts) and reports
   // every difference. `council_id` "" checks every council.
   absl::StatusOr<IntegrityReport> CheckIntegrity(const std::string& council_id, int max_problems);
+
+  // ---- what an operator watches (the server's /metrics) ----
+  struct Stats {
+    uint64_t groups = 0;                    // Groups written, since the store opened.
+    uint64_t items = 0;                     // Items (transactions, statements, changes) in them.
+    uint64_t synced_writes = 0;             // WAL fsyncs: groups and access-log appends.
+    uint64_t failed_writes = 0;             // Groups whose write failed.
+    int64_t queued_requests = 0;            // Waiting for the writer now.
+    Histogram::Snapshot commit_micros;      // Each group's synced write.
+    Histogram::Snapshot group_items;        // Items a group.
+    bool write_stopped = false;             // RocksDB has stopped writes.
+    uint64_t delayed_write_rate = 0;        // Bytes/s while RocksDB slows writes.
+    uint64_t stall_count = 0;               // Write slowdowns and stops, since open.
+    uint64_t pending_compaction_bytes = 0;  // Estimated, every column family.
+    uint64_t live_sst_bytes = 0;            // Every column family.
+    uint64_t memtable_bytes = 0;
+    uint64_t running_compactions = 0;
+  };
+  Stats GetStats();
 
   // Compacts every column family fully (benchmarks: a steady state).
   absl::Status CompactAll();
