@@ -53,6 +53,7 @@
 #include "server/metrics.h"
 #include "server/monitoring_service.h"
 #include "server/operations.h"
+#include "server/server_log.h"
 #include "server/service_context.h"
 #include "storage/store.h"
 
@@ -108,6 +109,12 @@ ABSL_FLAG(int, backup_id, 0, "With --restore_from: the backup to restore (0: the
 ABSL_FLAG(bool, check, false,
           "Check the integrity of --data_dir offline (the server must not be running on it), "
           "print every difference, and exit: 0 clean, 1 problems found.");
+ABSL_FLAG(std::string, log_format, "text",
+          "text: lines for people. json: one object a line (time, level, message; for calls: "
+          "method, council, account, request_id, key, peer, code, latency_ms).");
+ABSL_FLAG(bool, log_calls, true,
+          "Write a line to stderr for every call answered (the access log in the store records "
+          "them either way).");
 ABSL_FLAG(std::string, ready_file, "",
           "If set, once the server is serving, this file gets the bound gRPC address on its first "
           "line and the HTTP listener's on its second (for scripts and tests using port 0).");
@@ -117,11 +124,8 @@ namespace {
 std::atomic<bool> g_stop{false};
 void OnSignal(int) { g_stop.store(true); }
 
-void Log(const std::string& line) {
-  std::fprintf(stderr, "%s dpmon-server: %s\n",
-               absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()).c_str(),
-               line.c_str());
-}
+void Log(const std::string& line) { dpmon::LogEvent("info", line); }
+void LogError(const std::string& line) { dpmon::LogEvent("error", line); }
 
 bool ReadFile(const std::string& path, std::string* out) {
   FILE* f = std::fopen(path.c_str(), "rb");
@@ -161,16 +165,16 @@ bool WriteSecretFile(const std::string& path, const std::string& secret) {
 // or others may read, write or enter it, unless `allow_shared`.
 int CheckDataDir(const std::string& path, bool allow_shared) {
   if (absl::Status s = dpmon::CreatePrivateDirectory(path); !s.ok()) {
-    Log(std::string(s.message()));
+    LogError(std::string(s.message()));
     return 1;
   }
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) {
-    Log(absl::StrCat("cannot read ", path, ": ", std::strerror(errno)));
+    LogError(absl::StrCat("cannot read ", path, ": ", std::strerror(errno)));
     return 1;
   }
   if ((st.st_mode & 077) != 0 && !allow_shared) {
-    Log(absl::StrFormat(
+    LogError(absl::StrFormat(
         "the data directory %s has mode %04o: its group or others may read it, and it holds "
         "people's ledgers. Make it the service's alone (chmod 700 %s), or start with "
         "--allow_shared_data_dir if it must be shared",
@@ -186,9 +190,15 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("dpmon gRPC server. See README.md.");
   absl::ParseCommandLine(argc, argv);
 
+  const std::string log_format = absl::GetFlag(FLAGS_log_format);
+  if (log_format != "text" && log_format != "json") {
+    LogError(absl::StrCat("--log_format must be text or json, not \"", log_format, "\""));
+    return 2;
+  }
+  dpmon::SetLogFormat(log_format == "json" ? dpmon::LogFormat::kJson : dpmon::LogFormat::kText);
   const std::string durability = absl::GetFlag(FLAGS_durability);
   if (durability != "sync" && durability != "none") {
-    Log(absl::StrCat("--durability must be sync or none, not \"", durability, "\""));
+    LogError(absl::StrCat("--durability must be sync or none, not \"", durability, "\""));
     return 2;
   }
   dpmon::StoreOptions store_options;
@@ -204,7 +214,7 @@ int main(int argc, char** argv) {
         restore_from, static_cast<uint32_t>(std::max(0, absl::GetFlag(FLAGS_backup_id))),
         store_options.path);
     if (!restored.ok()) {
-      Log(absl::StrCat("cannot restore: ", restored.status().message()));
+      LogError(absl::StrCat("cannot restore: ", restored.status().message()));
       return restored.status().code() == absl::StatusCode::kFailedPrecondition ? 2 : 1;
     }
     Log(absl::StrFormat("restored backup %d (verified) into %s", restored->id, store_options.path));
@@ -219,7 +229,7 @@ int main(int argc, char** argv) {
     char tail = 0;
     if (std::sscanf(at.c_str(), "%2d:%2d%c", &h, &m, &tail) != 2 || h < 0 || h > 23 || m < 0 ||
         m > 59) {
-      Log(absl::StrCat("--evaluate_at must be HH:MM or off, not \"", at, "\""));
+      LogError(absl::StrCat("--evaluate_at must be HH:MM or off, not \"", at, "\""));
       return 2;
     }
     evaluate_minute = h * 60 + m;
@@ -235,7 +245,7 @@ int main(int argc, char** argv) {
   }
   std::unique_ptr<dpmon::Store> store;
   if (absl::Status s = dpmon::Store::Open(store_options, &store); !s.ok()) {
-    Log(absl::StrCat("cannot open the store: ", s.ToString()));
+    LogError(absl::StrCat("cannot open the store: ", s.ToString()));
     return 1;
   }
   Log(absl::StrCat("store open at ", store_options.path, " (durability=", durability, ")"));
@@ -245,7 +255,7 @@ int main(int argc, char** argv) {
     absl::StatusOr<dpmon::Store::IntegrityReport> report =
         store->CheckIntegrity("", dpmon::limits::kIntegrityProblemsMax);
     if (!report.ok()) {
-      Log(absl::StrCat("cannot check the store: ", report.status().ToString()));
+      LogError(absl::StrCat("cannot check the store: ", report.status().ToString()));
       return 1;
     }
     dpmon::v1::IntegrityReport text = dpmon::IntegrityReportToProto(*report);
@@ -254,7 +264,7 @@ int main(int argc, char** argv) {
                absl::GetFlag(FLAGS_check) ? stdout : stderr);
     if (absl::GetFlag(FLAGS_check)) return report->problem_count == 0 ? 0 : 1;
     if (report->problem_count != 0) {
-      Log("the restored store has integrity problems (listed above): not serving it");
+      LogError("the restored store has integrity problems (listed above): not serving it");
       return 1;
     }
   }
@@ -263,22 +273,22 @@ int main(int argc, char** argv) {
   const std::string auth = absl::GetFlag(FLAGS_auth);
   const bool tls = !absl::GetFlag(FLAGS_tls_cert_file).empty();
   if (auth != "on" && auth != "off") {
-    Log(absl::StrCat("--auth must be on or off, not \"", auth, "\""));
+    LogError(absl::StrCat("--auth must be on or off, not \"", auth, "\""));
     return 2;
   }
   if (!IsLoopback(listen) && !tls) {
-    Log(absl::StrCat("refusing to serve plaintext on ", listen,
-                     ": give --tls_cert_file and --tls_key_file, or listen on loopback"));
+    LogError(absl::StrCat("refusing to serve plaintext on ", listen,
+                          ": give --tls_cert_file and --tls_key_file, or listen on loopback"));
     return 2;
   }
   if (auth == "off" && !IsLoopback(listen)) {
-    Log("refusing --auth=off on anything but loopback");
+    LogError("refusing --auth=off on anything but loopback");
     return 2;
   }
   dpmon::KeyRegistry keys(store.get(), [] { return absl::Now(); });
   keys.set_enforce(auth == "on");
   if (absl::Status s = keys.Load(); !s.ok()) {
-    Log(absl::StrCat("cannot load keys: ", s.ToString()));
+    LogError(absl::StrCat("cannot load keys: ", s.ToString()));
     return 1;
   }
   std::string admin_key_file;  // Where the first ADMIN key was written, to say how to sign in.
@@ -292,12 +302,12 @@ int main(int argc, char** argv) {
     admin_key_file = key_file;
     absl::StatusOr<dpmon::IssuedKey> boot = keys.BootstrapIfEmpty();
     if (!boot.ok()) {
-      Log(absl::StrCat("cannot create the first ADMIN key: ", boot.status().ToString()));
+      LogError(absl::StrCat("cannot create the first ADMIN key: ", boot.status().ToString()));
       return 1;
     }
     if (!boot->secret.empty()) {
       if (!WriteSecretFile(key_file, boot->secret)) {
-        Log(absl::StrCat("cannot write the first ADMIN key to ", key_file));
+        LogError(absl::StrCat("cannot write the first ADMIN key to ", key_file));
         return 1;
       }
       Log(absl::StrCat("new data directory: ADMIN key ", boot->key.name(), " written to ", key_file,
@@ -311,8 +321,13 @@ int main(int argc, char** argv) {
 
   auto executor = std::make_unique<dpmon::Executor>(std::max(1, absl::GetFlag(FLAGS_threads)));
   auto metrics = std::make_unique<dpmon::Metrics>();
-  dpmon::ServiceContext ctx{store.get(),      executor.get(),        &keys,
-                            access_log.get(), &dpmon::TodayInLondon, metrics.get()};
+  dpmon::ServiceContext ctx{store.get(),
+                            executor.get(),
+                            &keys,
+                            access_log.get(),
+                            &dpmon::TodayInLondon,
+                            metrics.get(),
+                            absl::GetFlag(FLAGS_log_calls)};
   dpmon::CouncilsService councils(ctx);
   dpmon::AccountsService accounts(ctx);
   dpmon::LedgerService ledger(ctx);
@@ -340,13 +355,13 @@ int main(int argc, char** argv) {
     grpc::SslServerCredentialsOptions ssl;
     if (!ReadFile(absl::GetFlag(FLAGS_tls_cert_file), &pair.cert_chain) ||
         !ReadFile(absl::GetFlag(FLAGS_tls_key_file), &pair.private_key)) {
-      Log("cannot read --tls_cert_file or --tls_key_file");
+      LogError("cannot read --tls_cert_file or --tls_key_file");
       return 2;
     }
     ssl.pem_key_cert_pairs.push_back(pair);
     if (const std::string ca = absl::GetFlag(FLAGS_tls_client_ca_file); !ca.empty()) {
       if (!ReadFile(ca, &ssl.pem_root_certs)) {
-        Log(absl::StrCat("cannot read --tls_client_ca_file ", ca));
+        LogError(absl::StrCat("cannot read --tls_client_ca_file ", ca));
         return 2;
       }
       ssl.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
@@ -359,7 +374,8 @@ int main(int argc, char** argv) {
   }
   creds->SetAuthMetadataProcessor(
       std::make_shared<dpmon::AuthProcessor>(&keys, access_log.get(), metrics.get()));
-  if (auth == "off") Log("WARNING: --auth=off: every caller on this machine may do everything");
+  if (auth == "off")
+    dpmon::LogEvent("warning", "--auth=off: every caller on this machine may do everything");
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -377,7 +393,7 @@ int main(int argc, char** argv) {
   builder.RegisterService(&audits);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
-    Log(absl::StrCat("cannot listen on ", listen));
+    LogError(absl::StrCat("cannot listen on ", listen));
     return 1;
   }
   std::string bound = listen;
@@ -421,7 +437,7 @@ int main(int argc, char** argv) {
           return app->Handle(r);
         });
     if (!started.ok()) {
-      Log(std::string(started.status().message()));
+      LogError(std::string(started.status().message()));
       server->Shutdown();
       return started.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
     }

@@ -35,6 +35,8 @@ struct ServiceContext {
   std::function<Date()> today;
   // Counts calls and ingested items (GET /metrics); may be null.
   Metrics* metrics = nullptr;
+  // Writes a line for each call to stderr (server/server_log.h).
+  bool log_calls = false;
 };
 
 }  // namespace dpmon

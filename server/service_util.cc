@@ -11,6 +11,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/field_error.h"
 #include "server/metrics.h"
+#include "server/server_log.h"
 
 namespace dpmon {
 
@@ -63,8 +64,21 @@ absl::Status UnreadableRequestError(absl::string_view message_type) {
 
 void LogCall(const ServiceContext& ctx, const grpc::ServerContextBase& context,
              absl::string_view method, const Principal* caller, const Target& target,
-             const absl::Status& status, absl::Time start, const std::vector<std::string>* shown) {
+             const absl::Status& status, absl::Time start, const std::vector<std::string>* shown,
+             absl::string_view request_id) {
   const absl::Time end = absl::Now();
+  if (ctx.log_calls) {
+    CallLine line;
+    line.method = std::string(method);
+    line.council = target.council.substr(0, target.council.find('\n'));
+    line.account = target.account;
+    line.request_id = std::string(request_id);
+    if (caller != nullptr) line.key = caller->name();
+    line.peer = PeerOf(context);
+    line.code = status.code();
+    line.latency = end - start;
+    LogCallLine(line);
+  }
   if (ctx.metrics != nullptr)
     ctx.metrics->ObserveCall(std::string(method), status.code(), end - start);
   if (ctx.access_log == nullptr) return;
@@ -83,6 +97,16 @@ void LogCall(const ServiceContext& ctx, const grpc::ServerContextBase& context,
     }
   }
   ctx.access_log->Record(std::move(e), end);
+}
+
+std::string RequestIdOf(const google::protobuf::Message& request) {
+  const google::protobuf::FieldDescriptor* f =
+      request.GetDescriptor()->FindFieldByName("request_id");
+  if (f == nullptr || f->type() != google::protobuf::FieldDescriptor::TYPE_STRING ||
+      f->is_repeated()) {
+    return "";
+  }
+  return request.GetReflection()->GetString(request, f);
 }
 
 }  // namespace dpmon

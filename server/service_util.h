@@ -51,12 +51,15 @@ struct Call {
   }
 };
 
-// Records one finished call in the access log: one entry for the call, and
-// one for each account in `shown` (if the call succeeded).
+// Records one finished call: in the access log (one entry for the call, and
+// one for each account in `shown` if the call succeeded), in the metrics,
+// and with --log_calls on stderr (`request_id`: the request's, if it has one).
 void LogCall(const ServiceContext& ctx, const grpc::ServerContextBase& context,
              absl::string_view method, const Principal* caller, const Target& target,
              const absl::Status& status, absl::Time start,
-             const std::vector<std::string>* shown = nullptr);
+             const std::vector<std::string>* shown = nullptr, absl::string_view request_id = "");
+// The request's `request_id` field (AIP-155), or "".
+std::string RequestIdOf(const google::protobuf::Message& request);
 
 // A request that could not be read (server/request_reader.h), as the caller
 // is told: INVALID_ARGUMENT, field "request".
@@ -75,26 +78,27 @@ grpc::ServerUnaryReactor* ServeAsync(
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   const absl::Time start = absl::Now();
   const bool unreadable = UnreadableRequest();  // Only true on this thread, now.
-  ctx.executor->Submit([&ctx, context, rpc, reactor, request, work = std::move(work), start,
-                        unreadable] {
-    const Target target = TargetOf(*request);
-    absl::StatusOr<std::shared_ptr<const Principal>> caller = CallerOf(*ctx.keys, *context);
-    std::shared_ptr<const Principal> who = caller.ok() ? *caller : nullptr;
-    auto shown = std::make_shared<std::vector<std::string>>();
-    auto finish = [&ctx, context, rpc, reactor, who, target, start, shown](const absl::Status& s) {
-      LogCall(ctx, *context, rpc.path, who.get(), target, s, start, shown.get());
-      reactor->Finish(ToGrpc(s));
-    };
-    absl::Status s = caller.status();
-    if (s.ok()) s = Permit(*who, rpc.path);
-    if (s.ok() && unreadable) s = UnreadableRequestError(Req::descriptor()->full_name());
-    if (s.ok()) s = Authorize(*who, target.council);
-    if (!s.ok()) {
-      finish(s);
-      return;
-    }
-    work(Call{*who, rpc.name, shown.get()}, finish);
-  });
+  ctx.executor->Submit(
+      [&ctx, context, rpc, reactor, request, work = std::move(work), start, unreadable] {
+        const Target target = TargetOf(*request);
+        absl::StatusOr<std::shared_ptr<const Principal>> caller = CallerOf(*ctx.keys, *context);
+        std::shared_ptr<const Principal> who = caller.ok() ? *caller : nullptr;
+        auto shown = std::make_shared<std::vector<std::string>>();
+        auto finish = [&ctx, context, rpc, reactor, who, target, start, shown,
+                       request_id = RequestIdOf(*request)](const absl::Status& s) {
+          LogCall(ctx, *context, rpc.path, who.get(), target, s, start, shown.get(), request_id);
+          reactor->Finish(ToGrpc(s));
+        };
+        absl::Status s = caller.status();
+        if (s.ok()) s = Permit(*who, rpc.path);
+        if (s.ok() && unreadable) s = UnreadableRequestError(Req::descriptor()->full_name());
+        if (s.ok()) s = Authorize(*who, target.council);
+        if (!s.ok()) {
+          finish(s);
+          return;
+        }
+        work(Call{*who, rpc.name, shown.get()}, finish);
+      });
   return reactor;
 }
 

@@ -12,6 +12,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "client/client.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
@@ -209,6 +211,59 @@ TEST(Metrics, TheExampleAlertRulesCheckAndTheirTestsPass) {
                        &out),
             0)
       << out;
+}
+
+// --log_format=json: every line the server writes is one JSON object; each
+// call has its method, council, request id, code and latency; no secret.
+TEST(Logs, JsonLinesCarryEachCallAndNoSecret) {
+  TestServer server("json_logs");
+  ASSERT_TRUE(server.Start({"--log_format=json"}));
+  Client client(server.Options());
+  v1::CreateCouncilRequest c;
+  c.set_council_id("logged");
+  c.set_request_id("create-logged-1");
+  v1::Council out;
+  ASSERT_TRUE(client.Call(client.councils(), &v1::Councils::Stub::CreateCouncil, c, &out).ok());
+  v1::GetCouncilRequest g;
+  g.set_name("councils/absent");
+  EXPECT_FALSE(client.Call(client.councils(), &v1::Councils::Stub::GetCouncil, g, &out).ok());
+  ASSERT_TRUE(server.Terminate());
+
+  const std::string log = server.Log();
+  int calls = 0, events = 0;
+  bool created = false, refused = false;
+  for (absl::string_view line : absl::StrSplit(log, '\n', absl::SkipEmpty())) {
+    google::protobuf::Struct object;
+    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(std::string(line), &object).ok())
+        << line;
+    const auto& f = object.fields();
+    ASSERT_TRUE(f.count("time") && f.count("level")) << line;
+    if (!f.count("method")) {
+      ++events;
+      EXPECT_TRUE(f.count("message")) << line;
+      continue;
+    }
+    ++calls;
+    for (const char* k :
+         {"council", "account", "request_id", "key", "peer", "code", "latency_ms"}) {
+      EXPECT_TRUE(f.count(k)) << k << " missing: " << line;
+    }
+    if (f.at("method").string_value() == "/dpmon.v1.Councils/CreateCouncil") {
+      created = f.at("request_id").string_value() == "create-logged-1" &&
+                f.at("council").string_value() == "logged" && f.at("code").string_value() == "OK" &&
+                absl::StartsWith(f.at("key").string_value(), "keys/");
+    }
+    if (f.at("method").string_value() == "/dpmon.v1.Councils/GetCouncil") {
+      refused = f.at("code").string_value() == "NOT_FOUND";
+    }
+  }
+  EXPECT_GE(events, 3);  // store open, serving, stopped
+  EXPECT_GE(calls, 2);
+  EXPECT_TRUE(created) << log;
+  EXPECT_TRUE(refused) << log;
+  const std::string secret = server.AdminKey();
+  ASSERT_FALSE(secret.empty());
+  EXPECT_EQ(log.find(secret.substr(secret.rfind('_') + 1)), std::string::npos);
 }
 
 }  // namespace
