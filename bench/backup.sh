@@ -23,6 +23,7 @@ feed=""
   --reevaluate_delay_ms=-1 --ready_file="$run/ready" --http_listen=127.0.0.1:0 2>"$run/server.log" &
 pid=$!
 for _ in $(seq 600); do [ -s "$run/ready" ] && break; sleep 0.1; done
+[ -s "$run/ready" ] || { cat "$run/server.log" >&2; exit 1; }
 addr=$(head -n1 "$run/ready")
 http=$(sed -n 2p "$run/ready")
 key="$dir-admin.key"

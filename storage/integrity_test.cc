@@ -123,6 +123,11 @@ TEST_F(IntegrityTest, EachDamageIsReportedByAccountAndKey) {
             .ok());
     // u1 lost its txn_ids entry; the cash withdrawal its watch mark.
     ASSERT_TRUE(db->Delete(wo, h[kTxnIds], keys::TxnId("c", "card", "u1")).ok());
+    // An entry for a transaction that is stored nowhere.
+    storage::TxnIndexEntry ghost;
+    ghost.set_location_key(keys::Txn("c", "A1", D("2026-01-01"), 999));
+    ASSERT_TRUE(
+        db->Put(wo, h[kTxnIds], keys::TxnId("c", "card", "ghost"), ghost.SerializeAsString()).ok());
     std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, h[kMarks]));
     const std::string watched = keys::MarkPrefix("c", "A1", keys::kMarkWatched);
     it->Seek(watched);
@@ -162,6 +167,7 @@ TEST_F(IntegrityTest, EachDamageIsReportedByAccountAndKey) {
   EXPECT_TRUE(Has(r, "A2", "totals M 2026-02-01", "missing")) << dump;
   EXPECT_TRUE(Has(r, "A3", "totals Y 2026-01-01", "no transactions")) << dump;
   EXPECT_TRUE(Has(r, "A2", "txns 2026-02-10", "no txn_ids entry")) << dump;
+  EXPECT_TRUE(Has(r, "", "txn_ids c/card/ghost", "not stored there")) << dump;
   EXPECT_TRUE(Has(r, "A1", "marks W 2026-01-06", "missing")) << dump;
   EXPECT_TRUE(Has(r, "A1", "txns 2026-02-01", "not linked")) << dump;
   EXPECT_TRUE(Has(r, "", "reversals card/t5", "missing")) << dump;
@@ -171,7 +177,7 @@ TEST_F(IntegrityTest, EachDamageIsReportedByAccountAndKey) {
   EXPECT_TRUE(Has(r, "", "account_index c/FR2/A2", "missing")) << dump;
   EXPECT_TRUE(Has(r, "A2", "refs card/R9", "held by no account record")) << dump;
   // The suspense transaction for R9 is not reported: no account record holds R9.
-  EXPECT_EQ(r.problem_count, 11) << dump;
+  EXPECT_EQ(r.problem_count, 12) << dump;
   // A smaller list, the same count.
   Store::IntegrityReport capped = Check("c", 3);
   EXPECT_EQ(capped.problems.size(), 3u);
