@@ -4,6 +4,8 @@
 # there; 100,000 accounts by default), served by dpmon-server while a feed
 # streams synced ingest into it.
 #   bench/backup.sh [DATA_DIR] [dpmon-bench-eval generate flags, e.g. --accounts=20000]
+#   BACKUP_RATE_MIB=N: the server's --backup_rate_limit_mib; QUICK=1: backups only (no check
+#   or restore).
 # Prints: ingest rate without and during a full backup (from /metrics), the
 # backup's time and size, an incremental backup's time, the online check's
 # time, and the restore's and offline check's times.
@@ -20,6 +22,7 @@ run=$(mktemp -d "${TMPDIR:-/tmp}/dpmon-backup-bench.XXXXXX")
 trap 'kill $feed $pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$run"' EXIT
 feed=""
 ./build/dpmon-server --listen=127.0.0.1:0 --data_dir="$dir" --evaluate_at=off --log_calls=false \
+  --backup_rate_limit_mib="${BACKUP_RATE_MIB:-0}" \
   --reevaluate_delay_ms=-1 --ready_file="$run/ready" --http_listen=127.0.0.1:0 2>"$run/server.log" &
 pid=$!
 for _ in $(seq 600); do [ -s "$run/ready" ] && break; sleep 0.1; done
@@ -43,23 +46,25 @@ rate() {  # transactions/s between two (count, time) pairs
   --accounts=2000 --single_calls=0 --balance_calls=0 >"$run/feed.log" 2>&1 &
 feed=$!
 sleep 5  # past the feed's setup
-c0=$(accepted); t0=$(now)
-sleep 30
-c1=$(accepted); t1=$(now)
-echo "ingest without a backup: $(rate "$c0" "$t0" "$c1" "$t1") transactions/s (30 s)"
-
-c2=$(accepted); t2=$(now)
-"${dpctl[@]}" admin backup create --to="$run/backups" >"$run/backup1"
-c3=$(accepted); t3=$(now)
-echo "full backup while ingesting: $(echo "$t3 - $t2" | bc) s: $(cat "$run/backup1")"
-echo "ingest during the backup: $(rate "$c2" "$t2" "$c3" "$t3") transactions/s"
-sleep 20
-c4=$(accepted); t4=$(now)
-"${dpctl[@]}" admin backup create --to="$run/backups" >"$run/backup2"
-c5=$(accepted); t5=$(now)
-echo "incremental backup 20 s later: $(echo "$t5 - $t4" | bc) s: $(cat "$run/backup2")"
-echo "ingest during it: $(rate "$c4" "$t4" "$c5" "$t5") transactions/s"
+# The rate falls slowly as the store grows: each backup is compared with the
+# mean of the 20 s before it and the 20 s after it.
+measure() {  # $1: what; $2...: the command to time
+  local what="$1"; shift
+  local c0 t0 c1 t1 c2 t2 c3 t3
+  c0=$(accepted); t0=$(now); sleep 20; c1=$(accepted); t1=$(now)
+  "$@" >"$run/out"
+  c2=$(accepted); t2=$(now); sleep 20; c3=$(accepted); t3=$(now)
+  local before during after
+  before=$(rate "$c0" "$t0" "$c1" "$t1"); during=$(rate "$c1" "$t1" "$c2" "$t2")
+  after=$(rate "$c2" "$t2" "$c3" "$t3")
+  echo "$what: $(echo "$t2 - $t1" | bc) s: $(cat "$run/out")"
+  echo "  ingest: $before/s before, $during/s during, $after/s after:" \
+    "$(echo "scale=0; 200 * $during / ($before + $after)" | bc)% of the mean"
+}
+measure "full backup while ingesting" "${dpctl[@]}" admin backup create --to="$run/backups"
+measure "next (incremental) backup" "${dpctl[@]}" admin backup create --to="$run/backups"
 kill "$feed"; wait "$feed" 2>/dev/null || true; feed=""
+[ -z "${QUICK:-}" ] || exit 0
 
 t6=$(now)
 "${dpctl[@]}" admin check --max_problems=10 >"$run/check" || true

@@ -1,5 +1,9 @@
 #include "server/operations.h"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -22,6 +26,17 @@ absl::StatusOr<std::string> Operations::BackupDir(const std::string& requested) 
     return InvalidField("directory", "must not contain a NUL byte");
   }
   return dir;
+}
+
+void Operations::Run(std::function<void()> task) {
+  worker_.Submit([task = std::move(task)] {
+    // Linux: the nice value is the thread's own, and threads it starts inherit it.
+    static thread_local bool lowered = [] {
+      return setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10) == 0;
+    }();
+    (void)lowered;
+    task();
+  });
 }
 
 void Operations::SawBackup(int64_t unix_seconds) {

@@ -33,8 +33,10 @@ class Operations {
   Operations(Store* store, OperationsOptions options)
       : store_(store), options_(std::move(options)) {}
 
-  // Queues `task` behind every operation asked for before it.
-  void Run(std::function<void()> task) { worker_.Submit(std::move(task)); }
+  // Queues `task` behind every operation asked for before it. Operations
+  // run at a lower CPU priority than serving (nice 10), as does every thread
+  // they start (RocksDB's backup copiers), so that ingest keeps its pace.
+  void Run(std::function<void()> task);
 
   // The directory a request means: its own (absolute), else --backup_dir.
   // INVALID_ARGUMENT naming `directory` otherwise.
