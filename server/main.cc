@@ -251,19 +251,16 @@ int main(int argc, char** argv) {
   Log(absl::StrCat("store open at ", store_options.path, " (durability=", durability, ")"));
   // A restored directory is checked before it serves; --check only checks.
   if (absl::GetFlag(FLAGS_check) || !restore_from.empty()) {
-    const absl::Time start = absl::Now();
-    absl::StatusOr<dpmon::Store::IntegrityReport> report =
-        store->CheckIntegrity("", dpmon::limits::kIntegrityProblemsMax);
+    absl::StatusOr<dpmon::v1::IntegrityReport> report =
+        dpmon::CheckStore(store.get(), "", dpmon::limits::kIntegrityProblemsMax);
     if (!report.ok()) {
       LogError(absl::StrCat("cannot check the store: ", report.status().ToString()));
       return 1;
     }
-    dpmon::v1::IntegrityReport text = dpmon::IntegrityReportToProto(*report);
-    text.set_duration_ms(absl::ToInt64Milliseconds(absl::Now() - start));
-    std::fputs(dpmon::IntegrityReportText(text).c_str(),
+    std::fputs(dpmon::IntegrityReportText(*report).c_str(),
                absl::GetFlag(FLAGS_check) ? stdout : stderr);
-    if (absl::GetFlag(FLAGS_check)) return report->problem_count == 0 ? 0 : 1;
-    if (report->problem_count != 0) {
+    if (absl::GetFlag(FLAGS_check)) return report->problem_count() == 0 ? 0 : 1;
+    if (report->problem_count() != 0) {
       LogError("the restored store has integrity problems (listed above): not serving it");
       return 1;
     }

@@ -58,9 +58,15 @@ absl::StatusOr<v1::Backup> Operations::CreateBackup(const std::string& dir) {
 absl::StatusOr<v1::IntegrityReport> Operations::Check(const std::string& council_id,
                                                       int max_problems) {
   ++busy_;
-  const absl::Time start = absl::Now();
-  absl::StatusOr<Store::IntegrityReport> report = store_->CheckIntegrity(council_id, max_problems);
+  absl::StatusOr<v1::IntegrityReport> report = CheckStore(store_, council_id, max_problems);
   --busy_;
+  return report;
+}
+
+absl::StatusOr<v1::IntegrityReport> CheckStore(Store* store, const std::string& council_id,
+                                               int max_problems) {
+  const absl::Time start = absl::Now();
+  absl::StatusOr<Store::IntegrityReport> report = store->CheckIntegrity(council_id, max_problems);
   if (!report.ok()) return report.status();
   v1::IntegrityReport out = IntegrityReportToProto(*report);
   out.set_duration_ms(absl::ToInt64Milliseconds(absl::Now() - start));

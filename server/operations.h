@@ -61,6 +61,9 @@ class Operations {
 
 v1::Backup BackupToProto(const std::string& dir, const BackupInfo& info);
 v1::IntegrityReport IntegrityReportToProto(const Store::IntegrityReport& report);
+// Store::CheckIntegrity as the API reports it, with its duration.
+absl::StatusOr<v1::IntegrityReport> CheckStore(Store* store, const std::string& council_id,
+                                               int max_problems);
 
 }  // namespace dpmon
 

@@ -52,6 +52,12 @@ void IntegrityChecker::Problem(const std::string& account, std::string where, st
   report_->problems.push_back({council_, account, std::move(where), std::move(what)});
 }
 
+rocksdb::Iterator* IntegrityChecker::Cursor(Cf cf) {
+  std::unique_ptr<rocksdb::Iterator>& it = cursors_[cf];
+  if (it == nullptr) it.reset(db_->NewIterator(read_, impl_->cf(cf)));
+  return it.get();
+}
+
 absl::Status IntegrityChecker::Get(Cf cf, const std::string& key, std::string* value, bool* found) {
   rocksdb::Status s = db_->Get(read_, impl_->cf(cf), key, value);
   *found = s.ok();
@@ -139,19 +145,19 @@ absl::Status IntegrityChecker::Statements() {
   auto s = Open(kStatements, children_);
   for (; s->it->Valid(); s->it->Next()) {
     ++report_->statements;
-    absl::string_view rest = View(s->it->key()).substr(children_.size());
-    std::optional<Date> date =
-        rest.size() > 5 ? keys::DecodeDate(rest.substr(rest.size() - 4)) : std::nullopt;
-    const std::string account(rest.substr(0, rest.size() > 5 ? rest.size() - 5 : 0));
+    std::optional<keys::StatementKeyParts> parts =
+        keys::DecodeStatement(View(s->it->key()), council_);
+    const std::string account = parts ? parts->account : "";
     storage::StatementRecord rec;
     const std::string where =
-        absl::StrCat("statements ", date ? date->ToString() : Printable(rest));
-    if (!date ||
+        absl::StrCat("statements ", parts ? parts->date.ToString()
+                                          : Printable(View(s->it->key()).substr(children_.size())));
+    if (!parts ||
         !rec.ParseFromArray(s->it->value().data(), static_cast<int>(s->it->value().size()))) {
       Problem(account, where, "unreadable statement");
     } else if (!accounts_.contains(account)) {
       Problem(account, where, "a statement of an account that does not exist");
-    } else if (rec.input().date() != date->ToString()) {
+    } else if (rec.input().date() != parts->date.ToString()) {
       Problem(account, where, absl::StrCat("the record is dated ", rec.input().date()));
     }
   }
@@ -182,7 +188,7 @@ absl::Status IntegrityChecker::Flags() {
   for (; s->it->Valid(); s->it->Next()) {
     ++report_->flags;
     absl::string_view rest = View(s->it->key()).substr(children_.size());
-    const std::string account(rest.substr(0, rest.find('\0')));
+    const std::string account = keys::DecodeFlagAccount(View(s->it->key()), council_).value_or("");
     const std::string where = "flags " + Printable(rest.substr(0, rest.size() - 4));
     v1::Flag flag;
     if (!flag.ParseFromArray(s->it->value().data(), static_cast<int>(s->it->value().size()))) {

@@ -45,6 +45,11 @@ bool SameTotals(const domain::Totals& a, const domain::Totals& b) {
   return a.net_pence == b.net_pence && a.count == b.count;
 }
 
+// "suspense card/R-1/T": where a problem with a suspense item is.
+std::string SuspenseWhere(const keys::SuspenseKeyParts& parts) {
+  return absl::StrCat("suspense ", parts.source, "/", parts.ref, "/", std::string(1, parts.kind));
+}
+
 }  // namespace
 
 // ---- transactions, totals, balances, marks, reversal links ----
@@ -187,33 +192,33 @@ absl::Status IntegrityChecker::CompareTotals(const std::string& account) {
   for (const auto& [level, period] : periods) {
     const std::string prefix = keys::TotalsPrefix(
         council_, account, static_cast<keys::Level>(level), Date::FromDays(period));
-    auto s = Open(kTotals, prefix);
-    for (; s->it->Valid(); s->it->Next()) {
+    rocksdb::Iterator* row = Cursor(kTotals);
+    for (row->Seek(prefix); row->Valid() && row->key().starts_with(prefix); row->Next()) {
       ++totals_compared_;
       ++report_->totals_rows;
-      std::optional<Date> bucket = keys::DecodeDate(View(s->it->key()).substr(prefix.size()));
+      std::optional<Date> bucket = keys::DecodeDate(View(row->key()).substr(prefix.size()));
       const std::string where =
           absl::StrCat("totals ", std::string(1, level), " ",
-                       bucket ? bucket->ToString() : Printable(View(s->it->key())));
+                       bucket ? bucket->ToString() : Printable(View(row->key())));
       storage::TotalsRecord record;
       domain::Totals stored;
       if (!bucket ||
-          !record.ParseFromArray(s->it->value().data(), static_cast<int>(s->it->value().size())) ||
+          !record.ParseFromArray(row->value().data(), static_cast<int>(row->value().size())) ||
           !TotalsFromRecord(record, &stored).ok()) {
         Problem(account, where, "unreadable totals row");
         continue;
       }
-      auto it = expected.find({level, bucket->days()});
-      if (it == expected.end()) {
+      auto want = expected.find({level, bucket->days()});
+      if (want == expected.end()) {
         Problem(account, where, "a row with no transactions on its dates");
         continue;
       }
-      if (!SameTotals(stored, *it->second)) {
-        Problem(account, where, TotalsDiff(stored, *it->second));
+      if (!SameTotals(stored, *want->second)) {
+        Problem(account, where, TotalsDiff(stored, *want->second));
       }
-      expected.erase(it);
+      expected.erase(want);
     }
-    if (!s->it->status().ok()) return FromRocks(s->it->status(), "scanning totals");
+    if (!row->status().ok()) return FromRocks(row->status(), "scanning totals");
   }
   for (const auto& [id, totals] : expected) {
     Problem(account,
@@ -227,9 +232,9 @@ absl::Status IntegrityChecker::CompareTotals(const std::string& account) {
 // The balance as every read computes it (SumThroughWith), against the
 // records' own sum.
 absl::Status IntegrityChecker::CompareBalance(const std::string& account) {
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_, impl_->cf(kTotals)));
+  rocksdb::Iterator* it = Cursor(kTotals);
   domain::Totals read;
-  if (absl::Status s = SumThroughWith(it.get(), council_, account, latest_, &read); !s.ok()) {
+  if (absl::Status s = SumThroughWith(it, council_, account, latest_, &read); !s.ok()) {
     Problem(account, "totals", absl::StrCat("balance unreadable: ", s.message()));
     return absl::OkStatus();
   }
@@ -245,10 +250,11 @@ absl::Status IntegrityChecker::CompareBalance(const std::string& account) {
 }
 
 absl::Status IntegrityChecker::CompareMarks(const std::string& account) {
-  auto s = Open(kMarks, keys::AccountParent(council_, account));
-  for (; s->it->Valid(); s->it->Next()) {
+  const std::string parent = keys::AccountParent(council_, account);
+  rocksdb::Iterator* cursor = Cursor(kMarks);
+  for (cursor->Seek(parent); cursor->Valid() && cursor->key().starts_with(parent); cursor->Next()) {
     ++marks_compared_;
-    const std::string key = s->it->key().ToString();
+    const std::string key = cursor->key().ToString();
     std::optional<keys::MarkKeyParts> m = keys::DecodeMark(key, council_);
     const std::string where =
         m ? absl::StrFormat("marks %c %s #%d", m->kind, m->date.ToString(), m->seq)
@@ -258,7 +264,7 @@ absl::Status IntegrityChecker::CompareMarks(const std::string& account) {
       Problem(account, where, "a mark that no transaction gives under the council's policy");
       continue;
     }
-    if (it->second != View(s->it->value())) {
+    if (it->second != View(cursor->value())) {
       Problem(account, where, "the watched debit's record differs from its transaction");
     }
     marks_.erase(it);
@@ -268,7 +274,7 @@ absl::Status IntegrityChecker::CompareMarks(const std::string& account) {
     Problem(account, absl::StrFormat("marks %c %s #%d", m->kind, m->date.ToString(), m->seq),
             "missing: the transaction and the council's policy give it");
   }
-  return FromRocks(s->it->status(), "scanning marks");
+  return FromRocks(cursor->status(), "scanning marks");
 }
 
 // Rows of accounts, or periods, that have no transactions, found by count.
@@ -349,18 +355,15 @@ absl::Status IntegrityChecker::Suspense() {
   auto s = Open(kSuspense, children_);
   for (; s->it->Valid(); s->it->Next()) {
     const std::string key = s->it->key().ToString();
-    absl::string_view rest = View(s->it->key()).substr(children_.size());
-    const size_t a = rest.find('\0');
-    const size_t b = a == absl::string_view::npos ? a : rest.find('\0', a + 1);
-    if (b == absl::string_view::npos || b + 1 >= rest.size()) {
+    std::optional<keys::SuspenseKeyParts> parts = keys::DecodeSuspense(key, council_);
+    if (!parts) {
       Problem("", "suspense " + Printable(key), "unreadable key");
       continue;
     }
     ++report_->suspense_items;
-    const std::string ref_id(rest.substr(0, b));
-    const std::string where = "suspense " + Printable(rest.substr(0, b + 2));
-    auto holder = refs_.find(ref_id);
-    if (rest[b + 1] == 'T') {
+    const std::string where = SuspenseWhere(*parts);
+    auto holder = refs_.find(absl::StrCat(parts->source, std::string(1, '\0'), parts->ref));
+    if (parts->kind == 'T') {
       storage::TransactionRecord rec;
       if (!rec.ParseFromArray(s->it->value().data(), static_cast<int>(s->it->value().size()))) {
         Problem("", where, "unreadable transaction record");
@@ -486,16 +489,14 @@ absl::Status IntegrityChecker::RecheckIds() {
   }
   for (auto s = Open(kSuspense, children_); s->it->Valid(); s->it->Next()) {
     storage::TransactionRecord rec;
-    absl::string_view rest = View(s->it->key()).substr(children_.size());
-    const size_t a = rest.find('\0');
-    const size_t b = a == absl::string_view::npos ? a : rest.find('\0', a + 1);
-    if (b == absl::string_view::npos || b + 1 >= rest.size() || rest[b + 1] != 'T' ||
+    std::optional<keys::SuspenseKeyParts> parts =
+        keys::DecodeSuspense(View(s->it->key()), council_);
+    if (!parts || parts->kind != 'T' ||
         !rec.ParseFromArray(s->it->value().data(), static_cast<int>(s->it->value().size()))) {
-      continue;
+      continue;  // Reported already.
     }
     ids_.push_back({keys::TxnId(council_, rec.input().source(), rec.input().external_id()),
-                    s->it->key().ToString(), true, rec.fingerprint(), "",
-                    "suspense " + Printable(rest.substr(0, b + 2))});
+                    s->it->key().ToString(), true, rec.fingerprint(), "", SuspenseWhere(*parts)});
     if (ids_.size() >= kIdBatch) {
       if (absl::Status st = CheckIds(); !st.ok()) return st;
     }

@@ -301,6 +301,48 @@ std::optional<MarkKeyParts> DecodeMark(absl::string_view key, absl::string_view 
   return parts;
 }
 
+namespace {
+// `key` less "council \0", or nullopt if it does not start so.
+std::optional<absl::string_view> InCouncil(absl::string_view key, absl::string_view council) {
+  if (key.size() <= council.size() || !absl::StartsWith(key, council) ||
+      key[council.size()] != kSep) {
+    return std::nullopt;
+  }
+  return key.substr(council.size() + 1);
+}
+}  // namespace
+
+std::optional<StatementKeyParts> DecodeStatement(absl::string_view key, absl::string_view council) {
+  // council \0 account \0 date(4)
+  std::optional<absl::string_view> rest = InCouncil(key, council);
+  if (!rest || rest->size() < 6 || (*rest)[rest->size() - 5] != kSep) return std::nullopt;
+  std::optional<Date> date = DecodeDate(rest->substr(rest->size() - 4));
+  if (!date) return std::nullopt;
+  return StatementKeyParts{std::string(rest->substr(0, rest->size() - 5)), *date};
+}
+
+std::optional<SuspenseKeyParts> DecodeSuspense(absl::string_view key, absl::string_view council) {
+  // council \0 source \0 ref \0 kind ...
+  std::optional<absl::string_view> rest = InCouncil(key, council);
+  if (!rest) return std::nullopt;
+  const size_t a = rest->find(kSep);
+  const size_t b = a == absl::string_view::npos ? a : rest->find(kSep, a + 1);
+  if (b == absl::string_view::npos || b + 1 >= rest->size()) return std::nullopt;
+  const char kind = (*rest)[b + 1];
+  if (kind != 'T' && kind != 'S') return std::nullopt;
+  return SuspenseKeyParts{std::string(rest->substr(0, a)),
+                          std::string(rest->substr(a + 1, b - a - 1)), kind};
+}
+
+std::optional<std::string> DecodeFlagAccount(absl::string_view key, absl::string_view council) {
+  // council \0 account \0 kind \0 subject \0 occurrence(4)
+  std::optional<absl::string_view> rest = InCouncil(key, council);
+  if (!rest) return std::nullopt;
+  const size_t sep = rest->find(kSep);
+  if (sep == 0 || sep == absl::string_view::npos) return std::nullopt;
+  return std::string(rest->substr(0, sep));
+}
+
 std::string AccountIndexPrefix(absl::string_view council, char kind, absl::string_view value) {
   std::string k = Join({council, ""});
   k.push_back(kind);

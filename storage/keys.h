@@ -162,6 +162,25 @@ struct MarkKeyParts {
 // Nullopt if `key` is not a marks key of `council`.
 std::optional<MarkKeyParts> DecodeMark(absl::string_view key, absl::string_view council);
 
+// statements: the account and the date.
+struct StatementKeyParts {
+  std::string account;
+  Date date;
+};
+std::optional<StatementKeyParts> DecodeStatement(absl::string_view key, absl::string_view council);
+
+// suspense: the source and reference, and 'T' (a transaction) or 'S' (a
+// statement).
+struct SuspenseKeyParts {
+  std::string source;
+  std::string ref;
+  char kind = 0;
+};
+std::optional<SuspenseKeyParts> DecodeSuspense(absl::string_view key, absl::string_view council);
+
+// flags: the account (the rest is in the flag itself).
+std::optional<std::string> DecodeFlagAccount(absl::string_view key, absl::string_view council);
+
 }  // namespace dpmon::keys
 
 #endif  // DPMON_STORAGE_KEYS_H_

@@ -119,6 +119,22 @@ TEST(Keys, TotalsAndMarkKeysDecodeToWhatMadeThem) {
   EXPECT_EQ(m->seq, 77u);
   EXPECT_FALSE(DecodeMark(Mark("wilts", "A1", kMarkWatched, day, 77), "dorset").has_value());
   EXPECT_FALSE(DecodeMark("wilts", "wilts").has_value());
+
+  std::optional<StatementKeyParts> st = DecodeStatement(Statement("wilts", "A1", day), "wilts");
+  ASSERT_TRUE(st.has_value());
+  EXPECT_EQ(st->account, "A1");
+  EXPECT_EQ(st->date, day);
+  EXPECT_FALSE(DecodeStatement(Statement("wilts", "A1", day), "dorset").has_value());
+  std::optional<SuspenseKeyParts> su =
+      DecodeSuspense(SuspenseTxn("wilts", "card", "R-1", 9), "wilts");
+  ASSERT_TRUE(su.has_value());
+  EXPECT_EQ(su->source, "card");
+  EXPECT_EQ(su->ref, "R-1");
+  EXPECT_EQ(su->kind, 'T');
+  EXPECT_EQ(DecodeSuspense(SuspenseStatement("wilts", "card", "R-1", day), "wilts")->kind, 'S');
+  EXPECT_FALSE(DecodeSuspense(SuspensePrefix("wilts", "card", "R-1"), "wilts").has_value());
+  EXPECT_EQ(DecodeFlagAccount(Flag("wilts", "A1", "SURPLUS", "", 1), "wilts"), "A1");
+  EXPECT_FALSE(DecodeFlagAccount(Flag("wilts", "A1", "SURPLUS", "", 1), "dorset").has_value());
 }
 
 }  // namespace
