@@ -20,16 +20,13 @@
 
 namespace dpmon {
 
-AuditsService::AuditsService(ServiceContext ctx) : ctx_(std::move(ctx)) {
+AuditsService::AuditsService(ServiceContext ctx, DueIndex* due_index)
+    : ctx_(std::move(ctx)), due_index_(due_index) {
   ReadUnary(this, &AuditsService::ListAuditsDue, "ListAuditsDue");
   ReadUnary(this, &AuditsService::ListAccountRisks, "ListAccountRisks");
   ReadUnary(this, &AuditsService::GetAuditPack, "GetAuditPack");
 }
 namespace {
-
-// A survey answers the later pages of the listing that computed it for this long.
-constexpr absl::Duration kSurveyTtl = absl::Seconds(60);
-constexpr int kAccountsPage = 2000;
 
 struct Loaded {
   v1::Council council;
@@ -63,80 +60,21 @@ absl::Status Planned(const domain::AccountModel& m, Date from, Date to, bool con
   return domain::PlannedOver(m, from, to, contribution, out);
 }
 
-// Offset page tokens over a survey: "{offset}".
-absl::StatusOr<int> DecodeOffset(const std::string& token, const std::string& scope) {
+// Page tokens over a survey carry the position of the last entry given
+// (server/audit_survey.h): nullopt for the first page.
+template <typename Key>
+absl::StatusOr<std::optional<Key>> DecodePosition(const std::string& token,
+                                                  const std::string& scope,
+                                                  std::optional<Key> (*parse)(const std::string&)) {
   absl::StatusOr<std::string> raw = DecodePageToken(token, scope);
   if (!raw.ok()) return raw.status();
-  if (raw->empty()) return 0;
-  int offset = 0;
-  if (!absl::SimpleAtoi(*raw, &offset) || offset < 0) {
-    return InvalidField("page_token", "is not a token this listing gave");
-  }
-  return offset;
+  if (raw->empty()) return std::optional<Key>();
+  std::optional<Key> key = parse(*raw);
+  if (!key) return InvalidField("page_token", "is not a token this listing gave");
+  return key;
 }
 
 }  // namespace
-
-absl::StatusOr<std::shared_ptr<const AuditsService::Survey>> AuditsService::SurveyOf(
-    const std::string& council, Date as_of, int within_days) {
-  absl::StatusOr<v1::Council> c = ctx_.store->GetCouncil(council);
-  if (!c.ok()) return c.status();
-  const AccountView view(ctx_.store, c->policy());
-  auto survey = std::make_shared<Survey>();
-  std::unique_ptr<Store::FactsReader> reader = ctx_.store->NewFactsReader();
-  std::string after;
-  for (;;) {
-    absl::StatusOr<Page<v1::Account>> page = ctx_.store->ListAccounts(
-        council, after, kAccountsPage, [](const v1::Account&) { return true; });
-    if (!page.ok()) return page.status();
-    for (const v1::Account& account : page->items) {
-      AccountAsOf a;
-      if (absl::Status s = view.ReadBalance(reader.get(), council, account, as_of, &a); !s.ok()) {
-        return s;
-      }
-      const domain::AccountModel& model = a.model;
-      std::vector<v1::Flag> flags;
-      if (absl::Status s = reader->ReadFlags(council, a.account_id, &flags); !s.ok()) return s;
-      const std::optional<Date> last_audit = model.LastAuditPeriodEnd(as_of);
-      const v1::Risk risk =
-          RiskToProto(AccountView::RiskOf(model, a.facts.balance_pence, flags, as_of));
-      v1::AccountRisk r;
-      r.set_account(account.name());
-      *r.mutable_risk() = risk;
-      r.set_management(account.management());
-      r.set_balance_pence(a.facts.balance_pence);
-      if (last_audit) r.set_last_audit_period_end(last_audit->ToString());
-      survey->risks.push_back(std::move(r));
-      for (const domain::Due& d : domain::DueBy(model, view.policy(), as_of, within_days)) {
-        v1::DueEntry e;
-        e.set_account(account.name());
-        e.set_kind(ToProto(d.kind));
-        e.set_due_date(d.due.ToString());
-        e.set_days_overdue(as_of - d.due);
-        *e.mutable_risk() = risk;
-        if (d.period_start) e.set_period_start(d.period_start->ToString());
-        if (d.period_end) e.set_period_end(d.period_end->ToString());
-        survey->due.push_back(std::move(e));
-      }
-    }
-    after = page->next_key;
-    if (after.empty()) break;
-  }
-  // Most overdue (earliest due) first; ties highest risk first, then account, kind.
-  std::sort(survey->due.begin(), survey->due.end(),
-            [](const v1::DueEntry& a, const v1::DueEntry& b) {
-              if (a.due_date() != b.due_date()) return a.due_date() < b.due_date();
-              if (a.risk().score() != b.risk().score()) return a.risk().score() > b.risk().score();
-              if (a.account() != b.account()) return a.account() < b.account();
-              return a.kind() < b.kind();
-            });
-  std::sort(survey->risks.begin(), survey->risks.end(),
-            [](const v1::AccountRisk& a, const v1::AccountRisk& b) {
-              if (a.risk().score() != b.risk().score()) return a.risk().score() > b.risk().score();
-              return a.account() < b.account();
-            });
-  return survey;
-}
 
 namespace {
 
@@ -323,34 +261,7 @@ absl::Status BuildAuditPack(Store* store, const AccountRef& name, Date from, Dat
   return absl::OkStatus();
 }
 
-template <typename Entry, typename Out>
-void PageOf(const std::vector<Entry>& all, int offset, int size, const std::string& scope, Out* out,
-            std::string* next_token) {
-  const int end = std::min<int>(static_cast<int>(all.size()), offset + size);
-  for (int i = offset; i < end; ++i) *out->Add() = all[static_cast<size_t>(i)];
-  *next_token = end < static_cast<int>(all.size()) ? EncodePageToken(scope, absl::StrCat(end)) : "";
-}
-
 }  // namespace
-
-absl::StatusOr<std::shared_ptr<const AuditsService::Survey>> AuditsService::CachedSurvey(
-    const std::string& scope, bool later_page, const std::string& council, Date as_of,
-    int within_days) {
-  const absl::Time now = absl::Now();
-  if (later_page) {
-    absl::MutexLock lock(&mu_);
-    auto it = surveys_.find(scope);
-    if (it != surveys_.end() && now - it->second.at < kSurveyTtl) return it->second.survey;
-  }
-  absl::StatusOr<std::shared_ptr<const Survey>> fresh = SurveyOf(council, as_of, within_days);
-  if (!fresh.ok()) return fresh.status();
-  absl::MutexLock lock(&mu_);
-  for (auto it = surveys_.begin(); it != surveys_.end();) {
-    it = now - it->second.at >= kSurveyTtl ? surveys_.erase(it) : std::next(it);
-  }
-  surveys_[scope] = Cached{now, *fresh};
-  return fresh;
-}
 
 grpc::ServerUnaryReactor* AuditsService::ListAuditsDue(grpc::CallbackServerContext* context,
                                                        const v1::ListAuditsDueRequest* request,
@@ -375,15 +286,17 @@ grpc::ServerUnaryReactor* AuditsService::ListAuditsDue(grpc::CallbackServerConte
         }
         const std::string scope =
             absl::StrCat("due\n", *council, "\n", as_of->ToString(), "\n", within);
-        absl::StatusOr<int> offset = DecodeOffset(request->page_token(), scope);
-        if (!offset.ok()) return offset.status();
-        absl::StatusOr<std::shared_ptr<const Survey>> survey =
-            CachedSurvey(scope, *offset > 0, *council, *as_of, within);
-        if (!survey.ok()) return survey.status();
+        absl::StatusOr<std::optional<DueKey>> after =
+            DecodePosition<DueKey>(request->page_token(), scope, &ParseDueKey);
+        if (!after.ok()) return after.status();
+        std::optional<DueKey> next;
+        if (absl::Status s = due_index_->ListDue(*council, *as_of, within, *after, *size,
+                                                 response->mutable_entries(), &next);
+            !s.ok()) {
+          return s;
+        }
         response->set_as_of_date(as_of->ToString());
-        std::string next;
-        PageOf((*survey)->due, *offset, *size, scope, response->mutable_entries(), &next);
-        response->set_next_page_token(next);
+        if (next) response->set_next_page_token(EncodePageToken(scope, DueKeyText(*next)));
         return absl::OkStatus();
       });
 }
@@ -401,14 +314,16 @@ grpc::ServerUnaryReactor* AuditsService::ListAccountRisks(
         absl::StatusOr<int> size = EffectivePageSize(request->page_size());
         if (!size.ok()) return size.status();
         const std::string scope = absl::StrCat("risks\n", *council, "\n", as_of->ToString());
-        absl::StatusOr<int> offset = DecodeOffset(request->page_token(), scope);
-        if (!offset.ok()) return offset.status();
-        absl::StatusOr<std::shared_ptr<const Survey>> survey =
-            CachedSurvey(scope, *offset > 0, *council, *as_of, 0);
-        if (!survey.ok()) return survey.status();
-        std::string next;
-        PageOf((*survey)->risks, *offset, *size, scope, response->mutable_accounts(), &next);
-        response->set_next_page_token(next);
+        absl::StatusOr<std::optional<RiskKey>> after =
+            DecodePosition<RiskKey>(request->page_token(), scope, &ParseRiskKey);
+        if (!after.ok()) return after.status();
+        std::optional<RiskKey> next;
+        if (absl::Status s = due_index_->ListRisks(*council, *as_of, *after, *size,
+                                                   response->mutable_accounts(), &next);
+            !s.ok()) {
+          return s;
+        }
+        if (next) response->set_next_page_token(EncodePageToken(scope, RiskKeyText(*next)));
         return absl::OkStatus();
       });
 }

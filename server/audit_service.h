@@ -11,9 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "dpmon/v1/dpmon.grpc.pb.h"
+#include "server/due_index.h"
 #include "server/request_reader.h"
 #include "server/service_context.h"
 
@@ -21,7 +20,8 @@ namespace dpmon {
 
 class AuditsService final : public ReadingService<v1::Audits> {
  public:
-  explicit AuditsService(ServiceContext ctx);
+  // `due_index` answers ListAuditsDue and ListAccountRisks; not owned.
+  AuditsService(ServiceContext ctx, DueIndex* due_index);
   grpc::ServerUnaryReactor* ListAuditsDue(grpc::CallbackServerContext* context,
                                           const v1::ListAuditsDueRequest* request,
                                           v1::ListAuditsDueResponse* response) override;
@@ -33,29 +33,8 @@ class AuditsService final : public ReadingService<v1::Audits> {
                                          v1::AuditPack* response) override;
 
  private:
-  // Every account's due entries and risks as of a date, computed once and
-  // kept for a few minutes so that paging through a large council does not
-  // recompute it for every page.
-  struct Survey {
-    std::vector<v1::DueEntry> due;       // Sorted, for within_days of the key.
-    std::vector<v1::AccountRisk> risks;  // Highest first.
-  };
-  absl::StatusOr<std::shared_ptr<const Survey>> SurveyOf(const std::string& council, Date as_of,
-                                                         int within_days);
-  // The survey a later page of a listing (`later_page`) computed moments
-  // ago, else a fresh one, kept under `scope`.
-  absl::StatusOr<std::shared_ptr<const Survey>> CachedSurvey(const std::string& scope,
-                                                             bool later_page,
-                                                             const std::string& council, Date as_of,
-                                                             int within_days);
-
   ServiceContext ctx_;
-  struct Cached {
-    absl::Time at;
-    std::shared_ptr<const Survey> survey;
-  };
-  absl::Mutex mu_;
-  std::map<std::string, Cached> surveys_ ABSL_GUARDED_BY(mu_);
+  DueIndex* const due_index_;
 };
 
 }  // namespace dpmon

@@ -185,12 +185,15 @@ void Evaluator::WaitIdle() {
   while (!stopping_ && (!dirty_.empty() || busy_)) cv_.Wait(&mu_);
 }
 
-void Evaluator::StartBackground(int daily_minute, int dirty_delay_ms) {
-  background_ = std::thread(
-      [this, daily_minute, dirty_delay_ms] { BackgroundLoop(daily_minute, dirty_delay_ms); });
+void Evaluator::StartBackground(int daily_minute, int dirty_delay_ms,
+                                std::function<void(const std::string&)> after_daily) {
+  background_ = std::thread([this, daily_minute, dirty_delay_ms, after_daily] {
+    BackgroundLoop(daily_minute, dirty_delay_ms, after_daily);
+  });
 }
 
-void Evaluator::BackgroundLoop(int daily_minute, int dirty_delay_ms) {
+void Evaluator::BackgroundLoop(int daily_minute, int dirty_delay_ms,
+                               const std::function<void(const std::string&)>& after_daily) {
   // The day whose scheduled run is done; a server started after the daily
   // time runs it at once.
   Date done_day;
@@ -247,7 +250,10 @@ void Evaluator::BackgroundLoop(int daily_minute, int dirty_delay_ms) {
           const std::string id = LastNameSegment(c.name());
           // Already evaluated today (a restart later in the day): nothing to do.
           absl::StatusOr<storage::EvaluationRecord> last = store_->GetCouncilEvaluation(id);
-          if (last.ok() && last->as_of() == today.ToString()) continue;
+          if (last.ok() && last->as_of() == today.ToString()) {
+            if (after_daily) after_daily(id);
+            continue;
+          }
           absl::StatusOr<v1::EvaluateCouncilResponse> r = EvaluateCouncil(id, today);
           if (r.ok()) {
             std::cerr << "dpmon: daily evaluation of " << id << " as of " << today.ToString()
@@ -256,6 +262,7 @@ void Evaluator::BackgroundLoop(int daily_minute, int dirty_delay_ms) {
           } else {
             std::cerr << "dpmon: daily evaluation of " << id << " failed: " << r.status() << "\n";
           }
+          if (after_daily) after_daily(id);
         }
         if (councils->next_key.empty()) break;
         after = councils->next_key;

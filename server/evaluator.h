@@ -11,6 +11,7 @@
 #define DPMON_SERVER_EVALUATOR_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -61,14 +62,19 @@ class Evaluator {
   // Background work: re-evaluates, as of today, accounts reported changed
   // (after a short delay that gathers them), and evaluates every council
   // each day at `daily_minute` minutes after local midnight (Europe/London).
-  void StartBackground(int daily_minute, int dirty_delay_ms);
+  // `after_daily` (may be empty) is called on the background thread for
+  // each council once its daily evaluation is done (or was done already
+  // today when the server started).
+  void StartBackground(int daily_minute, int dirty_delay_ms,
+                       std::function<void(const std::string& council_id)> after_daily = {});
   // Queues accounts for re-evaluation; returns at once.
   void MarkChanged(const std::string& council_id, const std::vector<std::string>& account_ids);
   // Waits until every account marked so far has been re-evaluated (tests).
   void WaitIdle();
 
  private:
-  void BackgroundLoop(int daily_minute, int dirty_delay_ms);
+  void BackgroundLoop(int daily_minute, int dirty_delay_ms,
+                      const std::function<void(const std::string&)>& after_daily);
   // Set once the destructor runs: a long evaluation stops between pages.
   bool Stopping();
 

@@ -41,6 +41,7 @@
 #include "server/auth.h"
 #include "server/clock.h"
 #include "server/councils_service.h"
+#include "server/due_index.h"
 #include "server/evaluator.h"
 #include "server/executor.h"
 #include "server/http/http_listener.h"
@@ -243,6 +244,11 @@ int main(int argc, char** argv) {
       if (dpmon::Evaluator* e = evaluator_ptr.load()) e->MarkChanged(council, accounts);
     };
   }
+  // Told of every write before its writer is answered (server/due_index.h).
+  std::atomic<dpmon::DueIndex*> due_index_ptr{nullptr};
+  store_options.on_written = [&due_index_ptr](const dpmon::WrittenKeys& written) {
+    if (dpmon::DueIndex* d = due_index_ptr.load()) d->OnWritten(written);
+  };
   std::unique_ptr<dpmon::Store> store;
   if (absl::Status s = dpmon::Store::Open(store_options, &store); !s.ok()) {
     LogError(absl::StrCat("cannot open the store: ", s.ToString()));
@@ -332,10 +338,20 @@ int main(int argc, char** argv) {
   if (evaluation_threads <= 0) {
     evaluation_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   }
+  auto due_index =
+      std::make_unique<dpmon::DueIndex>(store.get(), &dpmon::TodayInLondon, evaluation_threads);
+  due_index_ptr.store(due_index.get());
   auto evaluator = std::make_unique<dpmon::Evaluator>(store.get(), evaluation_threads);
   evaluator_ptr.store(evaluator.get());
-  evaluator->StartBackground(evaluate_minute,
-                             std::max(0, absl::GetFlag(FLAGS_reevaluate_delay_ms)));
+  // After the nightly evaluation, today's due and risk indexes are built
+  // before anyone asks.
+  evaluator->StartBackground(evaluate_minute, std::max(0, absl::GetFlag(FLAGS_reevaluate_delay_ms)),
+                             [&due_index](const std::string& council) {
+                               if (absl::Status s = due_index->Warm(council); !s.ok()) {
+                                 LogError(absl::StrCat("building today's audit survey of council ",
+                                                       council, ": ", s.ToString()));
+                               }
+                             });
   dpmon::MonitoringService monitoring(ctx, evaluator.get());
   auto operations = std::make_unique<dpmon::Operations>(
       store.get(),
@@ -344,7 +360,7 @@ int main(int argc, char** argv) {
           static_cast<uint64_t>(std::max(0, absl::GetFlag(FLAGS_backup_rate_limit_mib))) << 20});
   dpmon::AdminService admin(ctx, operations.get());
   dpmon::IdentityService identity(ctx);
-  dpmon::AuditsService audits(ctx);
+  dpmon::AuditsService audits(ctx, due_index.get());
 
   std::shared_ptr<grpc::ServerCredentials> creds;
   grpc::SslServerCredentialsOptions::PemKeyCertPair pair;  // Also the HTTP listener's.
@@ -476,7 +492,9 @@ int main(int argc, char** argv) {
   access_log.reset();  // Writes the last entries.
   evaluator_ptr.store(nullptr);
   evaluator.reset();  // Stops background evaluation (an evaluation in progress finishes).
-  store.reset();      // Writes what was queued, then closes.
+  store.reset();      // Writes what was queued (telling the due index), then closes.
+  due_index_ptr.store(nullptr);
+  due_index.reset();
   Log("stopped cleanly");
   return 0;
 }

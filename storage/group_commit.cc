@@ -188,6 +188,8 @@ std::unique_ptr<Store::Impl::Built> Store::Impl::Build(std::vector<Pending> grou
     if (totals_rows_.size() > kTotalsRowsCachedMax / 2) totals_rows_.clear();
   }
   built->touched = ctx.touched();
+  built->flags_touched = ctx.flags_touched();
+  built->councils_touched = ctx.councils_touched();
   return built;
 }
 
@@ -264,6 +266,23 @@ absl::Status Store::Impl::Commit(Built* built) {
     counters.failed_writes.fetch_add(1, std::memory_order_relaxed);
   }
   if (write_status.ok()) committed_seq_ = built->seq_after;
+  // Indexes outside the store learn of the write before anyone is answered.
+  if (write_status.ok() && options_.on_written) {
+    WrittenKeys written;
+    auto split = [](const absl::flat_hash_set<std::string>& set,
+                    std::vector<std::pair<std::string, std::string>>* out) {
+      for (const std::string& k : set) {
+        const size_t sep = k.find('\0');
+        out->emplace_back(k.substr(0, sep), k.substr(sep + 1));
+      }
+    };
+    split(built->touched, &written.accounts);
+    split(built->flags_touched, &written.flag_accounts);
+    written.councils.assign(built->councils_touched.begin(), built->councils_touched.end());
+    if (!written.accounts.empty() || !written.flag_accounts.empty() || !written.councils.empty()) {
+      options_.on_written(written);
+    }
+  }
   for (size_t i = 0; i < built->group.size(); ++i) {
     built->group[i].done(write_status.ok() ? std::move(built->results[i]) : write_status);
   }

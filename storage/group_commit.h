@@ -133,6 +133,8 @@ class Store::Impl {
     std::vector<absl::Status> results;
     std::unique_ptr<GroupWrites> writes;
     absl::flat_hash_set<std::string> touched;
+    absl::flat_hash_set<std::string> flags_touched;
+    absl::flat_hash_set<std::string> councils_touched;
     uint64_t seq_before = 0;
     uint64_t seq_after = 0;  // next_sequence once the group is written
   };

@@ -23,6 +23,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -39,6 +40,16 @@
 
 namespace dpmon {
 
+// What one durable write changed, for indexes kept outside the store.
+struct WrittenKeys {
+  // (council, account): the account's ledger, statements or record.
+  std::vector<std::pair<std::string, std::string>> accounts;
+  // (council, account): the account's stored flags.
+  std::vector<std::pair<std::string, std::string>> flag_accounts;
+  // Councils whose record (name, policy) changed.
+  std::vector<std::string> councils;
+};
+
 struct StoreOptions {
   // Directory of the RocksDB database; created if missing.
   std::string path;
@@ -54,6 +65,10 @@ struct StoreOptions {
   // block.
   std::function<void(const std::string& council, const std::vector<std::string>& accounts)>
       on_accounts_changed;
+  // Called on the committer thread after each durable write that changed
+  // an account or a council, before any of its writers is answered: a
+  // reader that sees the answer sees the index told. Must not block.
+  std::function<void(const WrittenKeys&)> on_written;
   // Tests only: called on the committer thread before each group is
   // written; a non-OK status fails that group's write as an I/O error would.
   std::function<absl::Status()> before_write_for_test;

@@ -197,7 +197,9 @@ class WriteContext {
   }
 
   absl::Status Put(Cf cf, const std::string& key, std::string value) {
-    if (cf == kTxns || cf == kStatements || cf == kAccounts) Touch(key);
+    if (cf == kTxns || cf == kStatements || cf == kAccounts) Touch(key, &last_touched_, &touched_);
+    if (cf == kFlags) Touch(key, &last_flags_touched_, &flags_touched_);
+    if (cf == kCouncils) councils_touched_.insert(key);
     if (cf == kReversals && !key.empty() && key.back() == keys::kReversedMarkerEnd) {
       reversed_->insert(key);
     }
@@ -209,6 +211,7 @@ class WriteContext {
     return Put(cf, key, msg.SerializeAsString());
   }
   absl::Status Delete(Cf cf, const std::string& key) {
+    if (cf == kFlags) Touch(key, &last_flags_touched_, &flags_touched_);
     caches_->Forget(cf, key);
     writes_->Delete(cf, key);
     return absl::OkStatus();
@@ -287,6 +290,10 @@ class WriteContext {
   // Accounts (council \0 account) whose ledger or record this group wrote.
   // Rolled-back writes may be included: a spare re-evaluation is harmless.
   const absl::flat_hash_set<std::string>& touched() const { return touched_; }
+  // Accounts (council \0 account) whose stored flags this group wrote.
+  const absl::flat_hash_set<std::string>& flags_touched() const { return flags_touched_; }
+  // Councils whose record this group wrote.
+  const absl::flat_hash_set<std::string>& councils_touched() const { return councils_touched_; }
 
  private:
   // Finds `key`: *view is the group's value (valid until its next write) or
@@ -313,15 +320,16 @@ class WriteContext {
   rocksdb::DB* db_;
   const std::vector<rocksdb::ColumnFamilyHandle*>& cfs_;
   // `key` starts with council \0 account.
-  void Touch(const std::string& key) {
+  static void Touch(const std::string& key, std::string* last,
+                    absl::flat_hash_set<std::string>* set) {
     size_t first = key.find('\0');
     if (first == std::string::npos) return;
     size_t second = key.find('\0', first + 1);
     if (second == std::string::npos) second = key.size();
     // Consecutive writes are mostly for one account: skip the set then.
-    if (last_touched_.size() == second && key.compare(0, second, last_touched_) == 0) return;
-    last_touched_.assign(key, 0, second);
-    touched_.insert(last_touched_);
+    if (last->size() == second && key.compare(0, second, *last) == 0) return;
+    last->assign(key, 0, second);
+    set->insert(*last);
   }
 
   GroupWrites* writes_;
@@ -336,6 +344,9 @@ class WriteContext {
   std::vector<const TotalsRows::value_type*> dirty_rows_;
   absl::flat_hash_set<std::string> touched_;
   std::string last_touched_;
+  absl::flat_hash_set<std::string> flags_touched_;
+  std::string last_flags_touched_;
+  absl::flat_hash_set<std::string> councils_touched_;
 };
 
 // Adds transactions to an account's totals rows (day, month and year) for
