@@ -10,6 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 dir="${1:-$(mktemp -d)/bench-council}"
 shift || true
+as_of=2025-12-31
+for a in "$@"; do case "$a" in --as_of=*) as_of="${a#--as_of=}" ;; esac; done
 ./scripts/build.sh >/dev/null
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB"
 if [ ! -d "$dir" ]; then
@@ -18,7 +20,9 @@ fi
 ./build/dpmon-bench-eval evaluate --data_dir="$dir"
 run=$(mktemp -d)
 trap 'kill $pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$run"' EXIT
-./build/dpmon-server --listen=127.0.0.1:0 --data_dir="$dir" --evaluate_at=off \
+# The server takes the history's last day as today, so that the dashboard's
+# calls read today's due and risk indexes as they would in service.
+./build/dpmon-server --listen=127.0.0.1:0 --data_dir="$dir" --evaluate_at=off --today="$as_of" \
   --ready_file="$run/ready" --http_listen=127.0.0.1:0 2>"$run/server.log" &
 pid=$!
 for _ in $(seq 300); do [ -s "$run/ready" ] && break; sleep 0.1; done

@@ -639,7 +639,9 @@ grpc::ServerUnaryReactor* AccountsService::SearchAccounts(grpc::CallbackServerCo
           const std::string& longest = *std::max_element(
               words.begin(), words.end(),
               [](const std::string& x, const std::string& y) { return x.size() < y.size(); });
-          std::vector<std::string> candidates;
+          // Each entry holds the whole name: candidates are checked and
+          // ordered without reading their records.
+          std::vector<std::pair<std::string, std::string>> named;  // (lower-case name, id)
           absl::flat_hash_set<std::string> candidate_set;
           std::string after;
           int scanned = 0;
@@ -647,24 +649,16 @@ grpc::ServerUnaryReactor* AccountsService::SearchAccounts(grpc::CallbackServerCo
             absl::StatusOr<Page<Store::IndexHit>> hits = ctx_.store->FindAccounts(
                 *council, Store::IndexKind::kNameWord, longest, true, after, 1000);
             if (!hits.ok()) return hits.status();
-            for (const Store::IndexHit& h : hits->items) {
-              if (!seen.contains(h.account_id) && candidate_set.insert(h.account_id).second) {
-                candidates.push_back(h.account_id);
+            for (Store::IndexHit& h : hits->items) {
+              if (seen.contains(h.account_id) || !candidate_set.insert(h.account_id).second ||
+                  !domain::NameMatches(domain::NameWords(h.stored), query)) {
+                continue;
               }
+              named.emplace_back(absl::AsciiStrToLower(h.stored), std::move(h.account_id));
             }
             scanned += static_cast<int>(hits->items.size());
             after = hits->next_key;
           } while (!after.empty() && scanned < kSearchScanMax);
-          absl::StatusOr<std::vector<v1::Account>> accounts =
-              ctx_.store->GetAccounts(*council, candidates);
-          if (!accounts.ok()) return accounts.status();
-          std::vector<std::pair<std::string, std::string>> named;  // (lower-case name, id)
-          for (const v1::Account& a : *accounts) {
-            if (domain::NameMatches(domain::NameWords(a.display_name()), query)) {
-              named.emplace_back(absl::AsciiStrToLower(a.display_name()),
-                                 LastNameSegment(a.name()));
-            }
-          }
           std::sort(named.begin(), named.end());
           for (const auto& [unused, id] : named) add(id, v1::DISPLAY_NAME);
         }

@@ -1,5 +1,7 @@
 #include "server/clock.h"
 
+#include <optional>
+
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 
@@ -14,9 +16,16 @@ const absl::TimeZone& London() {
   }();
   return zone;
 }
+std::optional<Date>& Pinned() {
+  static std::optional<Date> pinned;
+  return pinned;
+}
 }  // namespace
 
+void PinToday(Date day) { Pinned() = day; }
+
 Date TodayInLondon() {
+  if (Pinned()) return *Pinned();
   absl::CivilDay day = absl::ToCivilDay(absl::Now(), London());
   absl::StatusOr<Date> d = Date::FromYmd(static_cast<int>(day.year()), day.month(), day.day());
   return d.ok() ? *d : Date();

@@ -9,7 +9,12 @@
 
 namespace dpmon {
 
+// Today in Europe/London, or the date PinToday set.
 Date TodayInLondon();
+// From here on TodayInLondon returns `day` (dpmon-server --today: for
+// demonstrations and benchmarks on data that ends on a fixed date). Call
+// before any thread reads the date.
+void PinToday(Date day);
 // Minutes since local midnight in Europe/London, 0..1439.
 int MinuteOfDayInLondon();
 // The current time as an RFC 3339 UTC timestamp with milliseconds.

@@ -72,6 +72,9 @@ ABSL_FLAG(int, shutdown_grace_seconds, 10,
 ABSL_FLAG(std::string, evaluate_at, "02:00",
           "Local time (Europe/London, HH:MM) at which every council is evaluated each day; a "
           "server started later in the day evaluates at once. \"off\": never.");
+ABSL_FLAG(std::string, today, "",
+          "Take this date (YYYY-MM-DD) as today instead of the clock's, for demonstrations and "
+          "benchmarks on data that ends on a fixed date. Empty: the clock (Europe/London).");
 ABSL_FLAG(int, evaluation_threads, 0, "Threads evaluating accounts at once. 0: one per CPU core.");
 ABSL_FLAG(int, reevaluate_delay_ms, 1000,
           "How long changed accounts are gathered before they are re-evaluated as of today. "
@@ -223,6 +226,15 @@ int main(int argc, char** argv) {
   if (int rc = CheckDataDir(store_options.path, absl::GetFlag(FLAGS_allow_shared_data_dir));
       rc != 0) {
     return rc;
+  }
+  if (const std::string today = absl::GetFlag(FLAGS_today); !today.empty()) {
+    absl::StatusOr<dpmon::Date> day = dpmon::Date::Parse(today);
+    if (!day.ok()) {
+      LogError(absl::StrCat("--today must be a date YYYY-MM-DD, not \"", today, "\""));
+      return 2;
+    }
+    dpmon::PinToday(*day);
+    Log(absl::StrCat("today is taken to be ", today, " (--today)"));
   }
   int evaluate_minute = -1;
   if (const std::string at = absl::GetFlag(FLAGS_evaluate_at); at != "off") {

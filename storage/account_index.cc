@@ -14,49 +14,73 @@
 
 namespace dpmon {
 
+std::vector<std::pair<std::string, std::string>> AccountIndexEntries(absl::string_view council,
+                                                                     absl::string_view account_id,
+                                                                     const v1::Account& account) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (!account.assigned_officer().empty()) {
+    out.emplace_back(
+        keys::AccountIndex(council, keys::kIndexOfficer,
+                           absl::StripPrefix(account.assigned_officer(), "keys/"), account_id),
+        "");
+  }
+  if (!account.person_ref().empty()) {
+    out.emplace_back(
+        keys::AccountIndex(council, keys::kIndexPersonRef, account.person_ref(), account_id), "");
+  }
+  for (const v1::ExternalRef& ref : account.external_refs()) {
+    out.emplace_back(keys::AccountIndex(council, keys::kIndexExternalRef, ref.ref(), account_id),
+                     "");
+  }
+  // A name word's entry holds the whole name, so that a search orders and
+  // checks its candidates without reading their records.
+  for (const std::string& word : domain::NameWords(account.display_name())) {
+    out.emplace_back(keys::AccountIndex(council, keys::kIndexNameWord, word, account_id),
+                     account.display_name());
+  }
+  if (account.recoveries_size() > 0) {
+    out.emplace_back(keys::AccountIndex(council, keys::kIndexRecoveries, "", account_id), "");
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end(),
+                        [](const auto& a, const auto& b) { return a.first == b.first; }),
+            out.end());
+  return out;
+}
+
 std::vector<std::string> AccountIndexKeys(absl::string_view council, absl::string_view account_id,
                                           const v1::Account& account) {
   std::vector<std::string> out;
-  if (!account.assigned_officer().empty()) {
-    out.push_back(keys::AccountIndex(council, keys::kIndexOfficer,
-                                     absl::StripPrefix(account.assigned_officer(), "keys/"),
-                                     account_id));
+  for (auto& [key, value] : AccountIndexEntries(council, account_id, account)) {
+    out.push_back(std::move(key));
   }
-  if (!account.person_ref().empty()) {
-    out.push_back(
-        keys::AccountIndex(council, keys::kIndexPersonRef, account.person_ref(), account_id));
-  }
-  for (const v1::ExternalRef& ref : account.external_refs()) {
-    out.push_back(keys::AccountIndex(council, keys::kIndexExternalRef, ref.ref(), account_id));
-  }
-  for (const std::string& word : domain::NameWords(account.display_name())) {
-    out.push_back(keys::AccountIndex(council, keys::kIndexNameWord, word, account_id));
-  }
-  if (account.recoveries_size() > 0) {
-    out.push_back(keys::AccountIndex(council, keys::kIndexRecoveries, "", account_id));
-  }
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }
 
 absl::Status ReindexAccount(WriteContext& ctx, absl::string_view council,
                             absl::string_view account_id, const v1::Account* before,
                             const v1::Account& after) {
-  const std::vector<std::string> old_keys = before == nullptr
-                                                ? std::vector<std::string>{}
-                                                : AccountIndexKeys(council, account_id, *before);
-  const std::vector<std::string> new_keys = AccountIndexKeys(council, account_id, after);
-  std::vector<std::string> gone, added;
-  std::set_difference(old_keys.begin(), old_keys.end(), new_keys.begin(), new_keys.end(),
-                      std::back_inserter(gone));
-  std::set_difference(new_keys.begin(), new_keys.end(), old_keys.begin(), old_keys.end(),
-                      std::back_inserter(added));
-  for (const std::string& k : gone) {
+  const std::vector<std::pair<std::string, std::string>> old_entries =
+      before == nullptr ? std::vector<std::pair<std::string, std::string>>{}
+                        : AccountIndexEntries(council, account_id, *before);
+  const std::vector<std::pair<std::string, std::string>> new_entries =
+      AccountIndexEntries(council, account_id, after);
+  // Entries are sorted by key, and each key has one value: the difference
+  // of the (key, value) pairs is what to delete and what to write.
+  std::vector<std::pair<std::string, std::string>> gone, added;
+  std::set_difference(old_entries.begin(), old_entries.end(), new_entries.begin(),
+                      new_entries.end(), std::back_inserter(gone));
+  std::set_difference(new_entries.begin(), new_entries.end(), old_entries.begin(),
+                      old_entries.end(), std::back_inserter(added));
+  for (const auto& [k, v] : gone) {
+    const bool rewritten =
+        std::binary_search(added.begin(), added.end(), std::pair<std::string, std::string>(k, ""),
+                           [](const auto& a, const auto& b) { return a.first < b.first; });
+    if (rewritten) continue;
     if (absl::Status s = ctx.Delete(kAccountIndex, k); !s.ok()) return s;
   }
-  for (const std::string& k : added) {
-    if (absl::Status s = ctx.Put(kAccountIndex, k, ""); !s.ok()) return s;
+  for (const auto& [k, v] : added) {
+    if (absl::Status s = ctx.Put(kAccountIndex, k, v); !s.ok()) return s;
   }
   return absl::OkStatus();
 }
@@ -71,9 +95,9 @@ absl::Status BuildAccountIndex(rocksdb::DB* db,
     const size_t sep = key.find('\0');  // council \0 account
     if (sep == absl::string_view::npos) return absl::DataLossError("unreadable account key");
     if (absl::Status s = ParseRecord(View(it->value()), &record, "account"); !s.ok()) return s;
-    for (const std::string& k :
-         AccountIndexKeys(key.substr(0, sep), key.substr(sep + 1), record.account())) {
-      if (rocksdb::Status s = batch.Put(cfs[kAccountIndex], k, ""); !s.ok()) {
+    for (const auto& [k, v] :
+         AccountIndexEntries(key.substr(0, sep), key.substr(sep + 1), record.account())) {
+      if (rocksdb::Status s = batch.Put(cfs[kAccountIndex], k, v); !s.ok()) {
         return FromRocks(s, "building the account index");
       }
     }
@@ -115,7 +139,8 @@ absl::StatusOr<Page<Store::IndexHit>> Store::FindAccounts(const std::string& cou
         keys::DecodeAccountIndex(View(it->key()), council_id, k);
     if (!parts) return absl::DataLossError("unreadable account index key");
     last = it->key().ToString();
-    page.items.push_back(IndexHit{std::move(parts->value), std::move(parts->account)});
+    page.items.push_back(
+        IndexHit{std::move(parts->value), std::move(parts->account), it->value().ToString()});
   }
   if (absl::Status s = FromRocks(it->status(), "reading the account index"); !s.ok()) return s;
   return page;

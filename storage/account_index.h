@@ -17,6 +17,11 @@
 
 namespace dpmon {
 
+// Every account_index entry (key, value) of one account, sorted by key:
+// a name word's value is the display name, the others' empty.
+std::vector<std::pair<std::string, std::string>> AccountIndexEntries(absl::string_view council,
+                                                                     absl::string_view account_id,
+                                                                     const v1::Account& account);
 // Every account_index key of one account, sorted.
 std::vector<std::string> AccountIndexKeys(absl::string_view council, absl::string_view account_id,
                                           const v1::Account& account);
@@ -28,7 +33,7 @@ absl::Status ReindexAccount(WriteContext& ctx, absl::string_view council,
                             const v1::Account& after);
 
 // Builds the whole index from the accounts, in one synced write: the
-// upgrade from schema version 3.
+// upgrade from schema versions 3 and 4.
 absl::Status BuildAccountIndex(rocksdb::DB* db,
                                const std::vector<rocksdb::ColumnFamilyHandle*>& cfs);
 

@@ -153,7 +153,7 @@ absl::StatusOr<BackupInfo> RestoreBackup(const std::string& dir, uint32_t id,
   absl::StatusOr<BackupInfo> verified = VerifyBackup(dir, id);
   if (!verified.ok()) return verified.status();
   if (verified->schema_version != 0 && verified->schema_version != kSchemaVersion &&
-      verified->schema_version != kSchemaVersionUpgradable) {
+      !UpgradableSchema(verified->schema_version)) {
     return absl::FailedPreconditionError(
         absl::StrFormat("backup %d holds schema version %d; this dpmon reads version %d",
                         verified->id, verified->schema_version, kSchemaVersion));

@@ -1,5 +1,7 @@
 #include "storage/db.h"
 
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/private_dir.h"
 #include "rocksdb/cache.h"
@@ -69,7 +71,7 @@ absl::Status OpenDb(const std::string& path, size_t block_cache_bytes,
     return WriteSchemaVersion(db->get(), (*cfs)[kMeta]);
   } else if (!s.ok()) {
     return FromRocks(s, "reading schema version");
-  } else if (value == absl::StrCat(kSchemaVersionUpgradable)) {
+  } else if (int version = 0; absl::SimpleAtoi(value, &version) && UpgradableSchema(version)) {
     *upgrade = true;
   } else if (value != absl::StrCat(kSchemaVersion)) {
     return absl::FailedPreconditionError(

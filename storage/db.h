@@ -17,10 +17,11 @@
 
 namespace dpmon {
 
-inline constexpr int kSchemaVersion = 4;
-// The version before, which Store::Open upgrades in place (version 4 added
-// account_index and notes; the index is built from the accounts).
-inline constexpr int kSchemaVersionUpgradable = 3;
+inline constexpr int kSchemaVersion = 5;
+// Versions Store::Open upgrades in place by building account_index from the
+// accounts (version 4 added account_index and notes; version 5 keeps the
+// display name in each name word's entry).
+inline bool UpgradableSchema(int version) { return version == 3 || version == 4; }
 inline constexpr char kMetaSchema[] = "schema_version";
 inline constexpr char kMetaNextSeq[] = "next_sequence";
 
@@ -107,7 +108,7 @@ std::shared_ptr<const rocksdb::SliceTransform> AccountHint(bool totals);
 // Opens (creating if missing) the database at `path` with dpmon's options
 // and every column family, and checks its schema version (writing it into
 // a new one). FailedPrecondition for another version, but for
-// kSchemaVersionUpgradable, which sets *upgrade: the caller upgrades, then
+// an UpgradableSchema one, which sets *upgrade: the caller upgrades, then
 // writes kSchemaVersion with WriteSchemaVersion.
 absl::Status OpenDb(const std::string& path, size_t block_cache_bytes,
                     std::unique_ptr<rocksdb::DB>* db,

@@ -99,8 +99,8 @@ absl::Status IntegrityChecker::Accounts() {
     for (const v1::ExternalRef& r : record.account().external_refs()) {
       refs_[absl::StrCat(r.source(), std::string(1, '\0'), r.ref())] = id;
     }
-    for (std::string& k : AccountIndexKeys(council_, id, record.account())) {
-      index_.insert(std::move(k));
+    for (auto& [k, v] : AccountIndexEntries(council_, id, record.account())) {
+      index_.emplace(std::move(k), std::move(v));
     }
   }
   return absl::OkStatus();
@@ -110,11 +110,17 @@ absl::Status IntegrityChecker::AccountIndex() {
   auto s = Open(kAccountIndex, children_);
   for (; s->it->Valid(); s->it->Next()) {
     const std::string key = s->it->key().ToString();
-    if (index_.erase(key) == 0) {
+    auto it = index_.find(key);
+    if (it == index_.end()) {
       Problem("", "account_index " + Printable(key), "an entry that no account record gives");
+      continue;
     }
+    if (it->second != View(s->it->value())) {
+      Problem("", "account_index " + Printable(key), "holds a name the account record does not");
+    }
+    index_.erase(it);
   }
-  for (const std::string& key : index_) {
+  for (const auto& [key, unused] : index_) {
     Problem("", "account_index " + Printable(key), "missing: an account record gives it");
   }
   index_.clear();

@@ -137,9 +137,10 @@ class IntegrityChecker {
 
   std::string council_, children_;
   domain::Policy policy_;
-  absl::flat_hash_set<std::string> accounts_, with_ledger_, index_, reversal_keys_;
-  absl::flat_hash_map<std::string, std::string> refs_;  // source \0 ref -> account
-  std::vector<ExpectedId> ids_;                         // Only while RecheckIds reads.
+  absl::flat_hash_set<std::string> accounts_, with_ledger_, reversal_keys_;
+  absl::flat_hash_map<std::string, std::string> index_;  // account_index key -> value
+  absl::flat_hash_map<std::string, std::string> refs_;   // source \0 ref -> account
+  std::vector<ExpectedId> ids_;                          // Only while RecheckIds reads.
   bool recheck_ids_ = false;
   // What the records expect of txn_ids, summed over the council.
   struct IdDigest {

@@ -172,6 +172,7 @@ class Store {
   struct IndexHit {
     std::string value;
     std::string account_id;
+    std::string stored;  // kNameWord: the account's display name.
   };
   // Entries of `kind` whose value is `value` (or, with `prefix`, starts
   // with it), in (value, account) order, resuming strictly after `after_key`

@@ -181,7 +181,7 @@ TEST_F(StoreTest, EverythingSurvivesCloseAndReopen) {
 
 // The account index of a version-3 directory (which had none) is built
 // when the store opens it, and the directory becomes version 4.
-TEST_F(StoreTest, OpeningASchema3DirectoryBuildsTheAccountIndex) {
+TEST_F(StoreTest, OpeningASchema3Or4DirectoryBuildsTheAccountIndex) {
   CreateAccount("A1", "R1");
   CreateAccount("A2", "R2");
   ASSERT_TRUE(store_
@@ -212,6 +212,13 @@ TEST_F(StoreTest, OpeningASchema3DirectoryBuildsTheAccountIndex) {
     }
     return out;
   };
+  // A name word's entry holds the whole display name.
+  auto name_of = [&](const char* word) -> std::string {
+    auto page = store_->FindAccounts("c", Store::IndexKind::kNameWord, word, true, "", 100);
+    if (!page.ok() || page->items.size() != 1) return "(not one hit)";
+    return page->items[0].stored;
+  };
+  EXPECT_EQ(name_of("smi"), "Ann Smith");
   const std::vector<std::string> want = {"Nsmith=A1", "PCM-1=A1", "Ok1=A1",
                                          "FR1=A1",    "FR2=A2",   "R=A1"};
   ASSERT_EQ(all_hits(), want);
@@ -226,7 +233,33 @@ TEST_F(StoreTest, OpeningASchema3DirectoryBuildsTheAccountIndex) {
   WithRawDb([](rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*>& handles) {
     std::string version;
     ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), handles[kMeta], kMetaSchema, &version).ok());
-    EXPECT_EQ(version, "4");
+    EXPECT_EQ(version, "5");
+    // A version-4 directory: name words' entries without the name.
+    std::unique_ptr<rocksdb::Iterator> it(
+        db->NewIterator(rocksdb::ReadOptions(), handles[kAccountIndex]));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), handles[kAccountIndex], it->key(), "").ok());
+    }
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), handles[kMeta], kMetaSchema, "4").ok());
+  });
+  Reopen();
+  EXPECT_EQ(all_hits(), want);
+  EXPECT_EQ(name_of("smi"), "Ann Smith");
+  // A new name with the same words rewrites the entries' name.
+  ASSERT_TRUE(store_
+                  ->UpdateAccount("c", "A1",
+                                  [](v1::Account* a) {
+                                    a->set_display_name("Smith Ann");
+                                    return absl::OkStatus();
+                                  },
+                                  {})
+                  .ok());
+  EXPECT_EQ(name_of("smi"), "Smith Ann");
+  EXPECT_EQ(name_of("ann"), "Smith Ann");
+  WithRawDb([](rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*>& handles) {
+    std::string version;
+    ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), handles[kMeta], kMetaSchema, &version).ok());
+    EXPECT_EQ(version, "5");
     ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), handles[kMeta], kMetaSchema, "2").ok());
   });
   StoreOptions o;
