@@ -87,6 +87,20 @@ std::vector<std::pair<std::string, GroupWrites::Value>> GroupWrites::Prefix(
 
 rocksdb::Status GroupWrites::Fill(const std::vector<rocksdb::ColumnFamilyHandle*>& cfs,
                                   rocksdb::WriteBatch* batch) const {
+  // Every key once, and each scanned family's ordered keys the same keys as
+  // its index: else a key would be written twice or a scan within the group
+  // would have missed one. Refuse the group rather than write it.
+  size_t indexed = 0;
+  for (size_t cf = 0; cf < index_.size(); ++cf) {
+    indexed += index_[cf].size();
+    if (scanned_[cf] && ordered_[cf].size() != index_[cf].size()) {
+      return rocksdb::Status::Corruption(
+          "group writes: a family's ordered keys and index disagree");
+    }
+  }
+  if (indexed != entries_.size()) {
+    return rocksdb::Status::Corruption("group writes: a key is in the group twice");
+  }
   // In the order written: the memtable's insert hints (by account) make an
   // account's new rows cheap to place; sorting the group first measured no
   // faster (docs/benchmarks.md).
