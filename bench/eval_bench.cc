@@ -47,6 +47,8 @@ ABSL_FLAG(int, accounts, 100000, "Accounts to generate.");
 ABSL_FLAG(int, months, 24, "Months of history per account, ending at --as_of.");
 ABSL_FLAG(std::string, as_of, "2025-12-31", "Evaluation date (and end of the history).");
 ABSL_FLAG(int, threads, 0, "Evaluation threads (0: one per core).");
+ABSL_FLAG(int, block_cache_mib, 256,
+          "evaluate: the store's block cache, MiB (the server's default: 256).");
 ABSL_FLAG(int, seed, 20261122, "Random seed.");
 ABSL_FLAG(int, recoveries_every, 0,
           "generate: every Nth account gets a recovery (0: none), for the dashboard's pages.");
@@ -639,6 +641,8 @@ int Evaluate() {
   std::unique_ptr<Store> store;
   StoreOptions options;
   options.path = absl::GetFlag(FLAGS_data_dir);
+  options.block_cache_bytes = static_cast<size_t>(std::max(1, absl::GetFlag(FLAGS_block_cache_mib)))
+                              << 20;
   if (absl::Status s = Store::Open(options, &store); !s.ok()) {
     std::cerr << s << "\n";
     return 1;
