@@ -2,8 +2,10 @@
 
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/ids.h"
 
 namespace dpmon {
 namespace {
@@ -89,22 +91,16 @@ absl::Status DueIndex::Refresh(const std::string& council_id, Date today) {
     policy = t->policy;
   }
   if (dirty.empty()) return absl::OkStatus();
-  std::vector<v1::Account> accounts;
-  std::vector<size_t> found;  // dirty[found[i]] is accounts[i]
-  std::vector<bool> gone(dirty.size(), false);
-  for (size_t i = 0; i < dirty.size(); ++i) {
-    absl::StatusOr<v1::Account> a = store_->GetAccount(council_id, dirty[i].first);
-    if (absl::IsNotFound(a.status())) {
-      gone[i] = true;
-      continue;
-    }
-    if (!a.ok()) return a.status();
-    accounts.push_back(*std::move(a));
-    found.push_back(i);
-  }
+  // One snapshot read of every changed account; one no longer there leaves.
+  std::vector<std::string> ids;
+  for (const auto& [id, unused] : dirty) ids.push_back(id);
+  absl::StatusOr<std::vector<v1::Account>> accounts = store_->GetAccounts(council_id, ids);
+  if (!accounts.ok()) return accounts.status();
+  std::vector<std::string> found;  // (*accounts)[i]'s id
+  for (const v1::Account& a : *accounts) found.push_back(LastNameSegment(a.name()));
   std::vector<SurveyRow> rows;
   if (absl::Status s =
-          ComputeSurveyRows(store_, council_id, policy, accounts, today, threads_, &rows);
+          ComputeSurveyRows(store_, council_id, policy, *accounts, today, threads_, &rows);
       !s.ok()) {
     return s;
   }
@@ -115,11 +111,10 @@ absl::Status DueIndex::Refresh(const std::string& council_id, Date today) {
   // Each row was read after its account was marked, so it is at least as
   // new as the mark: install it, and forget the mark unless a later write
   // has marked the account again.
-  for (size_t i = 0; i < found.size(); ++i) {
-    t->survey->Put(dirty[found[i]].first, std::move(rows[i]));
-  }
+  absl::flat_hash_set<std::string> present(found.begin(), found.end());
+  for (size_t i = 0; i < found.size(); ++i) t->survey->Put(found[i], std::move(rows[i]));
   for (size_t i = 0; i < dirty.size(); ++i) {
-    if (gone[i]) t->survey->Put(dirty[i].first, std::nullopt);
+    if (!present.contains(dirty[i].first)) t->survey->Put(dirty[i].first, std::nullopt);
     auto it = t->dirty.find(dirty[i].first);
     if (it != t->dirty.end() && it->second == dirty[i].second) t->dirty.erase(it);
   }
