@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/time/time.h"
 #include "dpmon/v1/dpmon.grpc.pb.h"
 #include "server/request_reader.h"
 #include "server/service_context.h"
@@ -46,8 +47,13 @@ class LedgerService final : public ReadingService<v1::Ledger> {
   // Stops every open ingest stream, for shutdown: a batch read from now on
   // is not written; those already taken are written and acknowledged; then
   // each stream ends UNAVAILABLE (the client resends what was not
-  // acknowledged, later or elsewhere). Streams opened afterwards end at once.
-  void DrainStreams();
+  // acknowledged, with the same request_id, later or elsewhere). Streams
+  // opened afterwards end at once. Returns once every stream has ended (or
+  // at `deadline`) and, if any was open, a moment later: time for the
+  // clients to read their last acknowledgements before the server closes
+  // the connections (closing a socket the client still writes to resets
+  // it, and the client's transport drops what it had not yet handed over).
+  void DrainStreams(absl::Time deadline);
 
  private:
   // StreamIngest (server/ingest.cc). It reads raw bytes and parses each

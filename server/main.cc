@@ -495,9 +495,11 @@ int main(int argc, char** argv) {
   server->GetHealthCheckService()->SetServingStatus("readiness", false);
   if (http != nullptr) http->Stop();  // Answers the HTTP requests in flight first.
   server->GetHealthCheckService()->Shutdown();
-  ledger.DrainStreams();  // Streams would otherwise take batches until the grace ends.
-  server->Shutdown(std::chrono::system_clock::now() +
-                   std::chrono::seconds(absl::GetFlag(FLAGS_shutdown_grace_seconds)));
+  // Streams would otherwise take batches until the grace ends.
+  const absl::Time grace_end =
+      absl::Now() + absl::Seconds(absl::GetFlag(FLAGS_shutdown_grace_seconds));
+  ledger.DrainStreams(grace_end);
+  server->Shutdown(absl::ToChronoTime(grace_end));
   server->Wait();
   executor.reset();    // Runs what was queued.
   operations.reset();  // Finishes a backup or check in progress.
