@@ -642,11 +642,18 @@ TEST_F(Edges, ShutdownStopsStreamsAtOnceAndLosesOrDoublesNoBatch) {
     }
   });
   std::set<int64_t> busy_acked;
+  std::atomic<int> acks{0};
   std::thread reader([&] {
     v1::IngestBatchResponse ack;
-    while (busy->Read(&ack)) busy_acked.insert(ack.batch_id());
+    while (busy->Read(&ack)) {
+      busy_acked.insert(ack.batch_id());
+      ++acks;
+    }
   });
-  while (sent.load() < 200) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  // Busy: the server is taking batches and more are queued behind them.
+  while (sent.load() < 200 || acks.load() < 20) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
 
   const absl::Time signalled = absl::Now();
   EXPECT_TRUE(server_.Terminate());
