@@ -5,10 +5,67 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "common/civil_date.h"
+#include "common/ids.h"
 #include "common/limits.h"
 #include "common/names.h"
 
 namespace dpmon {
+
+std::optional<ItemProblem> CheckFeedEntry(const feeds::FeedEntry& e) {
+  auto id = [](absl::string_view v, const char* field) -> std::optional<ItemProblem> {
+    if (absl::Status s = ValidateFeedId(v); !s.ok()) {
+      return ItemProblem{field, std::string(s.message())};
+    }
+    return std::nullopt;
+  };
+  auto date = [](const std::string& v, const char* field) -> std::optional<ItemProblem> {
+    if (absl::StatusOr<Date> d = Date::Parse(v); !d.ok()) {
+      return ItemProblem{field, std::string(d.status().message())};
+    }
+    return std::nullopt;
+  };
+  auto text = [](bool present, const std::string& v,
+                 const char* field) -> std::optional<ItemProblem> {
+    if (!present) return std::nullopt;
+    if (absl::Status s = ValidateText(v); !s.ok())
+      return ItemProblem{field, std::string(s.message())};
+    return std::nullopt;
+  };
+  auto amount = [](int64_t pence, const char* field,
+                   bool zero_allowed) -> std::optional<ItemProblem> {
+    if (pence == 0 && !zero_allowed) return ItemProblem{field, "must not be zero"};
+    if (pence > limits::kAmountPenceMax || pence < -limits::kAmountPenceMax) {
+      return ItemProblem{field, absl::StrCat(pence, " is beyond the limit of ±",
+                                             limits::kAmountPenceMax, " pence")};
+    }
+    return std::nullopt;
+  };
+  std::optional<ItemProblem> p;
+  if (e.transaction) {
+    const v1::TransactionInput& t = *e.transaction;
+    if ((p = id(t.source(), "source")) || (p = id(t.external_id(), "external_id")) ||
+        (!t.account_ref().empty() && (p = id(t.account_ref(), "account_ref"))) ||
+        (p = date(t.booking_date(), "booking_date")) ||
+        (p = amount(t.amount_pence(), "amount_pence", false)) ||
+        (p = text(t.has_counterparty(), t.counterparty(), "counterparty")) ||
+        (p = text(t.has_description(), t.description(), "description")) ||
+        (t.has_reverses() && (p = id(t.reverses(), "reverses")))) {
+      return p;
+    }
+  } else if (e.statement) {
+    const v1::StatementInput& st = *e.statement;
+    if ((p = id(st.source(), "source")) ||
+        (!st.account_ref().empty() && (p = id(st.account_ref(), "account_ref"))) ||
+        (p = date(st.date(), "date")) ||
+        (p = amount(st.closing_balance_pence(), "closing_balance_pence", true))) {
+      return p;
+    }
+  } else {
+    return ItemProblem{"", "neither a transaction nor a statement"};
+  }
+  return std::nullopt;
+}
 
 bool PushSummary::Clean() const {
   for (const char* bad : {"INVALID", "CONFLICT", "DENIED"}) {
@@ -82,6 +139,14 @@ absl::Status PushEntries(Client& client, const std::string& council,
           if (!next(&e)) {
             ended = true;
             break;
+          }
+          // What the server would refuse is refused here, on its own: a
+          // batch the server cannot read would be refused whole.
+          if (std::optional<ItemProblem> bad = CheckFeedEntry(e)) {
+            ++summary->outcomes["INVALID"];
+            summary->problems.push_back({e.where, "INVALID", bad->field, bad->reason});
+            e = feeds::FeedEntry();
+            continue;
           }
           v1::LedgerItem* item = batch->add_items();
           if (e.transaction) {

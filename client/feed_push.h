@@ -8,6 +8,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,14 @@ struct PushSummary {
   int64_t unsent = 0;             // Entries the server never answered (the stream failed).
   bool Clean() const;             // Nothing invalid, conflicting, denied or unsent.
 };
+
+// Why the server would refuse an entry: the field (as the API names it) and
+// the reason, from the same checks the server makes on identifiers, dates,
+// amounts and text (well-formed UTF-8 within the limits).
+struct ItemProblem {
+  std::string field, reason;
+};
+std::optional<ItemProblem> CheckFeedEntry(const feeds::FeedEntry& e);
 
 // `progress(done, total)` is called as acknowledgements arrive.
 absl::Status PushFeed(Client& client, const std::string& council, const feeds::FeedResult& feed,

@@ -54,6 +54,48 @@ absl::Status ValidateRequestId(absl::string_view id) {
   return absl::OkStatus();
 }
 
+size_t Utf8Prefix(absl::string_view text) {
+  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t n = text.size();
+  size_t i = 0;
+  while (i < n) {
+    const unsigned char c = s[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    int more;
+    unsigned char lo = 0x80, hi = 0xBF;  // The second byte's range (RFC 3629).
+    if (c >= 0xC2 && c <= 0xDF) {
+      more = 1;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      more = 2;
+      if (c == 0xE0) lo = 0xA0;  // No overlong forms.
+      if (c == 0xED) hi = 0x9F;  // No surrogates.
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      more = 3;
+      if (c == 0xF0) lo = 0x90;
+      if (c == 0xF4) hi = 0x8F;  // Nothing above U+10FFFF.
+    } else {
+      return i;
+    }
+    if (i + more >= n) return i;  // Cut short.
+    if (s[i + 1] < lo || s[i + 1] > hi) return i;
+    for (int k = 2; k <= more; ++k) {
+      if (s[i + k] < 0x80 || s[i + k] > 0xBF) return i;
+    }
+    i += more + 1;
+  }
+  return n;
+}
+
+absl::Status ValidateUtf8(absl::string_view text) {
+  const size_t valid = Utf8Prefix(text);
+  if (valid == text.size()) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrFormat(
+      "is not UTF-8 (byte 0x%02X at offset %d)", static_cast<unsigned char>(text[valid]), valid));
+}
+
 absl::Status ValidateText(absl::string_view text) {
   if (text.size() > limits::kTextBytesMax) {
     return absl::InvalidArgumentError(
@@ -64,7 +106,7 @@ absl::Status ValidateText(absl::string_view text) {
       return absl::InvalidArgumentError("must not contain control characters");
     }
   }
-  return absl::OkStatus();
+  return ValidateUtf8(text);
 }
 
 absl::Status ValidateMcc(absl::string_view mcc) {

@@ -20,7 +20,14 @@ namespace dpmon {
 
 absl::Status ValidateId(absl::string_view id);
 absl::Status ValidateFeedId(absl::string_view id);
+// Free text: at most limits::kTextBytesMax bytes of UTF-8, no control
+// characters but tab.
 absl::Status ValidateText(absl::string_view text);
+// Well-formed UTF-8 (RFC 3629: no overlong forms, surrogates or code points
+// above U+10FFFF); the reason names the first bad byte and its offset.
+absl::Status ValidateUtf8(absl::string_view text);
+// How many leading bytes of `text` are well-formed UTF-8.
+size_t Utf8Prefix(absl::string_view text);
 
 // The last segment of a resource name: "a1" of "councils/c/accounts/a1" (the
 // name itself if it has no "/").

@@ -58,7 +58,11 @@ ABSL_FLAG(std::string, id, "",
           "recovery record: the recovery's id; transactions recategorise: the external id.");
 ABSL_FLAG(int64_t, amount, 0, "recovery record: pence to recover.");
 ABSL_FLAG(std::string, method, "", "recovery record: how.");
-ABSL_FLAG(std::string, file_format, "", "feed push: the files' format, csv, ofx or camt053.");
+ABSL_FLAG(std::string, file_format, "",
+          "feed push: the files' format, csv, ofx, camt053 or mt940.");
+ABSL_FLAG(std::string, charset, "",
+          "feed push: how the files' bytes are read (utf-8, windows-1252, iso-8859-1, cp852), "
+          "overriding what a file or mapping says.");
 ABSL_FLAG(std::string, mapping, "", "feed push --file_format csv: the column mapping file.");
 ABSL_FLAG(std::string, preset, "",
           "feed push --file_format csv: a built-in mapping (prepaid-card, bank).");

@@ -58,6 +58,7 @@ ABSL_DECLARE_FLAG(std::string, id);
 ABSL_DECLARE_FLAG(int64_t, amount);
 ABSL_DECLARE_FLAG(std::string, method);
 ABSL_DECLARE_FLAG(std::string, file_format);
+ABSL_DECLARE_FLAG(std::string, charset);
 ABSL_DECLARE_FLAG(std::string, mapping);
 ABSL_DECLARE_FLAG(std::string, preset);
 ABSL_DECLARE_FLAG(std::string, account_ref);

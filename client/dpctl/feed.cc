@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -24,6 +25,7 @@
 #include "client/feed_push.h"
 #include "client/feeds/camt_feed.h"
 #include "client/feeds/csv_feed.h"
+#include "client/feeds/mt940_feed.h"
 #include "client/feeds/ofx_feed.h"
 #include "client/feeds/presets.h"
 #include "client/flag_report.h"
@@ -50,6 +52,7 @@ void PrintSummary(const std::string& path, int64_t transactions, int64_t stateme
     absl::StrAppend(&counts, counts.empty() ? "  " : ", ", absl::AsciiStrToLower(o), " ",
                     summary.outcomes[o]);
   }
+  absl::StrAppend(&counts, ", unsent ", summary.unsent);
   std::printf("%s\n", counts.c_str());
   for (const auto& p : summary.problems) {
     std::printf("  %s: %s%s%s\n", p.where.c_str(), p.outcome.c_str(),
@@ -99,6 +102,12 @@ int FeedPush(dpmon::Client& client, const std::vector<std::string>& files) {
   if (files.empty()) return Fail("feed push: name the files");
   const int batch_size = absl::GetFlag(FLAGS_batch_size);
   if (batch_size < 1 || batch_size > 10000) return Fail("--batch_size must be 1..10000");
+  std::optional<dpmon::feeds::Charset> charset;
+  if (const std::string name = absl::GetFlag(FLAGS_charset); !name.empty()) {
+    absl::StatusOr<dpmon::feeds::Charset> c = dpmon::feeds::ParseCharset(name);
+    if (!c.ok()) return Fail(absl::StrCat("--charset: ", c.status().message()));
+    charset = *c;
+  }
   dpmon::feeds::CsvMapping mapping;
   if (format == "csv") {
     std::string text;
@@ -117,10 +126,11 @@ int FeedPush(dpmon::Client& client, const std::vector<std::string>& files) {
     absl::StatusOr<dpmon::feeds::CsvMapping> m = dpmon::feeds::CsvMapping::Parse(text);
     if (!m.ok()) return Fail(m.status());
     mapping = *m;
-  } else if (format == "ofx" || format == "camt053") {
+    if (charset) mapping.charset = charset;
+  } else if (format == "ofx" || format == "camt053" || format == "mt940") {
     // Nothing to set up: the file names its own accounts and fields.
   } else {
-    return Fail("feed push: --file_format must be csv, camt053 or ofx");
+    return Fail("feed push: --file_format must be csv, camt053, mt940 or ofx");
   }
   const bool tty = absl::GetFlag(FLAGS_progress) && isatty(STDERR_FILENO);
   int exit_code = 0;
@@ -159,8 +169,9 @@ int FeedPush(dpmon::Client& client, const std::vector<std::string>& files) {
       producer.join();
       dpmon::CountProblems(feed, &summary);
     } else {
-      feed = format == "ofx" ? dpmon::feeds::ParseOfxFeed(*text, source)
-                             : dpmon::feeds::ParseCamt053Feed(*text, source);
+      feed = format == "ofx"     ? dpmon::feeds::ParseOfxFeed(*text, source, charset)
+             : format == "mt940" ? dpmon::feeds::ParseMt940Feed(*text, source, charset)
+                                 : dpmon::feeds::ParseCamt053Feed(*text, source, charset);
       for (const auto& e : feed.entries) (e.transaction ? transactions : statements) += 1;
       s = dpmon::PushFeed(
           client, council, feed, batch_size,
@@ -192,8 +203,8 @@ int FeedPush(dpmon::Client& client, const std::vector<std::string>& files) {
 const std::vector<Command>& FeedCommands() {
   static const std::vector<Command> table = {
       {"feed push",
-       "--council C --source S --file_format csv|ofx|camt053 [--preset NAME | --mapping FILE] "
-       "[--account_ref R] FILE...",
+       "--council C --source S --file_format csv|ofx|camt053|mt940 [--preset NAME | --mapping "
+       "FILE] [--account_ref R] [--charset C] FILE...",
        "parse bank or card exports and push them; a summary per file (JSON with --format json); "
        "pushing again changes nothing",
        kManyArgs, [](dpmon::Client& c, const Args& a) { return FeedPush(c, a); }},

@@ -9,9 +9,11 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "common/ids.h"
 
 namespace dpmon::feeds {
 namespace {
@@ -127,15 +129,27 @@ std::string PartyName(const xmlNode* parties, const char* role) {
 
 }  // namespace
 
-FeedResult ParseCamt053Feed(absl::string_view text, const std::string& source) {
+FeedResult ParseCamt053Feed(absl::string_view text, const std::string& source,
+                            std::optional<Charset> charset) {
   InitLibxml();
   FeedResult result;
+  // libxml2 honours a declared encoding; otherwise it wants UTF-8.
+  const absl::string_view head = StripBom(text).substr(0, 200);
+  const bool declares = absl::StartsWith(head, "<?xml") &&
+                        head.substr(0, head.find("?>")).find("encoding") != absl::string_view::npos;
+  std::string decoded;
+  const char* encoding = nullptr;
+  if (charset || (!declares && Utf8Prefix(text) != text.size())) {
+    decoded = DecodeText(text, charset, std::nullopt);
+    text = decoded;
+    encoding = "UTF-8";
+  }
   if (text.size() > static_cast<size_t>(INT32_MAX)) {
     result.invalid.push_back({"file", "", "the file is too large"});
     return result;
   }
   std::unique_ptr<xmlDoc, void (*)(xmlDocPtr)> doc(
-      xmlReadMemory(text.data(), static_cast<int>(text.size()), "camt053.xml", nullptr,
+      xmlReadMemory(text.data(), static_cast<int>(text.size()), "camt053.xml", encoding,
                     XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING),
       xmlFreeDoc);
   if (doc == nullptr) {
@@ -150,11 +164,19 @@ FeedResult ParseCamt053Feed(absl::string_view text, const std::string& source) {
   const xmlNode* root = xmlDocGetRootElement(doc.get());
   const xmlNode* stmt_parent = Child(root, "BkToCstmrStmt");
   if (!Is(root, "Document") || stmt_parent == nullptr) {
-    result.invalid.push_back(
-        {"file", "BkToCstmrStmt", "not a camt.053 bank-to-customer statement"});
+    std::string what = "not a camt.053 bank-to-customer statement";
+    if (Child(root, "BkToCstmrAcctRpt") != nullptr) {
+      what =
+          "a camt.052 account report (BkToCstmrAcctRpt: intraday, not final), not a camt.053 "
+          "statement; nothing was read";
+    } else if (Child(root, "BkToCstmrDbtCdtNtfctn") != nullptr) {
+      what =
+          "a camt.054 debit/credit notification (BkToCstmrDbtCdtNtfctn), not a camt.053 "
+          "statement; nothing was read";
+    }
+    result.invalid.push_back({"file", "BkToCstmrStmt", what});
     return result;
   }
-  std::map<std::string, std::string> ids;  // id -> where
   std::map<std::pair<std::string, std::string>, std::pair<int64_t, std::string>> balances;
   int s_index = 0;
   for (const xmlNode* stmt : Children(stmt_parent, "Stmt")) {
@@ -230,17 +252,18 @@ FeedResult ParseCamt053Feed(absl::string_view text, const std::string& source) {
         continue;
       }
       const xmlNode* tx = Path(ntry, {"NtryDtls", "TxDtls"});
-      const std::string id =
-          FirstNonEmpty({Text(Child(ntry, "AcctSvcrRef")), Text(Child(ntry, "NtryRef")),
-                         Text(Path(tx, {"Refs", "AcctSvcrRef"})), Text(Path(tx, {"Refs", "TxId"})),
-                         Text(Path(tx, {"Refs", "EndToEndId"}))});
+      // The servicer's reference, with the entry's own where it has both
+      // (banks reuse AcctSvcrRef on distinct entries).
+      const std::string servicer = FirstNonEmpty({Text(Child(ntry, "AcctSvcrRef"))});
+      const std::string entry_ref = FirstNonEmpty({Text(Child(ntry, "NtryRef"))});
+      std::string id =
+          FirstNonEmpty({servicer, entry_ref, Text(Path(tx, {"Refs", "AcctSvcrRef"})),
+                         Text(Path(tx, {"Refs", "TxId"})), Text(Path(tx, {"Refs", "EndToEndId"}))});
+      if (!servicer.empty() && !entry_ref.empty() && servicer != entry_ref) {
+        id = absl::StrCat(servicer, "/", entry_ref);
+      }
       if (id.empty()) {
         problem("AcctSvcrRef", "no id: none of AcctSvcrRef, NtryRef, TxId or EndToEndId is given");
-        continue;
-      }
-      if (auto [it, inserted] = ids.emplace(id, where); !inserted) {
-        problem("AcctSvcrRef",
-                absl::StrCat("id \"", id, "\" is repeated (first at ", it->second, ")"));
         continue;
       }
       v1::TransactionInput t;
@@ -263,6 +286,7 @@ FeedResult ParseCamt053Feed(absl::string_view text, const std::string& source) {
       result.entries.push_back({where, std::move(t), std::nullopt});
     }
   }
+  MakeIdsUnique(&result, /*alike_are_distinct=*/true);
   return result;
 }
 

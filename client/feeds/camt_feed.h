@@ -5,21 +5,28 @@
 // with status BOOK a transaction (PDNG and INFO entries are skipped and
 // reported): CdtDbtInd gives the sign, BookgDt (Dt or DtTm) the date,
 // AcctSvcrRef, NtryRef, the details' AcctSvcrRef, TxId or EndToEndId (in
-// that order) the id, the creditor (for a debit) or debtor (for a credit) the
-// counterparty, RmtInf/Ustrd or AddtlNtryInf the description. The CLBD
-// balance becomes a statement. Only GBP is accepted (Amt@Ccy).
+// that order) the id ("AcctSvcrRef/NtryRef" when the entry has both; made
+// unique by MakeIdsUnique where the bank reused it), the creditor (for a debit) or debtor (for a
+// credit) the counterparty, RmtInf/Ustrd or AddtlNtryInf the description. The CLBD balance becomes
+// a statement. Only GBP is accepted (Amt@Ccy). A camt.052 report or camt.054 notification is
+// refused whole, saying what it is. libxml2 reads the encoding the XML declaration names; a file
+// that names none and is not UTF-8, or one the operator gives a `charset` for, is decoded by
+// DecodeText first.
 //
 // Thread-safety: ParseCamt053Feed may be called from any thread.
 #ifndef DPMON_CLIENT_FEEDS_CAMT_FEED_H_
 #define DPMON_CLIENT_FEEDS_CAMT_FEED_H_
 
+#include <optional>
 #include <string>
 
 #include "client/feeds/feed.h"
+#include "client/feeds/text.h"
 
 namespace dpmon::feeds {
 
-FeedResult ParseCamt053Feed(absl::string_view text, const std::string& source);
+FeedResult ParseCamt053Feed(absl::string_view text, const std::string& source,
+                            std::optional<Charset> charset = std::nullopt);
 
 }  // namespace dpmon::feeds
 

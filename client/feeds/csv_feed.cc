@@ -87,6 +87,10 @@ absl::StatusOr<CsvMapping> CsvMapping::Parse(absl::string_view text) {
       m.skip_types = LowerList(value);
     } else if (key == "reversal_types") {
       m.reversal_types = LowerList(value);
+    } else if (key == "encoding") {
+      absl::StatusOr<Charset> c = ParseCharset(value);
+      if (!c.ok()) return bad(std::string(c.status().message()));
+      m.charset = *c;
     } else if (key == "order") {
       if (value != "oldest_first" && value != "newest_first") {
         return bad("oldest_first or newest_first");
@@ -185,7 +189,8 @@ FeedResult ParseCsvFeed(absl::string_view text, const CsvMapping& mapping,
                         const std::string& source, const std::string& default_account_ref,
                         const std::function<void(FeedEntry)>& emit) {
   FeedResult result;
-  CsvReader reader(text, mapping.delimiter);
+  const std::string decoded = DecodeText(text, mapping.charset, std::nullopt);
+  CsvReader reader(decoded, mapping.delimiter);
   std::vector<std::string> header_row;
   int header_line = 0;
   absl::Status error;

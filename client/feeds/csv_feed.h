@@ -9,12 +9,14 @@
 #define DPMON_CLIENT_FEEDS_CSV_FEED_H_
 
 #include <functional>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "client/feeds/feed.h"
+#include "client/feeds/text.h"
 
 namespace dpmon::feeds {
 
@@ -31,6 +33,10 @@ struct CsvMapping {
   std::set<std::string> skip_types;      // Lower case: skipped and reported.
   std::set<std::string> reversal_types;  // Lower case: linked to what `reverses` names.
   bool newest_first = false;             // Row order, for running balances.
+  // "encoding = windows-1252" (or iso-8859-1, cp852, utf-8): how the file's
+  // bytes are read; unset, as DecodeText decides (UTF-8 where it is UTF-8,
+  // Windows-1252 for the bytes that are not). dpctl --charset overrides it.
+  std::optional<Charset> charset;
 
   // "key = value" lines; '#' starts a comment. InvalidArgument naming the
   // line for an unknown key or a bad value, or when id, date and an amount

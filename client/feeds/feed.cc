@@ -1,7 +1,10 @@
 #include "client/feeds/feed.h"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
+#include <map>
+#include <set>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -72,6 +75,15 @@ absl::StatusOr<int64_t> ParseDecimalPence(absl::string_view text) {
 
 namespace {
 
+uint64_t Fnv1a64(absl::string_view s) {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
 constexpr std::array<const char*, 12> kMonths = {"jan", "feb", "mar", "apr", "may", "jun",
                                                  "jul", "aug", "sep", "oct", "nov", "dec"};
 
@@ -135,6 +147,62 @@ absl::StatusOr<Date> ParseDateAs(absl::string_view text, absl::string_view forma
     return absl::InvalidArgumentError(absl::StrFormat("\"%s\" is not a real date", text));
   }
   return date;
+}
+
+void MakeIdsUnique(FeedResult* result, bool alike_are_distinct) {
+  std::map<std::string, std::vector<size_t>> by_id;
+  for (size_t i = 0; i < result->entries.size(); ++i) {
+    if (const auto& t = result->entries[i].transaction) by_id[t->external_id()].push_back(i);
+  }
+  std::vector<bool> drop(result->entries.size(), false);
+  for (const auto& [id, indexes] : by_id) {
+    if (indexes.size() < 2) continue;
+    std::set<std::string> accounts, signatures;
+    for (size_t i : indexes) {
+      const v1::TransactionInput& t = *result->entries[i].transaction;
+      accounts.insert(t.account_ref());
+      signatures.insert(
+          absl::StrCat(t.account_ref(), "\x1f", t.booking_date(), "\x1f", t.amount_pence()));
+    }
+    // All alike: the id already says everything the signature would.
+    const bool alike = signatures.size() == 1;
+    std::map<std::string, std::pair<int, std::string>> seen;  // New id -> (count, first where).
+    for (size_t i : indexes) {
+      FeedEntry& e = result->entries[i];
+      v1::TransactionInput& t = *e.transaction;
+      std::string date = t.booking_date();
+      date.erase(std::remove(date.begin(), date.end(), '-'), date.end());
+      std::string derived =
+          alike ? id
+                : absl::StrCat(accounts.size() > 1 ? absl::StrCat(t.account_ref(), "~") : "", id,
+                               "~", date, "~", t.amount_pence());
+      auto [it, first] = seen.emplace(derived, std::make_pair(1, e.where));
+      if (!first) {
+        if (!alike_are_distinct) {
+          result->invalid.push_back(
+              {e.where, "id",
+               absl::StrCat("\"", id, "\" is repeated for the same booking (first at ",
+                            it->second.second, ")")});
+          drop[i] = true;
+          continue;
+        }
+        absl::StrAppend(&derived, "~", ++it->second.first);
+      }
+      if (derived.size() > limits::kFeedIdBytesMax) {
+        // Keep it within the limit, still unique: a digest of the whole.
+        const std::string digest = absl::StrFormat("%016x", Fnv1a64(derived));
+        derived = absl::StrCat(derived.substr(0, limits::kFeedIdBytesMax - 17), "~", digest);
+      }
+      t.set_external_id(derived);
+    }
+  }
+  size_t kept = 0;
+  for (size_t i = 0; i < result->entries.size(); ++i) {
+    if (drop[i]) continue;
+    if (kept != i) result->entries[kept] = std::move(result->entries[i]);
+    ++kept;
+  }
+  result->entries.resize(kept);
 }
 
 }  // namespace dpmon::feeds

@@ -41,6 +41,17 @@ struct FeedResult {
   std::vector<FeedProblem> conflicts;
 };
 
+// Makes the transactions' ids unique within the file where the bank reused
+// a reference (docs/feeds.md, "Ids"). Where transactions that share an id
+// differ in account, booking date or amount, each gets the id
+// "REF~YYYYMMDD~PENCE" (prefixed "ACCOUNT~" when the accounts differ), so
+// that it gets the same id from every file that holds it, whichever others
+// share its reference there. Entries alike in all of that are told apart
+// by "~2", "~3"... in file order (the first keeps its id) when
+// `alike_are_distinct` (MT940 and camt: each entry is a booking), else
+// reported as repeats and not pushed (OFX: a FITID names one booking).
+void MakeIdsUnique(FeedResult* result, bool alike_are_distinct);
+
 // "12.34", "-12.34", "+12.34", "12", "1,234.5", "£12.34", "(12.34)" (negative)
 // as exact pence; at most two decimals, at most £100,000,000.00.
 absl::StatusOr<int64_t> ParseDecimalPence(absl::string_view text);

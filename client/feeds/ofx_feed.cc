@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
+#include "client/feeds/text.h"
 
 namespace dpmon::feeds {
 namespace {
@@ -135,12 +136,24 @@ absl::StatusOr<std::unique_ptr<Node>> ParseTree(absl::string_view text) {
       stack.push_back(raw);
       continue;
     }
-    // A leaf: its value runs to the next tag.
+    // A leaf: its value runs to the next tag; a CDATA section is part of it.
     raw->leaf = true;
-    const size_t next = text.find('<', i);
-    raw->value = DecodeEntities(absl::StripAsciiWhitespace(
-        text.substr(i, next == absl::string_view::npos ? absl::string_view::npos : next - i)));
-    i = next == absl::string_view::npos ? text.size() : next;
+    std::string value;
+    for (;;) {
+      const size_t next = text.find('<', i);
+      value += DecodeEntities(
+          text.substr(i, next == absl::string_view::npos ? absl::string_view::npos : next - i));
+      i = next == absl::string_view::npos ? text.size() : next;
+      if (!absl::StartsWith(text.substr(i), "<![CDATA[")) break;
+      const size_t end = text.find("]]>", i + 9);
+      if (end == absl::string_view::npos) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("an unclosed CDATA section in <", name, ">"));
+      }
+      absl::StrAppend(&value, text.substr(i + 9, end - i - 9));
+      i = end + 3;
+    }
+    raw->value = std::string(absl::StripAsciiWhitespace(value));
     // Its own end tag, if it has one.
     const std::string end = absl::StrCat("</", name, ">");
     if (text.size() - i >= end.size() && absl::EqualsIgnoreCase(text.substr(i, end.size()), end)) {
@@ -176,10 +189,34 @@ std::string CurrencyOf(const Node& trn, const std::string& statement_default) {
   return absl::AsciiStrToUpper(statement_default);
 }
 
+// The character set the file declares: OFX 1.x's ENCODING and CHARSET
+// header lines, or OFX 2's XML declaration; nullopt if it says none this
+// parser knows (the text is then read as UTF-8 where it is UTF-8).
+std::optional<Charset> DeclaredCharset(absl::string_view text) {
+  const size_t ofx = text.find("<OFX>");
+  const absl::string_view header = text.substr(0, ofx);
+  auto value = [&](absl::string_view key) -> std::string {
+    const size_t at = header.find(key);
+    if (at == absl::string_view::npos) return "";
+    absl::string_view v = header.substr(at + key.size());
+    v = v.substr(0, v.find_first_of("\r\n\"'? "));
+    return std::string(v);
+  };
+  if (const std::string xml = value("encoding=\""); !xml.empty()) {
+    absl::StatusOr<Charset> c = ParseCharset(xml);
+    return c.ok() ? std::optional<Charset>(*c) : std::nullopt;
+  }
+  if (absl::EqualsIgnoreCase(value("ENCODING:"), "UTF-8")) return Charset::kUtf8;
+  absl::StatusOr<Charset> c = ParseCharset(value("CHARSET:"));
+  return c.ok() ? std::optional<Charset>(*c) : std::nullopt;
+}
+
 }  // namespace
 
-FeedResult ParseOfxFeed(absl::string_view text, const std::string& source) {
+FeedResult ParseOfxFeed(absl::string_view bytes, const std::string& source,
+                        std::optional<Charset> charset) {
   FeedResult result;
+  const std::string text = DecodeText(bytes, charset, DeclaredCharset(bytes));
   absl::StatusOr<std::unique_ptr<Node>> root = ParseTree(text);
   if (!root.ok()) {
     result.invalid.push_back({"file", "", std::string(root.status().message())});
@@ -189,10 +226,16 @@ FeedResult ParseOfxFeed(absl::string_view text, const std::string& source) {
   Collect(**root, "STMTRS", &statements);
   Collect(**root, "CCSTMTRS", &statements);
   if (statements.empty()) {
-    result.invalid.push_back({"file", "STMTRS", "no statement (STMTRS or CCSTMTRS) in the file"});
+    std::vector<const Node*> account_lists;
+    Collect(**root, "ACCTINFORS", &account_lists);
+    result.invalid.push_back(
+        {"file", "STMTRS",
+         account_lists.empty()
+             ? "no statement (STMTRS or CCSTMTRS) in the file"
+             : "an account-information response (ACCTINFORS: the bank's list of accounts), not a "
+               "statement: it holds no transactions or balances; nothing was read"});
     return result;
   }
-  std::map<std::string, std::string> fitids;  // FITID -> where
   std::map<std::pair<std::string, std::string>, std::pair<int64_t, std::string>> balances;
   int index = 0;
   for (const Node* st : statements) {
@@ -205,8 +248,10 @@ FeedResult ParseOfxFeed(absl::string_view text, const std::string& source) {
     }
     const std::string* curdef = st->Leaf("CURDEF");
     const std::string statement_currency = curdef != nullptr ? *curdef : "";
+    // Every list: some banks split a statement's transactions over several.
     std::vector<const Node*> trns;
-    if (const Node* list = st->Child("BANKTRANLIST")) {
+    for (const auto& list : st->children) {
+      if (list->name != "BANKTRANLIST") continue;
       for (const auto& c : list->children) {
         if (c->name == "STMTTRN") trns.push_back(c.get());
       }
@@ -227,11 +272,6 @@ FeedResult ParseOfxFeed(absl::string_view text, const std::string& source) {
       const std::string* fitid = trn->Leaf("FITID");
       if (fitid == nullptr || fitid->empty()) {
         problem("FITID", "no FITID: the transaction has no id");
-        continue;
-      }
-      if (auto [it, inserted] = fitids.emplace(*fitid, where); !inserted) {
-        problem("FITID",
-                absl::StrCat("FITID \"", *fitid, "\" is repeated (first at ", it->second, ")"));
         continue;
       }
       const std::string* posted = trn->Leaf("DTPOSTED");
@@ -310,6 +350,7 @@ FeedResult ParseOfxFeed(absl::string_view text, const std::string& source) {
       }
     }
   }
+  MakeIdsUnique(&result, /*alike_are_distinct=*/false);
   return result;
 }
 

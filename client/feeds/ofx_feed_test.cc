@@ -58,13 +58,16 @@ TEST(OfxFeed, Version2CardStatement) {
             (std::vector<std::string>{
                 "CCSTMTRS[1]/STMTTRN[1] T CARD-5512 OX-1 2026-03-02 40000 Bath & NE Somerset "
                 "Council | Direct payment",
-                "CCSTMTRS[1]/STMTTRN[2] T CARD-5512 OX-2 2026-03-04 -3550 Day Centre <Bath> | -",
+                // The card platform gave FITID OX-2 to two different bookings:
+                // each keeps it with its date and amount (docs/feeds.md, "Ids").
+                "CCSTMTRS[1]/STMTTRN[2] T CARD-5512 OX-2~20260304~-3550 2026-03-04 -3550 Day "
+                "Centre <Bath> | -",
+                "CCSTMTRS[1]/STMTTRN[3] T CARD-5512 OX-2~20260305~-1200 2026-03-05 -1200 "
+                "Repeated id | -",
                 "CCSTMTRS[1]/LEDGERBAL S CARD-5512 2026-03-10 36450",
             }));
   EXPECT_EQ(ProblemLines(r.invalid),
             (std::vector<std::string>{
-                "CCSTMTRS[1]/STMTTRN[3] FITID: FITID \"OX-2\" is repeated (first at "
-                "CCSTMTRS[1]/STMTTRN[2])",
                 "CCSTMTRS[1]/STMTTRN[4] CURRENCY: currency EUR; only GBP is accepted",
                 "CCSTMTRS[1]/STMTTRN[5] DTPOSTED: \"20260231\" is not a real date",
             }));
