@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fuzzes the feed parsers (CSV, OFX, camt.053) with libFuzzer and
+# Fuzzes the feed parsers (CSV, OFX, camt.053, MT940) with libFuzzer and
 # AddressSanitizer: first every kept regression input (tests/fuzz/regressions/,
 # inputs that once crashed, kept after the fix), then SECONDS of fuzzing each,
 # starting from the sample files. A crash fails the run and leaves the input
@@ -11,15 +11,16 @@ seconds="${1:-20}"
 ./scripts/install-deps.sh
 export CC=clang CXX=clang++
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDPMON_FUZZ=ON >/dev/null
-cmake --build build-fuzz --target fuzz_csv fuzz_ofx fuzz_camt
+cmake --build build-fuzz --target fuzz_csv fuzz_ofx fuzz_camt fuzz_mt940
 rm -rf build-fuzz/artifacts
 mkdir -p build-fuzz/artifacts
 declare -A seeds=(
   [csv]="tests/feeds/prepaid-card.csv tests/feeds/bank.csv"
   [ofx]="tests/feeds/card-ofx2.ofx ../shared/feeds-real/ofxparse-bank_medium.gbp.ofx ../shared/feeds-real/ofxparse-ofx-v102-empty-tags.ofx"
+  [mt940]="$(ls ../shared/feeds-peer/mt940/*.gbp.* ../shared/feeds-peer/mt940/sharpmt940lib-StandardBank_transactions_GB.txt | tr '\n' ' ')"
   [camt]="tests/feeds/bank-camt053-v08.xml ../shared/feeds-real/genkgo-camt053.v2.multi.statement.gbp.xml ../shared/feeds-real/genkgo-camt53.only-Dt-with-DtTm.xml"
 )
-for target in csv ofx camt; do
+for target in csv ofx camt mt940; do
   corpus="build-fuzz/corpus/$target"
   mkdir -p "$corpus"
   for f in ${seeds[$target]}; do [ -f "$f" ] && cp "$f" "$corpus/"; done
