@@ -9,6 +9,8 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/ids.h"
+#include "common/ids.h"
 
 namespace dpmon::feeds {
 namespace {
@@ -189,8 +191,13 @@ FeedResult ParseCsvFeed(absl::string_view text, const CsvMapping& mapping,
                         const std::string& source, const std::string& default_account_ref,
                         const std::function<void(FeedEntry)>& emit) {
   FeedResult result;
-  const std::string decoded = DecodeText(text, mapping.charset, std::nullopt);
-  CsvReader reader(decoded, mapping.delimiter);
+  // A UTF-8 file (the usual case, and large) is read in place, not copied.
+  std::string decoded;
+  if (mapping.charset || Utf8Prefix(text) != text.size()) {
+    decoded = DecodeText(text, mapping.charset, std::nullopt);
+    text = decoded;
+  }
+  CsvReader reader(text, mapping.delimiter);
   std::vector<std::string> header_row;
   int header_line = 0;
   absl::Status error;

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
+#include "common/fingerprint.h"
 #include "common/limits.h"
 
 namespace dpmon::feeds {
@@ -74,15 +75,6 @@ absl::StatusOr<int64_t> ParseDecimalPence(absl::string_view text) {
 }
 
 namespace {
-
-uint64_t Fnv1a64(absl::string_view s) {
-  uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
-  }
-  return h;
-}
 
 constexpr std::array<const char*, 12> kMonths = {"jan", "feb", "mar", "apr", "may", "jun",
                                                  "jul", "aug", "sep", "oct", "nov", "dec"};
@@ -190,7 +182,7 @@ void MakeIdsUnique(FeedResult* result, bool alike_are_distinct) {
       }
       if (derived.size() > limits::kFeedIdBytesMax) {
         // Keep it within the limit, still unique: a digest of the whole.
-        const std::string digest = absl::StrFormat("%016x", Fnv1a64(derived));
+        const std::string digest = absl::StrFormat("%016x", Fingerprint64(derived));
         derived = absl::StrCat(derived.substr(0, limits::kFeedIdBytesMax - 17), "~", digest);
       }
       t.set_external_id(derived);

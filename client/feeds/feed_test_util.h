@@ -44,6 +44,23 @@ inline std::vector<std::string> EntryLines(const FeedResult& r) {
   return out;
 }
 
+// The transactions, and the statements, a parser read, in file order.
+inline std::vector<v1::TransactionInput> Transactions(const FeedResult& r) {
+  std::vector<v1::TransactionInput> out;
+  for (const FeedEntry& e : r.entries) {
+    if (e.transaction) out.push_back(*e.transaction);
+  }
+  return out;
+}
+
+inline std::vector<v1::StatementInput> Statements(const FeedResult& r) {
+  std::vector<v1::StatementInput> out;
+  for (const FeedEntry& e : r.entries) {
+    if (e.statement) out.push_back(*e.statement);
+  }
+  return out;
+}
+
 // "WHERE FIELD: REASON"
 inline std::vector<std::string> ProblemLines(const std::vector<FeedProblem>& ps) {
   std::vector<std::string> out;

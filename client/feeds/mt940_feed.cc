@@ -11,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "common/fingerprint.h"
 #include "common/ids.h"
 #include "common/limits.h"
 
@@ -277,15 +278,6 @@ void ReadInformation(const std::vector<std::string>& lines, std::string* counter
   *description = CollapseSpaces(absl::StrJoin(lines, " "));
 }
 
-uint64_t Digest(absl::string_view s) {
-  uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
-  }
-  return h;
-}
-
 class Reader {
  public:
   Reader(const std::string& source, FeedResult* result) : source_(source), result_(result) {}
@@ -421,7 +413,7 @@ class Reader {
     v1::TransactionInput t;
     t.set_source(source_);
     t.set_account_ref(account_);
-    t.set_external_id(absl::StrFormat("mt940~%s~%016x", date, Digest(what)));
+    t.set_external_id(absl::StrFormat("mt940~%s~%016x", date, Fingerprint64(what)));
     t.set_booking_date(e->booking.ToString());
     t.set_amount_pence(e->pence);
     if (!counterparty.empty()) t.set_counterparty(Clip(counterparty));

@@ -23,6 +23,8 @@ namespace {
 
 using testing::ProblemLines;
 using testing::ReadFile;
+using testing::Statements;
+using testing::Transactions;
 
 std::string Mt940(const std::string& name) {
   return ReadFile(std::string(DPMON_SHARED_DIR) + "/feeds-peer/mt940/" + name);
@@ -33,22 +35,6 @@ int Lines(const std::string& text, const std::string& tag) {
   int n = 0;
   for (absl::string_view line : absl::StrSplit(text, '\n')) n += absl::StartsWith(line, tag);
   return n;
-}
-
-std::vector<v1::TransactionInput> Transactions(const FeedResult& r) {
-  std::vector<v1::TransactionInput> out;
-  for (const FeedEntry& e : r.entries) {
-    if (e.transaction) out.push_back(*e.transaction);
-  }
-  return out;
-}
-
-std::vector<v1::StatementInput> Statements(const FeedResult& r) {
-  std::vector<v1::StatementInput> out;
-  for (const FeedEntry& e : r.entries) {
-    if (e.statement) out.push_back(*e.statement);
-  }
-  return out;
 }
 
 void ExpectUniqueIds(const FeedResult& r) {

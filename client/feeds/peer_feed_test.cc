@@ -17,6 +17,8 @@ namespace {
 
 using testing::ProblemLines;
 using testing::ReadFile;
+using testing::Statements;
+using testing::Transactions;
 
 std::string Peer(const std::string& name) {
   return ReadFile(std::string(DPMON_SHARED_DIR) + "/feeds-peer/" + name);
@@ -26,22 +28,6 @@ int Count(const std::string& text, const std::string& what) {
   int n = 0;
   for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
   return n;
-}
-
-std::vector<v1::TransactionInput> Transactions(const FeedResult& r) {
-  std::vector<v1::TransactionInput> out;
-  for (const FeedEntry& e : r.entries) {
-    if (e.transaction) out.push_back(*e.transaction);
-  }
-  return out;
-}
-
-std::vector<v1::StatementInput> Statements(const FeedResult& r) {
-  std::vector<v1::StatementInput> out;
-  for (const FeedEntry& e : r.entries) {
-    if (e.statement) out.push_back(*e.statement);
-  }
-  return out;
 }
 
 std::set<std::string> Ids(const FeedResult& r) {
