@@ -10,7 +10,6 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/ids.h"
-#include "common/ids.h"
 
 namespace dpmon::feeds {
 namespace {
