@@ -140,6 +140,7 @@ absl::Status PushEntries(Client& client, const std::string& council,
             ended = true;
             break;
           }
+          ++summary->taken;
           // What the server would refuse is refused here, on its own: a
           // batch the server cannot read would be refused whole.
           if (std::optional<ItemProblem> bad = CheckFeedEntry(e)) {
@@ -202,7 +203,7 @@ absl::Status PushFeed(Client& client, const std::string& council, const feeds::F
   CountProblems(feed, summary);
   const int64_t total = static_cast<int64_t>(feed.entries.size());
   size_t next = 0;
-  return PushEntries(
+  absl::Status s = PushEntries(
       client, council,
       [&](feeds::FeedEntry* e) {
         if (next >= feed.entries.size()) return false;
@@ -214,6 +215,9 @@ absl::Status PushFeed(Client& client, const std::string& council, const feeds::F
         if (progress) progress(done, total);
       },
       summary);
+  // Entries never taken because the stream failed first.
+  summary->unsent += total - static_cast<int64_t>(next);
+  return s;
 }
 
 }  // namespace dpmon

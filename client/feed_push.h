@@ -28,7 +28,8 @@ struct PushSummary {
     std::string where, outcome, field, reason;
   };
   std::vector<Problem> problems;  // Everything that was not ACCEPTED, DUPLICATE or SUSPENSE.
-  int64_t unsent = 0;             // Entries the server never answered (the stream failed).
+  int64_t unsent = 0;             // Entries never answered: the stream failed first.
+  int64_t taken = 0;              // Entries taken for sending (sent or refused here).
   bool Clean() const;             // Nothing invalid, conflicting, denied or unsent.
 };
 

@@ -4,9 +4,11 @@
 // file imports nothing of its bad rows and exits non-zero.
 #include <fstream>
 #include <map>
+#include <set>
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "client/client.h"
 #include "gtest/gtest.h"
 #include "tests/test_server.h"
@@ -436,6 +438,159 @@ TEST_F(FeedPush, JsonSummaryForCronAndTheFileFormatHasItsOwnFlag) {
   EXPECT_EQ(RunCommand({"/bin/sh", "-c", shell + "2>&1"}, &out), 1) << out;
   EXPECT_NE(out.find("a feed file's format is --file_format"), std::string::npos) << out;
   EXPECT_EQ(Balance(*client_, "A1", "2026-03-31"), 10000);
+}
+
+// One bad entry at the start, in the middle and at the end of a batch: each
+// is refused on its own with its line and field, every other entry arrives,
+// and the summary accounts for every item read (issue 14). The CSV path
+// streams as it reads; the OFX path reads the file first.
+TEST_F(FeedPush, ABadEntryAnywhereInABatchLosesNoOther) {
+  auto external_ids = [this](const std::string& account) {
+    std::set<std::string> ids;
+    v1::ListTransactionsRequest r;
+    r.set_parent("councils/wilts/accounts/" + account);
+    r.set_page_size(1000);
+    v1::ListTransactionsResponse page;
+    grpc::ClientContext ctx;
+    client_->PrepareContext(&ctx);
+    EXPECT_TRUE(client_->ledger().ListTransactions(&ctx, r, &page).ok());
+    for (const v1::Transaction& t : page.transactions()) ids.insert(t.input().external_id());
+    return ids;
+  };
+  // Five entries a batch; rows 1, 8 and 15 (the first, the middle and the
+  // last of the three batches as written) are bad in ways only the server's
+  // rules would see: an id over its limit, a description over its limit, a
+  // merchant with a control character.
+  const std::string csv = server_.data_dir() + "-batch.csv";
+  std::set<std::string> good_csv;
+  {
+    std::ofstream f(csv);
+    f << "Transaction ID,Settlement Date,Card Reference,Type,Merchant,MCC,Description,Amount,"
+         "Card Balance,Original Transaction ID\n";
+    for (int row = 1; row <= 15; ++row) {
+      std::string id = absl::StrCat("R", row), merchant = "Shop", description = "Groceries";
+      if (row == 1) id = std::string(200, 'L');
+      if (row == 8) description = std::string(2000, 'd');
+      if (row == 15) merchant = "Sh\x07op";
+      if (row != 1 && row != 8 && row != 15) good_csv.insert(id);
+      f << id << "," << absl::StrFormat("%02d/03/2026", row) << ",CARD-77,Purchase," << merchant
+        << ",5411," << description << ",-1.00,,\n";
+    }
+  }
+  std::string out;
+  EXPECT_EQ(Push({"--format", "json", "--batch_size", "5", "--source", "pfs", "--file_format",
+                  "csv", "--preset", "prepaid-card", csv},
+                 &out),
+            3)
+      << out;
+  EXPECT_NE(out.find("\"items_read\":15,"), std::string::npos) << out;
+  EXPECT_NE(out.find("\"outcomes\":{\"ACCEPTED\":12,\"DUPLICATE\":0,\"CONFLICT\":0,\"SUSPENSE\":0,"
+                     "\"INVALID\":3,\"DENIED\":0,\"SKIPPED\":0},\"unsent\":0,"),
+            std::string::npos)
+      << out;
+  for (const char* bad : {R"({"where":"line 2","outcome":"INVALID","field":"external_id")",
+                          R"({"where":"line 9","outcome":"INVALID","field":"description")",
+                          R"({"where":"line 16","outcome":"INVALID","field":"counterparty")"}) {
+    EXPECT_NE(out.find(bad), std::string::npos) << bad << "\n" << out;
+  }
+  EXPECT_EQ(external_ids("A1"), good_csv);
+  EXPECT_EQ(Balance(*client_, "A1", "2026-03-31"), -1200);
+
+  // OFX: seven entries, three a batch; entries 1, 5 and 7 have ids over the
+  // limit. Pushed again, the good ones are all repeats.
+  const std::string ofx = server_.data_dir() + "-batch.ofx";
+  std::set<std::string> good_ofx;
+  {
+    std::ofstream f(ofx);
+    f << "<?xml version=\"1.0\"?>\n<?OFX OFXHEADER=\"200\" VERSION=\"220\"?>\n"
+         "<OFX><BANKMSGSRSV1><STMTTRNRS><TRNUID>1</TRNUID><STMTRS><CURDEF>GBP</CURDEF>"
+         "<BANKACCTFROM><BANKID>1</BANKID><ACCTID>ACC-9</ACCTID></BANKACCTFROM><BANKTRANLIST>\n";
+    for (int n = 1; n <= 7; ++n) {
+      const std::string id = (n == 1 || n == 5 || n == 7)
+                                 ? std::string(129, 'F') + std::to_string(n)
+                                 : absl::StrCat("F", n);
+      if (id.size() < 10) good_ofx.insert(id);
+      f << "<STMTTRN><TRNTYPE>CREDIT</TRNTYPE><DTPOSTED>202603" << absl::StrFormat("%02d", n)
+        << "</DTPOSTED><TRNAMT>10.00</TRNAMT><FITID>" << id << "</FITID><NAME>Council</NAME>"
+        << "</STMTTRN>\n";
+    }
+    f << "</BANKTRANLIST></STMTRS></STMTTRNRS></BANKMSGSRSV1></OFX>\n";
+  }
+  for (const char* repeat : {"ACCEPTED\":4,\"DUPLICATE\":0", "ACCEPTED\":0,\"DUPLICATE\":4"}) {
+    EXPECT_EQ(Push({"--format", "json", "--batch_size", "3", "--source", "lloyds", "--file_format",
+                    "ofx", ofx},
+                   &out),
+              3)
+        << out;
+    EXPECT_NE(out.find("\"items_read\":7,"), std::string::npos) << out;
+    EXPECT_NE(out.find(repeat), std::string::npos) << repeat << "\n" << out;
+    EXPECT_NE(out.find("\"INVALID\":3,"), std::string::npos) << out;
+    EXPECT_NE(out.find("\"unsent\":0,"), std::string::npos) << out;
+    for (int n : {1, 5, 7}) {
+      const std::string where =
+          absl::StrFormat(R"({"where":"STMTRS[1]/STMTTRN[%d]","outcome":"INVALID",)"
+                          R"("field":"external_id")",
+                          n);
+      EXPECT_NE(out.find(where), std::string::npos) << where << "\n" << out;
+    }
+  }
+  EXPECT_EQ(external_ids("B1"), good_ofx);
+  EXPECT_EQ(Balance(*client_, "B1", "2026-03-31"), 4000);
+
+  // With the server gone, nothing is answered: every item read is still
+  // accounted for, as refused here or unsent, and the error is given.
+  ASSERT_TRUE(server_.Terminate());
+  EXPECT_EQ(Push({"--format", "json", "--source", "pfs", "--file_format", "csv", "--preset",
+                  "prepaid-card", csv},
+                 &out),
+            1)
+      << out;
+  EXPECT_NE(out.find("\"items_read\":15,"), std::string::npos) << out;
+  EXPECT_NE(out.find("\"ACCEPTED\":0,"), std::string::npos) << out;
+  EXPECT_NE(out.find("\"error\":\"UNAVAILABLE"), std::string::npos) << out;
+  int64_t accounted = 0;
+  for (const char* key : {"\"INVALID\":", "\"unsent\":"}) {
+    const size_t at = out.find(key);
+    ASSERT_NE(at, std::string::npos) << key << "\n" << out;
+    accounted += std::stoll(out.substr(at + std::string(key).size()));
+  }
+  EXPECT_EQ(accounted, 15) << out;
+}
+
+// MT940 through dpctl: two days' statements, two alike entries that are
+// each a booking; pushed again, every entry and balance is a repeat. An
+// MT942 interim report is refused whole and nothing of it arrives.
+TEST_F(FeedPush, Mt940TwiceAddsNothingAndAnInterimReportIsRefused) {
+  const std::string file = server_.data_dir() + "-day.sta";
+  std::ofstream(file) << "{1:F01BANKGB2LAXXX0000000000}{2:I940BANKGB2LXXXXN}{4:\r\n"
+                         ":20:DAY1\r\n:25:ACC-9\r\n:28C:1/1\r\n:60F:C261101GBP0,00\r\n"
+                         ":61:2611021102C500,00NTRFDP NOV//B1\r\n:86:Wiltshire Council\r\n"
+                         ":61:2611021102D12,50NMSCNONREF\r\n:86:Corner shop\r\n"
+                         ":61:2611021102D12,50NMSCNONREF\r\n:86:Corner shop\r\n"
+                         ":62F:C261102GBP475,00\r\n-}\r\n"
+                         "{1:F01BANKGB2LAXXX0000000000}{2:I940BANKGB2LXXXXN}{4:\r\n"
+                         ":20:DAY2\r\n:25:ACC-9\r\n:28C:2/1\r\n:60F:C261102GBP475,00\r\n"
+                         ":61:2611031103RD25,00NMSCNONREF\r\n:86:Refund from shop\r\n"
+                         ":62F:C261103GBP500,00\r\n-}\r\n";
+  std::string out;
+  ASSERT_EQ(Push({"--source", "lloyds", "--file_format", "mt940", file}, &out), 0) << out;
+  EXPECT_NE(out.find("6 items read (4 transactions and 2 statements)"), std::string::npos) << out;
+  EXPECT_NE(out.find("accepted 6, duplicate 0"), std::string::npos) << out;
+  EXPECT_EQ(Balance(*client_, "B1", "2026-11-02"), 50000 - 1250 - 1250);
+  EXPECT_EQ(Balance(*client_, "B1", "2026-11-03"), 50000 - 1250 - 1250 + 2500);
+  ASSERT_EQ(Push({"--source", "lloyds", "--file_format", "mt940", file}, &out), 0) << out;
+  EXPECT_NE(out.find("accepted 0, duplicate 6, conflict 0"), std::string::npos) << out;
+  EXPECT_EQ(Balance(*client_, "B1", "2026-11-03"), 50000);
+
+  const std::string interim = server_.data_dir() + "-interim.sta";
+  std::ofstream(interim) << ":20:INTRADAY\n:25:ACC-9\n:28C:3/1\n:34F:GBP0,\n:13D:2611041015+0000\n"
+                            ":61:2611041104D99,00NMSCNONREF\n:86:Shop\n:90D:1GBP99,00\n";
+  EXPECT_EQ(Push({"--source", "lloyds", "--file_format", "mt940", interim}, &out), 3) << out;
+  EXPECT_NE(out.find("line 4: INVALID file: the file is an MT942 interim transaction report"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("accepted 0, duplicate 0"), std::string::npos) << out;
+  EXPECT_EQ(Balance(*client_, "B1", "2026-11-30"), 50000);
 }
 
 }  // namespace

@@ -42,9 +42,24 @@ using Args = std::vector<std::string>;
 constexpr const char* kOutcomes[] = {"ACCEPTED", "DUPLICATE", "CONFLICT", "SUSPENSE",
                                      "INVALID",  "DENIED",    "SKIPPED"};
 
+// Everything read from a file: the entries parsed, those refused or in
+// conflict as they were read, and those skipped on purpose. Every one of
+// them has an outcome in the summary or is unsent.
+int64_t ItemsRead(int64_t transactions, int64_t statements, const dpmon::feeds::FeedResult& feed) {
+  return transactions + statements + static_cast<int64_t>(feed.invalid.size()) +
+         static_cast<int64_t>(feed.conflicts.size()) + static_cast<int64_t>(feed.skipped.size());
+}
+
+int64_t ItemsAnswered(dpmon::PushSummary& summary) {
+  int64_t n = summary.unsent;
+  for (const char* o : kOutcomes) n += summary.outcomes[o];
+  return n;
+}
+
 void PrintSummary(const std::string& path, int64_t transactions, int64_t statements, int64_t millis,
                   dpmon::PushSummary& summary, const dpmon::feeds::FeedResult& feed) {
-  std::printf("%s: %lld transactions and %lld statements, pushed in %.2fs\n", path.c_str(),
+  std::printf("%s: %lld items read (%lld transactions and %lld statements), pushed in %.2fs\n",
+              path.c_str(), static_cast<long long>(ItemsRead(transactions, statements, feed)),
               static_cast<long long>(transactions), static_cast<long long>(statements),
               static_cast<double>(millis) / 1000);
   std::string counts;
@@ -69,9 +84,10 @@ void PrintSummary(const std::string& path, int64_t transactions, int64_t stateme
 void PrintSummaryJson(const std::string& path, int64_t transactions, int64_t statements,
                       int64_t millis, dpmon::PushSummary& summary,
                       const dpmon::feeds::FeedResult& feed, const absl::Status& status) {
-  std::string out =
-      absl::StrCat("{\"file\":", dpmon::JsonQuote(path), ",\"transactions\":", transactions,
-                   ",\"statements\":", statements, ",\"milliseconds\":", millis, ",\"outcomes\":{");
+  std::string out = absl::StrCat("{\"file\":", dpmon::JsonQuote(path),
+                                 ",\"items_read\":", ItemsRead(transactions, statements, feed),
+                                 ",\"transactions\":", transactions, ",\"statements\":", statements,
+                                 ",\"milliseconds\":", millis, ",\"outcomes\":{");
   for (const char* o : kOutcomes) {
     absl::StrAppend(&out, o == kOutcomes[0] ? "" : ",", "\"", o, "\":", summary.outcomes[o]);
   }
@@ -151,15 +167,17 @@ int FeedPush(dpmon::Client& client, const std::vector<std::string>& files) {
     dpmon::feeds::FeedResult feed;  // Problems (and, for XML formats, the entries).
     int64_t transactions = 0, statements = 0;
     absl::Status s;
-    if (format == "csv") {
+    if (format == "csv" || format == "mt940") {
       // Read and push at once: the parser runs ahead by at most 20,000 entries.
       dpmon::EntryQueue queue(20000);
       std::thread producer([&] {
-        feed = dpmon::feeds::ParseCsvFeed(*text, mapping, source, absl::GetFlag(FLAGS_account_ref),
-                                          [&](dpmon::feeds::FeedEntry e) {
-                                            (e.transaction ? transactions : statements) += 1;
-                                            queue.Push(std::move(e));
-                                          });
+        const auto emit = [&](dpmon::feeds::FeedEntry e) {
+          (e.transaction ? transactions : statements) += 1;
+          queue.Push(std::move(e));
+        };
+        feed = format == "csv" ? dpmon::feeds::ParseCsvFeed(*text, mapping, source,
+                                                            absl::GetFlag(FLAGS_account_ref), emit)
+                               : dpmon::feeds::ParseMt940Feed(*text, source, charset, emit);
         queue.Close();
       });
       s = dpmon::PushEntries(
@@ -169,9 +187,8 @@ int FeedPush(dpmon::Client& client, const std::vector<std::string>& files) {
       producer.join();
       dpmon::CountProblems(feed, &summary);
     } else {
-      feed = format == "ofx"     ? dpmon::feeds::ParseOfxFeed(*text, source, charset)
-             : format == "mt940" ? dpmon::feeds::ParseMt940Feed(*text, source, charset)
-                                 : dpmon::feeds::ParseCamt053Feed(*text, source, charset);
+      feed = format == "ofx" ? dpmon::feeds::ParseOfxFeed(*text, source, charset)
+                             : dpmon::feeds::ParseCamt053Feed(*text, source, charset);
       for (const auto& e : feed.entries) (e.transaction ? transactions : statements) += 1;
       s = dpmon::PushFeed(
           client, council, feed, batch_size,
@@ -181,11 +198,23 @@ int FeedPush(dpmon::Client& client, const std::vector<std::string>& files) {
           &summary);
     }
     if (tty) std::fprintf(stderr, "\n");
+    if (format == "csv" || format == "mt940") {
+      // Entries parsed but never taken because the stream failed first.
+      summary.unsent += transactions + statements - summary.taken;
+    }
     const int64_t millis = absl::ToInt64Milliseconds(absl::Now() - start);
     if (Json()) {
       PrintSummaryJson(path, transactions, statements, millis, summary, feed, s);
     } else {
       PrintSummary(path, transactions, statements, millis, summary, feed);
+    }
+    if (const int64_t read = ItemsRead(transactions, statements, feed),
+        answered = ItemsAnswered(summary);
+        read != answered) {
+      // A fault in dpctl itself: say so rather than let an entry go unseen.
+      std::fprintf(stderr, "dpctl: %s: the summary accounts for %lld of the %lld items read\n",
+                   path.c_str(), static_cast<long long>(answered), static_cast<long long>(read));
+      exit_code = kExitFailure;
     }
     if (!s.ok()) {
       std::fprintf(stderr, "dpctl: %s: %s (%lld entries unsent)\n", path.c_str(),

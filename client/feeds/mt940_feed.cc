@@ -2,9 +2,12 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <functional>
 #include <map>
+#include <optional>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -46,10 +49,13 @@ std::string TagOf(absl::string_view s, size_t* after) {
   return std::string(s.substr(1, end - 1));
 }
 
-// Splits the text into messages: envelopes, control bytes, blank lines,
-// bank header lines and prose outside messages are dropped.
-std::vector<Message> Messages(absl::string_view text) {
-  std::vector<Message> messages;
+// Calls `each` with the text's messages in turn, a message held at a time
+// (a file can hold millions of entries); envelopes, control bytes, blank
+// lines, bank header lines and prose outside messages are dropped. Returns
+// the number of messages.
+int ForEachMessage(absl::string_view text, const std::function<void(const Message&)>& each) {
+  int messages = 0;
+  Message message;
   bool in_message = false;
   int number = 0;
   size_t pos = 0;
@@ -82,17 +88,20 @@ std::vector<Message> Messages(absl::string_view text) {
     const std::string tag = TagOf(s, &after);
     if (!tag.empty()) {
       if (tag == "20" || !in_message) {
-        messages.emplace_back();
+        if (!message.fields.empty()) each(message);
+        message.fields.clear();
+        ++messages;
         in_message = true;
       }
-      messages.back().fields.push_back(
+      message.fields.push_back(
           {tag, std::string(absl::StripTrailingAsciiWhitespace(s.substr(after))), {}, number});
       continue;
     }
-    if (in_message && !messages.back().fields.empty()) {
-      messages.back().fields.back().more.emplace_back(trimmed);
+    if (in_message && !message.fields.empty()) {
+      message.fields.back().more.emplace_back(trimmed);
     }
   }
+  if (!message.fields.empty()) each(message);
   return messages;
 }
 
@@ -278,12 +287,42 @@ void ReadInformation(const std::vector<std::string>& lines, std::string* counter
   *description = CollapseSpaces(absl::StrJoin(lines, " "));
 }
 
+// Set if the message breaks the file's structure: then nothing is pushed,
+// since which account an entry belongs to is in doubt.
+std::optional<FeedProblem> Malformed(const Message& m) {
+  std::string account;
+  int account_line = 0;
+  for (const Field& f : m.fields) {
+    if (f.tag == "25") {
+      if (!account.empty()) {
+        return FeedProblem{
+            absl::StrCat("line ", f.line), "25",
+            absl::StrFormat("a second account (\"%s\") in the message whose account is "
+                            "\"%s\" (line %d): the file is malformed; nothing was pushed",
+                            f.value.substr(0, 40), account, account_line)};
+      }
+      account = std::string(absl::StripAsciiWhitespace(f.value));
+      account_line = f.line;
+      if (account.empty()) {
+        return FeedProblem{absl::StrCat("line ", f.line), "25",
+                           "the account is empty: the file is malformed; nothing was pushed"};
+      }
+    } else if (f.tag == "61" && account.empty()) {
+      return FeedProblem{absl::StrCat("line ", f.line), "61",
+                         "an entry before the message's account (:25:): the file is malformed; "
+                         "nothing was pushed"};
+    }
+  }
+  return std::nullopt;
+}
+
+// Reads well-formed messages (Malformed found nothing) entry by entry.
 class Reader {
  public:
-  Reader(const std::string& source, FeedResult* result) : source_(source), result_(result) {}
+  Reader(const std::string& source, FeedResult* result, const std::function<void(FeedEntry)>& emit)
+      : source_(source), result_(result), emit_(emit) {}
 
-  // False if the message breaks the file's structure (then `error_` says how).
-  bool Read(const Message& m) {
+  void Read(const Message& m) {
     account_.clear();
     currency_.clear();
     pending_.reset();
@@ -295,19 +334,7 @@ class Reader {
       }
       Flush();
       if (f.tag == "25") {
-        if (!account_.empty()) {
-          error_ = {absl::StrCat("line ", f.line), "25",
-                    absl::StrFormat("a second account (\"%s\") in the message whose account is "
-                                    "\"%s\" (line %d): the file is malformed; nothing was pushed",
-                                    f.value.substr(0, 40), account_, account_line_)};
-          return false;
-        }
         account_ = std::string(absl::StripAsciiWhitespace(f.value));
-        account_line_ = f.line;
-        if (account_.empty()) {
-          error_ = {absl::StrCat("line ", f.line), "25", "the account is empty"};
-          return false;
-        }
       } else if (f.tag == "60F" || f.tag == "60M") {
         absl::StatusOr<Balance> b = ParseBalance(f.value);
         if (!b.ok()) {
@@ -316,12 +343,6 @@ class Reader {
           currency_ = b->currency;
         }
       } else if (f.tag == "61") {
-        if (account_.empty()) {
-          error_ = {absl::StrCat("line ", f.line), "61",
-                    "an entry before the message's account (:25:): the file is malformed; nothing "
-                    "was pushed"};
-          return false;
-        }
         pending_ = Pending{f, {}};
       } else if (f.tag == "62F") {
         Closing(f);
@@ -330,10 +351,7 @@ class Reader {
       // follows no entry say nothing to store.
     }
     Flush();
-    return true;
   }
-
-  const FeedProblem& error() const { return error_; }
 
  private:
   struct Pending {
@@ -379,7 +397,7 @@ class Reader {
     s.set_account_ref(account_);
     s.set_date(key.second);
     s.set_closing_balance_pence(b->pence);
-    result_->entries.push_back({absl::StrCat("line ", f.line), std::nullopt, std::move(s)});
+    emit_({absl::StrCat("line ", f.line), std::nullopt, std::move(s)});
   }
 
   void Flush() {
@@ -413,44 +431,99 @@ class Reader {
     v1::TransactionInput t;
     t.set_source(source_);
     t.set_account_ref(account_);
-    t.set_external_id(absl::StrFormat("mt940~%s~%016x", date, Fingerprint64(what)));
+    // Alike entries are each a booking: the second is "ID~2", the third
+    // "ID~3" (as MakeIdsUnique numbers them), counted as the file is read.
+    std::string id = absl::StrFormat("mt940~%s~%016x", date, Fingerprint64(what));
+    if (const int n = ++seen_[id]; n > 1) absl::StrAppend(&id, "~", n);
+    t.set_external_id(std::move(id));
     t.set_booking_date(e->booking.ToString());
     t.set_amount_pence(e->pence);
     if (!counterparty.empty()) t.set_counterparty(Clip(counterparty));
     if (!description.empty()) t.set_description(Clip(description));
-    result_->entries.push_back({absl::StrCat("line ", f.line), std::move(t), std::nullopt});
+    emit_({absl::StrCat("line ", f.line), std::move(t), std::nullopt});
   }
 
   const std::string& source_;
   FeedResult* result_;
+  const std::function<void(FeedEntry)>& emit_;
   std::string account_;
-  int account_line_ = 0;
   std::string currency_;
   std::optional<Pending> pending_;
   std::map<std::pair<std::string, std::string>, std::pair<int64_t, int>> balances_;
-  FeedProblem error_;
+  absl::flat_hash_map<std::string, int> seen_;  // Entry ids so far, with their counts.
 };
+
+// MT940's relatives that are not statements, refused whole.
+FeedProblem NotAStatementProblem(const std::string& where, const std::string& what) {
+  return FeedProblem{where, "file",
+                     absl::StrCat("the file is ", what,
+                                  ", not an MT940 statement: its entries and balances are not "
+                                  "final; nothing was pushed; push the day's MT940 statement")};
+}
+
+// Set if the file's envelope says it is an MT942 interim report or an MT941
+// balance report.
+std::optional<FeedProblem> NotAStatement(absl::string_view text) {
+  for (const char* type : {"942", "941"}) {
+    for (const char* io : {"{2:I", "{2:O"}) {
+      if (absl::StrContains(text, absl::StrCat(io, type))) {
+        return NotAStatementProblem("file", type[2] == '2' ? "an MT942 interim transaction report"
+                                                           : "an MT941 balance report");
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+// Set if a bare message is one: it has a floor limit (:34F:, MT942) or a
+// date-time indication (:13D:, MT941 and MT942).
+std::optional<FeedProblem> NotAStatement(const Message& m) {
+  for (const Field& f : m.fields) {
+    if (f.tag == "34F") {
+      return NotAStatementProblem(absl::StrCat("line ", f.line),
+                                  "an MT942 interim transaction report (:34F: floor limit)");
+    }
+    if (f.tag == "13D") {
+      return NotAStatementProblem(absl::StrCat("line ", f.line),
+                                  "an MT941 or MT942 report (:13D: date-time indication)");
+    }
+  }
+  return std::nullopt;
+}
 
 }  // namespace
 
 FeedResult ParseMt940Feed(absl::string_view bytes, const std::string& source,
-                          std::optional<Charset> charset) {
+                          std::optional<Charset> charset,
+                          const std::function<void(FeedEntry)>& emit) {
   FeedResult result;
   const std::string text = DecodeText(bytes, charset, std::nullopt);
-  const std::vector<Message> messages = Messages(text);
-  if (messages.empty()) {
+  // First the whole file's structure, then its entries: a file refused
+  // whole emits nothing.
+  std::optional<FeedProblem> refused = NotAStatement(text);
+  const int messages = ForEachMessage(text, [&refused](const Message& m) {
+    if (!refused) refused = NotAStatement(m);
+    if (!refused) refused = Malformed(m);
+  });
+  if (messages == 0) {
     result.invalid.push_back({"file", "20", "no MT940 message (:20: ... :62F:) in the file"});
     return result;
   }
-  Reader reader(source, &result);
-  for (const Message& m : messages) {
-    if (!reader.Read(m)) {
-      FeedResult refused;
-      refused.invalid.push_back(reader.error());
-      return refused;
-    }
+  if (refused) {
+    result.invalid.push_back(*refused);
+    return result;
   }
-  MakeIdsUnique(&result, /*alike_are_distinct=*/true);
+  Reader reader(source, &result, emit);
+  ForEachMessage(text, [&reader](const Message& m) { reader.Read(m); });
+  return result;
+}
+
+FeedResult ParseMt940Feed(absl::string_view bytes, const std::string& source,
+                          std::optional<Charset> charset) {
+  std::vector<FeedEntry> entries;
+  FeedResult result = ParseMt940Feed(bytes, source, charset,
+                                     [&entries](FeedEntry e) { entries.push_back(std::move(e)); });
+  result.entries = std::move(entries);
   return result;
 }
 

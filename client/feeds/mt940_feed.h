@@ -19,14 +19,16 @@
 //   `:60F:`/`:60M:`, `:64:` and `:65:` are not statements; `:NS:` fields and
 //   `:86:` text that follows no `:61:` describe the statement and are skipped.
 // MT940 has no transaction id: each entry's is "mt940~DATE~DIGEST", a digest
-// of everything the entry says, made unique by MakeIdsUnique where entries
-// are alike (docs/feeds.md, "Ids"). What cannot be read is reported by its
-// line ("line 12").
+// of everything the entry says; where entries are alike the second is
+// "ID~2", the third "ID~3" (docs/feeds.md, "Ids"). What cannot be read is
+// reported by its line ("line 12"). A file whose structure leaves an entry's
+// account in doubt, or that is an MT941/MT942 report, is refused whole.
 //
 // Thread-safety: pure functions.
 #ifndef DPMON_CLIENT_FEEDS_MT940_FEED_H_
 #define DPMON_CLIENT_FEEDS_MT940_FEED_H_
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -39,6 +41,12 @@ namespace dpmon::feeds {
 // unless the operator gives one (code page 852 is common in Central Europe).
 FeedResult ParseMt940Feed(absl::string_view text, const std::string& source,
                           std::optional<Charset> charset = std::nullopt);
+// The same, an entry at a time: `emit` receives each entry as it is read,
+// once the whole file's structure has been checked (so a file refused whole
+// emits nothing); the result holds only the problems.
+FeedResult ParseMt940Feed(absl::string_view text, const std::string& source,
+                          std::optional<Charset> charset,
+                          const std::function<void(FeedEntry)>& emit);
 
 }  // namespace dpmon::feeds
 

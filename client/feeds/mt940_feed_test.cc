@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -256,6 +257,32 @@ TEST(Mt940, MalformedFiles) {
     ASSERT_EQ(broken.invalid.size(), 1u);
     EXPECT_EQ(broken.invalid[0].where, "line 6");
     EXPECT_TRUE(absl::StrContains(broken.invalid[0].reason, "nothing was pushed"));
+  }
+  // MT940's relatives that are not statements, written from the standard:
+  // refused whole, saying what they are.
+  const std::string mt942 =
+      ":20:INTRADAY1\r\n:25:20044412345678\r\n:28C:1/1\r\n:34F:GBP0,\r\n"
+      ":13D:2611301015+0000\r\n:61:2611301130D12,50NMSCNONREF\r\n:86:Shop\r\n"
+      ":90D:1GBP12,50\r\n:90C:0GBP0,\r\n";
+  for (const auto& [text, where, what] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {mt942, "line 4", "an MT942 interim transaction report"},
+           {"{1:F01BANKGB2LAXXX0000000000}{2:O9421015261130BANKGB2LAXXX00000000002611301015N}{4:"
+            "\n" +
+                mt942 + "-}",
+            "file", "an MT942 interim transaction report"},
+           {"{1:F01BANKGB2LAXXX0000000000}{2:I941BANKGB2LXXXXN}{4:\n:20:BAL1\n:25:20044412345678\n"
+            ":28:1\n:13D:2611301800+0000\n:60F:C261129GBP100,00\n:90D:0GBP0,\n"
+            ":90C:0GBP0,\n:62F:C261130GBP100,00\n-}",
+            "file", "an MT941 balance report"},
+       }) {
+    FeedResult r = ParseMt940Feed(text, "bank");
+    EXPECT_TRUE(r.entries.empty());
+    ASSERT_EQ(r.invalid.size(), 1u);
+    EXPECT_EQ(r.invalid[0].where, where);
+    EXPECT_TRUE(absl::StartsWith(r.invalid[0].reason, "the file is " + what))
+        << r.invalid[0].reason;
+    EXPECT_TRUE(absl::StrContains(r.invalid[0].reason, "nothing was pushed"));
   }
   EXPECT_FALSE(ParseMt940Feed("", "bank").invalid.empty());
   EXPECT_FALSE(ParseMt940Feed("not a statement\n", "bank").invalid.empty());
