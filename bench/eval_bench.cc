@@ -36,6 +36,7 @@
 #include "absl/strings/str_format.h"
 #include "client/client.h"
 #include "common/civil_date.h"
+#include "common/names.h"
 #include "server/evaluator.h"
 #include "server/validation.h"
 #include "storage/store.h"
@@ -109,6 +110,7 @@ int Generate() {
     return 1;
   }
   v1::Council council;
+  council.set_name(CouncilName(kCouncil));
   council.set_display_name("Benchmark Council");
   *council.mutable_policy() = DefaultPolicy();
   if (absl::Status s = store->CreateCouncil(kCouncil, council, {}).status(); !s.ok()) {
@@ -122,7 +124,7 @@ int Generate() {
   std::vector<LedgerWrite> batch;
   auto flush = [&] {
     if (batch.empty()) return;
-    v1::IngestBatchResponse response;
+    storage::IngestOutcome response;
     for (size_t i = 0; i < batch.size(); ++i) {
       batch[i].index = static_cast<int>(i);
       response.add_results()->set_index(static_cast<int>(i));
@@ -130,7 +132,7 @@ int Generate() {
     while (in_flight.load() >= 16) std::this_thread::sleep_for(std::chrono::microseconds(200));
     ++in_flight;
     store->IngestAsync(kCouncil, std::move(batch), std::move(response), {},
-                       [&](absl::StatusOr<v1::IngestBatchResponse> r) {
+                       [&](absl::StatusOr<storage::IngestOutcome> r) {
                          if (!r.ok()) std::cerr << "ingest: " << r.status() << "\n";
                          --in_flight;
                        });
@@ -172,7 +174,8 @@ int Generate() {
                                             "Hughes",  "Green",  "Hall",   "Wood",   "Smithson"};
     a.set_display_name(absl::StrCat(kFirst[i % 20], " ", kLast[(i / 20 * 7 + i) % 20]));
     a.set_person_ref(absl::StrFormat("CM-%07d", i));
-    absl::StatusOr<v1::AddExternalRefResponse> created = store->CreateAccount(kCouncil, id, a, {});
+    a.set_name(AccountName(kCouncil, id));
+    absl::StatusOr<storage::AttachOutcome> created = store->CreateAccount(kCouncil, id, a, {});
     if (!created.ok()) {
       std::cerr << created.status() << "\n";
       return 1;

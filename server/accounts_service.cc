@@ -12,6 +12,7 @@
 #include "common/ids.h"
 #include "common/limits.h"
 #include "common/money.h"
+#include "common/names.h"
 #include "domain/search.h"
 #include "server/account_view.h"
 #include "server/auth.h"
@@ -135,14 +136,14 @@ grpc::ServerUnaryReactor* AccountsService::CreateAccount(grpc::CallbackServerCon
                    account.set_assigned_officer_name(*officer);
                  }
                  // Output-only fields are ignored on input (AIP-203).
-                 account.clear_name();
+                 account.set_name(AccountName(*council, request->account_id()));
                  account.clear_status();
                  account.clear_status_history();
                  account.clear_plan_versions();
                  account.clear_earmarks();
                  account.clear_reviews();
                  account.clear_audits();
-                 absl::StatusOr<v1::AddExternalRefResponse> created = ctx_.store->CreateAccount(
+                 absl::StatusOr<storage::AttachOutcome> created = ctx_.store->CreateAccount(
                      *council, request->account_id(), account, KeyFor(call.rpc, *request));
                  if (!created.ok()) return created.status();
                  *response = created->account();
@@ -339,11 +340,14 @@ grpc::ServerUnaryReactor* AccountsService::AddExternalRef(grpc::CallbackServerCo
                      !s.ok()) {
                    return s;
                  }
-                 absl::StatusOr<v1::AddExternalRefResponse> r = ctx_.store->AddExternalRef(
+                 absl::StatusOr<storage::AttachOutcome> r = ctx_.store->AddExternalRef(
                      name->council, name->account, request->external_ref(),
                      KeyFor(call.rpc, *request));
                  if (!r.ok()) return r.status();
-                 *response = *std::move(r);
+                 response->mutable_account()->Swap(r->mutable_account());
+                 response->set_attached_transactions(r->attached_transactions());
+                 response->set_attached_statements(r->attached_statements());
+                 response->set_conflicting_statements(r->conflicting_statements());
                  return PresentAccount(ctx_.today(), response->mutable_account());
                });
 }

@@ -5,6 +5,7 @@
 #include "absl/strings/strip.h"
 #include "common/ids.h"
 #include "common/limits.h"
+#include "common/names.h"
 #include "server/clock.h"
 #include "server/service_util.h"
 #include "server/status_util.h"
@@ -33,6 +34,7 @@ grpc::ServerUnaryReactor* CouncilsService::CreateCouncil(grpc::CallbackServerCon
                    return InvalidField("council.display_name", s.message());
                  }
                  v1::Council council;
+                 council.set_name(CouncilName(request->council_id()));
                  council.set_display_name(request->council().display_name());
                  *council.mutable_policy() = DefaultPolicy();
                  if (absl::Status s = MergePolicy(request->council().policy(), {}, "council.policy",

@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/limits.h"
+#include "common/names.h"
 #include "domain/policy.h"
 #include "gtest/gtest.h"
 #include "server/evaluator.h"
@@ -46,6 +47,7 @@ class DueIndexTest : public ::testing::Test {
     index_ = std::make_unique<DueIndex>(
         store_.get(), [] { return kToday; }, 2);
     v1::Council c;
+    c.set_name(CouncilName("c"));
     c.set_display_name("Test Council");
     *c.mutable_policy() = PolicyToProto(domain::DefaultPolicy());
     ASSERT_TRUE(store_->CreateCouncil("c", c, {}).ok());
@@ -80,6 +82,7 @@ class DueIndexTest : public ::testing::Test {
     v1::PlanLine* l = p->add_lines();
     l->set_category(v1::PA_WAGES);
     l->set_weekly_pence(p->weekly_dp_pence());
+    a.set_name(AccountName("c", id));
     ASSERT_TRUE(store_->CreateAccount("c", id, a, {}).ok());
     ids_.push_back(id);
     starts_.push_back(start);
@@ -87,7 +90,7 @@ class DueIndexTest : public ::testing::Test {
 
   void IngestSome() {
     std::vector<LedgerWrite> items;
-    v1::IngestBatchResponse response;
+    storage::IngestOutcome response;
     for (int i = 0, n = 1 + Pick(6); i < n; ++i) {
       const size_t a = static_cast<size_t>(Pick(static_cast<int>(ids_.size())));
       LedgerWrite w;

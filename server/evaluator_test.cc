@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/names.h"
 #include "domain/policy.h"
 #include "gtest/gtest.h"
 #include "storage/proto_domain.h"
@@ -33,6 +34,7 @@ class EvaluatorTest : public ::testing::Test {
     o.path = dir_.string();
     ASSERT_TRUE(Store::Open(o, &store_).ok());
     v1::Council c;
+    c.set_name(CouncilName("c"));
     c.set_display_name("Test Council");
     *c.mutable_policy() = PolicyToProto(domain::DefaultPolicy());
     ASSERT_TRUE(store_->CreateCouncil("c", c, {}).ok());
@@ -54,6 +56,7 @@ class EvaluatorTest : public ::testing::Test {
       v1::PlanLine* l = p->add_lines();
       l->set_category(v1::PA_WAGES);
       l->set_weekly_pence(7000);
+      a.set_name(AccountName("c", id));
       ASSERT_TRUE(store_->CreateAccount("c", id, a, {}).ok());
     }
   }
@@ -73,11 +76,11 @@ class EvaluatorTest : public ::testing::Test {
     w.transaction.set_amount_pence(amount);
     w.transaction.set_category(category);
     w.date = D(date);
-    v1::IngestBatchResponse response;
+    storage::IngestOutcome response;
     response.add_results()->set_index(0);
     std::vector<LedgerWrite> items;
     items.push_back(std::move(w));
-    absl::StatusOr<v1::IngestBatchResponse> r = store_->Ingest("c", std::move(items), response, {});
+    absl::StatusOr<storage::IngestOutcome> r = store_->Ingest("c", std::move(items), response, {});
     ASSERT_TRUE(r.ok()) << r.status();
     ASSERT_EQ(r->results(0).outcome(), v1::ACCEPTED);
   }

@@ -23,7 +23,7 @@ namespace dpmon {
 
 absl::Status PrepareIngest(const v1::IngestBatchRequest& request, const Principal& caller,
                            std::string* council, std::vector<LedgerWrite>* writes,
-                           v1::IngestBatchResponse* response, RequestKey* key) {
+                           storage::IngestOutcome* response, RequestKey* key) {
   if (absl::Status s = CheckRequestId(request.request_id()); !s.ok()) return s;
   absl::StatusOr<std::string> c = ParseCouncilName(request.parent(), "parent");
   if (!c.ok()) return c.status();
@@ -92,6 +92,19 @@ absl::Status PrepareIngest(const v1::IngestBatchRequest& request, const Principa
   return absl::OkStatus();
 }
 
+v1::IngestBatchResponse IngestResponseOf(storage::IngestOutcome outcome) {
+  v1::IngestBatchResponse r;
+  r.mutable_results()->Swap(outcome.mutable_results());
+  r.set_batch_id(outcome.batch_id());
+  r.set_accepted(outcome.accepted());
+  r.set_duplicate(outcome.duplicate());
+  r.set_conflict(outcome.conflict());
+  r.set_suspense(outcome.suspense());
+  r.set_invalid(outcome.invalid());
+  r.set_denied(outcome.denied());
+  return r;
+}
+
 grpc::ServerUnaryReactor* LedgerService::IngestBatch(grpc::CallbackServerContext* context,
                                                      const v1::IngestBatchRequest* request,
                                                      v1::IngestBatchResponse* response) {
@@ -100,7 +113,7 @@ grpc::ServerUnaryReactor* LedgerService::IngestBatch(grpc::CallbackServerContext
       [this, request, response](const Call& call, std::function<void(const absl::Status&)> finish) {
         std::string council;
         std::vector<LedgerWrite> writes;
-        v1::IngestBatchResponse prepared;
+        storage::IngestOutcome prepared;
         RequestKey key;
         if (absl::Status s =
                 PrepareIngest(*request, call.caller, &council, &writes, &prepared, &key);
@@ -108,15 +121,15 @@ grpc::ServerUnaryReactor* LedgerService::IngestBatch(grpc::CallbackServerContext
           finish(s);
           return;
         }
-        ctx_.store->IngestAsync(
-            council, std::move(writes), std::move(prepared), key,
-            [this, response, finish](absl::StatusOr<v1::IngestBatchResponse> r) {
-              if (r.ok() && ctx_.metrics != nullptr) {
-                ctx_.metrics->CountIngest(*r);
-              }
-              if (r.ok()) *response = *std::move(r);
-              finish(r.status());
-            });
+        ctx_.store->IngestAsync(council, std::move(writes), std::move(prepared), key,
+                                [this, response, finish](absl::StatusOr<storage::IngestOutcome> r) {
+                                  if (r.ok()) {
+                                    *response = IngestResponseOf(*std::move(r));
+                                    if (ctx_.metrics != nullptr)
+                                      ctx_.metrics->CountIngest(*response);
+                                  }
+                                  finish(r.status());
+                                });
       });
 }
 
@@ -192,7 +205,7 @@ class IngestStream final
   void OnReadDone(bool ok) override {
     std::string council;
     std::vector<LedgerWrite> writes;
-    v1::IngestBatchResponse prepared;
+    storage::IngestOutcome prepared;
     RequestKey key;
     {
       absl::MutexLock lock(&mu_);
@@ -201,7 +214,7 @@ class IngestStream final
     }
     ctx_.store->IngestAsync(
         council, std::move(writes), std::move(prepared), key,
-        [this](absl::StatusOr<v1::IngestBatchResponse> r) { OnStored(std::move(r)); });
+        [this](absl::StatusOr<storage::IngestOutcome> r) { OnStored(std::move(r)); });
     absl::MutexLock lock(&mu_);
     if (in_store_ + static_cast<int>(to_write_.size()) < limits::kStreamBatchesInFlightMax) {
       StartRead(&raw_);
@@ -242,7 +255,7 @@ class IngestStream final
   // The batch just read, validated and ready for the store; false (with
   // the stream finishing where it must) if there is none to send.
   bool PrepareLocked(bool ok, std::string* council, std::vector<LedgerWrite>* writes,
-                     v1::IngestBatchResponse* prepared, RequestKey* key)
+                     storage::IngestOutcome* prepared, RequestKey* key)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (!ok) {
       reads_done_ = true;
@@ -275,7 +288,7 @@ class IngestStream final
     return true;
   }
 
-  void OnStored(absl::StatusOr<v1::IngestBatchResponse> r) {
+  void OnStored(absl::StatusOr<storage::IngestOutcome> r) {
     absl::ReleasableMutexLock lock(&mu_);
     --in_store_;
     if (done_) {
@@ -289,9 +302,9 @@ class IngestStream final
       if (error_.ok()) error_ = r.status();
       reads_done_ = true;
     } else {
-      if (ctx_.metrics != nullptr) ctx_.metrics->CountIngest(*r);
       // Written, so acknowledged, even if the stream is ending.
-      to_write_.push_back(*std::move(r));
+      to_write_.push_back(IngestResponseOf(*std::move(r)));
+      if (ctx_.metrics != nullptr) ctx_.metrics->CountIngest(to_write_.back());
       WriteNextLocked();
     }
     ResumeReadLocked();

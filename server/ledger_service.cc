@@ -5,6 +5,7 @@
 #include "absl/strings/strip.h"
 #include "common/ids.h"
 #include "common/limits.h"
+#include "common/names.h"
 #include "server/clock.h"
 #include "server/service_util.h"
 #include "server/status_util.h"
@@ -61,7 +62,11 @@ grpc::ServerUnaryReactor* LedgerService::ListTransactions(
         absl::StatusOr<Page<v1::Transaction>> page = ctx_.store->ListTransactions(
             name->council, name->account, range->from, range->to, *after, *size);
         if (!page.ok()) return page.status();
-        for (v1::Transaction& t : page->items) *response->add_transactions() = std::move(t);
+        const std::string account = AccountName(name->council, name->account);
+        for (v1::Transaction& t : page->items) {
+          t.set_account(account);
+          *response->add_transactions() = std::move(t);
+        }
         response->set_next_page_token(EncodePageToken(scope, page->next_key));
         return absl::OkStatus();
       });
@@ -90,7 +95,11 @@ grpc::ServerUnaryReactor* LedgerService::ListStatements(grpc::CallbackServerCont
         absl::StatusOr<Page<v1::Statement>> page = ctx_.store->ListStatements(
             name->council, name->account, range->from, range->to, *after, *size);
         if (!page.ok()) return page.status();
-        for (v1::Statement& s : page->items) *response->add_statements() = std::move(s);
+        const std::string account = AccountName(name->council, name->account);
+        for (v1::Statement& s : page->items) {
+          s.set_account(account);
+          *response->add_statements() = std::move(s);
+        }
         response->set_next_page_token(EncodePageToken(scope, page->next_key));
         return absl::OkStatus();
       });
@@ -226,6 +235,7 @@ grpc::ServerUnaryReactor* LedgerService::RecategoriseTransaction(
                      request->category(), change, KeyFor(call.rpc, *request));
                  if (!t.ok()) return t.status();
                  *response = *std::move(t);
+                 response->set_account(AccountName(name->council, name->account));
                  return absl::OkStatus();
                });
 }

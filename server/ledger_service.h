@@ -73,7 +73,9 @@ class LedgerService final : public ReadingService<v1::Ledger> {
 // council the caller does not hold.
 absl::Status PrepareIngest(const v1::IngestBatchRequest& request, const Principal& caller,
                            std::string* council, std::vector<LedgerWrite>* writes,
-                           v1::IngestBatchResponse* response, RequestKey* key);
+                           storage::IngestOutcome* outcome, RequestKey* key);
+// The API's answer to an ingest request from what the store did.
+v1::IngestBatchResponse IngestResponseOf(storage::IngestOutcome outcome);
 
 }  // namespace dpmon
 

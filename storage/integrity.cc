@@ -93,7 +93,8 @@ absl::Status IntegrityChecker::Accounts() {
     }
     ++report_->accounts;
     accounts_.insert(id);
-    if (record.account().name() != AccountName(council_, id)) {
+    if (absl::StatusOr<AccountRef> named = ParseAccountName(record.account().name(), "name");
+        !named.ok() || named->council != council_ || named->account != id) {
       Problem(id, "accounts", absl::StrCat("the record names ", record.account().name()));
     }
     for (const v1::ExternalRef& r : record.account().external_refs()) {

@@ -12,10 +12,8 @@
 
 namespace dpmon {
 
-v1::Transaction TransactionOf(const std::string& account_name,
-                              const storage::TransactionRecord& r) {
+v1::Transaction TransactionOf(const storage::TransactionRecord& r) {
   v1::Transaction t;
-  t.set_account(account_name);
   *t.mutable_input() = r.input();
   t.set_effective_category(r.effective_category());
   t.set_direction(r.direction());

@@ -23,8 +23,8 @@
 
 namespace dpmon {
 
-// The transaction as the API shows it.
-v1::Transaction TransactionOf(const std::string& account_name, const storage::TransactionRecord& r);
+// The transaction as the API shows it, but for its account's name.
+v1::Transaction TransactionOf(const storage::TransactionRecord& r);
 
 struct LedgerWriter {
   WriteContext& ctx;

@@ -59,12 +59,9 @@ absl::StatusOr<Page<v1::Transaction>> Store::ListTransactions(const std::string&
   keys::AppendDate(&lower, from);
   keys::AppendDate(&upper, to.AddDays(1));
   Page<v1::Transaction> page;
-  const std::string name = AccountName(council_id, account_id);
   absl::Status s = ScanRange<storage::TransactionRecord, v1::Transaction>(
       impl_->db(), impl_->cf(kTxns), lower, upper, after_key, limit, &page,
-      [&](const storage::TransactionRecord& r, absl::string_view) {
-        return TransactionOf(name, r);
-      });
+      [&](const storage::TransactionRecord& r, absl::string_view) { return TransactionOf(r); });
   if (!s.ok()) return s;
   return page;
 }
@@ -78,12 +75,10 @@ absl::StatusOr<Page<v1::Statement>> Store::ListStatements(const std::string& cou
   keys::AppendDate(&lower, from);
   keys::AppendDate(&upper, to.AddDays(1));
   Page<v1::Statement> page;
-  const std::string name = AccountName(council_id, account_id);
   absl::Status s = ScanRange<storage::StatementRecord, v1::Statement>(
       impl_->db(), impl_->cf(kStatements), lower, upper, after_key, limit, &page,
       [&](const storage::StatementRecord& r, absl::string_view) {
         v1::Statement st;
-        st.set_account(name);
         *st.mutable_input() = r.input();
         st.set_sequence(r.sequence());
         return st;

@@ -48,7 +48,6 @@ absl::StatusOr<v1::Council> Store::CreateCouncil(const std::string& council_id,
     }
     storage::CouncilRecord record;
     *record.mutable_council() = council;
-    record.mutable_council()->set_name(CouncilName(council_id));
     *out = record.council();
     return ctx.PutMessage(kCouncils, k, record);
   });
@@ -182,7 +181,7 @@ absl::Status TakeRef(LedgerWriter& ops, const std::string& account, const v1::Ex
   return ops.Attach(account, ref.source(), ref.ref(), attached);
 }
 
-void FillAttach(const AttachResult& a, v1::AddExternalRefResponse* out) {
+void FillAttach(const AttachResult& a, storage::AttachOutcome* out) {
   out->set_attached_transactions(out->attached_transactions() + a.transactions);
   out->set_attached_statements(out->attached_statements() + a.statements);
   out->set_conflicting_statements(out->conflicting_statements() + a.conflicting_statements);
@@ -190,12 +189,12 @@ void FillAttach(const AttachResult& a, v1::AddExternalRefResponse* out) {
 
 }  // namespace
 
-absl::StatusOr<v1::AddExternalRefResponse> Store::CreateAccount(const std::string& council_id,
-                                                                const std::string& account_id,
-                                                                const v1::Account& account,
-                                                                const RequestKey& key) {
-  return impl_->RunIdempotent<v1::AddExternalRefResponse>(
-      key, [&](WriteContext& ctx, v1::AddExternalRefResponse* out) {
+absl::StatusOr<storage::AttachOutcome> Store::CreateAccount(const std::string& council_id,
+                                                            const std::string& account_id,
+                                                            const v1::Account& account,
+                                                            const RequestKey& key) {
+  return impl_->RunIdempotent<storage::AttachOutcome>(
+      key, [&](WriteContext& ctx, storage::AttachOutcome* out) {
         if (absl::Status s = CheckCouncil(ctx, council_id); !s.ok()) return s;
         const std::string k = keys::Account(council_id, account_id);
         std::string unused;
@@ -209,7 +208,6 @@ absl::StatusOr<v1::AddExternalRefResponse> Store::CreateAccount(const std::strin
         }
         storage::AccountRecord record;
         *record.mutable_account() = account;
-        record.mutable_account()->set_name(AccountName(council_id, account_id));
         record.mutable_account()->clear_status();
         if (absl::Status s = ctx.PutMessage(kAccounts, k, record); !s.ok()) return s;
         if (absl::Status s = ReindexAccount(ctx, council_id, account_id, nullptr, record.account());
@@ -266,47 +264,46 @@ absl::StatusOr<v1::Account> Store::UpdateAccount(const std::string& council_id,
   });
 }
 
-absl::StatusOr<v1::AddExternalRefResponse> Store::AddExternalRef(const std::string& council_id,
-                                                                 const std::string& account_id,
-                                                                 const v1::ExternalRef& ref,
-                                                                 const RequestKey& key) {
-  return impl_->RunIdempotent<v1::AddExternalRefResponse>(
-      key, [&](WriteContext& ctx, v1::AddExternalRefResponse* out) {
-        const std::string k = keys::Account(council_id, account_id);
-        storage::AccountRecord record;
-        bool found;
-        if (absl::Status s = ctx.GetMessage(kAccounts, k, &record, &found); !s.ok()) return s;
-        if (!found) {
-          return absl::NotFoundError(absl::StrFormat("account \"%s\" not found in council \"%s\"",
-                                                     account_id, council_id));
-        }
-        bool already = false;
-        for (const v1::ExternalRef& r : record.account().external_refs()) {
-          already |= r.source() == ref.source() && r.ref() == ref.ref();
-        }
-        if (!already) {
-          if (record.account().external_refs_size() >= limits::kExternalRefsMax) {
-            return WithField(absl::FailedPreconditionError(absl::StrFormat(
-                                 "the account already has %d external references, the limit",
-                                 limits::kExternalRefsMax)),
-                             "external_ref");
-          }
-          const v1::Account before = record.account();
-          *record.mutable_account()->add_external_refs() = ref;
-          if (absl::Status s = ctx.PutMessage(kAccounts, k, record); !s.ok()) return s;
-          if (absl::Status s =
-                  ReindexAccount(ctx, council_id, account_id, &before, record.account());
-              !s.ok()) {
-            return s;
-          }
-        }
-        LedgerWriter ops(ctx, council_id);
-        AttachResult attached;
-        if (absl::Status s = TakeRef(ops, account_id, ref, &attached); !s.ok()) return s;
-        FillAttach(attached, out);
-        *out->mutable_account() = record.account();
-        return absl::OkStatus();
-      });
+absl::StatusOr<storage::AttachOutcome> Store::AddExternalRef(const std::string& council_id,
+                                                             const std::string& account_id,
+                                                             const v1::ExternalRef& ref,
+                                                             const RequestKey& key) {
+  return impl_->RunIdempotent<storage::AttachOutcome>(key, [&](WriteContext& ctx,
+                                                               storage::AttachOutcome* out) {
+    const std::string k = keys::Account(council_id, account_id);
+    storage::AccountRecord record;
+    bool found;
+    if (absl::Status s = ctx.GetMessage(kAccounts, k, &record, &found); !s.ok()) return s;
+    if (!found) {
+      return absl::NotFoundError(
+          absl::StrFormat("account \"%s\" not found in council \"%s\"", account_id, council_id));
+    }
+    bool already = false;
+    for (const v1::ExternalRef& r : record.account().external_refs()) {
+      already |= r.source() == ref.source() && r.ref() == ref.ref();
+    }
+    if (!already) {
+      if (record.account().external_refs_size() >= limits::kExternalRefsMax) {
+        return WithField(absl::FailedPreconditionError(absl::StrFormat(
+                             "the account already has %d external references, the limit",
+                             limits::kExternalRefsMax)),
+                         "external_ref");
+      }
+      const v1::Account before = record.account();
+      *record.mutable_account()->add_external_refs() = ref;
+      if (absl::Status s = ctx.PutMessage(kAccounts, k, record); !s.ok()) return s;
+      if (absl::Status s = ReindexAccount(ctx, council_id, account_id, &before, record.account());
+          !s.ok()) {
+        return s;
+      }
+    }
+    LedgerWriter ops(ctx, council_id);
+    AttachResult attached;
+    if (absl::Status s = TakeRef(ops, account_id, ref, &attached); !s.ok()) return s;
+    FillAttach(attached, out);
+    *out->mutable_account() = record.account();
+    return absl::OkStatus();
+  });
 }
 
 absl::StatusOr<Page<v1::Account>> Store::ListAccounts(
@@ -341,20 +338,20 @@ absl::StatusOr<Page<v1::Account>> Store::ListAccounts(
 }
 
 void Store::IngestAsync(const std::string& council_id, std::vector<LedgerWrite> items,
-                        v1::IngestBatchResponse response, const RequestKey& key, IngestDone done) {
+                        storage::IngestOutcome outcome, const RequestKey& key, IngestDone done) {
   struct State {
     std::string council;
     std::vector<LedgerWrite> items;
-    v1::IngestBatchResponse response;
+    storage::IngestOutcome outcome;
     RequestKey key;
   };
   auto state =
-      std::make_shared<State>(State{council_id, std::move(items), std::move(response), key});
+      std::make_shared<State>(State{council_id, std::move(items), std::move(outcome), key});
   int weight = std::max<int>(1, static_cast<int>(state->items.size()));
   impl_->Submit(
       [state](WriteContext& ctx) {
-        std::function<absl::Status(WriteContext&, v1::IngestBatchResponse*)> body =
-            [state](WriteContext& c, v1::IngestBatchResponse* out) {
+        std::function<absl::Status(WriteContext&, storage::IngestOutcome*)> body =
+            [state](WriteContext& c, storage::IngestOutcome* out) {
               LedgerWriter ops(c, state->council);
               // Reads the council once: NotFound if there is none; the
               // policy then serves the watched-debit marks.
@@ -394,26 +391,26 @@ void Store::IngestAsync(const std::string& council_id, std::vector<LedgerWrite> 
             };
         // Filled in place: a mutation that fails answers with its error,
         // never with these results.
-        return Impl::ApplyIdempotent(ctx, state->key, body, &state->response);
+        return Impl::ApplyIdempotent(ctx, state->key, body, &state->outcome);
       },
       [state, done = std::move(done)](absl::Status s) {
         if (!s.ok()) {
           done(std::move(s));
           return;
         }
-        done(std::move(state->response));
+        done(std::move(state->outcome));
       },
       weight);
 }
 
-absl::StatusOr<v1::IngestBatchResponse> Store::Ingest(const std::string& council_id,
-                                                      std::vector<LedgerWrite> items,
-                                                      v1::IngestBatchResponse response,
-                                                      const RequestKey& key) {
+absl::StatusOr<storage::IngestOutcome> Store::Ingest(const std::string& council_id,
+                                                     std::vector<LedgerWrite> items,
+                                                     storage::IngestOutcome outcome,
+                                                     const RequestKey& key) {
   absl::Notification n;
-  absl::StatusOr<v1::IngestBatchResponse> result;
-  IngestAsync(council_id, std::move(items), std::move(response), key,
-              [&](absl::StatusOr<v1::IngestBatchResponse> r) {
+  absl::StatusOr<storage::IngestOutcome> result;
+  IngestAsync(council_id, std::move(items), std::move(outcome), key,
+              [&](absl::StatusOr<storage::IngestOutcome> r) {
                 result = std::move(r);
                 n.Notify();
               });
@@ -435,7 +432,7 @@ absl::StatusOr<v1::Transaction> Store::RecategoriseTransaction(
         !s.ok()) {
       return s;
     }
-    *out = TransactionOf(AccountName(council_id, account_id), rec);
+    *out = TransactionOf(rec);
     return absl::OkStatus();
   });
 }

@@ -33,7 +33,6 @@
 #include "domain/ledger_facts.h"
 #include "domain/totals.h"
 #include "dpmon/v1/dpmon.pb.h"
-#include "dpmon/v1/resources.pb.h"
 #include "dpmon/v1/storage.pb.h"
 #include "storage/backup.h"
 #include "storage/totals_record.h"
@@ -128,6 +127,7 @@ class Store {
 
   // ---- councils ----
   // AlreadyExists if the id is taken (unless request_key repeats a request).
+  // The council is stored as given, its name (set by the caller) included.
   absl::StatusOr<v1::Council> CreateCouncil(const std::string& council_id,
                                             const v1::Council& council, const RequestKey& key);
   absl::StatusOr<v1::Council> GetCouncil(const std::string& council_id);
@@ -138,11 +138,12 @@ class Store {
   // ---- accounts ----
   // Takes the account's external references and attaches their suspense
   // items in the same write. FailedPrecondition if a reference is held by
-  // another account.
-  absl::StatusOr<v1::AddExternalRefResponse> CreateAccount(const std::string& council_id,
-                                                           const std::string& account_id,
-                                                           const v1::Account& account,
-                                                           const RequestKey& key);
+  // another account. The account is stored as given, its name (set by the
+  // caller) included.
+  absl::StatusOr<storage::AttachOutcome> CreateAccount(const std::string& council_id,
+                                                       const std::string& account_id,
+                                                       const v1::Account& account,
+                                                       const RequestKey& key);
   absl::StatusOr<v1::Account> GetAccount(const std::string& council_id,
                                          const std::string& account_id);
   // Reads, changes and writes the account record atomically. `mutate` runs on
@@ -150,10 +151,10 @@ class Store {
   absl::StatusOr<v1::Account> UpdateAccount(const std::string& council_id,
                                             const std::string& account_id,
                                             const AccountMutator& mutate, const RequestKey& key);
-  absl::StatusOr<v1::AddExternalRefResponse> AddExternalRef(const std::string& council_id,
-                                                            const std::string& account_id,
-                                                            const v1::ExternalRef& ref,
-                                                            const RequestKey& key);
+  absl::StatusOr<storage::AttachOutcome> AddExternalRef(const std::string& council_id,
+                                                        const std::string& account_id,
+                                                        const v1::ExternalRef& ref,
+                                                        const RequestKey& key);
   // Accounts of a council in id order, starting after `after_account`
   // (exclusive; "" = from the start); `keep` decides which to return. Stops
   // after `limit` kept accounts.
@@ -197,27 +198,31 @@ class Store {
                                                    const std::string& after_key, int limit);
 
   // ---- ledger ----
-  using IngestDone = std::function<void(absl::StatusOr<v1::IngestBatchResponse>)>;
+  using IngestDone = std::function<void(absl::StatusOr<storage::IngestOutcome>)>;
   // Applies the valid `items` of one request; `response` arrives with the
   // results of the invalid ones already filled in (ItemResult.index set for
   // every item). `done` is called on the writer thread once the write is
   // durable, or with the error that stopped it.
   void IngestAsync(const std::string& council_id, std::vector<LedgerWrite> items,
-                   v1::IngestBatchResponse response, const RequestKey& key, IngestDone done);
-  absl::StatusOr<v1::IngestBatchResponse> Ingest(const std::string& council_id,
-                                                 std::vector<LedgerWrite> items,
-                                                 v1::IngestBatchResponse response,
-                                                 const RequestKey& key);
+                   storage::IngestOutcome outcome, const RequestKey& key, IngestDone done);
+  absl::StatusOr<storage::IngestOutcome> Ingest(const std::string& council_id,
+                                                std::vector<LedgerWrite> items,
+                                                storage::IngestOutcome outcome,
+                                                const RequestKey& key);
 
   // Puts a transaction of the account in `category` (see the API's
-  // RecategoriseTransaction), recording `change` (from is filled in).
+  // RecategoriseTransaction), recording `change` (from is filled in). The
+  // transaction comes back without its account's name, as from
+  // ListTransactions (the caller names it).
   absl::StatusOr<v1::Transaction> RecategoriseTransaction(
       const std::string& council_id, const std::string& account_id, const std::string& source,
       const std::string& external_id, v1::Category category, v1::CategoryChange change,
       const RequestKey& key);
 
-  // Transactions of an account with booking date in [from, to], in key
-  // order, resuming strictly after `after_key` (an opaque key from a previous page).
+  // Transactions (then statements) of an account with booking date in
+  // [from, to], in key order, resuming strictly after `after_key` (an opaque
+  // key from a previous page); without the account's name, which the caller
+  // knows.
   absl::StatusOr<Page<v1::Transaction>> ListTransactions(const std::string& council_id,
                                                          const std::string& account_id, Date from,
                                                          Date to, const std::string& after_key,

@@ -47,14 +47,14 @@ TEST_F(StoreTest, AFailedWriteFailsTheGroupBuiltOnItAndLeavesNothing) {
             (std::vector<O>{v1::ACCEPTED}));
 
   auto submit = [&](std::vector<LedgerWrite> items, absl::Notification* done,
-                    absl::StatusOr<v1::IngestBatchResponse>* out) {
-    v1::IngestBatchResponse response;
+                    absl::StatusOr<storage::IngestOutcome>* out) {
+    storage::IngestOutcome response;
     for (size_t i = 0; i < items.size(); ++i) {
       items[i].index = static_cast<int>(i);
       response.add_results()->set_index(static_cast<int>(i));
     }
     store_->IngestAsync("c", std::move(items), response, {"IngestBatch", "", ""},
-                        [done, out](absl::StatusOr<v1::IngestBatchResponse> r) {
+                        [done, out](absl::StatusOr<storage::IngestOutcome> r) {
                           *out = std::move(r);
                           done->Notify();
                         });
@@ -65,7 +65,7 @@ TEST_F(StoreTest, AFailedWriteFailsTheGroupBuiltOnItAndLeavesNothing) {
     built_since_armed = 0;
   }
   absl::Notification done1, done2;
-  absl::StatusOr<v1::IngestBatchResponse> r1, r2;
+  absl::StatusOr<storage::IngestOutcome> r1, r2;
   submit({Txn("R1", "T1", "2025-01-06", -500, v1::PA_WAGES)}, &done1, &r1);
   {
     std::unique_lock<std::mutex> lock(mu);
@@ -310,7 +310,7 @@ TEST_F(StoreTest, FailedMutationWritesNothing) {
   EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(store_->GetAccount("c", "A1")->care_plan_review_date(), "");
   // Ingest into a council that does not exist: nothing at all is written.
-  v1::IngestBatchResponse response;
+  storage::IngestOutcome response;
   response.add_results()->set_index(0);
   std::vector<LedgerWrite> items{Txn("R1", "T1", "2025-01-05", -100)};
   auto ingest = store_->Ingest("nope", items, response, {});

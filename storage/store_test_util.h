@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/names.h"
 #include "gtest/gtest.h"
 #include "storage/db.h"
 #include "storage/store.h"
@@ -30,6 +31,7 @@ class StoreTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
     Reopen();
     v1::Council c;
+    c.set_name(CouncilName("c"));
     c.set_display_name("Test Council");
     ASSERT_TRUE(store_->CreateCouncil("c", c, {}).ok());
   }
@@ -56,6 +58,7 @@ class StoreTest : public ::testing::Test {
       r->set_source("card");
       r->set_ref(ref);
     }
+    a.set_name(AccountName("c", id));
     ASSERT_TRUE(store_->CreateAccount("c", id, a, {}).ok());
   }
   static LedgerWrite Txn(const std::string& ref, const std::string& id, const char* date,
@@ -86,12 +89,12 @@ class StoreTest : public ::testing::Test {
   // Ingests and returns the outcomes in order.
   std::vector<v1::ItemOutcome> Ingest(std::vector<LedgerWrite> items,
                                       const std::string& request_id = "") {
-    v1::IngestBatchResponse response;
+    storage::IngestOutcome response;
     for (size_t i = 0; i < items.size(); ++i) {
       items[i].index = static_cast<int>(i);
       response.add_results()->set_index(static_cast<int>(i));
     }
-    absl::StatusOr<v1::IngestBatchResponse> r =
+    absl::StatusOr<storage::IngestOutcome> r =
         store_->Ingest("c", std::move(items), response, {"IngestBatch", request_id, request_id});
     EXPECT_TRUE(r.ok()) << r.status();
     std::vector<v1::ItemOutcome> out;
