@@ -240,6 +240,24 @@ absl::StatusOr<v1::Account> Store::GetAccount(const std::string& council_id,
   return record.account();
 }
 
+namespace {
+// The account's record as the writer sees it; NotFound if there is none.
+absl::Status GetAccountRecord(WriteContext& ctx, const std::string& council_id,
+                              const std::string& account_id, storage::AccountRecord* record) {
+  bool found;
+  if (absl::Status s =
+          ctx.GetMessage(kAccounts, keys::Account(council_id, account_id), record, &found);
+      !s.ok()) {
+    return s;
+  }
+  if (!found) {
+    return absl::NotFoundError(
+        absl::StrFormat("account \"%s\" not found in council \"%s\"", account_id, council_id));
+  }
+  return absl::OkStatus();
+}
+}  // namespace
+
 absl::StatusOr<v1::Account> Store::UpdateAccount(const std::string& council_id,
                                                  const std::string& account_id,
                                                  const AccountMutator& mutate,
@@ -247,12 +265,7 @@ absl::StatusOr<v1::Account> Store::UpdateAccount(const std::string& council_id,
   return impl_->RunIdempotent<v1::Account>(key, [&](WriteContext& ctx, v1::Account* out) {
     const std::string k = keys::Account(council_id, account_id);
     storage::AccountRecord record;
-    bool found;
-    if (absl::Status s = ctx.GetMessage(kAccounts, k, &record, &found); !s.ok()) return s;
-    if (!found) {
-      return absl::NotFoundError(
-          absl::StrFormat("account \"%s\" not found in council \"%s\"", account_id, council_id));
-    }
+    if (absl::Status s = GetAccountRecord(ctx, council_id, account_id, &record); !s.ok()) return s;
     const v1::Account before = record.account();
     if (absl::Status s = mutate(record.mutable_account()); !s.ok()) return s;
     *out = record.account();
@@ -272,12 +285,7 @@ absl::StatusOr<storage::AttachOutcome> Store::AddExternalRef(const std::string& 
                                                                storage::AttachOutcome* out) {
     const std::string k = keys::Account(council_id, account_id);
     storage::AccountRecord record;
-    bool found;
-    if (absl::Status s = ctx.GetMessage(kAccounts, k, &record, &found); !s.ok()) return s;
-    if (!found) {
-      return absl::NotFoundError(
-          absl::StrFormat("account \"%s\" not found in council \"%s\"", account_id, council_id));
-    }
+    if (absl::Status s = GetAccountRecord(ctx, council_id, account_id, &record); !s.ok()) return s;
     bool already = false;
     for (const v1::ExternalRef& r : record.account().external_refs()) {
       already |= r.source() == ref.source() && r.ref() == ref.ref();
