@@ -1,6 +1,7 @@
 #include "client/client.h"
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -23,20 +24,38 @@ absl::StatusOr<std::string> ReadSmallFile(const std::string& path) {
   return ss.str();
 }
 
-absl::StatusOr<std::string> ResolveApiKey(const std::string& key_file) {
-  auto from_file = [](const std::string& path) -> absl::StatusOr<std::string> {
+absl::StatusOr<std::string> ResolveApiKey(const std::string& key_file, std::string* from) {
+  std::string unused;
+  if (from == nullptr) from = &unused;
+  auto from_file = [from](const std::string& path,
+                          const std::string& named_by) -> absl::StatusOr<std::string> {
     absl::StatusOr<std::string> text = ReadSmallFile(path);
-    if (!text.ok()) return text.status();
+    if (!text.ok()) {
+      return absl::Status(
+          text.status().code(),
+          absl::StrCat("cannot read the API key file ", path, " (named by ", named_by,
+                       "): ", text.status().message(), ". ", kKeySources));
+    }
+    *from = absl::StrCat("the file ", path, " (named by ", named_by, ")");
     return std::string(absl::StripAsciiWhitespace(*text));
   };
   if (const char* env = std::getenv("DPMON_API_KEY"); env != nullptr && *env != '\0') {
+    *from = "$DPMON_API_KEY";
     return std::string(absl::StripAsciiWhitespace(env));
   }
-  if (!key_file.empty()) return from_file(key_file);
+  if (!key_file.empty()) return from_file(key_file, "--key_file");
   if (const char* env = std::getenv("DPMON_KEY_FILE"); env != nullptr && *env != '\0') {
-    return from_file(env);
+    return from_file(env, "$DPMON_KEY_FILE");
   }
-  if (std::ifstream("data/dpmon-admin.key")) return from_file("data/dpmon-admin.key");
+  if (std::ifstream("data/dpmon-admin.key")) {
+    return from_file("data/dpmon-admin.key", "the quick start's default");
+  }
+  std::error_code ec;
+  const std::string cwd = std::filesystem::current_path(ec).string();
+  *from = absl::StrCat(
+      "none: $DPMON_API_KEY and $DPMON_KEY_FILE are unset, no --key_file was given, and there "
+      "is no data/dpmon-admin.key in ",
+      ec ? std::string("this folder") : cwd);
   return std::string();
 }
 

@@ -43,8 +43,15 @@ struct ClientOptions {
 // The API key to use, never taken from a command-line argument (which `ps`
 // shows): $DPMON_API_KEY, else the file `key_file`, else the file
 // $DPMON_KEY_FILE, else ./data/dpmon-admin.key (the quick start's), else ""
-// (calls then fail UNAUTHENTICATED). An error if a named file is unreadable.
-absl::StatusOr<std::string> ResolveApiKey(const std::string& key_file);
+// (calls then fail UNAUTHENTICATED). An error if a named file is unreadable,
+// naming the file, where it was named, and the ways to give a key. `from`,
+// if given, says where the key came from, or every place that was tried.
+absl::StatusOr<std::string> ResolveApiKey(const std::string& key_file, std::string* from = nullptr);
+// The ways to give dpctl a key, for an error message.
+inline constexpr char kKeySources[] =
+    "Give a key with $DPMON_API_KEY=dpmon_..., --key_file=FILE or $DPMON_KEY_FILE=FILE; a new "
+    "data directory DIR gets its first ADMIN key in DIR-admin.key beside it "
+    "(./data/dpmon-admin.key in the quick start, found when dpctl runs from that folder).";
 // A file's contents, for keys and certificates.
 absl::StatusOr<std::string> ReadSmallFile(const std::string& path);
 

@@ -16,6 +16,7 @@ packages=(
   chromium  # the dashboard's browser tests (web/tests), driven by playwright-core
   restic  # deploy/backup-job.sh copies backups off the machine (deploy/check.sh tests it)
   prometheus  # promtool: the tests check GET /metrics and deploy/prometheus' alert rules
+  curl git  # scripts/quickstart-test.sh tries the README's HTTP examples; --version names the commit
 )
 # Node.js and npm for the browser tests: Debian's, unless the machine has them.
 command -v node >/dev/null || packages+=(nodejs)

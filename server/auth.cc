@@ -11,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/ids.h"
@@ -582,8 +583,13 @@ absl::Status Permit(const Principal& principal, absl::string_view method) {
           rule->roles.end()) {
     return absl::OkStatus();
   }
-  return absl::PermissionDeniedError(
-      absl::StrFormat("role %s may not call %s", v1::Role_Name(principal.key.role()), method));
+  std::vector<std::string> may;
+  for (v1::Role r : rule->roles) may.push_back(v1::Role_Name(r));
+  may.push_back(v1::Role_Name(v1::ADMIN));
+  return absl::PermissionDeniedError(absl::StrFormat(
+      "role %s may not call %s: it needs a key with the role %s (ask an ADMIN for one: dpctl "
+      "admin keys create)",
+      v1::Role_Name(principal.key.role()), method, absl::StrJoin(may, " or ")));
 }
 
 v1::AccessLogEntry AccessEntry(const Principal* caller, absl::string_view method,

@@ -23,6 +23,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -31,6 +32,8 @@
 #include "client/operations_text.h"
 #include "common/limits.h"
 #include "common/private_dir.h"
+#include "common/version.h"
+#include "google/protobuf/stubs/common.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -54,6 +57,7 @@
 #include "server/metrics.h"
 #include "server/monitoring_service.h"
 #include "server/operations.h"
+#include "server/server_help.h"
 #include "server/server_log.h"
 #include "server/service_context.h"
 #include "storage/store.h"
@@ -191,7 +195,29 @@ int CheckDataDir(const std::string& path, bool allow_shared) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage("dpmon gRPC server. See README.md.");
+  // --help is this program's own flags, grouped (server/server_help.cc);
+  // --helpfull keeps every library's.
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--help" || arg == "-help" || arg == "-h" || arg == "--helpshort") {
+      std::printf("%s", dpmon::ServerHelp().c_str());
+      return 0;
+    }
+    if (arg == "--man") {  // For the build: dpmon-server(8).
+      std::printf("%s", dpmon::ServerManPage().c_str());
+      return 0;
+    }
+  }
+  absl::SetProgramUsageMessage("the dpmon server; --help lists its own flags");
+  absl::FlagsUsageConfig usage;
+  usage.version_string = [] {
+    return dpmon::VersionText(
+        "dpmon-server",
+        {{"gRPC", grpc::Version()},
+         {"protobuf", google::protobuf::internal::VersionString(GOOGLE_PROTOBUF_VERSION)},
+         {"RocksDB", dpmon::Store::RocksDbVersion()}});
+  };
+  absl::SetFlagsUsageConfig(usage);
   absl::ParseCommandLine(argc, argv);
 
   const std::string log_format = absl::GetFlag(FLAGS_log_format);

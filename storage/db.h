@@ -12,12 +12,13 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "common/version.h"
 #include "rocksdb/db.h"
 #include "rocksdb/slice_transform.h"
 
 namespace dpmon {
 
-inline constexpr int kSchemaVersion = 5;
+inline constexpr int kSchemaVersion = kStorageSchemaVersion;
 // Versions Store::Open upgrades in place by building account_index from the
 // accounts (version 4 added account_index and notes; version 5 keeps the
 // display name in each name word's entry).

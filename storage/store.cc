@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "domain/categorise.h"
+#include "rocksdb/version.h"
 #include "storage/account_index.h"
 #include "storage/group_commit.h"
 #include "storage/ledger_writer.h"
@@ -443,6 +444,10 @@ absl::StatusOr<v1::Transaction> Store::RecategoriseTransaction(
     *out = TransactionOf(rec);
     return absl::OkStatus();
   });
+}
+
+std::string Store::RocksDbVersion() {
+  return absl::StrCat(ROCKSDB_MAJOR, ".", ROCKSDB_MINOR, ".", ROCKSDB_PATCH);
 }
 
 Store::Stats Store::GetStats() {

@@ -122,6 +122,8 @@ class Store {
   static absl::Status Open(const StoreOptions& options, std::unique_ptr<Store>* store);
   // Finishes every queued write, then closes the database.
   ~Store();
+  // The version of RocksDB this build links, for --version.
+  static std::string RocksDbVersion();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 

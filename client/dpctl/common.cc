@@ -19,7 +19,9 @@ ABSL_FLAG(std::string, to, "",
           "Last date YYYY-MM-DD (inclusive); admin backup create: the backup directory.");
 ABSL_FLAG(std::string, format, "table", "table (for people) or json (one object a line).");
 ABSL_FLAG(std::string, kind, "", "Flag kind, e.g. SURPLUS.");
-ABSL_FLAG(std::string, source, "", "accounts add-ref: the feed (e.g. cardco).");
+ABSL_FLAG(std::string, source, "",
+          "The feed, by its source id (e.g. cardco): accounts add-ref, feed push, transactions "
+          "recategorise.");
 ABSL_FLAG(std::string, ref, "", "accounts add-ref: the account's reference in that feed.");
 ABSL_FLAG(std::string, state, "",
           "Flag states, comma-separated: OPEN,ACKNOWLEDGED,RESOLVED,CLEARED.");
@@ -79,8 +81,34 @@ int Fail(const std::string& message) {
   return kExitFailure;
 }
 
+namespace {
+struct CallContext {
+  std::string server, server_origin, key_from;
+};
+CallContext& Context() {
+  static CallContext context;
+  return context;
+}
+}  // namespace
+
+void SetCallContext(const std::string& server, const std::string& server_origin,
+                    const std::string& key_from) {
+  Context() = {server, server_origin, key_from};
+}
+
 int Fail(const absl::Status& s) {
-  return Fail(absl::StrCat(absl::StatusCodeToString(s.code()), ": ", s.message()));
+  std::string message = absl::StrCat(absl::StatusCodeToString(s.code()), ": ", s.message());
+  const CallContext& c = Context();
+  if (s.code() == absl::StatusCode::kUnavailable && !c.server.empty()) {
+    absl::StrAppend(&message, "\ndpctl: cannot reach dpmon-server at ", c.server, " (from ",
+                    c.server_origin,
+                    "). Is it running there? Give its address with --server=HOST:PORT or "
+                    "$DPMON_SERVER; with TLS, add --tls (and --tls_ca_file).");
+  } else if (s.code() == absl::StatusCode::kUnauthenticated) {
+    absl::StrAppend(&message, "\ndpctl: the key sent: ", c.key_from.empty() ? "none" : c.key_from,
+                    ". ", dpmon::kKeySources);
+  }
+  return Fail(message);
 }
 
 bool Json() { return absl::GetFlag(FLAGS_format) == "json"; }

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/flags/declare.h"
@@ -91,7 +92,28 @@ const std::vector<Command>& AuditCommands();
 const std::vector<Command>& FeedCommands();
 const std::vector<Command>& AdminCommands();
 
-// Prints "dpctl: message" to stderr; returns kExitFailure.
+// Every area's commands, in the order help lists them.
+std::vector<std::pair<const char*, const std::vector<Command>*>> Areas();
+
+// Help made from the table (client/dpctl/help.cc): the command list with
+// the flags every command takes, one command's flags and examples, the man
+// page dpctl(1), and a bash completion script.
+std::string Overview();
+std::string CommandHelp(const Command& c);
+std::string ManPage();
+std::string BashCompletion();
+// The flags a command's synopsis names, and its examples.
+std::vector<std::string> FlagsOf(const Command& c);
+const std::vector<std::string>& ExamplesOf(const Command& c);
+
+// Where calls go and which key they carry, for errors that say what to do:
+// the server's address and where it came from (--server, $DPMON_SERVER,
+// the default), and where the key came from.
+void SetCallContext(const std::string& server, const std::string& server_origin,
+                    const std::string& key_from);
+
+// Prints "dpctl: message" to stderr; returns kExitFailure. For a status,
+// an unreachable server or a refused key also says what to try.
 int Fail(const std::string& message);
 int Fail(const absl::Status& s);
 // --format=json.

@@ -113,9 +113,11 @@ int Transactions(dpmon::Client& client) {
   r.set_start_date(absl::GetFlag(FLAGS_from));
   r.set_end_date(absl::GetFlag(FLAGS_to));
   r.set_page_size(1000);
+  int64_t shown = 0;
   if (absl::Status s = client.ForEachPage(
           client.ledger(), &dpmon::v1::Ledger::Stub::ListTransactions, r,
           [&](const dpmon::v1::ListTransactionsResponse& page) -> absl::Status {
+            shown += page.transactions_size();
             for (const auto& t : page.transactions()) {
               if (Json()) {
                 PrintJson(t);
@@ -134,6 +136,9 @@ int Transactions(dpmon::Client& client) {
       !s.ok()) {
     return Fail(s);
   }
+  // Say so, for people: an empty answer looks like a fault.
+  if (shown == 0 && !Json())
+    std::printf("no transactions in %s for those dates\n", AccountName().c_str());
   return 0;
 }
 
@@ -143,9 +148,11 @@ int Statements(dpmon::Client& client) {
   r.set_start_date(absl::GetFlag(FLAGS_from));
   r.set_end_date(absl::GetFlag(FLAGS_to));
   r.set_page_size(1000);
+  int64_t shown = 0;
   if (absl::Status s = client.ForEachPage(
           client.ledger(), &dpmon::v1::Ledger::Stub::ListStatements, r,
           [&](const dpmon::v1::ListStatementsResponse& page) -> absl::Status {
+            shown += page.statements_size();
             for (const auto& st : page.statements()) {
               if (Json()) {
                 PrintJson(st);
@@ -160,6 +167,9 @@ int Statements(dpmon::Client& client) {
       !s.ok()) {
     return Fail(s);
   }
+  // Say so, for people: an empty answer looks like a fault.
+  if (shown == 0 && !Json())
+    std::printf("no statements in %s for those dates\n", AccountName().c_str());
   return 0;
 }
 
@@ -208,9 +218,11 @@ int Suspense(dpmon::Client& client) {
   dpmon::v1::ListSuspenseRequest r;
   r.set_parent(CouncilName());
   r.set_page_size(1000);
+  int64_t shown = 0;
   if (absl::Status s = client.ForEachPage(
           client.ledger(), &dpmon::v1::Ledger::Stub::ListSuspense, r,
           [&](const dpmon::v1::ListSuspenseResponse& page) -> absl::Status {
+            shown += page.items_size();
             for (const auto& item : page.items()) {
               if (Json()) {
                 PrintJson(item);
@@ -230,6 +242,9 @@ int Suspense(dpmon::Client& client) {
       !s.ok()) {
     return Fail(s);
   }
+  // Say so, for people: an empty answer looks like a fault.
+  if (shown == 0 && !Json())
+    std::printf("nothing waits in suspense in %s\n", CouncilName().c_str());
   return 0;
 }
 

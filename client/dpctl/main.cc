@@ -1,11 +1,13 @@
 // dpctl: the dpmon command line for operators and cron jobs.
 //
-//   dpctl [--server=HOST:PORT] [--deadline_seconds=N] [--format=table|json] COMMAND ...
+//   dpctl COMMAND [FLAGS] [ARGS]; dpctl help [COMMAND]
 //
-// The commands are the tables of client/dpctl/*.cc; the usage text is made
-// from them (Usage below), so it cannot fall behind.
+// The commands are the tables of client/dpctl/*.cc; help, the man page and
+// the bash completion are made from them (help.cc), so they cannot fall
+// behind.
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <utility>
 #include <vector>
@@ -13,48 +15,28 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "client/client.h"
 #include "client/dpctl/dpctl.h"
+#include "common/version.h"
+#include "google/protobuf/stubs/common.h"
+#include "grpcpp/grpcpp.h"
 
 namespace dpctl {
-namespace {
 
-// Every area's commands, in the order the usage text lists them.
 std::vector<std::pair<const char*, const std::vector<Command>*>> Areas() {
   return {{"ledger", &LedgerCommands()},
           {"councils and accounts", &AccountCommands()},
           {"monitoring", &MonitoringCommands()},
           {"audits", &AuditCommands()},
           {"feeds", &FeedCommands()},
-          {"keys and the access log", &AdminCommands()}};
+          {"keys, the access log, backups and checks", &AdminCommands()}};
 }
 
-std::string Usage() {
-  std::string out =
-      "dpctl [--server=HOST:PORT] [--deadline_seconds=N] [--format=table|json] COMMAND ...\n";
-  for (const auto& [area, commands] : Areas()) {
-    absl::StrAppend(&out, "\n", area, ":\n");
-    for (const Command& c : *commands) {
-      absl::StrAppend(&out, "  dpctl ", c.words, *c.synopsis ? " " : "", c.synopsis, "\n      ",
-                      c.summary, "\n");
-    }
-  }
-  absl::StrAppend(
-      &out,
-      "\nA verb left out is \"list\" (dpctl flags = dpctl flags list).\n"
-      "The API key comes from $DPMON_API_KEY, else --key_file, else $DPMON_KEY_FILE, else\n"
-      "./data/dpmon-admin.key (the quick start's); never from an argument, which `ps` would "
-      "show.\n"
-      "--tls (with --tls_ca_file, and --tls_cert_file/--tls_key_file for client certificates)\n"
-      "talks TLS. Flag names may be written with dashes or underscores (--as-of, --as_of).\n"
-      "Output is text for people; --format=json prints one JSON object a line.\n"
-      "Exit status: 0 success; 1 failure (bad usage, server error); 3 finished, but some\n"
-      "lines or entries were rejected (invalid, conflicting, denied).\n");
-  return out;
-}
+namespace {
 
 // The command named by the longest run of leading words, and how many
 // words that is.
@@ -99,13 +81,27 @@ std::vector<std::string> NormaliseFlagNames(int argc, char** argv) {
   return out;
 }
 
-absl::StatusOr<dpmon::ClientOptions> ClientOptionsFromFlags() {
+absl::StatusOr<dpmon::ClientOptions> ClientOptionsFromFlags(bool server_given) {
   dpmon::ClientOptions options;
+  // The server: --server, else $DPMON_SERVER, else the default; where it
+  // came from is said if it cannot be reached.
   options.server = absl::GetFlag(FLAGS_server);
+  std::string origin = "--server";
+  if (!server_given) {
+    const char* env = std::getenv("DPMON_SERVER");
+    if (env != nullptr && *env != '\0') {
+      options.server = env;
+      origin = "$DPMON_SERVER";
+    } else {
+      origin = "the default";
+    }
+  }
   options.deadline = absl::Seconds(absl::GetFlag(FLAGS_deadline_seconds));
-  absl::StatusOr<std::string> key = dpmon::ResolveApiKey(absl::GetFlag(FLAGS_key_file));
+  std::string key_from;
+  absl::StatusOr<std::string> key = dpmon::ResolveApiKey(absl::GetFlag(FLAGS_key_file), &key_from);
   if (!key.ok()) return key.status();
   options.api_key = *key;
+  SetCallContext(options.server, origin, key_from);
   options.tls = absl::GetFlag(FLAGS_tls);
   const std::pair<std::string, std::string*> pem_files[] = {
       {absl::GetFlag(FLAGS_tls_ca_file), &options.tls_root_certs},
@@ -123,17 +119,65 @@ absl::StatusOr<dpmon::ClientOptions> ClientOptionsFromFlags() {
   return options;
 }
 
+// --help, --man and --completion need no server or key: answered before
+// the flags are parsed. True if one was (with the exit status in `code`).
+bool AnswerHelp(const std::vector<std::string>& args, int* code) {
+  std::vector<std::string> words;
+  bool help = false;
+  for (size_t i = 1; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--man") {
+      std::printf("%s", ManPage().c_str());
+      *code = 0;
+      return true;
+    }
+    if (a == "--completion" || a == "--completion=bash") {
+      std::printf("%s", BashCompletion().c_str());
+      *code = 0;
+      return true;
+    }
+    if (a == "--help" || a == "-help" || a == "-h" || a == "--helpshort") help = true;
+    if (!a.empty() && a[0] != '-') words.push_back(a);
+  }
+  if (!words.empty() && words[0] == "help") {
+    help = true;
+    words.erase(words.begin());
+  }
+  if (!help) return false;
+  *code = 0;
+  if (words.empty()) {
+    std::printf("%s", Overview().c_str());
+    return true;
+  }
+  size_t used = 0;
+  if (const Command* c = Find(words, &used)) {
+    std::printf("%s", CommandHelp(*c).c_str());
+    return true;
+  }
+  *code =
+      Fail(absl::StrCat("no command \"", absl::StrJoin(words, " "), "\"; dpctl help lists them"));
+  return true;
+}
+
 int Main(int argc, char** argv) {
-  const std::string usage = Usage();
-  absl::SetProgramUsageMessage(usage);
+  absl::SetProgramUsageMessage("the dpmon command line; dpctl help lists the commands");
+  absl::FlagsUsageConfig config;
+  config.version_string = [] {
+    return dpmon::VersionText(
+        "dpctl",
+        {{"gRPC", grpc::Version()},
+         {"protobuf", google::protobuf::internal::VersionString(GOOGLE_PROTOBUF_VERSION)}});
+  };
+  absl::SetFlagsUsageConfig(config);
   std::vector<std::string> normalised = NormaliseFlagNames(argc, argv);
+  if (int code = 0; AnswerHelp(normalised, &code)) return code;
   std::vector<char*> raw;
   for (std::string& a : normalised) raw.push_back(a.data());
   std::vector<char*> parsed = absl::ParseCommandLine(static_cast<int>(raw.size()), raw.data());
   const std::vector<std::string> words(parsed.begin() + 1, parsed.end());
   if (words.empty()) {
-    std::fprintf(stderr, "%s", usage.c_str());
-    return kExitFailure;
+    std::printf("%s", Overview().c_str());
+    return 0;
   }
   if (const std::string f = absl::GetFlag(FLAGS_format); f != "table" && f != "json") {
     return Fail(
@@ -144,16 +188,20 @@ int Main(int argc, char** argv) {
   size_t used = 0;
   const Command* command = Find(words, &used);
   if (command == nullptr) {
-    return Fail(absl::StrCat("unknown command \"", absl::StrJoin(words, " "),
-                             "\"; dpctl with no command lists them"));
+    return Fail(
+        absl::StrCat("unknown command \"", absl::StrJoin(words, " "), "\"; dpctl help lists them"));
   }
   const std::vector<std::string> args(words.begin() + static_cast<std::ptrdiff_t>(used),
                                       words.end());
   if (command->max_args != kManyArgs && static_cast<int>(args.size()) > command->max_args) {
     return Fail(absl::StrCat(command->words, ": unexpected \"", args[command->max_args],
-                             "\"; usage: dpctl ", command->words, " ", command->synopsis));
+                             "\"; usage: dpctl ", command->words, " ", command->synopsis,
+                             " (dpctl help ", command->words, ")"));
   }
-  absl::StatusOr<dpmon::ClientOptions> options = ClientOptionsFromFlags();
+  const bool server_given = std::any_of(
+      normalised.begin(), normalised.end(),
+      [](const std::string& a) { return a == "--server" || a.rfind("--server=", 0) == 0; });
+  absl::StatusOr<dpmon::ClientOptions> options = ClientOptionsFromFlags(server_given);
   if (!options.ok()) return Fail(options.status());
   dpmon::Client client(*options);
   return command->run(client, args);
