@@ -127,6 +127,9 @@ TEST(Cli, EveryCommandHasHelpWithExamplesThatNameIt) {
   std::string out;
   EXPECT_EQ(Shell(kDpctl, &out), 0) << "dpctl alone lists the commands";
   EXPECT_TRUE(absl::StrContains(out, "feeds:\n  feed push")) << out;
+  // A flag's value written after a space is not taken for a command word.
+  EXPECT_EQ(Shell(kDpctl + " --council demo flags --help", &out), 0) << out;
+  EXPECT_TRUE(absl::StartsWith(out, "Usage: dpctl flags list ")) << out;
   EXPECT_EQ(Shell(kDpctl + " help nosuch", &out), 1);
   EXPECT_TRUE(absl::StrContains(out, "no command \"nosuch\"; dpctl help lists them")) << out;
 }

@@ -149,10 +149,16 @@ bool AnswerHelp(const std::vector<std::string>& args, int* code) {
     std::printf("%s", Overview().c_str());
     return true;
   }
-  size_t used = 0;
-  if (const Command* c = Find(words, &used)) {
-    std::printf("%s", CommandHelp(*c).c_str());
-    return true;
+  // The command, read from the first word that starts one (a flag's value
+  // written after a space, as in --council demo, is not a command word).
+  for (size_t start = 0; start < words.size(); ++start) {
+    size_t used = 0;
+    const std::vector<std::string> rest(words.begin() + static_cast<std::ptrdiff_t>(start),
+                                        words.end());
+    if (const Command* c = Find(rest, &used)) {
+      std::printf("%s", CommandHelp(*c).c_str());
+      return true;
+    }
   }
   *code =
       Fail(absl::StrCat("no command \"", absl::StrJoin(words, " "), "\"; dpctl help lists them"));
