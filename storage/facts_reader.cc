@@ -21,13 +21,24 @@ class FactsReaderImpl : public Store::FactsReader {
   FactsReaderImpl(rocksdb::DB* db, const std::vector<rocksdb::ColumnFamilyHandle*>& cfs)
       : db_(db), cfs_(cfs), snapshot_(db->GetSnapshot()) {
     ro_.snapshot = snapshot_;
+    // One iterator a region of the totals (keys are level and period
+    // first, then account): as the accounts are read in order, each walks
+    // its region forwards, so that RocksDB's readahead sees sequential reads.
     totals_.reset(db_->NewIterator(ro_, cfs_[kTotals]));
+    years_.reset(db_->NewIterator(ro_, cfs_[kTotals]));
+    months_.reset(db_->NewIterator(ro_, cfs_[kTotals]));
+    days_.reset(db_->NewIterator(ro_, cfs_[kTotals]));
+    window_days_.reset(db_->NewIterator(ro_, cfs_[kTotals]));
     flags_.reset(db_->NewIterator(ro_, cfs_[kFlags]));
     marks_.reset(db_->NewIterator(ro_, cfs_[kMarks]));
     statements_.reset(db_->NewIterator(ro_, cfs_[kStatements]));
   }
   ~FactsReaderImpl() override {
     totals_.reset();
+    years_.reset();
+    months_.reset();
+    days_.reset();
+    window_days_.reset();
     flags_.reset();
     marks_.reset();
     statements_.reset();
@@ -44,17 +55,17 @@ class FactsReaderImpl : public Store::FactsReader {
     domain::Totals through;
     std::vector<std::pair<Date, domain::Totals>> years, months, days;
     if (absl::Status s =
-            SumRows(totals_.get(), council, account, keys::Level::kYear,
+            SumRows(years_.get(), council, account, keys::Level::kYear,
                     Date::FromDays(INT32_MIN / 2), as_of.FirstOfYear(), &through, &years);
         !s.ok()) {
       return s;
     }
-    if (absl::Status s = SumRows(totals_.get(), council, account, keys::Level::kMonth,
+    if (absl::Status s = SumRows(months_.get(), council, account, keys::Level::kMonth,
                                  as_of.FirstOfYear(), month, &through, &months);
         !s.ok()) {
       return s;
     }
-    if (absl::Status s = SumRows(totals_.get(), council, account, keys::Level::kDay, month,
+    if (absl::Status s = SumRows(days_.get(), council, account, keys::Level::kDay, month,
                                  as_of.AddDays(1), &through, &days);
         !s.ok()) {
       return s;
@@ -69,13 +80,13 @@ class FactsReaderImpl : public Store::FactsReader {
     }
     if (window_start < month) {
       const Date next = AddMonths(window_start.FirstOfMonth(), 1);
-      if (absl::Status s = SumRows(totals_.get(), council, account, keys::Level::kMonth, next,
+      if (absl::Status s = SumRows(months_.get(), council, account, keys::Level::kMonth, next,
                                    month, &out->window);
           !s.ok()) {
         return s;
       }
-      if (absl::Status s = SumRows(totals_.get(), council, account, keys::Level::kDay, window_start,
-                                   next, &out->window);
+      if (absl::Status s = SumRows(window_days_.get(), council, account, keys::Level::kDay,
+                                   window_start, next, &out->window);
           !s.ok()) {
         return s;
       }
@@ -244,7 +255,8 @@ class FactsReaderImpl : public Store::FactsReader {
   const std::vector<rocksdb::ColumnFamilyHandle*>& cfs_;
   const rocksdb::Snapshot* snapshot_;
   rocksdb::ReadOptions ro_;
-  std::unique_ptr<rocksdb::Iterator> totals_;
+  std::unique_ptr<rocksdb::Iterator> totals_;  // The rest: LastBucket, SumThroughWith.
+  std::unique_ptr<rocksdb::Iterator> years_, months_, days_, window_days_;
   std::unique_ptr<rocksdb::Iterator> flags_;
   std::unique_ptr<rocksdb::Iterator> marks_;
   std::unique_ptr<rocksdb::Iterator> statements_;
