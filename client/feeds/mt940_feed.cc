@@ -464,13 +464,12 @@ FeedProblem NotAStatementProblem(const std::string& where, const std::string& wh
 // Set if the file's envelope says it is an MT942 interim report or an MT941
 // balance report.
 std::optional<FeedProblem> NotAStatement(absl::string_view text) {
-  for (const char* type : {"942", "941"}) {
-    for (const char* io : {"{2:I", "{2:O"}) {
-      if (absl::StrContains(text, absl::StrCat(io, type))) {
-        return NotAStatementProblem("file", type[2] == '2' ? "an MT942 interim transaction report"
-                                                           : "an MT941 balance report");
-      }
-    }
+  // One pass over the envelopes' application headers: {2:I942..., {2:O941...
+  for (size_t at = text.find("{2:"); at != absl::string_view::npos; at = text.find("{2:", at + 3)) {
+    if (at + 7 > text.size()) break;  // {2:I + the type's three digits.
+    const absl::string_view type = text.substr(at + 4, 3);
+    if (type == "942") return NotAStatementProblem("file", "an MT942 interim transaction report");
+    if (type == "941") return NotAStatementProblem("file", "an MT941 balance report");
   }
   return std::nullopt;
 }
