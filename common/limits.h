@@ -76,6 +76,9 @@ inline constexpr int kCouncilsPerKeyMax = 1000;
 inline constexpr int kSourcesPerKeyMax = 100;
 // ListAccessLog reads at most this many entries to fill one page.
 inline constexpr int kAccessLogScanMax = 100'000;
+// Suspense items a page as of a date examines at most (then it ends short,
+// with a next page token).
+inline constexpr int kSuspenseScanMax = 100'000;
 // CheckIntegrity lists this many problems unless asked for another number
 // (up to the max); it counts them all.
 inline constexpr int kIntegrityProblemsDefault = 100;

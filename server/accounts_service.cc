@@ -610,6 +610,8 @@ grpc::ServerUnaryReactor* AccountsService::SearchAccounts(grpc::CallbackServerCo
           return InvalidField("query", s.message());
         absl::StatusOr<int> size = EffectivePageSize(request->page_size());
         if (!size.ok()) return size.status();
+        absl::StatusOr<Date> as_of = AsOfOrToday(ctx_, request->as_of_date(), "as_of_date");
+        if (!as_of.ok()) return as_of.status();
         const std::string scope = absl::StrCat("search\n", request->parent(), "\n", query);
         absl::StatusOr<size_t> offset = DecodeOffset(request->page_token(), scope);
         if (!offset.ok()) return offset.status();
@@ -675,7 +677,7 @@ grpc::ServerUnaryReactor* AccountsService::SearchAccounts(grpc::CallbackServerCo
         if (!page.ok()) return page.status();
         absl::flat_hash_map<std::string, v1::MatchedOn> on_of(found.begin(), found.end());
         for (v1::Account& a : *page) {
-          if (absl::Status s = PresentAccount(ctx_.today(), &a); !s.ok()) return s;
+          if (absl::Status s = PresentAccount(*as_of, &a); !s.ok()) return s;
           const std::string id = LastNameSegment(a.name());
           call.Show(id);
           v1::AccountMatch* m = response->add_matches();

@@ -1,9 +1,13 @@
 #include "server/admin_service.h"
 
+#include <optional>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "absl/time/time.h"
 #include "common/limits.h"
 #include "common/names.h"
+#include "server/clock.h"
 #include "server/service_util.h"
 #include "server/validation.h"
 
@@ -25,6 +29,7 @@ AdminService::AdminService(ServiceContext ctx, Operations* operations)
 IdentityService::IdentityService(ServiceContext ctx) : ctx_(std::move(ctx)) {
   ReadUnary(this, &IdentityService::GetCaller, "GetCaller");
 }
+
 namespace {
 
 absl::StatusOr<int64_t> ParseTimeField(const std::string& text, absl::string_view field,
@@ -62,10 +67,19 @@ grpc::ServerUnaryReactor* AdminService::ListApiKeys(grpc::CallbackServerContext*
                [this, request, response](const Call& call) {
                  absl::StatusOr<int> size = EffectivePageSize(request->page_size());
                  if (!size.ok()) return size.status();
-                 const std::string scope = absl::StrCat("keys\n", request->show_revoked());
+                 std::optional<absl::Time> end;
+                 if (!request->as_of_date().empty()) {
+                   absl::StatusOr<Date> d = ParseDateField(request->as_of_date(), "as_of_date");
+                   if (!d.ok()) return d.status();
+                   end = EndOfDayInLondon(*d);
+                 }
+                 const std::string scope =
+                     absl::StrCat("keys\n", request->show_revoked(), "\n", request->as_of_date());
                  absl::StatusOr<std::string> after = DecodePageToken(request->page_token(), scope);
                  if (!after.ok()) return after.status();
-                 for (v1::ApiKey& k : ctx_.keys->List(call.caller, request->show_revoked())) {
+                 for (v1::ApiKey& k :
+                      ctx_.keys->List(call.caller, request->show_revoked() || end.has_value())) {
+                   if (end && !ApiKeyAsOf(*end, request->show_revoked(), &k)) continue;
                    if (!after->empty() && k.name() <= *after) continue;
                    if (response->api_keys_size() == *size) {
                      response->set_next_page_token(

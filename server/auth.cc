@@ -436,6 +436,25 @@ absl::StatusOr<v1::ApiKey> KeyRegistry::Revoke(absl::string_view key_id, const P
   return revoked;
 }
 
+namespace {
+// Whether `t` (RFC 3339, "" = never) is at or before `end`.
+bool AtOrBefore(const std::string& t, absl::Time end) {
+  absl::Time when;
+  std::string unused;
+  return !t.empty() && absl::ParseTime(absl::RFC3339_full, t, &when, &unused) && when <= end;
+}
+}  // namespace
+
+bool ApiKeyAsOf(absl::Time end, bool show_revoked, v1::ApiKey* key) {
+  if (!AtOrBefore(key->create_time(), end)) return false;
+  if (!AtOrBefore(key->revoke_time(), end)) {
+    key->clear_revoke_time();  // Revoked later, if at all: in force then.
+    key->clear_revoker();
+  }
+  const bool ended = !key->revoke_time().empty() || AtOrBefore(key->expire_time(), end);
+  return show_revoked || !ended;
+}
+
 std::vector<v1::ApiKey> KeyRegistry::List(const Principal& caller, bool show_revoked) const {
   std::vector<v1::ApiKey> out;
   absl::MutexLock lock(&mu_);

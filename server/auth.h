@@ -156,6 +156,10 @@ absl::StatusOr<std::shared_ptr<const Principal>> Identify(const KeyRegistry& key
 // comes by another way (the HTTP face, through the server's in-process
 // channel) meets the same table.
 absl::Status Permit(const Principal& principal, absl::string_view method);
+// `key` as it stood at `end`: false if it was not made yet or (unless
+// `show_revoked`) no longer in force then (revoked or expired); a later
+// revocation is taken off.
+bool ApiKeyAsOf(absl::Time end, bool show_revoked, v1::ApiKey* key);
 // An access log entry for a call: who, which method, the outcome (time,
 // council, account, peer and duration are the caller's to add).
 v1::AccessLogEntry AccessEntry(const Principal* caller, absl::string_view method,

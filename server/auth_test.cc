@@ -104,6 +104,37 @@ TEST(Principal, SourcesLimitOnlyFeedKeys) {
   EXPECT_FALSE(feed.HoldsSource("bankx"));
 }
 
+TEST(ApiKeyAsOf, AKeyAsItStoodAtTheEndOfADay) {
+  auto at = [](const char* t) {
+    absl::Time out;
+    std::string err;
+    EXPECT_TRUE(absl::ParseTime(absl::RFC3339_full, t, &out, &err)) << t;
+    return out;
+  };
+  v1::ApiKey key;
+  key.set_create_time("2026-02-01T09:00:00.000Z");
+  key.set_revoke_time("2026-03-01T12:00:00.000Z");
+  key.set_revoker("keys/admin");
+  key.set_expire_time("2026-06-01T00:00:00Z");
+  auto as_of = [&](const char* end, bool show_revoked) {
+    v1::ApiKey k = key;
+    if (!ApiKeyAsOf(at(end), show_revoked, &k)) return std::string("absent");
+    return k.revoke_time().empty() ? std::string("in force") : "revoked " + k.revoker();
+  };
+  EXPECT_EQ(as_of("2026-02-01T08:59:59Z", true), "absent");  // Not made yet.
+  EXPECT_EQ(as_of("2026-02-01T09:00:00Z", false), "in force");
+  EXPECT_EQ(as_of("2026-03-01T11:59:59Z", false), "in force");  // The revocation was later.
+  EXPECT_EQ(as_of("2026-03-01T11:59:59Z", true), "in force");
+  EXPECT_EQ(as_of("2026-03-01T12:00:00Z", false), "absent");
+  EXPECT_EQ(as_of("2026-03-01T12:00:00Z", true), "revoked keys/admin");
+  // Never revoked, but expired by then: not in force.
+  key.clear_revoke_time();
+  key.clear_revoker();
+  EXPECT_EQ(as_of("2026-05-31T23:59:59Z", false), "in force");
+  EXPECT_EQ(as_of("2026-06-01T00:00:00Z", false), "absent");
+  EXPECT_EQ(as_of("2026-06-01T00:00:00Z", true), "in force");
+}
+
 class Registry : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -36,8 +36,15 @@ int MinuteOfDayInLondon() {
   return m.hour() * 60 + m.minute();
 }
 
-std::string NowRfc3339() {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone());
+std::string NowRfc3339() { return Rfc3339(absl::Now()); }
+
+std::string Rfc3339(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", t, absl::UTCTimeZone());
+}
+
+absl::Time EndOfDayInLondon(Date day) {
+  const absl::CivilDay next = absl::CivilDay(day.year(), day.month(), day.day()) + 1;
+  return absl::FromCivil(next, London());
 }
 
 }  // namespace dpmon

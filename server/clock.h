@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "absl/time/time.h"
 #include "common/civil_date.h"
 
 namespace dpmon {
@@ -19,6 +20,11 @@ void PinToday(Date day);
 int MinuteOfDayInLondon();
 // The current time as an RFC 3339 UTC timestamp with milliseconds.
 std::string NowRfc3339();
+// The instant `day` ends in Europe/London (the next day's local midnight):
+// "as of a date" for what has a time rather than a date.
+absl::Time EndOfDayInLondon(Date day);
+// `t` as an RFC 3339 UTC timestamp with milliseconds.
+std::string Rfc3339(absl::Time t);
 
 }  // namespace dpmon
 

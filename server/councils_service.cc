@@ -43,7 +43,7 @@ grpc::ServerUnaryReactor* CouncilsService::CreateCouncil(grpc::CallbackServerCon
                    return s;
                  }
                  absl::StatusOr<v1::Council> created = ctx_.store->CreateCouncil(
-                     request->council_id(), council, KeyFor(call.rpc, *request));
+                     request->council_id(), council, KeyFor(call.rpc, *request), NowRfc3339());
                  if (!created.ok()) return created.status();
                  *response = *std::move(created);
                  return absl::OkStatus();
@@ -57,7 +57,13 @@ grpc::ServerUnaryReactor* CouncilsService::GetCouncil(grpc::CallbackServerContex
                [this, request, response](const Call&) -> absl::Status {
                  absl::StatusOr<std::string> id = ParseCouncilName(request->name(), "name");
                  if (!id.ok()) return id.status();
-                 absl::StatusOr<v1::Council> council = ctx_.store->GetCouncil(*id);
+                 std::string as_of_time;
+                 if (!request->as_of_date().empty()) {
+                   absl::StatusOr<Date> d = ParseDateField(request->as_of_date(), "as_of_date");
+                   if (!d.ok()) return d.status();
+                   as_of_time = Rfc3339(EndOfDayInLondon(*d) - absl::Milliseconds(1));
+                 }
+                 absl::StatusOr<v1::Council> council = ctx_.store->GetCouncilAsOf(*id, as_of_time);
                  if (!council.ok()) return council.status();
                  *response = *std::move(council);
                  return absl::OkStatus();
@@ -117,7 +123,7 @@ grpc::ServerUnaryReactor* CouncilsService::UpdatePolicy(grpc::CallbackServerCont
                        return MergePolicy(request->policy(), request->update_mask(), "policy",
                                           council->mutable_policy());
                      },
-                     KeyFor(call.rpc, *request));
+                     KeyFor(call.rpc, *request), NowRfc3339());
                  if (!updated.ok()) return updated.status();
                  *response = *std::move(updated);
                  return absl::OkStatus();

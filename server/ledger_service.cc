@@ -1,5 +1,7 @@
 #include "server/ledger_service.h"
 
+#include <optional>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
@@ -115,12 +117,19 @@ grpc::ServerUnaryReactor* LedgerService::ListSuspense(grpc::CallbackServerContex
                  if (!council.ok()) return council.status();
                  absl::StatusOr<int> size = EffectivePageSize(request->page_size());
                  if (!size.ok()) return size.status();
-                 const std::string scope = absl::StrCat("suspense\n", request->parent());
+                 std::optional<Date> through;
+                 if (!request->as_of_date().empty()) {
+                   absl::StatusOr<Date> d = ParseDateField(request->as_of_date(), "as_of_date");
+                   if (!d.ok()) return d.status();
+                   through = *d;
+                 }
+                 const std::string scope =
+                     absl::StrCat("suspense\n", request->parent(), "\n", request->as_of_date());
                  absl::StatusOr<std::string> after = DecodePageToken(request->page_token(), scope);
                  if (!after.ok()) return after.status();
                  if (absl::Status s = ctx_.store->GetCouncil(*council).status(); !s.ok()) return s;
                  absl::StatusOr<Page<v1::SuspenseItem>> page =
-                     ctx_.store->ListSuspense(*council, *after, *size);
+                     ctx_.store->ListSuspense(*council, *after, *size, through);
                  if (!page.ok()) return page.status();
                  for (v1::SuspenseItem& i : page->items) *response->add_items() = std::move(i);
                  response->set_next_page_token(EncodePageToken(scope, page->next_key));

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/limits.h"
 #include "storage/group_commit.h"
 #include "storage/ledger_writer.h"
 #include "storage/store.h"
@@ -88,8 +89,10 @@ absl::StatusOr<Page<v1::Statement>> Store::ListStatements(const std::string& cou
 }
 
 absl::StatusOr<Page<v1::SuspenseItem>> Store::ListSuspense(const std::string& council_id,
-                                                           const std::string& after_key,
-                                                           int limit) {
+                                                           const std::string& after_key, int limit,
+                                                           std::optional<Date> dated_through) {
+  const std::string through = dated_through ? dated_through->ToString() : std::string();
+  int examined = 0;
   const std::string lower = keys::CouncilChildren(council_id);
   const std::string upper = keys::PrefixEnd(lower);
   Page<v1::SuspenseItem> page;
@@ -107,10 +110,11 @@ absl::StatusOr<Page<v1::SuspenseItem>> Store::ListSuspense(const std::string& co
   }
   std::string last;
   for (; it->Valid(); it->Next()) {
-    if (static_cast<int>(page.items.size()) == limit) {
+    if (static_cast<int>(page.items.size()) == limit || examined == limits::kSuspenseScanMax) {
       page.next_key = last;
       break;
     }
+    ++examined;
     absl::string_view key = View(it->key());
     // council \0 source \0 ref \0 kind ...: the kind is after the third separator.
     size_t a = key.find('\0');
@@ -135,6 +139,9 @@ absl::StatusOr<Page<v1::SuspenseItem>> Store::ListSuspense(const std::string& co
       item.set_sequence(r.sequence());
     }
     last = std::string(key);
+    const std::string& date =
+        item.has_transaction() ? item.transaction().booking_date() : item.statement().date();
+    if (!through.empty() && date > through) continue;  // Dates are YYYY-MM-DD.
     page.items.push_back(std::move(item));
   }
   if (absl::Status s = FromRocks(it->status(), "listing suspense"); !s.ok()) return s;

@@ -35,8 +35,8 @@ absl::Status Store::Open(const StoreOptions& options, std::unique_ptr<Store>* st
 }
 
 absl::StatusOr<v1::Council> Store::CreateCouncil(const std::string& council_id,
-                                                 const v1::Council& council,
-                                                 const RequestKey& key) {
+                                                 const v1::Council& council, const RequestKey& key,
+                                                 const std::string& create_time) {
   return impl_->RunIdempotent<v1::Council>(key, [&](WriteContext& ctx, v1::Council* out) {
     const std::string k = keys::Council(council_id);
     std::string unused;
@@ -49,12 +49,24 @@ absl::StatusOr<v1::Council> Store::CreateCouncil(const std::string& council_id,
     }
     storage::CouncilRecord record;
     *record.mutable_council() = council;
+    record.mutable_council()->clear_policy_since();
+    if (!create_time.empty()) {
+      storage::PolicyVersion* v = record.add_policy_history();
+      v->set_since(create_time);
+      *v->mutable_policy() = council.policy();
+      record.mutable_council()->set_policy_since(create_time);
+    }
     *out = record.council();
     return ctx.PutMessage(kCouncils, k, record);
   });
 }
 
 absl::StatusOr<v1::Council> Store::GetCouncil(const std::string& council_id) {
+  return GetCouncilAsOf(council_id, "");
+}
+
+absl::StatusOr<v1::Council> Store::GetCouncilAsOf(const std::string& council_id,
+                                                  const std::string& as_of_time) {
   std::string value;
   rocksdb::Status s = impl_->db()->Get(rocksdb::ReadOptions(), impl_->cf(kCouncils),
                                        keys::Council(council_id), &value);
@@ -64,7 +76,18 @@ absl::StatusOr<v1::Council> Store::GetCouncil(const std::string& council_id) {
   if (!s.ok()) return FromRocks(s, "reading council");
   storage::CouncilRecord record;
   if (absl::Status st = ParseRecord(value, &record, "council"); !st.ok()) return st;
-  return record.council();
+  v1::Council council = std::move(*record.mutable_council());
+  if (as_of_time.empty() || record.policy_history().empty()) return council;
+  // The last version in force by then (times are fixed-width UTC, so they
+  // compare as strings), or the first if the time is before them all.
+  const storage::PolicyVersion* in_force = &record.policy_history(0);
+  for (const storage::PolicyVersion& v : record.policy_history()) {
+    if (v.since() > as_of_time) break;
+    in_force = &v;
+  }
+  *council.mutable_policy() = in_force->policy();
+  council.set_policy_since(in_force->since());
+  return council;
 }
 
 namespace {
@@ -109,7 +132,8 @@ absl::Status RewatchCouncil(WriteContext& ctx, const std::string& council_id,
 
 absl::StatusOr<v1::Council> Store::UpdateCouncil(const std::string& council_id,
                                                  const CouncilMutator& mutate,
-                                                 const RequestKey& key) {
+                                                 const RequestKey& key,
+                                                 const std::string& change_time) {
   return impl_->RunIdempotent<v1::Council>(key, [&](WriteContext& ctx, v1::Council* out) {
     const std::string k = keys::Council(council_id);
     storage::CouncilRecord record;
@@ -118,6 +142,16 @@ absl::StatusOr<v1::Council> Store::UpdateCouncil(const std::string& council_id,
     if (!found) return absl::NotFoundError(absl::StrFormat("council \"%s\" not found", council_id));
     const v1::Policy before = record.council().policy();
     if (absl::Status s = mutate(record.mutable_council()); !s.ok()) return s;
+    if (!change_time.empty() &&
+        before.SerializeAsString() != record.council().policy().SerializeAsString()) {
+      if (record.policy_history().empty()) {
+        *record.add_policy_history()->mutable_policy() = before;  // In force "from the start".
+      }
+      storage::PolicyVersion* v = record.add_policy_history();
+      v->set_since(change_time);
+      *v->mutable_policy() = record.council().policy();
+      record.mutable_council()->set_policy_since(change_time);
+    }
     *out = record.council();
     if (absl::Status s = ctx.PutMessage(kCouncils, k, record); !s.ok()) return s;
     const v1::Policy& after = record.council().policy();

@@ -130,11 +130,19 @@ class Store {
   // ---- councils ----
   // AlreadyExists if the id is taken (unless request_key repeats a request).
   // The council is stored as given, its name (set by the caller) included.
+  // With a `create_time` / `change_time` (RFC 3339 UTC, fixed width), the
+  // policy's history records the council's policy from then on (policy_since).
   absl::StatusOr<v1::Council> CreateCouncil(const std::string& council_id,
-                                            const v1::Council& council, const RequestKey& key);
+                                            const v1::Council& council, const RequestKey& key,
+                                            const std::string& create_time = "");
   absl::StatusOr<v1::Council> GetCouncil(const std::string& council_id);
+  // The council with the policy in force at `as_of_time` (RFC 3339 UTC,
+  // fixed width; "" = now): the first recorded if the time is before it.
+  absl::StatusOr<v1::Council> GetCouncilAsOf(const std::string& council_id,
+                                             const std::string& as_of_time);
   absl::StatusOr<v1::Council> UpdateCouncil(const std::string& council_id,
-                                            const CouncilMutator& mutate, const RequestKey& key);
+                                            const CouncilMutator& mutate, const RequestKey& key,
+                                            const std::string& change_time = "");
   absl::StatusOr<Page<v1::Council>> ListCouncils(const std::string& after_key, int limit);
 
   // ---- accounts ----
@@ -233,8 +241,12 @@ class Store {
                                                      const std::string& account_id, Date from,
                                                      Date to, const std::string& after_key,
                                                      int limit);
-  absl::StatusOr<Page<v1::SuspenseItem>> ListSuspense(const std::string& council_id,
-                                                      const std::string& after_key, int limit);
+  // With `dated_through`, only items dated on or before it; a page then
+  // examines at most limits::kSuspenseScanMax items, so it may be short with
+  // a next key.
+  absl::StatusOr<Page<v1::SuspenseItem>> ListSuspense(
+      const std::string& council_id, const std::string& after_key, int limit,
+      std::optional<Date> dated_through = std::nullopt);
 
   // Sums of every transaction booked on or before `through`, from the
   // aggregates. Does not check that the account exists.

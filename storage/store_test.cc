@@ -381,6 +381,48 @@ TEST_F(StoreTest, RequestIdReturnsTheFirstAnswer) {
   EXPECT_EQ(Balance("A1", "2025-12-31"), -100);
 }
 
+TEST_F(StoreTest, ACouncilsPolicyAsOfATimeIsTheVersionInForceThen) {
+  auto set_weeks = [&](int weeks, const std::string& time) {
+    return store_
+        ->UpdateCouncil(
+            "c",
+            [weeks](v1::Council* c) {
+              c->mutable_policy()->set_surplus_threshold_weeks(weeks);
+              return absl::OkStatus();
+            },
+            {}, time)
+        .status();
+  };
+  auto as_of = [&](const std::string& council, const std::string& time) {
+    absl::StatusOr<v1::Council> c = store_->GetCouncilAsOf(council, time);
+    EXPECT_TRUE(c.ok()) << c.status();
+    if (!c.ok()) return std::string();
+    return absl::StrCat(c->policy().has_surplus_threshold_weeks()
+                            ? absl::StrCat(c->policy().surplus_threshold_weeks())
+                            : std::string("unset"),
+                        " since ", c->policy_since());
+  };
+  // "c" was made with no time (as before the history was kept): one policy.
+  EXPECT_EQ(as_of("c", "2025-01-01T00:00:00.000Z"), "unset since ");
+  ASSERT_TRUE(set_weeks(10, "2026-01-01T00:00:00.000Z").ok());
+  ASSERT_TRUE(set_weeks(12, "2026-06-01T00:00:00.000Z").ok());
+  ASSERT_TRUE(set_weeks(12, "2026-07-01T00:00:00.000Z").ok());  // No change: no version.
+  Reopen();
+  EXPECT_EQ(as_of("c", "2025-12-31T23:59:59.999Z"), "unset since ");
+  EXPECT_EQ(as_of("c", "2026-01-01T00:00:00.000Z"), "10 since 2026-01-01T00:00:00.000Z");
+  EXPECT_EQ(as_of("c", "2026-05-31T23:59:59.999Z"), "10 since 2026-01-01T00:00:00.000Z");
+  EXPECT_EQ(as_of("c", "2026-06-01T00:00:00.000Z"), "12 since 2026-06-01T00:00:00.000Z");
+  EXPECT_EQ(as_of("c", "2026-07-02T00:00:00.000Z"), "12 since 2026-06-01T00:00:00.000Z");
+  EXPECT_EQ(as_of("c", ""), "12 since 2026-06-01T00:00:00.000Z");
+  // A council made at a time: before it, its first policy.
+  v1::Council d;
+  d.set_name(CouncilName("d"));
+  d.mutable_policy()->set_surplus_threshold_weeks(6);
+  ASSERT_TRUE(store_->CreateCouncil("d", d, {}, "2026-03-01T00:00:00.000Z").ok());
+  EXPECT_EQ(as_of("d", "2026-01-01T00:00:00.000Z"), "6 since 2026-03-01T00:00:00.000Z");
+  EXPECT_EQ(as_of("d", ""), "6 since 2026-03-01T00:00:00.000Z");
+}
+
 // The aggregates must equal a brute-force sum of the raw transactions, for
 // random data arriving in random order with duplicates, conflicts, suspense
 // and reversals.

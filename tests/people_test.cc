@@ -458,5 +458,146 @@ TEST_F(People, EveryAccountAListOrSearchShowsIsInTheAccessLog) {
   EXPECT_TRUE(methods_for("A3").empty());
 }
 
+// Find, Suspense and Admin as of a date: a match's status then, what waits
+// dated by then, the keys as they stood, the policy in force.
+TEST_F(People, SearchSuspenseKeysAndPolicyAsOfADate) {
+  ASSERT_TRUE(CreateAccount("A1", "Ann Smith", "CM-1", "card-1").ok());
+  v1::ChangeAccountStatusRequest close;
+  close.set_account("councils/c/accounts/A1");
+  close.mutable_change()->set_date("2026-03-01");
+  close.mutable_change()->set_status(v1::CLOSED);
+  v1::Account closed;
+  ASSERT_TRUE(Call(*admin_, [&](auto* x) {
+                return admin_->accounts().ChangeAccountStatus(x, close, &closed);
+              }).ok());
+  auto status_as_of = [&](const std::string& as_of) {
+    v1::SearchAccountsRequest r;
+    r.set_parent("councils/c");
+    r.set_query("ann");
+    r.set_as_of_date(as_of);
+    v1::SearchAccountsResponse resp;
+    grpc::Status s =
+        Call(*admin_, [&](auto* x) { return admin_->accounts().SearchAccounts(x, r, &resp); });
+    if (!s.ok()) return absl::StrCat(s.error_code(), " ", BadRequestField(s));
+    return resp.matches_size() == 1 ? v1::AccountStatus_Name(resp.matches(0).account().status())
+                                    : absl::StrCat(resp.matches_size(), " matches");
+  };
+  EXPECT_EQ(status_as_of("2026-02-28"), "ACTIVE");
+  EXPECT_EQ(status_as_of("2026-03-01"), "CLOSED");
+  EXPECT_EQ(status_as_of("2026-02-30"), "3 as_of_date");
+
+  // Suspense: three transactions and a statement for a card no account holds.
+  v1::IngestBatchRequest batch;
+  batch.set_parent("councils/c");
+  for (auto [id, date] : {std::pair{"S1", "2026-01-10"}, std::pair{"S2", "2026-02-10"},
+                          std::pair{"S3", "2026-03-10"}}) {
+    v1::TransactionInput* t = batch.add_items()->mutable_transaction();
+    t->set_source("card");
+    t->set_account_ref("card-9");
+    t->set_external_id(id);
+    t->set_booking_date(date);
+    t->set_amount_pence(-1000);
+  }
+  v1::StatementInput* st = batch.add_items()->mutable_statement();
+  st->set_source("card");
+  st->set_account_ref("card-9");
+  st->set_date("2026-02-28");
+  st->set_closing_balance_pence(0);
+  v1::IngestBatchResponse ingested;
+  ASSERT_TRUE(Call(*admin_, [&](auto* x) {
+                return admin_->ledger().IngestBatch(x, batch, &ingested);
+              }).ok());
+  auto waiting = [&](const std::string& as_of, int page_size) {
+    std::vector<std::string> out;
+    v1::ListSuspenseRequest r;
+    r.set_parent("councils/c");
+    r.set_as_of_date(as_of);
+    r.set_page_size(page_size);
+    for (int pages = 0; pages < 20; ++pages) {
+      v1::ListSuspenseResponse resp;
+      grpc::Status s =
+          Call(*admin_, [&](auto* x) { return admin_->ledger().ListSuspense(x, r, &resp); });
+      if (!s.ok()) return std::vector<std::string>{BadRequestField(s)};
+      for (const v1::SuspenseItem& i : resp.items()) {
+        out.push_back(i.has_transaction() ? i.transaction().external_id()
+                                          : "statement " + i.statement().date());
+      }
+      if (resp.next_page_token().empty()) break;
+      r.set_page_token(resp.next_page_token());
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  EXPECT_EQ(waiting("", 0), (std::vector<std::string>{"S1", "S2", "S3", "statement 2026-02-28"}));
+  EXPECT_EQ(waiting("2026-02-28", 0),
+            (std::vector<std::string>{"S1", "S2", "statement 2026-02-28"}));
+  EXPECT_EQ(waiting("2026-02-28", 1), waiting("2026-02-28", 0));
+  EXPECT_EQ(waiting("2026-02-27", 1), (std::vector<std::string>{"S1", "S2"}));
+  EXPECT_TRUE(waiting("2025-12-31", 0).empty());
+  EXPECT_EQ(waiting("31/12/2025", 0), std::vector<std::string>{"as_of_date"});
+
+  // Keys: one made and revoked now. Long ago there were none; at the end of
+  // a far day it is not in force, and shown revoked only when asked.
+  std::string name;
+  MakeKey(v1::OFFICER, "c", "short-lived officer", &name);
+  v1::RevokeApiKeyRequest revoke;
+  revoke.set_name(name);
+  v1::ApiKey revoked;
+  ASSERT_TRUE(Call(*admin_, [&](auto* x) {
+                return admin_->admin().RevokeApiKey(x, revoke, &revoked);
+              }).ok());
+  auto keys = [&](const std::string& as_of, bool show_revoked) {
+    std::map<std::string, std::string> out;  // name -> revoke_time
+    v1::ListApiKeysRequest r;
+    r.set_as_of_date(as_of);
+    r.set_show_revoked(show_revoked);
+    v1::ListApiKeysResponse resp;
+    grpc::Status s =
+        Call(*admin_, [&](auto* x) { return admin_->admin().ListApiKeys(x, r, &resp); });
+    if (!s.ok()) out["error"] = BadRequestField(s);
+    for (const v1::ApiKey& k : resp.api_keys()) out[k.name()] = k.revoke_time();
+    return out;
+  };
+  EXPECT_TRUE(keys("2000-01-01", true).empty());
+  EXPECT_FALSE(keys("2199-12-31", false).count(name));
+  EXPECT_EQ(keys("2199-12-31", true)[name], revoked.revoke_time());
+  EXPECT_FALSE(revoked.revoke_time().empty());
+  EXPECT_EQ(keys("2199-13-01", false)["error"], "as_of_date");
+
+  // Policy: the council's first policy, then a change.
+  v1::GetCouncilRequest get;
+  get.set_name("councils/c");
+  v1::Council first;
+  ASSERT_TRUE(
+      Call(*admin_, [&](auto* x) { return admin_->councils().GetCouncil(x, get, &first); }).ok());
+  ASSERT_FALSE(first.policy_since().empty());
+  v1::UpdatePolicyRequest up;
+  up.set_council("councils/c");
+  up.mutable_policy()->set_surplus_threshold_weeks(first.policy().surplus_threshold_weeks() + 4);
+  up.mutable_update_mask()->add_paths("surplus_threshold_weeks");
+  v1::Council changed;
+  ASSERT_TRUE(Call(*admin_, [&](auto* x) {
+                return admin_->councils().UpdatePolicy(x, up, &changed);
+              }).ok());
+  EXPECT_GT(changed.policy_since(), first.policy_since());
+  auto policy_as_of = [&](const std::string& as_of) {
+    v1::GetCouncilRequest r;
+    r.set_name("councils/c");
+    r.set_as_of_date(as_of);
+    v1::Council c;
+    grpc::Status s =
+        Call(*admin_, [&](auto* x) { return admin_->councils().GetCouncil(x, r, &c); });
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return absl::StrCat(c.policy().surplus_threshold_weeks(), " since ", c.policy_since());
+  };
+  const std::string was =
+      absl::StrCat(first.policy().surplus_threshold_weeks(), " since ", first.policy_since());
+  const std::string now =
+      absl::StrCat(changed.policy().surplus_threshold_weeks(), " since ", changed.policy_since());
+  EXPECT_EQ(policy_as_of("2000-01-01"), was);  // Before the first: the first.
+  EXPECT_EQ(policy_as_of("2199-12-31"), now);
+  EXPECT_EQ(policy_as_of(""), now);
+}
+
 }  // namespace
 }  // namespace dpmon

@@ -108,6 +108,7 @@ int Councils(dpmon::Client& client, const std::string& verb) {
   if (verb == "get") {
     dpmon::v1::GetCouncilRequest r;
     r.set_name(CouncilName());
+    r.set_as_of_date(absl::GetFlag(FLAGS_as_of));
     dpmon::v1::Council c;
     absl::Status s = client.Call(client.councils(), &dpmon::v1::Councils::Stub::GetCouncil, r, &c);
     if (!s.ok()) return Fail(s);
@@ -140,7 +141,8 @@ const std::vector<Command>& AccountCommands() {
   static const std::vector<Command> table = {
       {"councils list", "", "the councils this key holds", 0,
        [](dpmon::Client& c, const Args&) { return Councils(c, "list"); }},
-      {"councils get", "--council C", "one council and its policy (JSON)", 0,
+      {"councils get", "--council C [--as-of D]",
+       "one council and its policy (JSON); with --as-of, the policy in force then", 0,
        [](dpmon::Client& c, const Args&) { return Councils(c, "get"); }},
       {"accounts list", "--council C [--filter F] [--as-of D]",
        "a council's accounts, with their status as of a date", 0,

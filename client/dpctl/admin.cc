@@ -106,6 +106,7 @@ int Keys(dpmon::Client& client, const std::string& verb, const std::string& arg)
     dpmon::v1::ListApiKeysRequest r;
     r.set_page_size(1000);
     r.set_show_revoked(absl::GetFlag(FLAGS_show_revoked));
+    r.set_as_of_date(absl::GetFlag(FLAGS_as_of));
     if (absl::Status s =
             client.ForEachPage(client.admin(), &dpmon::v1::Admin::Stub::ListApiKeys, r,
                                [&](const dpmon::v1::ListApiKeysResponse& page) -> absl::Status {
@@ -286,7 +287,8 @@ const std::vector<Command>& AdminCommands() {
        "[--sources S1,S2] [--expires RFC3339] [--cert_cn CN]",
        "make a key; prints its secret once", 0,
        [](dpmon::Client& c, const Args&) { return Keys(c, "create", ""); }},
-      {"admin keys list", "[--show_revoked]", "every key", 0,
+      {"admin keys list", "[--show_revoked] [--as-of D]",
+       "every key (with --as-of, as they stood at the end of that day)", 0,
        [](dpmon::Client& c, const Args&) { return Keys(c, "list", ""); }},
       {"admin keys revoke", "KEY_ID", "stop a key at once", 1,
        [](dpmon::Client& c, const Args& a) { return Keys(c, "revoke", a.empty() ? "" : a[0]); }},

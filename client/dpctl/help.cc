@@ -54,7 +54,8 @@ const std::map<std::string, std::vector<std::string>>& Examples() {
         "dpctl totals --council=demo --account=A10100000 --from=2024-01-01 --to=2024-12-31 "
         "--format=json"}},
       {"suspense list",
-       {"dpctl suspense list --council=demo", "dpctl suspense --council=demo --format=json"}},
+       {"dpctl suspense list --council=demo", "dpctl suspense --council=demo --format=json",
+        "dpctl suspense list --council=demo --as-of=2025-06-30"}},
       {"councils list", {"dpctl councils list", "dpctl councils --format=json"}},
       {"councils get",
        {"dpctl councils get --council=demo", "dpctl councils get --council=demo --format=json"}},
@@ -127,7 +128,9 @@ const std::map<std::string, std::vector<std::string>>& Examples() {
         "--sources=cardco",
         "dpctl admin keys create --name=\"J. Smith, DP officer\" --role=OFFICER "
         "--councils=demo"}},
-      {"admin keys list", {"dpctl admin keys list", "dpctl admin keys list --show_revoked"}},
+      {"admin keys list",
+       {"dpctl admin keys list", "dpctl admin keys list --show_revoked",
+        "dpctl admin keys list --show_revoked --as-of=2026-03-31"}},
       {"admin keys revoke",
        {"dpctl admin keys revoke KEY_ID", "dpctl admin keys revoke KEY_ID --format=json"}},
       {"admin access-log",

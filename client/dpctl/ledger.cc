@@ -218,6 +218,7 @@ int Suspense(dpmon::Client& client) {
   dpmon::v1::ListSuspenseRequest r;
   r.set_parent(CouncilName());
   r.set_page_size(1000);
+  r.set_as_of_date(absl::GetFlag(FLAGS_as_of));
   int64_t shown = 0;
   if (absl::Status s = client.ForEachPage(
           client.ledger(), &dpmon::v1::Ledger::Stub::ListSuspense, r,
@@ -272,7 +273,8 @@ const std::vector<Command>& LedgerCommands() {
        [](dpmon::Client& c, const Args&) { return Balance(c); }},
       {"totals", "--council C --account A --from D --to D", "sums by category over a period", 0,
        [](dpmon::Client& c, const Args&) { return Totals(c); }},
-      {"suspense list", "--council C", "what waits for an account to claim its reference", 0,
+      {"suspense list", "--council C [--as-of D]",
+       "what waits for an account to claim its reference (with --as-of, what is dated by then)", 0,
        [](dpmon::Client& c, const Args&) { return Suspense(c); }},
   };
   return table;

@@ -13,11 +13,13 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/civil_date.h"
 #include "common/ids.h"
 #include "common/names.h"
 #include "dpmon/v1/dpmon.pb.h"
 #include "google/protobuf/descriptor.h"
 #include "server/auth.h"
+#include "server/clock.h"
 #include "server/http/sessions.h"
 #include "server/http/web_app.h"
 #include "server/http/web_format.h"
@@ -27,12 +29,14 @@ namespace dpmon {
 
 namespace mustache = kainjow::mustache;
 using google::protobuf::FieldDescriptor;
+using web::AsOfQuery;
 using web::EnumOptions;
 using web::Form;
 using web::FormValue;
 using web::QueryValue;
 using web::Redirect;
 using web::RefusedField;
+using web::SetAsOf;
 using web::TitleOf;
 
 namespace {
@@ -65,9 +69,12 @@ std::string PolicyValue(const v1::Policy& p, const FieldDescriptor* f) {
 HttpResponse WebApp::Keys(const HttpRequest& request, const SessionStore::Session& s,
                           const FormError& error, const std::string& created_secret,
                           const std::string& created_name) const {
+  mustache::data d;
+  const std::string as_of = SetAsOf(&d, QueryValue(request, "asOf"));
   v1::ListApiKeysRequest in;
   in.set_page_size(1000);
   in.set_show_revoked(QueryValue(request, "revoked") == "yes");
+  in.set_as_of_date(as_of);
   v1::ListApiKeysResponse out;
   if (grpc::Status st = CallAs(s, request, "/dpmon.v1.Admin/ListApiKeys", in, &out); !st.ok()) {
     return CallFailed(st, s);
@@ -84,13 +91,19 @@ HttpResponse WebApp::Keys(const HttpRequest& request, const SessionStore::Sessio
     row.set("created", LongDateTime(k.create_time()));
     row.set("revoked", k.revoke_time().empty() ? std::string() : LongDateTime(k.revoke_time()));
     row.set("in_force", k.revoke_time().empty());
+    row.set("may_revoke", k.revoke_time().empty() && as_of.empty() && id != s.key_id);
     row.set("revoke_action", absl::StrCat("/admin/keys/", id, "/revoke"));
-    row.set("access_href", absl::StrCat("/admin/access-log?key=", UrlEncode(k.name())));
+    row.set("access_href",
+            absl::StrCat("/admin/access-log?key=", UrlEncode(k.name()), AsOfQuery(as_of, '&')));
     row.set("self", id == s.key_id);
     rows.push_back(row);
   }
-  mustache::data d;
   d.set("keys", rows);
+  d.set("has_keys", out.api_keys_size() > 0);
+  d.set("as_of_view", !as_of.empty());
+  d.set("as_of", LongDate(as_of));
+  d.set("in_force_href", absl::StrCat("/admin/keys", AsOfQuery(as_of)));
+  d.set("revoked_href", absl::StrCat("/admin/keys?revoked=yes", AsOfQuery(as_of, '&')));
   d.set("csrf", s.csrf);
   d.set("request_id", RandomToken());
   d.set("show_revoked", in.show_revoked());
@@ -107,8 +120,8 @@ HttpResponse WebApp::Keys(const HttpRequest& request, const SessionStore::Sessio
     d.set("error_href", error.field);
     d.set(absl::StrCat("error_", absl::StripPrefix(error.field, "#key-")), error.message);
   }
-  return Page(error.message.empty() ? 200 : 400, error.message.empty() ? "Keys" : "Error: Keys",
-              "keys", d, &s);
+  const bool refused = !error.message.empty() || d.get("as_of_error") != nullptr;
+  return Page(refused ? 400 : 200, refused ? "Error: Keys" : "Keys", "keys", d, &s);
 }
 
 HttpResponse WebApp::CreateKey(const HttpRequest& request, const SessionStore::Session& s,
@@ -173,10 +186,15 @@ HttpResponse WebApp::RevokeKey(const HttpRequest& request, const SessionStore::S
 
 HttpResponse WebApp::AccessLogPage(const HttpRequest& request,
                                    const SessionStore::Session& s) const {
+  mustache::data d;
+  const std::string as_of = SetAsOf(&d, QueryValue(request, "asOf"));
   v1::ListAccessLogRequest in;
   in.set_account(QueryValue(request, "account"));
   in.set_council(QueryValue(request, "council"));
   in.set_key(QueryValue(request, "key"));
+  if (absl::StatusOr<Date> day = Date::Parse(as_of); day.ok()) {
+    in.set_end_time(Rfc3339(EndOfDayInLondon(*day)));  // Up to the end of that day.
+  }
   in.set_page_size(100);
   in.set_page_token(QueryValue(request, "page"));
   v1::ListAccessLogResponse out;
@@ -199,8 +217,9 @@ HttpResponse WebApp::AccessLogPage(const HttpRequest& request,
     row.set("peer", e.peer());
     rows.push_back(row);
   }
-  mustache::data d;
   d.set("entries", rows);
+  d.set("as_of_view", !as_of.empty());
+  d.set("as_of", LongDate(as_of));
   d.set("has_entries", out.entries_size() > 0);
   d.set("account", in.account());
   d.set("council_filter", in.council());
@@ -208,21 +227,28 @@ HttpResponse WebApp::AccessLogPage(const HttpRequest& request,
   if (!out.next_page_token().empty()) {
     d.set("next", absl::StrCat("/admin/access-log?account=", UrlEncode(in.account()),
                                "&council=", UrlEncode(in.council()), "&key=", UrlEncode(in.key()),
-                               "&page=", UrlEncode(out.next_page_token())));
+                               "&page=", UrlEncode(out.next_page_token()), AsOfQuery(as_of, '&')));
   }
-  return Page(200, "Access log", "access_log", d, &s);
+  const bool refused = d.get("as_of_error") != nullptr;
+  return Page(refused ? 400 : 200, refused ? "Error: Access log" : "Access log", "access_log", d,
+              &s);
 }
 
 HttpResponse WebApp::PolicyPage(const HttpRequest& request, const SessionStore::Session& s,
                                 const std::string& council, const FormError& error) const {
+  mustache::data d;
+  const std::string as_of = SetAsOf(&d, QueryValue(request, "asOf"));
   v1::GetCouncilRequest in;
   in.set_name(CouncilName(council));
+  in.set_as_of_date(as_of);
   v1::Council c;
   if (grpc::Status st = CallAs(s, request, "/dpmon.v1.Councils/GetCouncil", in, &c); !st.ok()) {
     return CallFailed(st, s);
   }
   std::shared_ptr<const Principal> who = keys_->InForce(s.key_id);
-  const bool may_edit = who != nullptr && Permit(*who, "/dpmon.v1.Councils/UpdatePolicy").ok();
+  // A past policy is shown, not edited.
+  const bool may_edit =
+      as_of.empty() && who != nullptr && Permit(*who, "/dpmon.v1.Councils/UpdatePolicy").ok();
   mustache::data fields = mustache::data::type::list;
   for (const FieldDescriptor* f : PolicyFields()) {
     mustache::data item;
@@ -237,10 +263,18 @@ HttpResponse WebApp::PolicyPage(const HttpRequest& request, const SessionStore::
     item.set("list", f->is_repeated());
     fields.push_back(item);
   }
-  mustache::data d;
   d.set("council", council);
   d.set("council_name", TitleOf(c));
   d.set("fields", fields);
+  d.set("self", absl::StrCat("/councils/", council, "/policy"));
+  d.set("as_of_view", !as_of.empty());
+  d.set("as_of", LongDate(as_of));
+  d.set("since", c.policy_since().empty() ? std::string() : LongDateTime(c.policy_since()));
+  // Asked for a day before the first policy dpmon recorded (the council's
+  // own start): that one is shown, and said to be.
+  if (absl::StatusOr<Date> day = Date::Parse(as_of); day.ok() && !c.policy_since().empty()) {
+    d.set("before_first", c.policy_since() >= Rfc3339(EndOfDayInLondon(*day)));
+  }
   d.set("rules", absl::StrCat(c.policy().category_rules_size()));
   d.set("may_edit", may_edit);
   d.set("csrf", s.csrf);
@@ -250,8 +284,8 @@ HttpResponse WebApp::PolicyPage(const HttpRequest& request, const SessionStore::
     d.set("error", error.message);
     d.set("error_href", error.field);
   }
-  return Page(error.message.empty() ? 200 : 400, error.message.empty() ? "Policy" : "Error: Policy",
-              "policy", d, &s);
+  const bool refused = !error.message.empty() || d.get("as_of_error") != nullptr;
+  return Page(refused ? 400 : 200, refused ? "Error: Policy" : "Policy", "policy", d, &s);
 }
 
 HttpResponse WebApp::UpdatePolicy(const HttpRequest& request, const SessionStore::Session& s,

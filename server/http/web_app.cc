@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/civil_date.h"
 #include "common/ids.h"
 #include "common/names.h"
 #include "dpmon/v1/dpmon.pb.h"
@@ -64,6 +65,12 @@ HttpResponse WebApp::Page(int status, const std::string& title, const std::strin
   layout.set("title", title);
   layout.set("content", Render(content, data));
   if (const mustache::data* council = data.get("council")) layout.set("council", *council);
+  // A page seen as of a date keeps that date as the officer moves on.
+  if (const mustache::data* as_of = data.get("as_of_input");
+      as_of != nullptr && as_of->is_string() && !as_of->string_value().empty() &&
+      Date::Parse(as_of->string_value()).ok()) {
+    layout.set("nav_as_of", absl::StrCat("?asOf=", as_of->string_value()));
+  }
   if (session != nullptr) {
     std::shared_ptr<const Principal> who = keys_->InForce(session->key_id);
     layout.set("admin", who != nullptr && who->HasRole(v1::ADMIN));

@@ -36,6 +36,7 @@ using web::FormValue;
 using web::ParseForm;
 using web::QueryValue;
 using web::Redirect;
+using web::SetAsOf;
 using web::TitleOf;
 
 namespace {
@@ -406,9 +407,11 @@ HttpResponse WebApp::AcknowledgeFlags(const HttpRequest& request, const SessionS
 
 HttpResponse WebApp::AuditsDue(const HttpRequest& request, const SessionStore::Session& s,
                                const std::string& council) const {
+  mustache::data d;
+  const std::string as_of = SetAsOf(&d, QueryValue(request, "asOf"));
   v1::ListAuditsDueRequest in;
   in.set_council(CouncilName(council));
-  in.set_as_of_date(QueryValue(request, "asOf"));
+  in.set_as_of_date(as_of);
   in.set_page_size(50);
   in.set_page_token(QueryValue(request, "page"));
   v1::ListAuditsDueResponse out;
@@ -444,19 +447,21 @@ HttpResponse WebApp::AuditsDue(const HttpRequest& request, const SessionStore::S
                           ", time since audit ", e.risk().audit_age_points()));
     entries.push_back(item);
   }
-  mustache::data d;
   d.set("council", council);
   d.set("council_name", TitleOf(c));
+  d.set("self", absl::StrCat("/councils/", council, "/audits"));
   d.set("as_of", LongDate(out.as_of_date()));
   d.set("within", absl::StrCat(c.policy().due_soon_days()));
   d.set("has_entries", out.entries_size() > 0);
   d.set("entries", entries);
   if (!out.next_page_token().empty()) {
-    d.set("next", absl::StrCat("/councils/", council,
-                               "/audits?asOf=", UrlEncode(QueryValue(request, "asOf")),
-                               "&page=", UrlEncode(out.next_page_token())));
+    d.set("next", absl::StrCat("/councils/", council, "/audits?page=",
+                               UrlEncode(out.next_page_token()), AsOfQuery(as_of, '&')));
   }
-  return Page(200, "Audits and reviews due", "audits_due", d, &s);
+  const bool refused = d.get("as_of_error") != nullptr;
+  return Page(refused ? 400 : 200,
+              refused ? "Error: Audits and reviews due" : "Audits and reviews due", "audits_due", d,
+              &s);
 }
 
 HttpResponse WebApp::Find(const HttpRequest& request, const SessionStore::Session& s,
@@ -467,14 +472,20 @@ HttpResponse WebApp::Find(const HttpRequest& request, const SessionStore::Sessio
   }
   const std::string query = QueryValue(request, "q");
   mustache::data d;
+  const std::string as_of = SetAsOf(&d, QueryValue(request, "asOf"));
+  const bool refused = d.get("as_of_error") != nullptr;
   d.set("council", council);
   d.set("council_name", title);
   d.set("q", query);
-  d.set("searched", !query.empty());
-  if (query.empty()) return Page(200, "Find an account", "find", d, &s);
+  d.set("searched", !query.empty() && !refused);
+  if (query.empty() || refused) {
+    return Page(refused ? 400 : 200, refused ? "Error: Find an account" : "Find an account", "find",
+                d, &s);
+  }
   v1::SearchAccountsRequest in;
   in.set_parent(CouncilName(council));
   in.set_query(query);
+  in.set_as_of_date(as_of);
   in.set_page_size(50);
   in.set_page_token(QueryValue(request, "page"));
   v1::SearchAccountsResponse out;
@@ -490,7 +501,7 @@ HttpResponse WebApp::Find(const HttpRequest& request, const SessionStore::Sessio
   for (const v1::AccountMatch& m : out.matches()) {
     mustache::data r;
     r.set("account", LastNameSegment(m.account().name()));
-    r.set("href", "/" + m.account().name());
+    r.set("href", absl::StrCat("/", m.account().name(), AsOfQuery(as_of)));
     r.set("name", m.account().display_name().empty() ? "–" : m.account().display_name());
     r.set("person_ref", m.account().person_ref().empty() ? "–" : m.account().person_ref());
     r.set("status", SentenceCase(v1::AccountStatus_Name(m.account().status())));
@@ -500,9 +511,10 @@ HttpResponse WebApp::Find(const HttpRequest& request, const SessionStore::Sessio
   d.set("has_matches", out.matches_size() > 0);
   d.set("matches", rows);
   d.set("count", absl::StrCat(out.matches_size()));
+  d.set("status_as_of", as_of.empty() ? std::string("today") : "on " + LongDate(as_of));
   if (!out.next_page_token().empty()) {
     d.set("next", absl::StrCat("/councils/", council, "/find?q=", UrlEncode(query),
-                               "&page=", UrlEncode(out.next_page_token())));
+                               "&page=", UrlEncode(out.next_page_token()), AsOfQuery(as_of, '&')));
   }
   return Page(200, "Find an account", "find", d, &s);
 }
@@ -582,10 +594,13 @@ HttpResponse WebApp::Suspense(const HttpRequest& request, const SessionStore::Se
   if (grpc::Status st = CouncilTitle(s, request, council, &title); !st.ok()) {
     return CallFailed(st, s);
   }
+  mustache::data d;
+  const std::string as_of = SetAsOf(&d, QueryValue(request, "asOf"));
   v1::ListSuspenseRequest in;
   in.set_parent(CouncilName(council));
   in.set_page_size(100);
   in.set_page_token(QueryValue(request, "page"));
+  in.set_as_of_date(as_of);
   v1::ListSuspenseResponse out;
   if (grpc::Status st = CallAs(s, request, "/dpmon.v1.Ledger/ListSuspense", in, &out); !st.ok()) {
     return CallFailed(st, s);
@@ -629,11 +644,12 @@ HttpResponse WebApp::Suspense(const HttpRequest& request, const SessionStore::Se
     if (this_one && !error.message.empty()) row.set("error", error.message);
     rows.push_back(row);
   }
-  mustache::data d;
   d.set("council", council);
   d.set("council_name", title);
   d.set("csrf", s.csrf);
   d.set("action", absl::StrCat("/councils/", council, "/suspense"));
+  d.set("as_of_view", !as_of.empty());
+  d.set("as_of", LongDate(as_of));
   d.set("has_items", !by_ref.empty());
   d.set("refs", rows);
   if (!error.message.empty()) {
@@ -641,11 +657,11 @@ HttpResponse WebApp::Suspense(const HttpRequest& request, const SessionStore::Se
     d.set("error_href", error.field);  // The account field of the row that failed.
   }
   if (!out.next_page_token().empty()) {
-    d.set("next",
-          absl::StrCat("/councils/", council, "/suspense?page=", UrlEncode(out.next_page_token())));
+    d.set("next", absl::StrCat("/councils/", council, "/suspense?page=",
+                               UrlEncode(out.next_page_token()), AsOfQuery(as_of, '&')));
   }
-  return Page(error.message.empty() ? 200 : 400,
-              error.message.empty() ? "Suspense" : "Error: Suspense", "suspense", d, &s);
+  const bool refused = !error.message.empty() || d.get("as_of_error") != nullptr;
+  return Page(refused ? 400 : 200, refused ? "Error: Suspense" : "Suspense", "suspense", d, &s);
 }
 
 HttpResponse WebApp::AttachRef(const HttpRequest& request, const SessionStore::Session& s,

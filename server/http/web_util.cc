@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/civil_date.h"
 #include "common/ids.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
@@ -160,6 +161,17 @@ std::string FormValue(const Form& form, const std::string& name) {
 std::string AsOfQuery(const std::string& as_of, char first) {
   return as_of.empty() ? std::string()
                        : absl::StrCat(std::string(1, first), "asOf=", UrlEncode(as_of));
+}
+
+std::string SetAsOf(mustache::data* d, const std::string& as_of) {
+  for (const char* name : {"as_of_field", "as_of_summary"}) {
+    const char* text = FileContent(absl::StrCat("templates/", name, ".mustache"));
+    d->set(name, std::string(text == nullptr ? "" : text));
+  }
+  d->set("as_of_input", as_of);
+  if (as_of.empty() || Date::Parse(as_of).ok()) return as_of;
+  d->set("as_of_error", "Enter the date as YYYY-MM-DD, for example 2025-12-31");
+  return "";
 }
 
 std::string RefusedField(const grpc::Status& status) {

@@ -52,6 +52,11 @@ std::string FlagHref(const v1::Flag& f);
 kainjow::mustache::data FlagData(const v1::Flag& f);
 // "?asOf=D" to carry a page's date to the pages it links to ("" for today).
 std::string AsOfQuery(const std::string& as_of, char first = '?');
+// The "as of" field of a page's GET form: the partials {{>as_of_field}} and
+// {{>as_of_summary}}, as_of_input and, for text that is not a date,
+// as_of_error. Returns the date to show the page as of: `as_of`, or "" (now)
+// when it is empty or not a date.
+std::string SetAsOf(kainjow::mustache::data* d, const std::string& as_of);
 
 }  // namespace dpmon::web
 

@@ -774,3 +774,108 @@ test("flags of the signed-in officer's caseload", async () => {
   await checkAccessible(page, 'flags-mine');
   await page.close();
 });
+
+// The civil date in Europe/London, `days` from now, as YYYY-MM-DD.
+function londonDate(days = 0) {
+  const when = new Date(Date.now() + days * 86400000);
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London' }).format(when);
+}
+
+test('Suspense, Find, Keys, the access log and Policy as of a past date', async () => {
+  // Two transactions wait for a card no account holds: one before 30 June
+  // 2025, one after.
+  await api('POST', '/v1/councils/demo:ingestBatch', { items: [
+    { transaction: { source: 'card', accountRef: 'CARD-ASOF', externalId: 'AO1', bookingDate: '2025-03-10', amountPence: '-1250' } },
+    { transaction: { source: 'card', accountRef: 'CARD-ASOF', externalId: 'AO2', bookingDate: '2025-09-10', amountPence: '-2500' } },
+  ] });
+  const page = await browser.newPage();
+  await signIn(page, adminKey);
+  await page.waitForURL((u) => !u.pathname.endsWith('/signin'));
+  await page.goto(base + '/councils/demo/suspense');
+  const all = page.locator('table tbody tr', { hasText: 'CARD-ASOF' });
+  assert.equal((await all.locator('td').nth(2).textContent()).trim(), '2');
+  // A date that is not one: an error summary that links to the field.
+  await page.getByLabel('As of').fill('2025-02-30');
+  await page.getByRole('button', { name: 'Show' }).click();
+  let summary = page.locator('.error-summary');
+  assert.equal(await summary.isVisible(), true);
+  assert.match(await page.title(), /^Error: /);
+  await checkAccessible(page, 'suspense-as-of-error');
+  await summary.getByRole('link').click();
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'asOf');
+  await page.getByLabel('As of').fill('2025-06-30');
+  await page.getByRole('button', { name: 'Show' }).click();
+  await page.waitForURL(/\/suspense\?asOf=2025-06-30/);
+  assert.equal(await page.locator('h1').textContent(), 'Suspense as of 30 June 2025');
+  const row = page.locator('table tbody tr', { hasText: 'CARD-ASOF' });
+  assert.equal((await row.locator('td').nth(2).textContent()).trim(), '1');
+  assert.equal((await row.locator('td').nth(4).textContent()).trim(), '\u2212£12.50');
+  const waiting = await api('GET', '/v1/councils/demo/suspense?asOfDate=2025-06-30&pageSize=1000');
+  const refs = new Set((waiting.items ?? []).map((i) => `${i.source}/${i.accountRef}`));
+  assert.equal(await page.locator('table tbody tr').count(), refs.size);
+  for (const i of waiting.items ?? []) {
+    assert.ok((i.transaction?.bookingDate ?? i.statement?.date) <= '2025-06-30');
+  }
+  await checkAccessible(page, 'suspense-as-of');
+
+  // The date goes with the officer to Find: a match's status then.
+  const listed = await api('GET', '/v1/councils/demo/accounts?pageSize=7');
+  const name = listed.accounts[6].name;
+  const id = name.split('/').pop();
+  await api('POST', `/v1/${name}:changeStatus`,
+    { change: { date: '2026-01-15', status: 'CLOSED', note: 'Moved to a managed account' } });
+  await page.getByRole('navigation', { name: 'Council' }).getByRole('link', { name: 'Find' }).click();
+  await page.waitForURL(/\/find\?asOf=2025-06-30$/);
+  assert.equal(await page.getByLabel('As of').inputValue(), '2025-06-30');
+  for (const [asOf, status] of [['2026-01-14', 'Active'], ['2026-01-15', 'Closed']]) {
+    await page.getByLabel(/^Account id, feed reference/).fill(id);
+    await page.getByLabel('As of').fill(asOf);
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.waitForURL(new RegExp(`asOf=${asOf}`));
+    const match = page.locator('table tbody tr', { hasText: id }).first();
+    assert.equal((await match.locator('td').nth(3).textContent()).trim(), status, asOf);
+    assert.match(await page.locator('table thead').textContent(), /Status on 1[45] January 2026/);
+    assert.match(await match.getByRole('link').getAttribute('href'), new RegExp(`asOf=${asOf}$`));
+  }
+  await checkAccessible(page, 'find-as-of');
+
+  // Keys: one made and revoked today. Long ago there were none; at the end
+  // of tomorrow it is revoked, with nothing to act on in that view.
+  const made = await api('POST', '/v1/keys', { displayName: 'Quin Shortlived', role: 'OFFICER', councils: ['demo'] });
+  await api('POST', `/v1/${made.apiKey.name}:revoke`, {});
+  await page.goto(base + '/admin/keys?asOf=2000-01-01');
+  assert.equal(await page.locator('h1').textContent(), 'Keys as of 1 January 2000');
+  assert.match(await page.locator('main').textContent(), /No keys then\./);
+  const tomorrow = londonDate(1);
+  await page.goto(`${base}/admin/keys?revoked=yes&asOf=${tomorrow}`);
+  const keys = await api('GET', `/v1/keys?asOfDate=${tomorrow}&showRevoked=true&pageSize=1000`);
+  assert.equal(await page.locator('table tbody tr').count(), keys.apiKeys.length);
+  const quin = page.locator('table tbody tr', { hasText: 'Quin Shortlived' });
+  assert.notEqual((await quin.locator('td').nth(4).textContent()).trim(), '');
+  assert.equal(await page.getByRole('button', { name: /^Revoke/ }).count(), 0);
+  assert.equal(await page.getByRole('button', { name: 'Make key' }).count(), 0);
+  await checkAccessible(page, 'keys-as-of');
+  await page.goto(`${base}/admin/keys?asOf=${tomorrow}`);
+  assert.equal(await page.locator('table tbody tr', { hasText: 'Quin Shortlived' }).count(), 0);
+
+  // The access log to the end of a day: nothing yesterday, today's calls today.
+  await page.goto(`${base}/admin/access-log?council=councils/demo&asOf=${londonDate(-1)}`);
+  assert.match(await page.locator('main').textContent(), /No calls match\./);
+  await page.goto(`${base}/admin/access-log?council=councils/demo&asOf=${londonDate(0)}`);
+  assert.ok(await page.locator('table tbody tr').count() > 0);
+  assert.match(await page.locator('h1').textContent(), /^Access log to the end of /);
+  await checkAccessible(page, 'access-log-as-of');
+
+  // Policy: the version in force then, shown, not edited.
+  const first = await api('GET', '/v1/councils/demo?asOfDate=2000-01-01');
+  await page.goto(base + '/councils/demo/policy?asOf=2000-01-01');
+  assert.equal(await page.locator('h1').textContent(), 'Policy as of 1 January 2000');
+  assert.equal(await page.getByRole('button', { name: 'Save policy' }).count(), 0);
+  const shown = page.locator('.govuk-summary-list__row', { hasText: 'Surplus threshold weeks' });
+  assert.equal((await shown.locator('dd').textContent()).trim(), String(first.policy.surplusThresholdWeeks));
+  assert.match(await page.locator('main').textContent(), /No policy was recorded before .*: this is the council's first\./);
+  await checkAccessible(page, 'policy-as-of');
+  await page.goto(`${base}/councils/demo/policy?asOf=${londonDate(1)}`);
+  assert.match(await page.locator('main').textContent(), /In force since /);
+  await page.close();
+});
