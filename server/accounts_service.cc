@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
+#include "absl/time/clock.h"
 #include "common/ids.h"
 #include "common/limits.h"
 #include "common/money.h"
@@ -144,7 +145,8 @@ grpc::ServerUnaryReactor* AccountsService::CreateAccount(grpc::CallbackServerCon
                  account.clear_reviews();
                  account.clear_audits();
                  absl::StatusOr<storage::AttachOutcome> created = ctx_.store->CreateAccount(
-                     *council, request->account_id(), account, KeyFor(call.rpc, *request));
+                     *council, request->account_id(), account, KeyFor(call.rpc, *request),
+                     absl::ToUnixMicros(absl::Now()));
                  if (!created.ok()) return created.status();
                  *response = created->account();
                  return PresentAccount(ctx_.today(), response);
@@ -342,7 +344,7 @@ grpc::ServerUnaryReactor* AccountsService::AddExternalRef(grpc::CallbackServerCo
                  }
                  absl::StatusOr<storage::AttachOutcome> r = ctx_.store->AddExternalRef(
                      name->council, name->account, request->external_ref(),
-                     KeyFor(call.rpc, *request));
+                     KeyFor(call.rpc, *request), absl::ToUnixMicros(absl::Now()));
                  if (!r.ok()) return r.status();
                  response->mutable_account()->Swap(r->mutable_account());
                  response->set_attached_transactions(r->attached_transactions());

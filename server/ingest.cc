@@ -9,6 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "common/ids.h"
 #include "common/limits.h"
 #include "server/clock.h"
@@ -36,12 +37,14 @@ absl::Status PrepareIngest(const v1::IngestBatchRequest& request, const Principa
   }
   response->set_batch_id(request.batch_id());
   writes->reserve(request.items_size());
+  const int64_t received_micros = absl::ToUnixMicros(absl::Now());
   for (int i = 0; i < request.items_size(); ++i) {
     const v1::LedgerItem& item = request.items(i);
     v1::ItemResult* result = response->add_results();
     result->set_index(i);
     LedgerWrite w;
     w.index = i;
+    w.received_micros = received_micros;
     absl::Status s;
     if (item.has_transaction()) {
       s = ValidateTransactionInput(item.transaction(), absl::StrCat("items[", i, "].transaction"),

@@ -117,11 +117,11 @@ grpc::ServerUnaryReactor* LedgerService::ListSuspense(grpc::CallbackServerContex
                  if (!council.ok()) return council.status();
                  absl::StatusOr<int> size = EffectivePageSize(request->page_size());
                  if (!size.ok()) return size.status();
-                 std::optional<Date> through;
+                 std::optional<Store::SuspenseAsOf> as_of;
                  if (!request->as_of_date().empty()) {
                    absl::StatusOr<Date> d = ParseDateField(request->as_of_date(), "as_of_date");
                    if (!d.ok()) return d.status();
-                   through = *d;
+                   as_of = Store::SuspenseAsOf{*d, absl::ToUnixMicros(EndOfDayInLondon(*d))};
                  }
                  const std::string scope =
                      absl::StrCat("suspense\n", request->parent(), "\n", request->as_of_date());
@@ -129,9 +129,14 @@ grpc::ServerUnaryReactor* LedgerService::ListSuspense(grpc::CallbackServerContex
                  if (!after.ok()) return after.status();
                  if (absl::Status s = ctx_.store->GetCouncil(*council).status(); !s.ok()) return s;
                  absl::StatusOr<Page<v1::SuspenseItem>> page =
-                     ctx_.store->ListSuspense(*council, *after, *size, through);
+                     ctx_.store->ListSuspense(*council, *after, *size, as_of);
                  if (!page.ok()) return page.status();
-                 for (v1::SuspenseItem& i : page->items) *response->add_items() = std::move(i);
+                 for (v1::SuspenseItem& i : page->items) {
+                   if (!i.attached_account().empty()) {
+                     i.set_attached_account(AccountName(*council, i.attached_account()));
+                   }
+                   *response->add_items() = std::move(i);
+                 }
                  response->set_next_page_token(EncodePageToken(scope, page->next_key));
                  return absl::OkStatus();
                });

@@ -162,6 +162,18 @@ std::string SuspenseStatement(absl::string_view council, absl::string_view sourc
   return k;
 }
 
+std::string SuspenseAttachedPrefix(absl::string_view council) {
+  return absl::StrCat(std::string(1, '\x01'), council, std::string(1, kSep));
+}
+
+std::string SuspenseAttached(absl::string_view council, int64_t attached_micros,
+                             absl::string_view suspense_key) {
+  std::string k = SuspenseAttachedPrefix(council);
+  AppendU64(&k, static_cast<uint64_t>(attached_micros));
+  absl::StrAppend(&k, suspense_key);
+  return k;
+}
+
 Date TotalsPeriod(Level level, Date bucket) {
   switch (level) {
     case Level::kDay:

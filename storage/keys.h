@@ -44,6 +44,13 @@ std::string SuspenseTxn(absl::string_view council, absl::string_view source, abs
                         uint64_t seq);
 std::string SuspenseStatement(absl::string_view council, absl::string_view source,
                               absl::string_view ref, Date date);
+// suspense, what has been given to an account: \x01 council \0 attached
+// micros (8 bytes, big-endian) then the item's suspense key. Outside every
+// council's suspense prefix, so the lists and checks of what waits never
+// meet it.
+std::string SuspenseAttachedPrefix(absl::string_view council);
+std::string SuspenseAttached(absl::string_view council, int64_t attached_micros,
+                             absl::string_view suspense_key);
 // totals: council \0 level period account \0 bucket
 //   Y rows: period 1970-01-01 (one period), bucket the first of the year;
 //   M rows: period the first of the year, bucket the first of the month;

@@ -369,7 +369,9 @@ absl::Status LedgerWriter::IngestRecord(const LedgerWrite& w, const std::string&
     rec.set_effective_category(in.category() == v1::CATEGORY_UNSPECIFIED ? v1::UNCATEGORISED
                                                                          : in.category());
     rec.set_direction(DirectionOf(rec.effective_category(), in.amount_pence()));
+    rec.set_received_micros(w.received_micros);
     if (absl::Status s = ctx.PutMessage(kSuspense, key, rec); !s.ok()) return s;
+    rec.clear_received_micros();  // The record may be reused for the next item.
     entry.set_location_key(key);
     entry.set_in_suspense(true);
     result->set_outcome(v1::SUSPENSE);
@@ -439,6 +441,7 @@ absl::Status LedgerWriter::IngestStatement(const LedgerWrite& w, v1::ItemResult*
   storage::StatementRecord rec;
   *rec.mutable_input() = in;
   rec.set_sequence(static_cast<int64_t>(ctx.NextSequence()));
+  if (suspense) rec.set_received_micros(w.received_micros);
   result->set_outcome(suspense ? v1::SUSPENSE : v1::ACCEPTED);
   return ctx.PutMessage(suspense ? kSuspense : kStatements, key, rec);
 }
@@ -484,7 +487,19 @@ absl::Status LedgerWriter::AttachTransaction(const std::string& account,
   if (absl::Status s = ParseRecord(value, &rec, "suspense"); !s.ok()) return s;
   absl::StatusOr<Date> date = Date::Parse(rec.input().booking_date());
   if (!date.ok()) return absl::DataLossError("unreadable booking date in suspense");
+  if (attach_micros > 0) {
+    storage::AttachedSuspense kept;
+    kept.set_account(account);
+    kept.set_attached_micros(attach_micros);
+    *kept.mutable_transaction() = rec;
+    if (absl::Status s = ctx.PutMessage(
+            kSuspense, keys::SuspenseAttached(council, attach_micros, suspense_key), kept);
+        !s.ok()) {
+      return s;
+    }
+  }
   rec.set_from_suspense(true);
+  rec.clear_received_micros();
   std::string key;
   if (absl::Status s = PlaceInAccount(account, *date, &rec, &key); !s.ok()) return s;
   storage::TxnIndexEntry entry;
@@ -514,7 +529,19 @@ absl::Status LedgerWriter::AttachStatement(const std::string& account,
     return absl::OkStatus();
   }
   *attached = true;
+  if (attach_micros > 0) {
+    storage::AttachedSuspense kept;
+    kept.set_account(account);
+    kept.set_attached_micros(attach_micros);
+    *kept.mutable_statement() = rec;
+    if (absl::Status s = ctx.PutMessage(
+            kSuspense, keys::SuspenseAttached(council, attach_micros, suspense_key), kept);
+        !s.ok()) {
+      return s;
+    }
+  }
   if (!found) {
+    rec.clear_received_micros();
     if (absl::Status s = ctx.PutMessage(kStatements, key, rec); !s.ok()) return s;
   }
   return ctx.Delete(kSuspense, suspense_key);

@@ -30,6 +30,10 @@ struct LedgerWriter {
   WriteContext& ctx;
   const std::string& council;
   TotalsCache totals;
+  // When suspense items are given to an account (microseconds since the
+  // epoch): with it, Attach keeps a copy of each for suspense as of a past
+  // time; 0 keeps none.
+  int64_t attach_micros = 0;
 
   LedgerWriter(WriteContext& c, const std::string& council_id)
       : ctx(c), council(council_id), totals(&c, council_id) {}

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/time.h"
 #include "common/limits.h"
 #include "storage/group_commit.h"
 #include "storage/ledger_writer.h"
@@ -90,61 +91,102 @@ absl::StatusOr<Page<v1::Statement>> Store::ListStatements(const std::string& cou
 
 absl::StatusOr<Page<v1::SuspenseItem>> Store::ListSuspense(const std::string& council_id,
                                                            const std::string& after_key, int limit,
-                                                           std::optional<Date> dated_through) {
-  const std::string through = dated_through ? dated_through->ToString() : std::string();
-  int examined = 0;
-  const std::string lower = keys::CouncilChildren(council_id);
-  const std::string upper = keys::PrefixEnd(lower);
+                                                           std::optional<SuspenseAsOf> as_of) {
+  const std::string through = as_of ? as_of->date.ToString() : std::string();
+  // Waiting then: come by the end, dated by the day (dates are YYYY-MM-DD).
+  auto waited = [&](int64_t received_micros, const std::string& date) {
+    return !as_of || (received_micros < as_of->end_micros && date <= through);
+  };
   Page<v1::SuspenseItem> page;
-  // Suspense values are either records; the key's kind byte says which, and
-  // both records start with `input` (field 1) so parse by kind.
-  rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions ro;
-  ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(impl_->db()->NewIterator(ro, impl_->cf(kSuspense)));
-  if (!after_key.empty() && after_key >= lower) {
-    it->Seek(after_key);
-    if (it->Valid() && it->key() == after_key) it->Next();
-  } else {
-    it->Seek(lower);
-  }
+  int examined = 0;
   std::string last;
-  for (; it->Valid(); it->Next()) {
-    if (static_cast<int>(page.items.size()) == limit || examined == limits::kSuspenseScanMax) {
-      page.next_key = last;
-      break;
-    }
-    ++examined;
-    absl::string_view key = View(it->key());
-    // council \0 source \0 ref \0 kind ...: the kind is after the third separator.
-    size_t a = key.find('\0');
-    size_t b = key.find('\0', a + 1);
-    size_t c = key.find('\0', b + 1);
-    if (a == absl::string_view::npos || b == absl::string_view::npos ||
-        c == absl::string_view::npos || c + 1 >= key.size()) {
-      return absl::DataLossError("unreadable suspense key");
-    }
-    v1::SuspenseItem item;
-    item.set_source(std::string(key.substr(a + 1, b - a - 1)));
-    item.set_account_ref(std::string(key.substr(b + 1, c - b - 1)));
-    if (key[c + 1] == 'T') {
-      storage::TransactionRecord r;
-      if (absl::Status s = ParseRecord(View(it->value()), &r, "suspense"); !s.ok()) return s;
-      *item.mutable_transaction() = r.input();
-      item.set_sequence(r.sequence());
+  // Two ranges, in key order: what has been given to an account since the
+  // end (only as of a time), then what waits now.
+  const std::string kept = keys::SuspenseAttachedPrefix(council_id);
+  const std::string waiting = keys::CouncilChildren(council_id);
+  std::string kept_from = kept;
+  if (as_of) keys::AppendU64(&kept_from, static_cast<uint64_t>(as_of->end_micros));
+  struct Range {
+    std::string lower, upper;
+    bool attached;
+  };
+  std::vector<Range> ranges;
+  if (as_of) ranges.push_back({kept_from, keys::PrefixEnd(kept), true});
+  ranges.push_back({waiting, keys::PrefixEnd(waiting), false});
+  for (const Range& range : ranges) {
+    if (!after_key.empty() && after_key >= range.upper) continue;  // A later range's token.
+    rocksdb::Slice upper_slice(range.upper);
+    rocksdb::ReadOptions ro;
+    ro.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(impl_->db()->NewIterator(ro, impl_->cf(kSuspense)));
+    if (!after_key.empty() && after_key >= range.lower) {
+      it->Seek(after_key);
+      if (it->Valid() && it->key() == after_key) it->Next();
     } else {
-      storage::StatementRecord r;
-      if (absl::Status s = ParseRecord(View(it->value()), &r, "suspense"); !s.ok()) return s;
-      *item.mutable_statement() = r.input();
-      item.set_sequence(r.sequence());
+      it->Seek(range.lower);
     }
-    last = std::string(key);
-    const std::string& date =
-        item.has_transaction() ? item.transaction().booking_date() : item.statement().date();
-    if (!through.empty() && date > through) continue;  // Dates are YYYY-MM-DD.
-    page.items.push_back(std::move(item));
+    for (; it->Valid(); it->Next()) {
+      if (static_cast<int>(page.items.size()) == limit || examined == limits::kSuspenseScanMax) {
+        page.next_key = last;
+        return page;
+      }
+      ++examined;
+      absl::string_view key = View(it->key());
+      last = std::string(key);
+      v1::SuspenseItem item;
+      int64_t received = 0;
+      if (range.attached) {
+        storage::AttachedSuspense a;
+        if (absl::Status s = ParseRecord(View(it->value()), &a, "suspense"); !s.ok()) return s;
+        if (a.has_transaction()) {
+          *item.mutable_transaction() = a.transaction().input();
+          item.set_sequence(a.transaction().sequence());
+          received = a.transaction().received_micros();
+        } else {
+          *item.mutable_statement() = a.statement().input();
+          item.set_sequence(a.statement().sequence());
+          received = a.statement().received_micros();
+        }
+        item.set_attached_account(a.account());
+        item.set_attach_time(absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ",
+                                              absl::FromUnixMicros(a.attached_micros()),
+                                              absl::UTCTimeZone()));
+        const bool t = item.has_transaction();
+        item.set_source(t ? item.transaction().source() : item.statement().source());
+        item.set_account_ref(t ? item.transaction().account_ref() : item.statement().account_ref());
+      } else {
+        // council \0 source \0 ref \0 kind ...: the kind is after the third
+        // separator. Both records start with `input`, so parse by kind.
+        size_t a = key.find('\0');
+        size_t b = key.find('\0', a + 1);
+        size_t c = key.find('\0', b + 1);
+        if (a == absl::string_view::npos || b == absl::string_view::npos ||
+            c == absl::string_view::npos || c + 1 >= key.size()) {
+          return absl::DataLossError("unreadable suspense key");
+        }
+        item.set_source(std::string(key.substr(a + 1, b - a - 1)));
+        item.set_account_ref(std::string(key.substr(b + 1, c - b - 1)));
+        if (key[c + 1] == 'T') {
+          storage::TransactionRecord r;
+          if (absl::Status s = ParseRecord(View(it->value()), &r, "suspense"); !s.ok()) return s;
+          *item.mutable_transaction() = r.input();
+          item.set_sequence(r.sequence());
+          received = r.received_micros();
+        } else {
+          storage::StatementRecord r;
+          if (absl::Status s = ParseRecord(View(it->value()), &r, "suspense"); !s.ok()) return s;
+          *item.mutable_statement() = r.input();
+          item.set_sequence(r.sequence());
+          received = r.received_micros();
+        }
+      }
+      const std::string& date =
+          item.has_transaction() ? item.transaction().booking_date() : item.statement().date();
+      if (!waited(received, date)) continue;
+      page.items.push_back(std::move(item));
+    }
+    if (absl::Status s = FromRocks(it->status(), "listing suspense"); !s.ok()) return s;
   }
-  if (absl::Status s = FromRocks(it->status(), "listing suspense"); !s.ok()) return s;
   return page;
 }
 

@@ -227,7 +227,8 @@ void FillAttach(const AttachResult& a, storage::AttachOutcome* out) {
 absl::StatusOr<storage::AttachOutcome> Store::CreateAccount(const std::string& council_id,
                                                             const std::string& account_id,
                                                             const v1::Account& account,
-                                                            const RequestKey& key) {
+                                                            const RequestKey& key,
+                                                            int64_t now_micros) {
   return impl_->RunIdempotent<storage::AttachOutcome>(
       key, [&](WriteContext& ctx, storage::AttachOutcome* out) {
         if (absl::Status s = CheckCouncil(ctx, council_id); !s.ok()) return s;
@@ -250,6 +251,7 @@ absl::StatusOr<storage::AttachOutcome> Store::CreateAccount(const std::string& c
           return s;
         }
         LedgerWriter ops(ctx, council_id);
+        ops.attach_micros = now_micros;
         for (const v1::ExternalRef& ref : account.external_refs()) {
           AttachResult attached;
           if (absl::Status s = TakeRef(ops, account_id, ref, &attached); !s.ok()) return s;
@@ -315,7 +317,8 @@ absl::StatusOr<v1::Account> Store::UpdateAccount(const std::string& council_id,
 absl::StatusOr<storage::AttachOutcome> Store::AddExternalRef(const std::string& council_id,
                                                              const std::string& account_id,
                                                              const v1::ExternalRef& ref,
-                                                             const RequestKey& key) {
+                                                             const RequestKey& key,
+                                                             int64_t now_micros) {
   return impl_->RunIdempotent<storage::AttachOutcome>(key, [&](WriteContext& ctx,
                                                                storage::AttachOutcome* out) {
     const std::string k = keys::Account(council_id, account_id);
@@ -341,6 +344,7 @@ absl::StatusOr<storage::AttachOutcome> Store::AddExternalRef(const std::string& 
       }
     }
     LedgerWriter ops(ctx, council_id);
+    ops.attach_micros = now_micros;
     AttachResult attached;
     if (absl::Status s = TakeRef(ops, account_id, ref, &attached); !s.ok()) return s;
     FillAttach(attached, out);

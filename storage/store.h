@@ -86,7 +86,8 @@ struct RequestKey {
 
 // A validated ledger item, ready to be written.
 struct LedgerWrite {
-  int index = 0;  // Position in the request.
+  int index = 0;                // Position in the request.
+  int64_t received_micros = 0;  // When the request came (kept if it waits in suspense).
   bool is_transaction = true;
   v1::TransactionInput transaction;
   v1::StatementInput statement;
@@ -153,7 +154,8 @@ class Store {
   absl::StatusOr<storage::AttachOutcome> CreateAccount(const std::string& council_id,
                                                        const std::string& account_id,
                                                        const v1::Account& account,
-                                                       const RequestKey& key);
+                                                       const RequestKey& key,
+                                                       int64_t now_micros = 0);
   absl::StatusOr<v1::Account> GetAccount(const std::string& council_id,
                                          const std::string& account_id);
   // Reads, changes and writes the account record atomically. `mutate` runs on
@@ -164,7 +166,8 @@ class Store {
   absl::StatusOr<storage::AttachOutcome> AddExternalRef(const std::string& council_id,
                                                         const std::string& account_id,
                                                         const v1::ExternalRef& ref,
-                                                        const RequestKey& key);
+                                                        const RequestKey& key,
+                                                        int64_t now_micros = 0);
   // Accounts of a council in id order, starting after `after_account`
   // (exclusive; "" = from the start); `keep` decides which to return. Stops
   // after `limit` kept accounts.
@@ -241,12 +244,21 @@ class Store {
                                                      const std::string& account_id, Date from,
                                                      Date to, const std::string& after_key,
                                                      int limit);
-  // With `dated_through`, only items dated on or before it; a page then
-  // examines at most limits::kSuspenseScanMax items, so it may be short with
-  // a next key.
+  // Suspense as it stood at the end of a day: what had come by `end_micros`
+  // (exclusive) and was not yet given to an account, dated on or before
+  // `date`. What came before dpmon recorded arrival times counts as come;
+  // what was given to an account before it kept copies is not shown.
+  struct SuspenseAsOf {
+    Date date;
+    int64_t end_micros = 0;
+  };
+  // What waits, or with `as_of` what waited then (items given to an account
+  // since carry attached_account, the bare account id, and attach_time). A
+  // page examines at most limits::kSuspenseScanMax items, so it may be short
+  // with a next key.
   absl::StatusOr<Page<v1::SuspenseItem>> ListSuspense(
       const std::string& council_id, const std::string& after_key, int limit,
-      std::optional<Date> dated_through = std::nullopt);
+      std::optional<SuspenseAsOf> as_of = std::nullopt);
 
   // Sums of every transaction booked on or before `through`, from the
   // aggregates. Does not check that the account exists.

@@ -348,6 +348,56 @@ TEST_F(StoreTest, SuspenseAttachesWhenAnAccountTakesTheReference) {
   EXPECT_EQ(Balance("A9", "2025-12-31"), 14000);
 }
 
+// Suspense as it stood at a time: what had come by then, dated by the day,
+// not yet given to an account; what was given since says to which account.
+TEST_F(StoreTest, SuspenseAsOfATimeIsWhatHadComeAndWasNotYetGiven) {
+  auto at = [](LedgerWrite w, int64_t micros) {
+    w.received_micros = micros;
+    return w;
+  };
+  CreateAccount("A1", "");
+  Ingest({at(Txn("R1", "T1", "2025-01-05", -100), 1000),
+          at(Txn("R2", "T4", "2025-01-10", -400), 2000)});
+  Ingest({at(Txn("R1", "T2", "2025-01-20", -200), 3000), at(Stmt("R1", "2025-01-31", -300), 3000),
+          Txn("R2", "T0", "2025-01-02", -50)});  // T0: no arrival time, as before it was kept.
+  v1::ExternalRef ref;
+  ref.set_source("card");
+  ref.set_ref("R1");
+  ASSERT_TRUE(store_->AddExternalRef("c", "A1", ref, {}, 5000).ok());
+  auto waiting = [&](const char* date, int64_t end, int limit) {
+    std::vector<std::string> out;
+    std::string after;
+    for (int pages = 0; pages < 20; ++pages) {
+      absl::StatusOr<Page<v1::SuspenseItem>> page =
+          store_->ListSuspense("c", after, limit, Store::SuspenseAsOf{D(date), end});
+      EXPECT_TRUE(page.ok()) << page.status();
+      if (!page.ok()) break;
+      for (const v1::SuspenseItem& i : page->items) {
+        out.push_back(absl::StrCat(
+            i.has_transaction() ? i.transaction().external_id() : "S " + i.statement().date(),
+            i.attached_account().empty() ? "" : " given to " + i.attached_account()));
+      }
+      after = page->next_key;
+      if (after.empty()) break;
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(waiting("2025-12-31", 500, 100), V{"T0"});
+  EXPECT_EQ(waiting("2025-12-31", 1500, 100), (V{"T0", "T1 given to A1"}));
+  EXPECT_EQ(waiting("2025-12-31", 4000, 100),
+            (V{"S 2025-01-31 given to A1", "T0", "T1 given to A1", "T2 given to A1", "T4"}));
+  EXPECT_EQ(waiting("2025-12-31", 4000, 1), waiting("2025-12-31", 4000, 100));
+  EXPECT_EQ(waiting("2025-01-15", 4000, 1), (V{"T0", "T1 given to A1", "T4"}));
+  // Given at 5000: up to then it waited; from just after, it did not.
+  EXPECT_EQ(waiting("2025-12-31", 5000, 100), waiting("2025-12-31", 4000, 100));
+  EXPECT_EQ(waiting("2025-12-31", 5001, 100), (V{"T0", "T4"}));
+  // Now: only R2's; and the account holds R1's as ever.
+  EXPECT_EQ(store_->ListSuspense("c", "", 100)->items.size(), 2u);
+  EXPECT_EQ(Balance("A1", "2025-12-31"), -300);
+}
+
 TEST_F(StoreTest, ReversalCountsAsItsOriginalWhicheverArrivesFirst) {
   CreateAccount("A1", "R1");
   // Reversal first: counts as sent (REFUND credit) until the original arrives.

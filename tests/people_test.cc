@@ -10,6 +10,9 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "client/client.h"
 #include "gtest/gtest.h"
 #include "tests/test_server.h"
@@ -528,12 +531,32 @@ TEST_F(People, SearchSuspenseKeysAndPolicyAsOfADate) {
     std::sort(out.begin(), out.end());
     return out;
   };
-  EXPECT_EQ(waiting("", 0), (std::vector<std::string>{"S1", "S2", "S3", "statement 2026-02-28"}));
-  EXPECT_EQ(waiting("2026-02-28", 0),
-            (std::vector<std::string>{"S1", "S2", "statement 2026-02-28"}));
-  EXPECT_EQ(waiting("2026-02-28", 1), waiting("2026-02-28", 0));
-  EXPECT_EQ(waiting("2026-02-27", 1), (std::vector<std::string>{"S1", "S2"}));
-  EXPECT_TRUE(waiting("2025-12-31", 0).empty());
+  // As of a day: what had come by its end. All four came today, so at the
+  // end of tomorrow (London) all wait; at the end of 28 February 2026, when
+  // they had not come, none; and a day earlier than their dates, none.
+  const std::string tomorrow = [] {
+    absl::TimeZone london;
+    EXPECT_TRUE(absl::LoadTimeZone("Europe/London", &london));
+    absl::CivilDay d = absl::ToCivilDay(absl::Now(), london) + 1;
+    return absl::FormatCivilTime(d);
+  }();
+  const std::vector<std::string> all{"S1", "S2", "S3", "statement 2026-02-28"};
+  EXPECT_EQ(waiting("", 0), all);
+  EXPECT_EQ(waiting(tomorrow, 0), all);
+  EXPECT_EQ(waiting(tomorrow, 1), all);
+  EXPECT_TRUE(waiting("2026-02-28", 0).empty());
+  EXPECT_TRUE(waiting("2000-01-01", 0).empty());
+  // Given to an account now: no longer waiting at the end of tomorrow.
+  v1::AddExternalRefRequest add;
+  add.set_account("councils/c/accounts/A1");
+  add.mutable_external_ref()->set_source("card");
+  add.mutable_external_ref()->set_ref("card-9");
+  v1::AddExternalRefResponse added;
+  ASSERT_TRUE(Call(*admin_, [&](auto* x) {
+                return admin_->accounts().AddExternalRef(x, add, &added);
+              }).ok());
+  EXPECT_TRUE(waiting(tomorrow, 0).empty());
+  EXPECT_TRUE(waiting("", 0).empty());
   EXPECT_EQ(waiting("31/12/2025", 0), std::vector<std::string>{"as_of_date"});
 
   // Keys: one made and revoked now. Long ago there were none; at the end of

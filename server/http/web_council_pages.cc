@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <set>
 #include <utility>
 #include <vector>
 
@@ -609,6 +610,8 @@ HttpResponse WebApp::Suspense(const HttpRequest& request, const SessionStore::Se
   struct Waiting {
     int64_t transactions = 0, statements = 0, net_pence = 0;
     std::string first, last;
+    std::set<std::string> given_to;  // As of a past date: accounts that took them since.
+    int64_t still_waiting = 0;
   };
   std::map<std::pair<std::string, std::string>, Waiting> by_ref;
   for (const v1::SuspenseItem& item : out.items()) {
@@ -624,6 +627,11 @@ HttpResponse WebApp::Suspense(const HttpRequest& request, const SessionStore::Se
     }
     if (w.first.empty() || date < w.first) w.first = date;
     if (w.last.empty() || date > w.last) w.last = date;
+    if (item.attached_account().empty()) {
+      ++w.still_waiting;
+    } else {
+      w.given_to.insert(std::string(LastNameSegment(item.attached_account())));
+    }
   }
   mustache::data rows = mustache::data::type::list;
   int n = 0;
@@ -637,6 +645,12 @@ HttpResponse WebApp::Suspense(const HttpRequest& request, const SessionStore::Se
     row.set("net", Pounds(w.net_pence));
     row.set("from", LongDate(w.first));
     row.set("to", LongDate(w.last));
+    if (!w.given_to.empty()) {
+      row.set("given", absl::StrJoin(w.given_to, ", "));
+      row.set("given_href", absl::StrCat("/councils/", council, "/accounts/", *w.given_to.begin(),
+                                         AsOfQuery(as_of)));
+    }
+    row.set("may_attach", w.still_waiting > 0);
     const bool this_one = error.values.count("source") &&
                           FormValue(error.values, "source") == key.first &&
                           FormValue(error.values, "ref") == key.second;
