@@ -17,6 +17,7 @@ packages=(
   restic  # deploy/backup-job.sh copies backups off the machine (deploy/check.sh tests it)
   prometheus  # promtool: the tests check GET /metrics and deploy/prometheus' alert rules
   curl git  # scripts/quickstart-test.sh tries the README's HTTP examples; --version names the commit
+  libpq-dev  # bench/compare.sh: the PostgreSQL half (built, so that it keeps building; postgresql-15 itself only to run it)
 )
 # Node.js and npm for the browser tests: Debian's, unless the machine has them.
 command -v node >/dev/null || packages+=(nodejs)

@@ -543,6 +543,21 @@ TEST_F(StoreTest, AggregatesEqualBruteForceOverRandomData) {
       EXPECT_EQ(Balance(account, to.ToString().c_str()), want_balance);
     }
   }
+  // The balance through every few days and every month's and year's end:
+  // each way of reading it (rows before, or the enclosing row less those
+  // after) meets the raw sum.
+  std::vector<Date> ends;
+  for (Date d = base.AddDays(-3); d <= base.AddDays(1110); d = d.AddDays(3)) {
+    ends.push_back(d);
+    ends.push_back(d.FirstOfMonth().AddDays(-1));
+  }
+  for (Date to : ends) {
+    int64_t want_balance = 0;
+    for (const auto& [id, raw] : first) {
+      if (raw.ref == "R0" && raw.date <= to) want_balance += raw.amount;
+    }
+    EXPECT_EQ(Balance("A0", to.ToString().c_str()), want_balance) << to.ToString();
+  }
   // Whatever has no account is still in suspense, none lost.
   int64_t want_suspense = 0;
   for (const auto& [id, raw] : first) want_suspense += raw.ref == "R3";

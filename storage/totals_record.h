@@ -32,7 +32,9 @@ absl::Status SumRows(rocksdb::Iterator* it, const std::string& council_id,
 
 // Sums the totals rows of an account through `through` with `it`, an
 // iterator over `totals`: whole years before its year, whole months of its
-// year before its month, and the days of its month up to and including it.
+// year before its month, and the days of its month up to and including it
+// (each of the last two read as the enclosing row less what follows when
+// that is fewer rows).
 absl::Status SumThroughWith(rocksdb::Iterator* it, const std::string& council_id,
                             const std::string& account_id, Date through, domain::Totals* out);
 
