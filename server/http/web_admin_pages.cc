@@ -120,8 +120,8 @@ HttpResponse WebApp::Keys(const HttpRequest& request, const SessionStore::Sessio
     d.set("error_href", error.field);
     d.set(absl::StrCat("error_", absl::StripPrefix(error.field, "#key-")), error.message);
   }
-  const bool refused = !error.message.empty() || d.get("as_of_error") != nullptr;
-  return Page(refused ? 400 : 200, refused ? "Error: Keys" : "Keys", "keys", d, &s);
+  return Page(error.message.empty() ? 200 : 400, error.message.empty() ? "Keys" : "Error: Keys",
+              "keys", d, &s);
 }
 
 HttpResponse WebApp::CreateKey(const HttpRequest& request, const SessionStore::Session& s,
@@ -229,9 +229,7 @@ HttpResponse WebApp::AccessLogPage(const HttpRequest& request,
                                "&council=", UrlEncode(in.council()), "&key=", UrlEncode(in.key()),
                                "&page=", UrlEncode(out.next_page_token()), AsOfQuery(as_of, '&')));
   }
-  const bool refused = d.get("as_of_error") != nullptr;
-  return Page(refused ? 400 : 200, refused ? "Error: Access log" : "Access log", "access_log", d,
-              &s);
+  return Page(200, "Access log", "access_log", d, &s);
 }
 
 HttpResponse WebApp::PolicyPage(const HttpRequest& request, const SessionStore::Session& s,
@@ -284,8 +282,8 @@ HttpResponse WebApp::PolicyPage(const HttpRequest& request, const SessionStore::
     d.set("error", error.message);
     d.set("error_href", error.field);
   }
-  const bool refused = !error.message.empty() || d.get("as_of_error") != nullptr;
-  return Page(refused ? 400 : 200, refused ? "Error: Policy" : "Policy", "policy", d, &s);
+  return Page(error.message.empty() ? 200 : 400, error.message.empty() ? "Policy" : "Error: Policy",
+              "policy", d, &s);
 }
 
 HttpResponse WebApp::UpdatePolicy(const HttpRequest& request, const SessionStore::Session& s,

@@ -62,7 +62,12 @@ std::string WebApp::Cookie(const std::string& name, const std::string& value,
 HttpResponse WebApp::Page(int status, const std::string& title, const std::string& content,
                           mustache::data data, const SessionStore::Session* session) const {
   mustache::data layout;
-  layout.set("title", title);
+  // An "as of" date that is not one (web::SetAsOf) is a refused request,
+  // whatever else the page shows.
+  const bool date_refused = data.get("as_of_error") != nullptr;
+  if (date_refused && status == 200) status = 400;
+  layout.set("title",
+             date_refused && !absl::StartsWith(title, "Error: ") ? "Error: " + title : title);
   layout.set("content", Render(content, data));
   if (const mustache::data* council = data.get("council")) layout.set("council", *council);
   // A page seen as of a date keeps that date as the officer moves on.

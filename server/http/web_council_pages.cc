@@ -459,10 +459,7 @@ HttpResponse WebApp::AuditsDue(const HttpRequest& request, const SessionStore::S
     d.set("next", absl::StrCat("/councils/", council, "/audits?page=",
                                UrlEncode(out.next_page_token()), AsOfQuery(as_of, '&')));
   }
-  const bool refused = d.get("as_of_error") != nullptr;
-  return Page(refused ? 400 : 200,
-              refused ? "Error: Audits and reviews due" : "Audits and reviews due", "audits_due", d,
-              &s);
+  return Page(200, "Audits and reviews due", "audits_due", d, &s);
 }
 
 HttpResponse WebApp::Find(const HttpRequest& request, const SessionStore::Session& s,
@@ -479,10 +476,7 @@ HttpResponse WebApp::Find(const HttpRequest& request, const SessionStore::Sessio
   d.set("council_name", title);
   d.set("q", query);
   d.set("searched", !query.empty() && !refused);
-  if (query.empty() || refused) {
-    return Page(refused ? 400 : 200, refused ? "Error: Find an account" : "Find an account", "find",
-                d, &s);
-  }
+  if (query.empty() || refused) return Page(200, "Find an account", "find", d, &s);
   v1::SearchAccountsRequest in;
   in.set_parent(CouncilName(council));
   in.set_query(query);
@@ -674,8 +668,8 @@ HttpResponse WebApp::Suspense(const HttpRequest& request, const SessionStore::Se
     d.set("next", absl::StrCat("/councils/", council, "/suspense?page=",
                                UrlEncode(out.next_page_token()), AsOfQuery(as_of, '&')));
   }
-  const bool refused = !error.message.empty() || d.get("as_of_error") != nullptr;
-  return Page(refused ? 400 : 200, refused ? "Error: Suspense" : "Suspense", "suspense", d, &s);
+  return Page(error.message.empty() ? 200 : 400,
+              error.message.empty() ? "Suspense" : "Error: Suspense", "suspense", d, &s);
 }
 
 HttpResponse WebApp::AttachRef(const HttpRequest& request, const SessionStore::Session& s,
