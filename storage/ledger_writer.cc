@@ -480,6 +480,18 @@ absl::Status LedgerWriter::Attach(const std::string& account, const std::string&
   return absl::OkStatus();
 }
 
+absl::Status LedgerWriter::KeepAttached(
+    const std::string& account, const std::string& suspense_key,
+    const std::function<void(storage::AttachedSuspense*)>& item) {
+  if (attach_micros <= 0) return absl::OkStatus();
+  storage::AttachedSuspense kept;
+  kept.set_account(account);
+  kept.set_attached_micros(attach_micros);
+  item(&kept);
+  return ctx.PutMessage(kSuspense, keys::SuspenseAttached(council, attach_micros, suspense_key),
+                        kept);
+}
+
 absl::Status LedgerWriter::AttachTransaction(const std::string& account,
                                              const std::string& suspense_key,
                                              const std::string& value) {
@@ -487,16 +499,11 @@ absl::Status LedgerWriter::AttachTransaction(const std::string& account,
   if (absl::Status s = ParseRecord(value, &rec, "suspense"); !s.ok()) return s;
   absl::StatusOr<Date> date = Date::Parse(rec.input().booking_date());
   if (!date.ok()) return absl::DataLossError("unreadable booking date in suspense");
-  if (attach_micros > 0) {
-    storage::AttachedSuspense kept;
-    kept.set_account(account);
-    kept.set_attached_micros(attach_micros);
-    *kept.mutable_transaction() = rec;
-    if (absl::Status s = ctx.PutMessage(
-            kSuspense, keys::SuspenseAttached(council, attach_micros, suspense_key), kept);
-        !s.ok()) {
-      return s;
-    }
+  if (absl::Status s = KeepAttached(
+          account, suspense_key,
+          [&](storage::AttachedSuspense* kept) { *kept->mutable_transaction() = rec; });
+      !s.ok()) {
+    return s;
   }
   rec.set_from_suspense(true);
   rec.clear_received_micros();
@@ -529,16 +536,11 @@ absl::Status LedgerWriter::AttachStatement(const std::string& account,
     return absl::OkStatus();
   }
   *attached = true;
-  if (attach_micros > 0) {
-    storage::AttachedSuspense kept;
-    kept.set_account(account);
-    kept.set_attached_micros(attach_micros);
-    *kept.mutable_statement() = rec;
-    if (absl::Status s = ctx.PutMessage(
-            kSuspense, keys::SuspenseAttached(council, attach_micros, suspense_key), kept);
-        !s.ok()) {
-      return s;
-    }
+  if (absl::Status s =
+          KeepAttached(account, suspense_key,
+                       [&](storage::AttachedSuspense* kept) { *kept->mutable_statement() = rec; });
+      !s.ok()) {
+    return s;
   }
   if (!found) {
     rec.clear_received_micros();

@@ -101,6 +101,11 @@ struct LedgerWriter {
   absl::Status Attach(const std::string& account, const std::string& source, const std::string& ref,
                       AttachResult* out);
 
+  // With attach_micros, keeps a copy of a suspense item `account` takes
+  // (`item` fills in the record), for suspense as of a past time.
+  absl::Status KeepAttached(const std::string& account, const std::string& suspense_key,
+                            const std::function<void(storage::AttachedSuspense*)>& item);
+
   absl::Status AttachTransaction(const std::string& account, const std::string& suspense_key,
                                  const std::string& value);
 

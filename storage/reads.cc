@@ -155,18 +155,12 @@ absl::StatusOr<Page<v1::SuspenseItem>> Store::ListSuspense(const std::string& co
         item.set_source(t ? item.transaction().source() : item.statement().source());
         item.set_account_ref(t ? item.transaction().account_ref() : item.statement().account_ref());
       } else {
-        // council \0 source \0 ref \0 kind ...: the kind is after the third
-        // separator. Both records start with `input`, so parse by kind.
-        size_t a = key.find('\0');
-        size_t b = key.find('\0', a + 1);
-        size_t c = key.find('\0', b + 1);
-        if (a == absl::string_view::npos || b == absl::string_view::npos ||
-            c == absl::string_view::npos || c + 1 >= key.size()) {
-          return absl::DataLossError("unreadable suspense key");
-        }
-        item.set_source(std::string(key.substr(a + 1, b - a - 1)));
-        item.set_account_ref(std::string(key.substr(b + 1, c - b - 1)));
-        if (key[c + 1] == 'T') {
+        // The key's kind says which record it is.
+        std::optional<keys::SuspenseKeyParts> parts = keys::DecodeSuspense(key, council_id);
+        if (!parts) return absl::DataLossError("unreadable suspense key");
+        item.set_source(std::move(parts->source));
+        item.set_account_ref(std::move(parts->ref));
+        if (parts->kind == 'T') {
           storage::TransactionRecord r;
           if (absl::Status s = ParseRecord(View(it->value()), &r, "suspense"); !s.ok()) return s;
           *item.mutable_transaction() = r.input();

@@ -274,7 +274,7 @@ const std::vector<Command>& LedgerCommands() {
       {"totals", "--council C --account A --from D --to D", "sums by category over a period", 0,
        [](dpmon::Client& c, const Args&) { return Totals(c); }},
       {"suspense list", "--council C [--as-of D]",
-       "what waits for an account to claim its reference (with --as-of, what is dated by then)", 0,
+       "what waits for an account to claim its reference (with --as-of, what waited then)", 0,
        [](dpmon::Client& c, const Args&) { return Suspense(c); }},
   };
   return table;
