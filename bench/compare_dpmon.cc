@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "bench/compare_data.h"
+#include "bench/stats.h"
 #include "client/client.h"
 #include "domain/totals.h"
 #include "storage/store.h"
@@ -32,6 +33,8 @@ ABSL_FLAG(std::string, engine_dir, "",
 
 namespace {
 
+using dpmon::bench::PrintLatency;
+
 using dpmon::bench::CompareAccount;
 using dpmon::bench::CompareItem;
 using dpmon::bench::CompareSpec;
@@ -42,17 +45,6 @@ grpc::Status Call(dpmon::Client& c, F f) {
   grpc::ClientContext ctx;
   c.PrepareContext(&ctx);
   return f(&ctx);
-}
-
-double Percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
-}
-
-void Latency(const char* figure, const std::vector<double>& micros) {
-  std::printf("%s_p50_us %.0f\n%s_p99_us %.0f\n", figure, Percentile(micros, 0.5), figure,
-              Percentile(micros, 0.99));
 }
 
 int Fail(const char* what, const grpc::Status& s) {
@@ -91,7 +83,7 @@ int EngineReads(const CompareSpec& spec) {
       lat.push_back(absl::ToDoubleMicroseconds(absl::Now() - c0));
       sink += net;
     }
-    if (pass == 1) Latency("engine_balance", lat);
+    if (pass == 1) PrintLatency("engine_balance", lat);
     lat.clear();
     const dpmon::Date year = spec.end.FirstOfYear();
     for (int k = 0; k < calls; ++k) {
@@ -102,7 +94,7 @@ int EngineReads(const CompareSpec& spec) {
       lat.push_back(absl::ToDoubleMicroseconds(absl::Now() - c0));
       sink += t->net_pence[0];
     }
-    if (pass == 1) Latency("engine_year_totals", lat);
+    if (pass == 1) PrintLatency("engine_year_totals", lat);
   }
   return sink == 42 ? 2 : 0;  // Keeps the reads from being optimised away.
 }
@@ -254,7 +246,7 @@ int main(int argc, char** argv) {
       }
       lat.push_back(absl::ToDoubleMicroseconds(absl::Now() - c0));
     }
-    if (pass == 1) Latency("balance", lat);
+    if (pass == 1) PrintLatency("balance", lat);
     lat.clear();
     const dpmon::Date year = spec.end.FirstOfYear();
     for (int k = 0; k < calls; ++k) {
@@ -271,7 +263,7 @@ int main(int argc, char** argv) {
       }
       lat.push_back(absl::ToDoubleMicroseconds(absl::Now() - c0));
     }
-    if (pass == 1) Latency("year_totals", lat);
+    if (pass == 1) PrintLatency("year_totals", lat);
   }
 
   // The daily evaluation of every account, twice: the first stores every
@@ -327,6 +319,6 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  Latency("flags_page", lat);
+  PrintLatency("flags_page", lat);
   return 0;
 }

@@ -27,6 +27,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "bench/compare_data.h"
+#include "bench/stats.h"
 
 ABSL_FLAG(std::string, conninfo, "", "libpq connection string.");
 ABSL_FLAG(int, accounts, 2500, "Accounts in the council.");
@@ -36,6 +37,8 @@ ABSL_FLAG(uint64_t, seed, 1, "The generator's seed.");
 ABSL_FLAG(int, calls, 2000, "Calls for each latency figure.");
 
 namespace {
+
+using dpmon::bench::PrintLatency;
 
 using dpmon::Date;
 using dpmon::bench::CompareAccount;
@@ -70,16 +73,6 @@ PGresult* Run(const char* name, const std::vector<std::string>& params) {
 // that needs quoting).
 std::string Array(const std::vector<std::string>& v) {
   return absl::StrCat("{", absl::StrJoin(v, ","), "}");
-}
-
-double Percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
-}
-void Latency(const char* figure, const std::vector<double>& micros) {
-  std::printf("%s_p50_us %.0f\n%s_p99_us %.0f\n", figure, Percentile(micros, 0.5), figure,
-              Percentile(micros, 0.99));
 }
 
 int64_t Int(PGresult* r, int row, int col) {
@@ -430,7 +423,7 @@ int main(int argc, char** argv) {
       PQclear(Run("balance", {id, d}));
       lat.push_back(absl::ToDoubleMicroseconds(absl::Now() - c0));
     }
-    if (pass == 1) Latency("balance", lat);
+    if (pass == 1) PrintLatency("balance", lat);
     lat.clear();
     const Date year = spec.end.FirstOfYear();
     for (int k = 0; k < calls; ++k) {
@@ -439,7 +432,7 @@ int main(int argc, char** argv) {
       PQclear(Run("year_totals", {id, year.ToString(), spec.end.ToString()}));
       lat.push_back(absl::ToDoubleMicroseconds(absl::Now() - c0));
     }
-    if (pass == 1) Latency("year_totals", lat);
+    if (pass == 1) PrintLatency("year_totals", lat);
   }
   const Date year = spec.end.FirstOfYear();
 
@@ -471,7 +464,7 @@ int main(int argc, char** argv) {
       lat.clear();
       for (int row = 0; row < PQntuples(r); ++row) lat.push_back(std::atof(PQgetvalue(r, row, 0)));
       PQclear(r);
-      Latency(figure, lat);
+      PrintLatency(figure, lat);
     }
   }
 
@@ -498,7 +491,7 @@ int main(int argc, char** argv) {
     }
     PQclear(r);
   }
-  Latency("flags_page", lat);
+  PrintLatency("flags_page", lat);
   PGresult* size = Must(PQexec(conn, "SELECT pg_database_size(current_database())"), "size");
   std::printf("bytes_on_disk %s\n", PQgetvalue(size, 0, 0));
   PQclear(size);

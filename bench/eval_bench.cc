@@ -34,6 +34,7 @@
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "bench/stats.h"
 #include "client/client.h"
 #include "common/civil_date.h"
 #include "common/names.h"
@@ -58,6 +59,8 @@ ABSL_FLAG(int, calls, 2000, "dashboard: calls per measurement.");
 
 namespace dpmon {
 namespace {
+
+using bench::Percentile;
 
 constexpr char kCouncil[] = "bench";
 
@@ -341,12 +344,6 @@ int Generate() {
               static_cast<double>(transactions) / n / absl::GetFlag(FLAGS_months),
               Seconds(started));
   return 0;
-}
-
-double Percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
 }
 
 // The dashboard's calls against a running server: p50 and p99 latency.

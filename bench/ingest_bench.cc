@@ -12,6 +12,7 @@
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "bench/stats.h"
 #include "client/client.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "dpmon-server address.");
@@ -29,6 +30,8 @@ ABSL_FLAG(int, balance_calls, 20000, "GetBalance calls.");
 
 namespace {
 
+using dpmon::bench::Percentile;
+
 bool Check(const grpc::Status& s, const char* what) {
   if (!s.ok()) std::fprintf(stderr, "%s: %s\n", what, s.error_message().c_str());
   return s.ok();
@@ -39,12 +42,6 @@ grpc::Status Call(dpmon::Client& c, F f) {
   grpc::ClientContext ctx;
   c.PrepareContext(&ctx);
   return f(&ctx);
-}
-
-double Percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
 }
 
 std::string DateOf(int day_index) {
