@@ -78,5 +78,30 @@ TEST(Totals, OverflowIsOutOfRangeAndLeavesTheTotalsAsTheyWere) {
   EXPECT_EQ(a.NetPence(&net).code(), absl::StatusCode::kOutOfRange);
 }
 
+TEST(Totals, AnOverflowInAnySlotOrCountRefusesTheWholeSumOrDifference) {
+  for (int slot = 0; slot < kSlotCount; ++slot) {
+    Totals low, one;
+    ASSERT_TRUE(low.AddTransaction(slot, std::numeric_limits<int64_t>::min() + 5, 1).ok());
+    ASSERT_TRUE(one.AddTransaction(kUncategorisedCreditSlot, 7, 1).ok());
+    ASSERT_TRUE(one.AddTransaction(slot, 6, 1).ok());
+    const Totals before = low;
+    absl::Status s = low.Subtract(one);
+    EXPECT_EQ(s.code(), absl::StatusCode::kOutOfRange) << "slot " << slot;
+    EXPECT_EQ(low.net_pence, before.net_pence) << "slot " << slot;
+    EXPECT_EQ(low.count, before.count) << "slot " << slot;
+    // The count overflows, not the amount.
+    Totals many;
+    many.count[slot] = std::numeric_limits<int64_t>::max();
+    const Totals kept = many;
+    EXPECT_EQ(many.Add(one).code(), absl::StatusCode::kOutOfRange) << "slot " << slot;
+    EXPECT_EQ(many.count, kept.count) << "slot " << slot;
+    // Without overflow every slot is summed.
+    Totals sum = one;
+    ASSERT_TRUE(sum.Add(one).ok());
+    EXPECT_EQ(sum.net_pence[slot], slot == kUncategorisedCreditSlot ? 26 : 12);
+    EXPECT_EQ(sum.count[kUncategorisedCreditSlot], slot == kUncategorisedCreditSlot ? 4 : 2);
+  }
+}
+
 }  // namespace
 }  // namespace dpmon::domain
