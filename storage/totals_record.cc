@@ -1,6 +1,7 @@
 #include "storage/totals_record.h"
 
 #include <algorithm>
+#include <array>
 #include <climits>
 #include <optional>
 
@@ -33,10 +34,65 @@ absl::Status TotalsFromRecord(const storage::TotalsRecord& record, domain::Total
   return absl::OkStatus();
 }
 
+namespace {
+// One varint at *pos of [*pos, end); false if it runs past the end or past
+// ten bytes.
+bool ReadVarint(const uint8_t** pos, const uint8_t* end, uint64_t* out) {
+  uint64_t v = 0;
+  for (int shift = 0; shift < 64 && *pos < end; shift += 7) {
+    const uint8_t b = *(*pos)++;
+    v |= static_cast<uint64_t>(b & 0x7f) << shift;
+    if ((b & 0x80) == 0) {
+      *out = v;
+      return true;
+    }
+  }
+  return false;
+}
+
+// Exactly kSlotCount varints filling [pos, pos + len).
+bool ReadPackedSlots(const uint8_t** pos, const uint8_t* end,
+                     std::array<int64_t, kSlotCount>* out) {
+  uint64_t len;
+  if (!ReadVarint(pos, end, &len) || len > static_cast<uint64_t>(end - *pos)) return false;
+  const uint8_t* field_end = *pos + len;
+  for (int i = 0; i < kSlotCount; ++i) {
+    uint64_t v;
+    if (!ReadVarint(pos, field_end, &v)) return false;
+    (*out)[i] = static_cast<int64_t>(v);
+  }
+  return *pos == field_end;
+}
+
+// The record as TotalsToRecord writes it: field 1 then field 2, each packed
+// with every slot. False for anything else (left to the protobuf parser).
+bool DecodeAsWritten(absl::string_view bytes, domain::Totals* out) {
+  const uint8_t* pos = reinterpret_cast<const uint8_t*>(bytes.data());
+  const uint8_t* end = pos + bytes.size();
+  constexpr uint8_t kNetTag = (1 << 3) | 2, kCountTag = (2 << 3) | 2;  // length-delimited
+  if (pos == end || *pos++ != kNetTag || !ReadPackedSlots(&pos, end, &out->net_pence)) {
+    return false;
+  }
+  if (pos == end || *pos++ != kCountTag || !ReadPackedSlots(&pos, end, &out->count)) return false;
+  return pos == end;
+}
+}  // namespace
+
+absl::Status DecodeTotalsRow(absl::string_view bytes, domain::Totals* out) {
+  domain::Totals row;
+  if (DecodeAsWritten(bytes, &row)) {
+    if (row.HasNegativeCount()) return absl::DataLossError("totals record has a negative count");
+    *out = row;
+    return absl::OkStatus();
+  }
+  storage::TotalsRecord record;
+  if (absl::Status s = ParseRecord(bytes, &record, "totals"); !s.ok()) return s;
+  return TotalsFromRecord(record, out);
+}
+
 absl::Status SumRows(rocksdb::Iterator* it, const std::string& council_id,
                      const std::string& account_id, keys::Level level, Date from, Date to_exclusive,
                      domain::Totals* sum, std::vector<std::pair<Date, domain::Totals>>* rows) {
-  storage::TotalsRecord record;
   if (!(from < to_exclusive)) return absl::OkStatus();
   const bool years = level == keys::Level::kYear;  // one period holds every year
   for (Date period = keys::TotalsPeriod(level, from); years || period < to_exclusive;) {
@@ -47,9 +103,8 @@ absl::Status SumRows(rocksdb::Iterator* it, const std::string& council_id,
       std::optional<Date> d = keys::DecodeDate(View(it->key()).substr(prefix.size()));
       if (!d) return absl::DataLossError("unreadable totals key");
       if (!(*d < to_exclusive)) break;
-      if (absl::Status s = ParseRecord(View(it->value()), &record, "totals"); !s.ok()) return s;
       domain::Totals row;
-      if (absl::Status s = TotalsFromRecord(record, &row); !s.ok()) return s;
+      if (absl::Status s = DecodeTotalsRow(View(it->value()), &row); !s.ok()) return s;
       if (absl::Status s = sum->Add(row); !s.ok()) return s;
       if (rows != nullptr) rows->emplace_back(*d, row);
     }

@@ -21,6 +21,11 @@ namespace dpmon {
 void TotalsToRecord(const domain::Totals& totals, storage::TotalsRecord* record);
 // DataLoss if the record has the wrong shape or a negative count.
 absl::Status TotalsFromRecord(const storage::TotalsRecord& record, domain::Totals* out);
+// The same from a stored row's bytes: decodes the two packed fields straight
+// into *out (every balance and evaluation reads dozens of rows), and falls
+// back to the protobuf parser for any other encoding of the same record.
+// DataLoss as TotalsFromRecord, or if the bytes are not a record.
+absl::Status DecodeTotalsRow(absl::string_view bytes, domain::Totals* out);
 
 // Adds the totals rows of one level of an account with bucket dates in
 // [from, to_exclusive) to *sum, using `it`, an iterator over `totals`; with
