@@ -19,6 +19,8 @@ namespace {
 
 // Accounts read, evaluated and stored together.
 constexpr int kPageAccounts = 2000;
+// Accounts a worker takes at a time.
+constexpr size_t kRunAccounts = 50;
 
 }  // namespace
 
@@ -42,8 +44,14 @@ absl::Status Evaluator::Compute(const std::string& council_id, const v1::Policy&
   std::vector<absl::Status> errors(threads_);
   auto work = [&](int worker) {
     std::unique_ptr<Store::FactsReader> reader = store_->NewFactsReader();
-    for (;;) {
-      const size_t i = next.fetch_add(1);
+    // Runs of neighbouring accounts, so that each worker's iterators move
+    // to the next account's rows, which are mostly in the block they are on.
+    size_t i = 0, run_end = 0;
+    for (;; ++i) {
+      if (i == run_end) {
+        i = next.fetch_add(kRunAccounts);
+        run_end = std::min(i + kRunAccounts, accounts.size());
+      }
       if (i >= accounts.size()) return;
       AccountResult& r = (*out)[i];
       AccountAsOf a;
