@@ -49,49 +49,58 @@ class FactsReaderImpl : public Store::FactsReader {
                     Date window_start, Date lookback_start, domain::LedgerFacts* out) override {
     *out = domain::LedgerFacts();
     // Balance as of D: years before D's year, months of its year before its
-    // month, and the days of its month (kept: the window and the latest
-    // statement usually need them too).
-    const Date month = as_of.FirstOfMonth();
-    domain::Totals through;
-    std::vector<std::pair<Date, domain::Totals>> years, months, days;
-    if (absl::Status s =
-            SumRows(years_.get(), council, account, keys::Level::kYear,
-                    Date::FromDays(INT32_MIN / 2), as_of.FirstOfYear(), &through, &years);
+    // month, and the days of its month (kept: the window, the latest
+    // statement and the latest day usually need them too).
+    const Date year = as_of.FirstOfYear(), month = as_of.FirstOfMonth();
+    years_rows_.clear();
+    months_rows_.clear();
+    days_rows_.clear();
+    domain::Totals before_year;
+    if (absl::Status s = SumRows(years_.get(), council, account, keys::Level::kYear,
+                                 Date::FromDays(INT32_MIN / 2), year, &before_year, &years_rows_);
         !s.ok()) {
       return s;
     }
-    if (absl::Status s = SumRows(months_.get(), council, account, keys::Level::kMonth,
-                                 as_of.FirstOfYear(), month, &through, &months);
+    domain::Totals through = before_year;
+    if (absl::Status s = SumRows(months_.get(), council, account, keys::Level::kMonth, year, month,
+                                 &through, &months_rows_);
         !s.ok()) {
       return s;
     }
     if (absl::Status s = SumRows(days_.get(), council, account, keys::Level::kDay, month,
-                                 as_of.AddDays(1), &through, &days);
+                                 as_of.AddDays(1), &through, &days_rows_);
         !s.ok()) {
       return s;
     }
     if (absl::Status s = through.NetPence(&out->balance_pence); !s.ok()) return s;
-    // The window [window_start, D]: days of D's month from window_start, or
-    // D's month, the whole months between, and the days of window_start's
-    // month from it.
-    for (const auto& [d, row] : days) {
-      if (d < window_start) continue;
-      if (absl::Status s = out->window.Add(row); !s.ok()) return s;
-    }
-    if (window_start < month) {
-      const Date next = AddMonths(window_start.FirstOfMonth(), 1);
-      if (absl::Status s = SumRows(months_.get(), council, account, keys::Level::kMonth, next,
-                                   month, &out->window);
-          !s.ok()) {
-        return s;
+    // What the rows of the account held through an earlier day: from the
+    // rows just read when it is in D's year, else read again.
+    auto through_earlier = [&](Date d, domain::Totals* at) -> absl::Status {
+      if (d >= month) {  // D's month: the balance less the days after d
+        *at = through;
+        for (const auto& [day, row] : days_rows_) {
+          if (day <= d) continue;
+          if (absl::Status s = at->Subtract(row); !s.ok()) return s;
+        }
+        return absl::OkStatus();
       }
-      if (absl::Status s = SumRows(window_days_.get(), council, account, keys::Level::kDay,
-                                   window_start, next, &out->window);
-          !s.ok()) {
-        return s;
+      if (d < year) return SumThroughWith(totals_.get(), council, account, d, at);
+      return ThroughEarlierInYear(council, account, d, before_year, at);
+    };
+    // The window [window_start, D]: the balance less what came before it.
+    if (window_start > as_of) {
+      // Empty.
+    } else if (window_start >= month) {
+      for (const auto& [d, row] : days_rows_) {
+        if (d < window_start) continue;
+        if (absl::Status s = out->window.Add(row); !s.ok()) return s;
       }
+    } else {
+      domain::Totals before;
+      if (absl::Status s = through_earlier(window_start.AddDays(-1), &before); !s.ok()) return s;
+      out->window = through;
+      if (absl::Status s = out->window.Subtract(before); !s.ok()) return s;
     }
-
     // Latest council payment on or before as_of.
     {
       const std::string prefix = keys::MarkPrefix(council, account, keys::kMarkCouncilPayment);
@@ -105,15 +114,15 @@ class FactsReaderImpl : public Store::FactsReader {
     // Latest day with transactions on or before as_of: in D's month if it
     // has any; else in the latest earlier month (of D's year, or of the
     // latest earlier year) that has a row.
-    if (!days.empty()) {
-      out->last_transaction = days.back().first;
+    if (!days_rows_.empty()) {
+      out->last_transaction = days_rows_.back().first;
     } else {
       std::optional<Date> in_month;
-      if (!months.empty()) {
-        in_month = months.back().first;
-      } else if (!years.empty()) {
+      if (!months_rows_.empty()) {
+        in_month = months_rows_.back().first;
+      } else if (!years_rows_.empty()) {
         absl::StatusOr<std::optional<Date>> m =
-            LastBucket(council, account, keys::Level::kMonth, years.back().first);
+            LastBucket(council, account, keys::Level::kMonth, years_rows_.back().first);
         if (!m.ok()) return m.status();
         in_month = *m;
       }
@@ -139,17 +148,7 @@ class FactsReaderImpl : public Store::FactsReader {
         st.date = *date;
         st.closing_balance_pence = rec.input().closing_balance_pence();
         domain::Totals at;
-        if (*date >= month) {
-          // In D's month: the balance less the days after the statement.
-          at = through;
-          for (const auto& [d, row] : days) {
-            if (d <= *date) continue;
-            if (absl::Status s = at.Subtract(row); !s.ok()) return s;
-          }
-        } else if (absl::Status s = SumThroughWith(totals_.get(), council, account, *date, &at);
-                   !s.ok()) {
-          return s;
-        }
+        if (absl::Status s = through_earlier(*date, &at); !s.ok()) return s;
         if (absl::Status s = at.NetPence(&st.ledger_balance_pence); !s.ok()) return s;
         out->last_statement = st;
       }
@@ -201,6 +200,37 @@ class FactsReaderImpl : public Store::FactsReader {
   }
 
  private:
+  // Through day `d` of D's year before D's month, from the year's rows
+  // before it and the month rows just read: the months before d's, and of
+  // d's month its row (d its last day), nothing (no row), or whichever is
+  // fewer rows: its days up to d, or its row less the days after d.
+  absl::Status ThroughEarlierInYear(const std::string& council, const std::string& account, Date d,
+                                    const domain::Totals& before_year, domain::Totals* at) {
+    *at = before_year;
+    const Date d_month = d.FirstOfMonth(), next = AddMonths(d_month, 1), after = d.AddDays(1);
+    const domain::Totals* month_row = nullptr;
+    for (const auto& [m, row] : months_rows_) {
+      if (m < d_month) {
+        if (absl::Status s = at->Add(row); !s.ok()) return s;
+      } else if (m == d_month) {
+        month_row = &row;
+      }
+    }
+    if (month_row == nullptr) return absl::OkStatus();
+    if (after == next) return at->Add(*month_row);
+    if (next - after < after - d_month) {
+      domain::Totals later;
+      if (absl::Status s =
+              SumRows(window_days_.get(), council, account, keys::Level::kDay, after, next, &later);
+          !s.ok()) {
+        return s;
+      }
+      if (absl::Status s = at->Add(*month_row); !s.ok()) return s;
+      return at->Subtract(later);
+    }
+    return SumRows(window_days_.get(), council, account, keys::Level::kDay, d_month, after, at);
+  }
+
   // The latest bucket of an account's rows at `level` in one period.
   absl::StatusOr<std::optional<Date>> LastBucket(const std::string& council,
                                                  const std::string& account, keys::Level level,
@@ -257,6 +287,8 @@ class FactsReaderImpl : public Store::FactsReader {
   rocksdb::ReadOptions ro_;
   std::unique_ptr<rocksdb::Iterator> totals_;  // The rest: LastBucket, SumThroughWith.
   std::unique_ptr<rocksdb::Iterator> years_, months_, days_, window_days_;
+  // The rows the running Read read (kept between accounts: no allocation).
+  std::vector<std::pair<Date, domain::Totals>> years_rows_, months_rows_, days_rows_;
   std::unique_ptr<rocksdb::Iterator> flags_;
   std::unique_ptr<rocksdb::Iterator> marks_;
   std::unique_ptr<rocksdb::Iterator> statements_;
