@@ -38,6 +38,13 @@ Evaluator::~Evaluator() {
 absl::Status Evaluator::Compute(const std::string& council_id, const v1::Policy& policy,
                                 const std::vector<v1::Account>& accounts, Date as_of,
                                 std::vector<AccountResult>* out, bool read_stored) {
+  return ComputeEach(council_id, policy, accounts, as_of, out, read_stored, nullptr);
+}
+
+absl::Status Evaluator::ComputeEach(const std::string& council_id, const v1::Policy& policy,
+                                    const std::vector<v1::Account>& accounts, Date as_of,
+                                    std::vector<AccountResult>* out, bool read_stored,
+                                    const std::function<absl::Status(AccountResult&)>& each) {
   out->assign(accounts.size(), AccountResult());
   const AccountView view(store_, policy);
   std::atomic<size_t> next{0};
@@ -62,6 +69,7 @@ absl::Status Evaluator::Compute(const std::string& council_id, const v1::Policy&
         r.stored.emplace();
         s = reader->ReadFlags(council_id, r.account_id, &*r.stored);
       }
+      if (s.ok() && each) s = each(r);
       if (!s.ok()) {
         errors[worker] = absl::Status(
             s.code(), absl::StrCat("evaluating account ", r.account_id, ": ", s.message()));
@@ -81,23 +89,40 @@ absl::Status Evaluator::Compute(const std::string& council_id, const v1::Policy&
   return absl::OkStatus();
 }
 
-namespace {
-std::vector<Store::AccountEvaluation> ToStore(const std::string& council_id,
-                                              std::vector<AccountResult>& results) {
-  std::vector<Store::AccountEvaluation> out;
-  out.reserve(results.size());
-  for (AccountResult& r : results) {
+absl::StatusOr<Store::EvaluationCounts> Evaluator::EvaluateAndStore(
+    const std::string& council_id, const v1::Policy& policy,
+    const std::vector<v1::Account>& accounts, Date as_of, const std::string& now) {
+  std::vector<AccountResult> results;
+  // Each thread works out whether its accounts' flags change, so that only
+  // those are gathered and handed to the store (most do not, day to day).
+  auto plan = [&](AccountResult& r) -> absl::Status {
     Store::AccountEvaluation e;
     e.account_id = r.account_id;
     e.stored = std::move(r.stored);
+    r.stored.reset();
     for (const domain::RuleFlag& f : r.flags) {
       e.flags.push_back(FlagToProto(council_id, r.account_id, f));
     }
-    out.push_back(std::move(e));
+    absl::StatusOr<bool> changes = Store::ChangesFlags(as_of, now, &e);
+    if (!changes.ok()) return changes.status();
+    if (*changes) {
+      e.changes = true;
+      r.to_store = std::move(e);
+    }
+    return absl::OkStatus();
+  };
+  if (absl::Status s = ComputeEach(council_id, policy, accounts, as_of, &results, true, plan);
+      !s.ok()) {
+    return s;
   }
-  return out;
+  std::vector<Store::AccountEvaluation> changed;
+  for (AccountResult& r : results) {
+    if (r.to_store) changed.push_back(*std::move(r.to_store));
+  }
+  // The store reads the flags of these again on its writer and plans from
+  // what it sees, so a change made since the read above is never lost.
+  return store_->ApplyEvaluation(council_id, as_of, now, std::move(changed));
 }
-}  // namespace
 
 absl::StatusOr<v1::EvaluateCouncilResponse> Evaluator::EvaluateCouncil(
     const std::string& council_id, Date as_of) {
@@ -117,20 +142,13 @@ absl::StatusOr<v1::EvaluateCouncilResponse> Evaluator::EvaluateCouncil(
     // Read the next page while this one is evaluated.
     std::future<absl::StatusOr<Page<v1::Account>>> next;
     if (!page->next_key.empty()) next = std::async(std::launch::async, list, page->next_key);
-    std::vector<AccountResult> results;
-    absl::Status computed =
-        Compute(council_id, council->policy(), page->items, as_of, &results, true);
-    if (!computed.ok()) {
-      if (next.valid()) next.wait();
-      return computed;
-    }
     absl::StatusOr<Store::EvaluationCounts> counts =
-        store_->ApplyEvaluation(council_id, as_of, now, ToStore(council_id, results));
+        EvaluateAndStore(council_id, council->policy(), page->items, as_of, now);
     if (!counts.ok()) {
       if (next.valid()) next.wait();
       return counts.status();
     }
-    response.set_accounts(response.accounts() + static_cast<int64_t>(results.size()));
+    response.set_accounts(response.accounts() + static_cast<int64_t>(page->items.size()));
     response.set_raised(response.raised() + counts->raised);
     response.set_cleared(response.cleared() + counts->cleared);
     response.set_updated(response.updated() + counts->updated);
@@ -166,13 +184,7 @@ absl::Status Evaluator::EvaluateAccounts(const std::string& council_id,
     if (!a.ok()) return a.status();
     accounts.push_back(*std::move(a));
   }
-  std::vector<AccountResult> results;
-  if (absl::Status s = Compute(council_id, council->policy(), accounts, as_of, &results, true);
-      !s.ok()) {
-    return s;
-  }
-  return store_->ApplyEvaluation(council_id, as_of, NowRfc3339(), ToStore(council_id, results))
-      .status();
+  return EvaluateAndStore(council_id, council->policy(), accounts, as_of, NowRfc3339()).status();
 }
 
 bool Evaluator::Stopping() {

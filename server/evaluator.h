@@ -34,6 +34,9 @@ struct AccountResult {
   std::string account_id;
   std::vector<domain::RuleFlag> flags;
   std::optional<std::vector<v1::Flag>> stored;  // With Compute(..., read_stored = true).
+  // When evaluating to store: what to store, if storing it changes the
+  // account's stored flags (worked out by the thread that evaluated it).
+  std::optional<Store::AccountEvaluation> to_store;
 };
 
 class Evaluator {
@@ -73,6 +76,17 @@ class Evaluator {
   void WaitIdle();
 
  private:
+  // Compute, with `each` called on each account's result by the thread
+  // that evaluated it (after its stored flags are read, with read_stored).
+  absl::Status ComputeEach(const std::string& council_id, const v1::Policy& policy,
+                           const std::vector<v1::Account>& accounts, Date as_of,
+                           std::vector<AccountResult>* out, bool read_stored,
+                           const std::function<absl::Status(AccountResult&)>& each);
+  // Evaluates `accounts` and stores what changed.
+  absl::StatusOr<Store::EvaluationCounts> EvaluateAndStore(const std::string& council_id,
+                                                           const v1::Policy& policy,
+                                                           const std::vector<v1::Account>& accounts,
+                                                           Date as_of, const std::string& now);
   void BackgroundLoop(int daily_minute, int dirty_delay_ms,
                       const std::function<void(const std::string&)>& after_daily);
   // Set once the destructor runs: a long evaluation stops between pages.

@@ -233,6 +233,19 @@ absl::StatusOr<std::vector<std::string>> FlagIndexKeys(const std::string& counci
   return IndexKeysWithTail(council, flag, *tail);
 }
 
+absl::StatusOr<bool> Store::ChangesFlags(Date as_of, const std::string& now, AccountEvaluation* a) {
+  std::map<FlagId, v1::Flag> latest;
+  for (v1::Flag& f : *a->stored) AddLatest(std::move(f), &latest);
+  a->stored.reset();
+  std::vector<FlagChange> changes;
+  EvaluationCounts unused;
+  if (absl::Status s = PlanChanges(latest, a->flags, as_of.ToString(), now, &changes, &unused);
+      !s.ok()) {
+    return s;
+  }
+  return !changes.empty();
+}
+
 absl::StatusOr<Store::EvaluationCounts> Store::ApplyEvaluation(
     const std::string& council_id, Date as_of, const std::string& now,
     std::vector<AccountEvaluation> accounts) {
@@ -244,20 +257,18 @@ absl::StatusOr<Store::EvaluationCounts> Store::ApplyEvaluation(
   {
     std::vector<AccountEvaluation> changed;
     for (AccountEvaluation& a : accounts) {
+      if (a.changes) {
+        changed.push_back(std::move(a));
+        continue;
+      }
       if (!a.stored) {
         absl::StatusOr<std::vector<v1::Flag>> stored = GetAccountFlags(council_id, a.account_id);
         if (!stored.ok()) return stored.status();
         a.stored = *std::move(stored);
       }
-      std::map<FlagId, v1::Flag> latest;
-      for (v1::Flag& f : *a.stored) AddLatest(std::move(f), &latest);
-      std::vector<FlagChange> changes;
-      EvaluationCounts unused;
-      if (absl::Status s = PlanChanges(latest, a.flags, as_of_text, now, &changes, &unused);
-          !s.ok()) {
-        return s;
-      }
-      if (!changes.empty()) changed.push_back(std::move(a));
+      absl::StatusOr<bool> changes = ChangesFlags(as_of, now, &a);
+      if (!changes.ok()) return changes.status();
+      if (*changes) changed.push_back(std::move(a));
     }
     accounts = std::move(changed);
   }

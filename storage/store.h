@@ -294,6 +294,9 @@ class Store {
     // an account whose stored flags already agree is then left out without
     // another read.
     std::optional<std::vector<v1::Flag>> stored;
+    // Set by a caller that asked ChangesFlags and was told yes: not asked
+    // again before the writer plans the change.
+    bool changes = false;
   };
   struct EvaluationCounts {
     int64_t raised = 0;   // New occurrences.
@@ -306,6 +309,12 @@ class Store {
   absl::StatusOr<EvaluationCounts> ApplyEvaluation(const std::string& council_id, Date as_of,
                                                    const std::string& now,
                                                    std::vector<AccountEvaluation> accounts);
+  // Whether storing `a` as of `as_of` would change its stored flags (read
+  // into a->stored, which this consumes): what ApplyEvaluation leaves out
+  // when it would not. Pure, so that evaluation threads can ask it of their
+  // own accounts before the results are gathered.
+  static absl::StatusOr<bool> ChangesFlags(Date as_of, const std::string& now,
+                                           AccountEvaluation* a);
   // Records that a whole-council evaluation finished.
   absl::Status RecordCouncilEvaluation(const std::string& council_id,
                                        const storage::EvaluationRecord& record);
