@@ -53,11 +53,28 @@ echo "== dpmon"
 # No evaluation but the one measured: neither the nightly one nor the
 # re-evaluation of the accounts a batch changed (PostgreSQL's design has none).
 ./build/dpmon-server --listen=127.0.0.1:0 --data_dir="$run/dpmon" --evaluate_at=off \
-  --reevaluate_delay_ms=-1 --today=2025-12-31 --ready_file="$run/ready" 2>"$run/server.log" &
+  --reevaluate_delay_ms=-1 --today=2025-12-31 --ready_file="$run/ready" \
+  --http_listen=127.0.0.1:0 2>"$run/server.log" &
 pid=$!
 for _ in $(seq 300); do [ -s "$run/ready" ] && break; sleep 0.1; done
-./build/dpmon-bench-compare --server="$(head -n1 "$run/ready")" --key_file="$run/dpmon-admin.key" \
-  "${args[@]}" | tee "$run/dpmon.txt"
+bench=(./build/dpmon-bench-compare --server="$(head -n1 "$run/ready")"
+  --key_file="$run/dpmon-admin.key" "${args[@]}")
+"${bench[@]}" --load_only | tee "$run/dpmon.txt"
+# The reads on a settled store: the load's compactions finished (at most 20
+# minutes), as PostgreSQL's half is vacuumed and checkpointed after its load.
+settle_start=$(date +%s)
+quiet=0
+for _ in $(seq 1200); do
+  busy=$(curl -sf "http://$(sed -n 2p "$run/ready")/metrics" | awk '
+    /^dpmon_rocksdb_running_compactions / || /^dpmon_rocksdb_pending_compaction_bytes / {
+      s += $2; n++ }
+    END { print (n == 2 ? s : "unknown") }')
+  if [ "$busy" = 0 ]; then quiet=$((quiet + 1)); else quiet=0; fi
+  [ "$quiet" -ge 3 ] && break  # three seconds in a row with nothing to compact
+  sleep 1
+done
+echo "settled_after_load_s $(( $(date +%s) - settle_start ))" | tee -a "$run/dpmon.txt"
+"${bench[@]}" --reads_only | tee -a "$run/dpmon.txt"
 kill "$pid"
 wait "$pid" || true
 pid=

@@ -27,6 +27,9 @@ ABSL_FLAG(int, months, 24, "Months of history, ending 2025-12-31.");
 ABSL_FLAG(int, per_month, 30, "Debits an account makes a month.");
 ABSL_FLAG(uint64_t, seed, 1, "The generator's seed.");
 ABSL_FLAG(int, calls, 2000, "Calls for each latency figure.");
+ABSL_FLAG(bool, load_only, false, "Make the council and load it, then stop (no reads).");
+ABSL_FLAG(bool, reads_only, false,
+          "The reads and the evaluation over gRPC, on a council an earlier run loaded.");
 ABSL_FLAG(std::string, engine_dir, "",
           "Instead: open this data directory (the server stopped) and time the same reads in "
           "the process, without gRPC, authentication or the access log.");
@@ -123,104 +126,109 @@ int main(int argc, char** argv) {
 
   std::vector<CompareAccount> accounts;
   for (int i = 0; i < spec.accounts; ++i) accounts.push_back(MakeCompareAccount(spec, i));
-  v1::CreateCouncilRequest cc;
-  cc.set_council_id("cmp");
-  cc.mutable_council()->set_display_name("Comparison council");
-  v1::Council made;
-  if (grpc::Status s =
-          Call(client, [&](auto* x) { return client.councils().CreateCouncil(x, cc, &made); });
-      !s.ok()) {
-    return Fail("council", s);
-  }
-  absl::Time t0 = absl::Now();
-  for (const CompareAccount& a : accounts) {
-    v1::CreateAccountRequest r;
-    r.set_parent(council);
-    r.set_account_id(a.id);
-    r.mutable_account()->set_start_date(spec.start().ToString());
-    r.mutable_account()->set_holding(a.bank ? v1::BANK_ACCOUNT : v1::PREPAID_CARD);
-    r.mutable_account()->set_management(v1::SELF);
-    r.mutable_account()->set_recipient(v1::SERVICE_USER);
-    v1::ExternalRef* ref = r.mutable_account()->add_external_refs();
-    ref->set_source("cmp");
-    ref->set_ref(a.ref);
-    v1::Account out;
+  // --reads_only: the council is loaded already (a settled server).
+  if (!absl::GetFlag(FLAGS_reads_only)) {
+    v1::CreateCouncilRequest cc;
+    cc.set_council_id("cmp");
+    cc.mutable_council()->set_display_name("Comparison council");
+    v1::Council made;
     if (grpc::Status s =
-            Call(client, [&](auto* x) { return client.accounts().CreateAccount(x, r, &out); });
+            Call(client, [&](auto* x) { return client.councils().CreateCouncil(x, cc, &made); });
         !s.ok()) {
-      return Fail("account", s);
+      return Fail("council", s);
     }
-    v1::CreatePlanVersionRequest p;
-    p.set_account(absl::StrCat(council, "/accounts/", a.id));
-    v1::PlanVersion* plan = p.mutable_plan_version();
-    plan->set_effective_from(spec.start().ToString());
-    plan->set_weekly_dp_pence(a.weekly_dp_pence);
-    plan->set_weekly_client_contribution_pence(a.weekly_contribution_pence);
-    plan->set_payment_cycle(a.cycle_days == 28 ? v1::FOUR_WEEKLY : v1::WEEKLY);
-    v1::PlanLine* line = plan->add_lines();
-    line->set_category(v1::PA_WAGES);
-    line->set_weekly_pence(a.weekly_dp_pence / 2);
-    line = plan->add_lines();
-    line->set_category(v1::AGENCY_CARE);
-    line->set_weekly_pence(a.weekly_dp_pence - a.weekly_dp_pence / 2);
-    if (grpc::Status s =
-            Call(client, [&](auto* x) { return client.accounts().CreatePlanVersion(x, p, &out); });
-        !s.ok()) {
-      return Fail("plan", s);
+    absl::Time t0 = absl::Now();
+    for (const CompareAccount& a : accounts) {
+      v1::CreateAccountRequest r;
+      r.set_parent(council);
+      r.set_account_id(a.id);
+      r.mutable_account()->set_start_date(spec.start().ToString());
+      r.mutable_account()->set_holding(a.bank ? v1::BANK_ACCOUNT : v1::PREPAID_CARD);
+      r.mutable_account()->set_management(v1::SELF);
+      r.mutable_account()->set_recipient(v1::SERVICE_USER);
+      v1::ExternalRef* ref = r.mutable_account()->add_external_refs();
+      ref->set_source("cmp");
+      ref->set_ref(a.ref);
+      v1::Account out;
+      if (grpc::Status s =
+              Call(client, [&](auto* x) { return client.accounts().CreateAccount(x, r, &out); });
+          !s.ok()) {
+        return Fail("account", s);
+      }
+      v1::CreatePlanVersionRequest p;
+      p.set_account(absl::StrCat(council, "/accounts/", a.id));
+      v1::PlanVersion* plan = p.mutable_plan_version();
+      plan->set_effective_from(spec.start().ToString());
+      plan->set_weekly_dp_pence(a.weekly_dp_pence);
+      plan->set_weekly_client_contribution_pence(a.weekly_contribution_pence);
+      plan->set_payment_cycle(a.cycle_days == 28 ? v1::FOUR_WEEKLY : v1::WEEKLY);
+      v1::PlanLine* line = plan->add_lines();
+      line->set_category(v1::PA_WAGES);
+      line->set_weekly_pence(a.weekly_dp_pence / 2);
+      line = plan->add_lines();
+      line->set_category(v1::AGENCY_CARE);
+      line->set_weekly_pence(a.weekly_dp_pence - a.weekly_dp_pence / 2);
+      if (grpc::Status s = Call(
+              client, [&](auto* x) { return client.accounts().CreatePlanVersion(x, p, &out); });
+          !s.ok()) {
+        return Fail("plan", s);
+      }
     }
-  }
-  std::printf("accounts_made_s %.2f\n", absl::ToDoubleSeconds(absl::Now() - t0));
+    std::printf("accounts_made_s %.2f\n", absl::ToDoubleSeconds(absl::Now() - t0));
 
-  // Ingest: the whole history over one stream, 1,000 items a batch.
-  std::vector<CompareItem> items;
-  GenerateCompare(spec, accounts, [&](const CompareItem& i) { items.push_back(i); });
-  int64_t transactions = 0;
-  for (const CompareItem& i : items) transactions += !i.statement;
-  size_t next = 0;
-  int64_t batch_id = 0, accepted = 0;
-  t0 = absl::Now();
-  absl::Status streamed = client.StreamIngest(
-      [&](v1::IngestBatchRequest* req) {
-        if (next == items.size()) return false;
-        req->set_parent(council);
-        req->set_batch_id(batch_id++);
-        for (int k = 0; k < 1000 && next < items.size(); ++k, ++next) {
-          const CompareItem& i = items[next];
-          const CompareAccount& a = accounts[i.account];
-          if (i.statement) {
-            v1::StatementInput* s = req->add_items()->mutable_statement();
-            s->set_source("cmp");
-            s->set_account_ref(a.ref);
-            s->set_date(i.date.ToString());
-            s->set_closing_balance_pence(i.amount_pence);
-          } else {
-            v1::TransactionInput* t = req->add_items()->mutable_transaction();
-            t->set_source("cmp");
-            t->set_account_ref(a.ref);
-            t->set_external_id(i.external_id);
-            t->set_booking_date(i.date.ToString());
-            t->set_amount_pence(i.amount_pence);
-            t->set_category(i.category);
-            if (!i.mcc.empty()) t->set_mcc(i.mcc);
+    // Ingest: the whole history over one stream, 1,000 items a batch.
+    std::vector<CompareItem> items;
+    GenerateCompare(spec, accounts, [&](const CompareItem& i) { items.push_back(i); });
+    int64_t transactions = 0;
+    for (const CompareItem& i : items) transactions += !i.statement;
+    size_t next = 0;
+    int64_t batch_id = 0, accepted = 0;
+    t0 = absl::Now();
+    absl::Status streamed = client.StreamIngest(
+        [&](v1::IngestBatchRequest* req) {
+          if (next == items.size()) return false;
+          req->set_parent(council);
+          req->set_batch_id(batch_id++);
+          for (int k = 0; k < 1000 && next < items.size(); ++k, ++next) {
+            const CompareItem& i = items[next];
+            const CompareAccount& a = accounts[i.account];
+            if (i.statement) {
+              v1::StatementInput* s = req->add_items()->mutable_statement();
+              s->set_source("cmp");
+              s->set_account_ref(a.ref);
+              s->set_date(i.date.ToString());
+              s->set_closing_balance_pence(i.amount_pence);
+            } else {
+              v1::TransactionInput* t = req->add_items()->mutable_transaction();
+              t->set_source("cmp");
+              t->set_account_ref(a.ref);
+              t->set_external_id(i.external_id);
+              t->set_booking_date(i.date.ToString());
+              t->set_amount_pence(i.amount_pence);
+              t->set_category(i.category);
+              if (!i.mcc.empty()) t->set_mcc(i.mcc);
+            }
           }
-        }
-        return true;
-      },
-      16, [&](const v1::IngestBatchResponse& ack) { accepted += ack.accepted(); });
-  const double ingest_s = absl::ToDoubleSeconds(absl::Now() - t0);
-  if (!streamed.ok()) {
-    std::fprintf(stderr, "stream: %s\n", streamed.ToString().c_str());
-    return 1;
+          return true;
+        },
+        16, [&](const v1::IngestBatchResponse& ack) { accepted += ack.accepted(); });
+    const double ingest_s = absl::ToDoubleSeconds(absl::Now() - t0);
+    if (!streamed.ok()) {
+      std::fprintf(stderr, "stream: %s\n", streamed.ToString().c_str());
+      return 1;
+    }
+    if (accepted != static_cast<int64_t>(items.size())) {
+      std::fprintf(stderr, "accepted %lld of %zu items\n", static_cast<long long>(accepted),
+                   items.size());
+      return 1;
+    }
+    std::printf("transactions %lld\nstatements %lld\ningest_s %.2f\ningest_tps %.0f\n",
+                static_cast<long long>(transactions),
+                static_cast<long long>(items.size() - transactions), ingest_s,
+                transactions / ingest_s);
   }
-  if (accepted != static_cast<int64_t>(items.size())) {
-    std::fprintf(stderr, "accepted %lld of %zu items\n", static_cast<long long>(accepted),
-                 items.size());
-    return 1;
-  }
-  std::printf("transactions %lld\nstatements %lld\ningest_s %.2f\ningest_tps %.0f\n",
-              static_cast<long long>(transactions),
-              static_cast<long long>(items.size() - transactions), ingest_s,
-              transactions / ingest_s);
+
+  if (absl::GetFlag(FLAGS_load_only)) return 0;
 
   // Reads: the same random accounts and dates as the PostgreSQL half.
   const int calls = absl::GetFlag(FLAGS_calls);
@@ -228,8 +236,9 @@ int main(int argc, char** argv) {
   std::mt19937_64 rng(spec.seed + 7);
   std::vector<double> lat;
   // Each read figure is timed on a second pass over the same draws: the
-  // first warms the caches (and lets the load's compactions settle), as
-  // PostgreSQL's half does.
+  // first warms the caches, as PostgreSQL's half does. (bench/compare.sh
+  // lets the load's compactions finish first, as PostgreSQL's half is
+  // vacuumed, analysed and checkpointed.)
   for (int pass = 0; pass < 2; ++pass) {
     rng.seed(spec.seed + 7);
     lat.clear();
