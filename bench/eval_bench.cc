@@ -49,8 +49,9 @@ ABSL_FLAG(int, accounts, 100000, "Accounts to generate.");
 ABSL_FLAG(int, months, 24, "Months of history per account, ending at --as_of.");
 ABSL_FLAG(std::string, as_of, "2025-12-31", "Evaluation date (and end of the history).");
 ABSL_FLAG(int, threads, 0, "Evaluation threads (0: one per core).");
-ABSL_FLAG(int, block_cache_mib, 256,
-          "evaluate: the store's block cache, MiB (the server's default: 256).");
+ABSL_FLAG(int, block_cache_mib, 0,
+          "evaluate: the store's block cache, MiB (0: the server's default, a quarter of the "
+          "machine's memory).");
 ABSL_FLAG(int, seed, 20261122, "Random seed.");
 ABSL_FLAG(int, recoveries_every, 0,
           "generate: every Nth account gets a recovery (0: none), for the dashboard's pages.");
@@ -641,8 +642,10 @@ int Evaluate() {
   std::unique_ptr<Store> store;
   StoreOptions options;
   options.path = absl::GetFlag(FLAGS_data_dir);
-  options.block_cache_bytes = static_cast<size_t>(std::max(1, absl::GetFlag(FLAGS_block_cache_mib)))
-                              << 20;
+  const int cache_mib = absl::GetFlag(FLAGS_block_cache_mib);
+  options.block_cache_bytes =
+      cache_mib <= 0 ? DefaultBlockCacheBytes() : static_cast<size_t>(cache_mib) << 20;
+  std::cerr << "block cache: " << (options.block_cache_bytes >> 20) << " MiB\n";
   if (absl::Status s = Store::Open(options, &store); !s.ok()) {
     std::cerr << s << "\n";
     return 1;

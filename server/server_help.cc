@@ -23,8 +23,8 @@ const std::vector<Group>& Groups() {
   static const std::vector<Group> groups = {
       {"Listening", {"listen", "threads", "shutdown_grace_seconds", "ready_file"}},
       {"Storage",
-       {"data_dir", "allow_shared_data_dir", "durability", "backup_dir", "backup_rate_limit_mib",
-        "restore_from", "backup_id", "check"}},
+       {"data_dir", "allow_shared_data_dir", "durability", "block_cache_mib", "backup_dir",
+        "backup_rate_limit_mib", "restore_from", "backup_id", "check"}},
       {"Evaluation", {"evaluate_at", "today", "evaluation_threads", "reevaluate_delay_ms"}},
       {"Security",
        {"auth", "bootstrap_key_file", "tls_cert_file", "tls_key_file", "tls_client_ca_file",

@@ -1,5 +1,7 @@
 #include "storage/store.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <map>
 #include <memory>
@@ -17,6 +19,13 @@
 #include "storage/ledger_writer.h"
 
 namespace dpmon {
+
+size_t DefaultBlockCacheBytes() {
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+  const size_t floor = size_t{64} << 20;
+  if (pages <= 0 || page <= 0) return size_t{256} << 20;
+  return std::max(floor, static_cast<size_t>(pages) / 4 * static_cast<size_t>(page));
+}
 
 void SerializeLedgerWrite(LedgerWrite* w) {
   w->content = w->transaction.SerializeAsString();

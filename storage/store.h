@@ -49,6 +49,13 @@ struct WrittenKeys {
   std::vector<std::string> councils;
 };
 
+// A quarter of the machine's memory, and at least 64 MiB: what the server's
+// block cache is unless told otherwise. The nightly evaluation reads a few
+// hundred bytes of rows an account; at 100,000 accounts that is more than
+// 256 MiB, and each run would otherwise read and decompress again what the
+// last one read (docs/benchmarks.md).
+size_t DefaultBlockCacheBytes();
+
 struct StoreOptions {
   // Directory of the RocksDB database; created if missing.
   std::string path;
@@ -56,8 +63,9 @@ struct StoreOptions {
   // off loses acknowledged writes on power loss: benchmarks only.
   // Default: true.
   bool sync = true;
-  // Shared block cache for all column families, in bytes.
-  // Default: 256 MiB.
+  // Shared block cache for all column families, in bytes (uncompressed
+  // blocks; taken as they are read, not up front). Default: 256 MiB. The
+  // server sizes it from the machine (DefaultBlockCacheBytes).
   size_t block_cache_bytes = 256u << 20;
   // Called on the committer thread after each durable write with the
   // accounts (of one council) whose ledger or record it changed. Must not
