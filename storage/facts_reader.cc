@@ -48,10 +48,13 @@ class FactsReaderImpl : public Store::FactsReader {
   absl::Status Read(const std::string& council, const std::string& account, Date as_of,
                     Date window_start, Date lookback_start, domain::LedgerFacts* out) override {
     *out = domain::LedgerFacts();
-    // Balance as of D: years before D's year, months of its year before its
-    // month, and the days of its month (kept: the window, the latest
-    // statement and the latest day usually need them too).
+    // Balance as of D: the years before D's year, the months of its year
+    // before its month, and of its month whichever is fewer rows: the days
+    // up to D, or the month's row less the days after D. Kept: the window,
+    // the latest statement and the latest day usually need them too.
     const Date year = as_of.FirstOfYear(), month = as_of.FirstOfMonth();
+    const Date after = as_of.AddDays(1), next_month = AddMonths(month, 1);
+    const bool month_less_after = next_month - after < after - month;
     years_rows_.clear();
     months_rows_.clear();
     days_rows_.clear();
@@ -62,24 +65,48 @@ class FactsReaderImpl : public Store::FactsReader {
       return s;
     }
     domain::Totals through = before_year;
-    if (absl::Status s = SumRows(months_.get(), council, account, keys::Level::kMonth, year, month,
-                                 &through, &months_rows_);
+    if (absl::Status s = SumRows(months_.get(), council, account, keys::Level::kMonth, year,
+                                 month_less_after ? next_month : month, &through, &months_rows_);
         !s.ok()) {
       return s;
     }
-    if (absl::Status s = SumRows(days_.get(), council, account, keys::Level::kDay, month,
-                                 as_of.AddDays(1), &through, &days_rows_);
-        !s.ok()) {
-      return s;
+    // With month_less_after, days_rows_ holds the days after D (subtracted)
+    // and last_day the latest day up to D; else the days up to D.
+    std::optional<Date> last_day;
+    if (!month_less_after) {
+      if (absl::Status s = SumRows(days_.get(), council, account, keys::Level::kDay, month, after,
+                                   &through, &days_rows_);
+          !s.ok()) {
+        return s;
+      }
+      if (!days_rows_.empty()) last_day = days_rows_.back().first;
+    } else if (!months_rows_.empty() && months_rows_.back().first == month) {
+      months_rows_.pop_back();  // D's month (summed); months_rows_: the months before it
+      if (absl::Status s = LastDayAndDaysAfter(council, account, as_of, next_month, &last_day);
+          !s.ok()) {
+        return s;
+      }
+      for (const auto& [d, row] : days_rows_) {
+        if (absl::Status s = through.Subtract(row); !s.ok()) return s;
+      }
     }
     if (absl::Status s = through.NetPence(&out->balance_pence); !s.ok()) return s;
     // What the rows of the account held through an earlier day: from the
     // rows just read when it is in D's year, else read again.
     auto through_earlier = [&](Date d, domain::Totals* at) -> absl::Status {
-      if (d >= month) {  // D's month: the balance less the days after d
+      if (d >= month) {  // D's month: the balance less the days after d (up to D)
         *at = through;
+        if (month_less_after && d < as_of && last_day && *last_day > d) {
+          domain::Totals between;  // the days in (d, D], not read yet
+          if (absl::Status s = SumRows(window_days_.get(), council, account, keys::Level::kDay,
+                                       d.AddDays(1), after, &between);
+              !s.ok()) {
+            return s;
+          }
+          return at->Subtract(between);
+        }
         for (const auto& [day, row] : days_rows_) {
-          if (day <= d) continue;
+          if (day <= d || day > as_of) continue;
           if (absl::Status s = at->Subtract(row); !s.ok()) return s;
         }
         return absl::OkStatus();
@@ -88,14 +115,7 @@ class FactsReaderImpl : public Store::FactsReader {
       return ThroughEarlierInYear(council, account, d, before_year, at);
     };
     // The window [window_start, D]: the balance less what came before it.
-    if (window_start > as_of) {
-      // Empty.
-    } else if (window_start >= month) {
-      for (const auto& [d, row] : days_rows_) {
-        if (d < window_start) continue;
-        if (absl::Status s = out->window.Add(row); !s.ok()) return s;
-      }
-    } else {
+    if (window_start <= as_of) {
       domain::Totals before;
       if (absl::Status s = through_earlier(window_start.AddDays(-1), &before); !s.ok()) return s;
       out->window = through;
@@ -114,8 +134,8 @@ class FactsReaderImpl : public Store::FactsReader {
     // Latest day with transactions on or before as_of: in D's month if it
     // has any; else in the latest earlier month (of D's year, or of the
     // latest earlier year) that has a row.
-    if (!days_rows_.empty()) {
-      out->last_transaction = days_rows_.back().first;
+    if (last_day) {
+      out->last_transaction = last_day;
     } else {
       std::optional<Date> in_month;
       if (!months_rows_.empty()) {
@@ -200,6 +220,30 @@ class FactsReaderImpl : public Store::FactsReader {
   }
 
  private:
+  // D's month as month_less_after reads it: the latest day with a row up
+  // to D (its key only), and the rows of the days after D into days_rows_.
+  absl::Status LastDayAndDaysAfter(const std::string& council, const std::string& account,
+                                   Date as_of, Date next_month, std::optional<Date>* last_day) {
+    const Date month = as_of.FirstOfMonth();
+    const std::string prefix = keys::TotalsPrefix(council, account, keys::Level::kDay, month);
+    for (days_->Seek(keys::Totals(council, account, keys::Level::kDay, month));
+         days_->Valid() && days_->key().starts_with(prefix); days_->Next()) {
+      std::optional<Date> d = keys::DecodeDate(View(days_->key()).substr(prefix.size()));
+      if (!d) return absl::DataLossError("unreadable totals key");
+      if (!(*d < next_month)) break;
+      if (*d <= as_of) {
+        *last_day = d;
+        continue;
+      }
+      days_rows_.emplace_back(*d, domain::Totals());
+      if (absl::Status s = DecodeTotalsRow(View(days_->value()), &days_rows_.back().second);
+          !s.ok()) {
+        return s;
+      }
+    }
+    return FromRocks(days_->status(), "reading totals");
+  }
+
   // Through day `d` of D's year before D's month, from the year's rows
   // before it and the month rows just read: the months before d's, and of
   // d's month its row (d its last day), nothing (no row), or whichever is

@@ -611,6 +611,108 @@ TEST_F(StoreTest, LedgerFactsFindTheLastFeedDayAcrossMonthsAndYears) {
   EXPECT_EQ(f.window.net_pence[domain::SlotOf(domain::COUNCIL_PAYMENT, domain::CREDIT)], 0);
 }
 
+// What the rules read of an account (balance, the window's totals, the
+// latest day with transactions, the latest statement and the ledger on its
+// date) against sums worked out here from the items themselves, for dates
+// every few days over two years and windows within a month, across months
+// and across years: every way the reader can take (the days of a month up
+// to the date, or the month less the days after it; the months before, or
+// read again for an earlier year).
+TEST_F(StoreTest, LedgerFactsAgreeWithSumsOfTheItemsOnEveryDate) {
+  CreateAccount("A1", "R1");
+  CreateAccount("A2", "R2");  // a neighbour whose rows lie between A1's
+  struct Item {
+    std::string date;
+    int64_t amount;
+    v1::Category category;
+  };
+  std::mt19937 rng(20261201);
+  std::vector<Item> items;
+  std::vector<std::pair<std::string, int64_t>> statements;  // date, closing balance
+  std::vector<LedgerWrite> batch;
+  std::vector<std::string> dates;  // kept alive for Txn's char pointers
+  const Date first = D("2024-01-01");
+  for (int day = 0; day < 731; ++day) {
+    const Date d = first.AddDays(day);
+    const int n = rng() % 4 == 0 ? static_cast<int>(rng() % 3) + 1 : 0;  // some days none
+    for (int k = 0; k < n; ++k) {
+      const bool pay = rng() % 5 == 0;
+      items.push_back({d.ToString(),
+                       pay ? 1000 + static_cast<int64_t>(rng() % 90000)
+                           : -1 - static_cast<int64_t>(rng() % 30000),
+                       pay ? v1::COUNCIL_PAYMENT : v1::PA_WAGES});
+    }
+    if (d.AddDays(1).day() == 1 && rng() % 3 != 0) {  // most month ends
+      statements.emplace_back(d.AddDays(-static_cast<int>(rng() % 3)).ToString(), 0);
+    }
+  }
+  for (auto& [date, closing] : statements) {
+    closing = 7;  // any figure: the facts carry it as given
+    for (const Item& i : items) closing += i.date <= date ? i.amount : 0;
+  }
+  // Shuffled, in several batches, the neighbour's items among them.
+  std::vector<LedgerWrite> all;
+  for (size_t i = 0; i < items.size(); ++i) {
+    all.push_back(
+        Txn("R1", absl::StrCat("t", i), items[i].date.c_str(), items[i].amount, items[i].category));
+    all.push_back(Txn("R2", absl::StrCat("u", i), items[i].date.c_str(), 3, v1::COUNCIL_PAYMENT));
+  }
+  for (const auto& [date, closing] : statements) {
+    all.push_back(Stmt("R1", date.c_str(), closing));
+  }
+  std::shuffle(all.begin(), all.end(), rng);
+  for (size_t i = 0; i < all.size(); i += 300) {
+    Ingest(std::vector<LedgerWrite>(all.begin() + i, all.begin() + std::min(all.size(), i + 300)));
+  }
+
+  const int wages = domain::SlotOf(domain::PA_WAGES, domain::DEBIT);
+  const int pay = domain::SlotOf(domain::COUNCIL_PAYMENT, domain::CREDIT);
+  std::unique_ptr<Store::FactsReader> reader = store_->NewFactsReader();
+  int checked = 0;
+  for (Date as_of = D("2023-12-28"); as_of <= D("2026-01-05"); as_of = as_of.AddDays(2)) {
+    for (int window_days : {28, 84, 400}) {
+      const Date ws = as_of.AddDays(-(window_days - 1));
+      const std::string to = as_of.ToString(), from = ws.ToString();
+      SCOPED_TRACE(absl::StrCat(to, " window ", window_days));
+      int64_t balance = 0, wages_net = 0, wages_count = 0, pay_net = 0;
+      std::optional<Date> last;
+      for (const Item& i : items) {
+        if (i.date > to) continue;
+        balance += i.amount;
+        if (!last || D(i.date.c_str()) > *last) last = D(i.date.c_str());
+        if (i.date < from) continue;
+        if (i.category == v1::PA_WAGES) {
+          wages_net += i.amount;
+          ++wages_count;
+        } else {
+          pay_net += i.amount;
+        }
+      }
+      domain::LedgerFacts f;
+      ASSERT_TRUE(reader->Read("c", "A1", as_of, ws, as_of.AddDays(-364), &f).ok());
+      ++checked;
+      EXPECT_EQ(f.balance_pence, balance);
+      EXPECT_EQ(f.window.net_pence[wages], wages_net);
+      EXPECT_EQ(f.window.count[wages], wages_count);
+      EXPECT_EQ(f.window.net_pence[pay], pay_net);
+      EXPECT_EQ(f.last_transaction, last);
+      const std::pair<std::string, int64_t>* st = nullptr;
+      for (const auto& s : statements) {
+        if (s.first <= to) st = &s;
+      }
+      if (st == nullptr) {
+        EXPECT_FALSE(f.last_statement.has_value());
+        continue;
+      }
+      ASSERT_TRUE(f.last_statement.has_value());
+      EXPECT_EQ(f.last_statement->date, D(st->first.c_str()));
+      EXPECT_EQ(f.last_statement->closing_balance_pence, st->second);
+      EXPECT_EQ(f.last_statement->ledger_balance_pence, st->second - 7);
+    }
+  }
+  EXPECT_GT(checked, 1000);
+}
+
 }  // namespace
 }  // namespace dpmon
 
