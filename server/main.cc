@@ -120,6 +120,9 @@ ABSL_FLAG(int, backup_id, 0, "With --restore_from: the backup to restore (0: the
 ABSL_FLAG(bool, check, false,
           "Check the integrity of --data_dir offline (the server must not be running on it), "
           "print every difference, and exit: 0 clean, 1 problems found.");
+ABSL_FLAG(bool, compact, false,
+          "Compact --data_dir offline (the server must not be running on it) and exit: after a "
+          "large back-fill, so that reads find each row in fewer files.");
 ABSL_FLAG(std::string, log_format, "text",
           "text: lines for people. json: one object a line (time, level, message; for calls: "
           "method, council, account, request_id, key, peer, code, latency_ms).");
@@ -303,6 +306,16 @@ int main(int argc, char** argv) {
     return 1;
   }
   Log(absl::StrCat("store open at ", store_options.path, " (durability=", durability, ")"));
+  if (absl::GetFlag(FLAGS_compact)) {
+    const absl::Time started = absl::Now();
+    if (absl::Status s = store->CompactAll(); !s.ok()) {
+      LogError(absl::StrCat("cannot compact the store: ", s.ToString()));
+      return 1;
+    }
+    std::printf("compacted %s in %.1f s\n", store_options.path.c_str(),
+                absl::ToDoubleSeconds(absl::Now() - started));
+    return 0;
+  }
   // A restored directory is checked before it serves; --check only checks.
   if (absl::GetFlag(FLAGS_check) || !restore_from.empty()) {
     absl::StatusOr<dpmon::v1::IntegrityReport> report =

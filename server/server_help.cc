@@ -24,7 +24,7 @@ const std::vector<Group>& Groups() {
       {"Listening", {"listen", "threads", "shutdown_grace_seconds", "ready_file"}},
       {"Storage",
        {"data_dir", "allow_shared_data_dir", "durability", "block_cache_mib", "backup_dir",
-        "backup_rate_limit_mib", "restore_from", "backup_id", "check"}},
+        "backup_rate_limit_mib", "restore_from", "backup_id", "check", "compact"}},
       {"Evaluation", {"evaluate_at", "today", "evaluation_threads", "reevaluate_delay_ms"}},
       {"Security",
        {"auth", "bootstrap_key_file", "tls_cert_file", "tls_key_file", "tls_client_ca_file",

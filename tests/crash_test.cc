@@ -163,6 +163,12 @@ TEST(Crash, Kill9MidStreamLosesAndDoublesNothing) {
   std::string report;
   EXPECT_EQ(server.CheckOffline(&report), 0) << report;
   EXPECT_NE(report.find("integrity: 0 problems in 1 council"), std::string::npos) << report;
+  // Compacted offline (as after a large back-fill), it holds the same.
+  std::string compacted;
+  ASSERT_EQ(server.CompactOffline(&compacted), 0) << compacted;
+  EXPECT_NE(compacted.find("compacted "), std::string::npos) << compacted;
+  EXPECT_EQ(server.CheckOffline(&report), 0) << report;
+  EXPECT_NE(report.find("integrity: 0 problems in 1 council"), std::string::npos) << report;
 }
 
 }  // namespace

@@ -94,6 +94,10 @@ int TestServer::CheckOffline(std::string* out) const {
   return RunCommand({DPMON_SERVER_BIN, "--check", "--data_dir=" + data_dir_}, out);
 }
 
+int TestServer::CompactOffline(std::string* out) const {
+  return RunCommand({DPMON_SERVER_BIN, "--compact", "--data_dir=" + data_dir_}, out);
+}
+
 std::string TestServer::Log() const {
   std::ifstream in(root_ + "/server.log");
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());

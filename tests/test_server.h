@@ -41,6 +41,8 @@ class TestServer {
   // `dpmon-server --check` on the data directory (the server stopped): its
   // exit status, the report in *out.
   int CheckOffline(std::string* out = nullptr) const;
+  // dpmon-server --compact on the stopped server's directory: its exit status.
+  int CompactOffline(std::string* out = nullptr) const;
   // What the server has logged so far.
   std::string Log() const;
   // dpctl with --server and --key_file set, then `args`.
