@@ -89,7 +89,7 @@ absl::Status Evaluator::ComputeEach(const std::string& council_id, const v1::Pol
   return absl::OkStatus();
 }
 
-absl::StatusOr<Store::EvaluationCounts> Evaluator::EvaluateAndStore(
+absl::StatusOr<std::vector<Store::AccountEvaluation>> Evaluator::Changes(
     const std::string& council_id, const v1::Policy& policy,
     const std::vector<v1::Account>& accounts, Date as_of, const std::string& now) {
   std::vector<AccountResult> results;
@@ -119,9 +119,18 @@ absl::StatusOr<Store::EvaluationCounts> Evaluator::EvaluateAndStore(
   for (AccountResult& r : results) {
     if (r.to_store) changed.push_back(*std::move(r.to_store));
   }
+  return changed;
+}
+
+absl::StatusOr<Store::EvaluationCounts> Evaluator::EvaluateAndStore(
+    const std::string& council_id, const v1::Policy& policy,
+    const std::vector<v1::Account>& accounts, Date as_of, const std::string& now) {
+  absl::StatusOr<std::vector<Store::AccountEvaluation>> changed =
+      Changes(council_id, policy, accounts, as_of, now);
+  if (!changed.ok()) return changed.status();
   // The store reads the flags of these again on its writer and plans from
   // what it sees, so a change made since the read above is never lost.
-  return store_->ApplyEvaluation(council_id, as_of, now, std::move(changed));
+  return store_->ApplyEvaluation(council_id, as_of, now, *std::move(changed));
 }
 
 absl::StatusOr<v1::EvaluateCouncilResponse> Evaluator::EvaluateCouncil(
@@ -136,28 +145,48 @@ absl::StatusOr<v1::EvaluateCouncilResponse> Evaluator::EvaluateCouncil(
     return store_->ListAccounts(council_id, after, kPageAccounts,
                                 [](const v1::Account&) { return true; });
   };
+  auto add = [&response](absl::StatusOr<Store::EvaluationCounts> counts) -> absl::Status {
+    if (!counts.ok()) return counts.status();
+    response.set_raised(response.raised() + counts->raised);
+    response.set_cleared(response.cleared() + counts->cleared);
+    response.set_updated(response.updated() + counts->updated);
+    return absl::OkStatus();
+  };
+  // Declared after what it refers to: destroyed (waited for) first.
+  std::future<absl::StatusOr<Store::EvaluationCounts>> storing;
   absl::StatusOr<Page<v1::Account>> page = list("");
   for (;;) {
     if (!page.ok()) return page.status();
     // Read the next page while this one is evaluated.
     std::future<absl::StatusOr<Page<v1::Account>>> next;
     if (!page->next_key.empty()) next = std::async(std::launch::async, list, page->next_key);
-    absl::StatusOr<Store::EvaluationCounts> counts =
-        EvaluateAndStore(council_id, council->policy(), page->items, as_of, now);
-    if (!counts.ok()) {
-      if (next.valid()) next.wait();
-      return counts.status();
+    absl::StatusOr<std::vector<Store::AccountEvaluation>> changed =
+        Changes(council_id, council->policy(), page->items, as_of, now);
+    // The page before is stored while this one was evaluated; this one is
+    // stored while the next is.
+    absl::Status stored = changed.status();
+    if (storing.valid()) {
+      absl::Status s = add(storing.get());
+      if (stored.ok()) stored = s;
     }
+    if (!stored.ok()) {
+      if (next.valid()) next.wait();
+      return stored;
+    }
+    storing = std::async(std::launch::async,
+                         [this, &council_id, as_of, &now, c = *std::move(changed)]() mutable {
+                           return store_->ApplyEvaluation(council_id, as_of, now, std::move(c));
+                         });
     response.set_accounts(response.accounts() + static_cast<int64_t>(page->items.size()));
-    response.set_raised(response.raised() + counts->raised);
-    response.set_cleared(response.cleared() + counts->cleared);
-    response.set_updated(response.updated() + counts->updated);
     if (!next.valid()) break;
     page = next.get();
     if (Stopping()) {
       return absl::CancelledError(absl::StrCat("evaluation of council ", council_id,
                                                " stopped: the server is shutting down"));
     }
+  }
+  if (storing.valid()) {
+    if (absl::Status s = add(storing.get()); !s.ok()) return s;
   }
   response.set_duration_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
                                std::chrono::steady_clock::now() - started)
