@@ -74,8 +74,10 @@ absl::Status OverflowError(const Totals& a, const Totals& b) {
 template <bool kSubtract>
 absl::Status Combine(Totals* self, const Totals& other) {
   Totals result;
-  if (CombineOverflows<kSubtract>(self->net_pence, other.net_pence, &result.net_pence) |
-      CombineOverflows<kSubtract>(self->count, other.count, &result.count)) {
+  const bool net_overflows =
+      CombineOverflows<kSubtract>(self->net_pence, other.net_pence, &result.net_pence);
+  const bool count_overflows = CombineOverflows<kSubtract>(self->count, other.count, &result.count);
+  if (net_overflows || count_overflows) {
     return OverflowError<kSubtract>(*self, other);  // *self unchanged
   }
   *self = result;
