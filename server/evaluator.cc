@@ -4,7 +4,6 @@
 #include <atomic>
 #include <chrono>
 #include <future>
-#include <iostream>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
@@ -13,6 +12,7 @@
 #include "common/money.h"
 #include "server/account_view.h"
 #include "server/clock.h"
+#include "server/server_log.h"
 
 namespace dpmon {
 namespace {
@@ -282,8 +282,8 @@ void Evaluator::BackgroundLoop(int daily_minute, int dirty_delay_ms,
       absl::Status s =
           EvaluateAccounts(council, std::vector<std::string>(ids.begin(), ids.end()), today);
       if (!s.ok()) {
-        std::cerr << "dpmon: re-evaluating " << ids.size() << " accounts of council " << council
-                  << " failed: " << s << "\n";
+        LogEvent("error", absl::StrCat("re-evaluating ", ids.size(), " accounts of council ",
+                                       council, " failed: ", s.ToString()));
       }
     }
     if (daily) {
@@ -291,7 +291,7 @@ void Evaluator::BackgroundLoop(int daily_minute, int dirty_delay_ms,
       for (;;) {
         absl::StatusOr<Page<v1::Council>> councils = store_->ListCouncils(after, 100);
         if (!councils.ok()) {
-          std::cerr << "dpmon: daily evaluation: " << councils.status() << "\n";
+          LogEvent("error", absl::StrCat("daily evaluation: ", councils.status().ToString()));
           break;
         }
         for (const v1::Council& c : councils->items) {
@@ -305,11 +305,13 @@ void Evaluator::BackgroundLoop(int daily_minute, int dirty_delay_ms,
           }
           absl::StatusOr<v1::EvaluateCouncilResponse> r = EvaluateCouncil(id, today);
           if (r.ok()) {
-            std::cerr << "dpmon: daily evaluation of " << id << " as of " << today.ToString()
-                      << ": " << r->accounts() << " accounts, " << r->raised() << " raised, "
-                      << r->cleared() << " cleared, " << r->duration_ms() << " ms\n";
+            LogEvent("info",
+                     absl::StrCat("daily evaluation of ", id, " as of ", today.ToString(), ": ",
+                                  r->accounts(), " accounts, ", r->raised(), " raised, ",
+                                  r->cleared(), " cleared, ", r->duration_ms(), " ms"));
           } else {
-            std::cerr << "dpmon: daily evaluation of " << id << " failed: " << r.status() << "\n";
+            LogEvent("error",
+                     absl::StrCat("daily evaluation of ", id, " failed: ", r.status().ToString()));
           }
           if (after_daily) after_daily(id);
         }
