@@ -93,6 +93,7 @@ absl::StatusOr<std::vector<Store::AccountEvaluation>> Evaluator::Changes(
     const std::string& council_id, const v1::Policy& policy,
     const std::vector<v1::Account>& accounts, Date as_of, const std::string& now) {
   std::vector<AccountResult> results;
+  const std::string as_of_text = as_of.ToString();  // formatted once, not per account
   // Each thread works out whether its accounts' flags change, so that only
   // those are gathered and handed to the store (most do not, day to day).
   auto plan = [&](AccountResult& r) -> absl::Status {
@@ -103,7 +104,7 @@ absl::StatusOr<std::vector<Store::AccountEvaluation>> Evaluator::Changes(
     for (const domain::RuleFlag& f : r.flags) {
       e.flags.push_back(FlagToProto(council_id, r.account_id, f));
     }
-    absl::StatusOr<bool> changes = Store::ChangesFlags(as_of, now, &e);
+    absl::StatusOr<bool> changes = Store::ChangesFlags(as_of_text, now, &e);
     if (!changes.ok()) return changes.status();
     if (*changes) {
       e.changes = true;

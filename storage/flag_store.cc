@@ -233,14 +233,14 @@ absl::StatusOr<std::vector<std::string>> FlagIndexKeys(const std::string& counci
   return IndexKeysWithTail(council, flag, *tail);
 }
 
-absl::StatusOr<bool> Store::ChangesFlags(Date as_of, const std::string& now, AccountEvaluation* a) {
+absl::StatusOr<bool> Store::ChangesFlags(const std::string& as_of_text, const std::string& now,
+                                         AccountEvaluation* a) {
   std::map<FlagId, v1::Flag> latest;
   for (v1::Flag& f : *a->stored) AddLatest(std::move(f), &latest);
   a->stored.reset();
   std::vector<FlagChange> changes;
   EvaluationCounts unused;
-  if (absl::Status s = PlanChanges(latest, a->flags, as_of.ToString(), now, &changes, &unused);
-      !s.ok()) {
+  if (absl::Status s = PlanChanges(latest, a->flags, as_of_text, now, &changes, &unused); !s.ok()) {
     return s;
   }
   return !changes.empty();
@@ -266,7 +266,7 @@ absl::StatusOr<Store::EvaluationCounts> Store::ApplyEvaluation(
         if (!stored.ok()) return stored.status();
         a.stored = *std::move(stored);
       }
-      absl::StatusOr<bool> changes = ChangesFlags(as_of, now, &a);
+      absl::StatusOr<bool> changes = ChangesFlags(as_of_text, now, &a);
       if (!changes.ok()) return changes.status();
       if (*changes) changed.push_back(std::move(a));
     }

@@ -317,11 +317,11 @@ class Store {
   absl::StatusOr<EvaluationCounts> ApplyEvaluation(const std::string& council_id, Date as_of,
                                                    const std::string& now,
                                                    std::vector<AccountEvaluation> accounts);
-  // Whether storing `a` as of `as_of` would change its stored flags (read
+  // Whether storing `a` as of `as_of_text` (YYYY-MM-DD) would change its stored flags (read
   // into a->stored, which this consumes): what ApplyEvaluation leaves out
   // when it would not. Pure, so that evaluation threads can ask it of their
   // own accounts before the results are gathered.
-  static absl::StatusOr<bool> ChangesFlags(Date as_of, const std::string& now,
+  static absl::StatusOr<bool> ChangesFlags(const std::string& as_of_text, const std::string& now,
                                            AccountEvaluation* a);
   // Records that a whole-council evaluation finished.
   absl::Status RecordCouncilEvaluation(const std::string& council_id,
