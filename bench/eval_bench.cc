@@ -53,6 +53,9 @@ ABSL_FLAG(int, block_cache_mib, 0,
           "evaluate: the store's block cache, MiB (0: the server's default, a quarter of the "
           "machine's memory).");
 ABSL_FLAG(int, seed, 20261122, "Random seed.");
+ABSL_FLAG(int, runs, 2,
+          "evaluate: evaluations in a row (the first raises every flag of a fresh council, the "
+          "rest find nothing changed).");
 ABSL_FLAG(int, recoveries_every, 0,
           "generate: every Nth account gets a recovery (0: none), for the dashboard's pages.");
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "dashboard: dpmon-server address.");
@@ -654,7 +657,7 @@ int Evaluate() {
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   Evaluator evaluator(store.get(), threads);
   const Date as_of = *Date::Parse(absl::GetFlag(FLAGS_as_of));
-  for (int run = 1; run <= 2; ++run) {
+  for (int run = 1; run <= absl::GetFlag(FLAGS_runs); ++run) {
     const auto started = std::chrono::steady_clock::now();
     absl::StatusOr<v1::EvaluateCouncilResponse> r = evaluator.EvaluateCouncil(kCouncil, as_of);
     if (!r.ok()) {

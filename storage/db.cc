@@ -17,8 +17,8 @@ std::shared_ptr<const rocksdb::SliceTransform> AccountHint(bool totals) {
 
 absl::Status OpenDb(const std::string& path, size_t block_cache_bytes,
                     std::unique_ptr<rocksdb::DB>* db,
-                    std::vector<rocksdb::ColumnFamilyHandle*>* cfs, bool* upgrade) {
-  *upgrade = false;
+                    std::vector<rocksdb::ColumnFamilyHandle*>* cfs, int* upgrade_from) {
+  *upgrade_from = 0;
   // A new data directory is the service's alone (0700), whatever the umask:
   // it holds people's ledgers and who looked at them.
   if (absl::Status s = CreatePrivateDirectory(path); !s.ok()) return s;
@@ -56,6 +56,8 @@ absl::Status OpenDb(const std::string& path, size_t block_cache_bytes,
       o.memtable_insert_with_hint_prefix_extractor = AccountHint(false);
     } else if (i == kTotals) {
       o.memtable_insert_with_hint_prefix_extractor = AccountHint(true);
+    } else if (i == kFlagIndex) {
+      o.memtable_insert_with_hint_prefix_extractor = std::make_shared<FlagIndexHintPrefix>();
     }
     descriptors.emplace_back(kCfNames[i], o);
   }
@@ -72,7 +74,7 @@ absl::Status OpenDb(const std::string& path, size_t block_cache_bytes,
   } else if (!s.ok()) {
     return FromRocks(s, "reading schema version");
   } else if (int version = 0; absl::SimpleAtoi(value, &version) && UpgradableSchema(version)) {
-    *upgrade = true;
+    *upgrade_from = version;
   } else if (value != absl::StrCat(kSchemaVersion)) {
     return absl::FailedPreconditionError(
         absl::StrFormat("data directory %s has schema version %s; this dpmon reads version %d",

@@ -19,10 +19,14 @@
 namespace dpmon {
 
 inline constexpr int kSchemaVersion = kStorageSchemaVersion;
-// Versions Store::Open upgrades in place by building account_index from the
-// accounts (version 4 added account_index and notes; version 5 keeps the
-// display name in each name word's entry).
-inline bool UpgradableSchema(int version) { return version == 3 || version == 4; }
+// Versions Store::Open upgrades in place: 3 and 4 by building account_index
+// from the accounts (version 4 added account_index and notes; version 5
+// keeps the display name in each name word's entry); 5 as it is (version 6
+// writes the flag's state in each flag_index entry instead of a copy of the
+// flag, and reads either).
+inline bool UpgradableSchema(int version) { return version >= 3 && version <= 5; }
+// Whether upgrading from `version` rebuilds account_index.
+inline bool UpgradeBuildsAccountIndex(int version) { return version == 3 || version == 4; }
 inline constexpr char kMetaSchema[] = "schema_version";
 inline constexpr char kMetaNextSeq[] = "next_sequence";
 
@@ -106,14 +110,51 @@ class AccountHintPrefix : public rocksdb::SliceTransform {
 // A shared AccountHintPrefix.
 std::shared_ptr<const rocksdb::SliceTransform> AccountHint(bool totals);
 
+// The flag index's keys (keys.h: FlagByGroupPrefix / FlagByKindPrefix, then
+// FlagIndexTail) up to their raised_on date: an evaluation writes each such
+// run's keys in account order, several runs interleaved, and the memtable
+// keeps where it last inserted for each run. Other keys of the family (its
+// counts and evaluation records) have no such prefix.
+class FlagIndexHintPrefix : public rocksdb::SliceTransform {
+ public:
+  const char* Name() const override { return "dpmon.FlagIndexRunPrefix"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    return rocksdb::Slice(key.data(), Length(key));
+  }
+  bool InDomain(const rocksdb::Slice& key) const override { return Length(key) > 0; }
+
+ private:
+  static constexpr size_t kDateBytes = 4;
+  // 0 if the key has no such prefix.
+  static size_t Length(const rocksdb::Slice& key) {
+    const char* begin = key.data();
+    const size_t n = key.size();
+    const char* council_end = static_cast<const char*>(memchr(begin, 0, n));
+    if (council_end == nullptr) return 0;
+    size_t at = static_cast<size_t>(council_end - begin) + 1;  // S or K
+    if (at >= n) return 0;
+    if (begin[at] == 'S') {
+      at += 1;
+    } else if (begin[at] == 'K') {
+      const char* kind_end = static_cast<const char*>(memchr(begin + at + 1, 0, n - at - 1));
+      if (kind_end == nullptr) return 0;
+      at = static_cast<size_t>(kind_end - begin) + 1;
+    } else {
+      return 0;
+    }
+    const size_t end = at + 2 + kDateBytes;  // group, severity rank, raised_on
+    return end <= n ? end : 0;
+  }
+};
+
 // Opens (creating if missing) the database at `path` with dpmon's options
 // and every column family, and checks its schema version (writing it into
 // a new one). FailedPrecondition for another version, but for
-// an UpgradableSchema one, which sets *upgrade: the caller upgrades, then
-// writes kSchemaVersion with WriteSchemaVersion.
+// an UpgradableSchema one, which sets *upgrade_from to it (else 0): the
+// caller upgrades, then writes kSchemaVersion with WriteSchemaVersion.
 absl::Status OpenDb(const std::string& path, size_t block_cache_bytes,
                     std::unique_ptr<rocksdb::DB>* db,
-                    std::vector<rocksdb::ColumnFamilyHandle*>* cfs, bool* upgrade);
+                    std::vector<rocksdb::ColumnFamilyHandle*>* cfs, int* upgrade_from);
 absl::Status WriteSchemaVersion(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* meta);
 
 }  // namespace dpmon

@@ -85,8 +85,9 @@ class FlagWriter {
         !s.ok()) {
       return s;
     }
+    const std::string index_value = FlagIndexValue(now);
     for (const std::string& k : IndexKeys(now, *tail)) {
-      if (absl::Status s = ctx_.Put(kFlagIndex, k, value); !s.ok()) return s;
+      if (absl::Status s = ctx_.Put(kFlagIndex, k, index_value); !s.ok()) return s;
     }
     return absl::OkStatus();
   }
@@ -233,6 +234,25 @@ absl::StatusOr<std::vector<std::string>> FlagIndexKeys(const std::string& counci
   return IndexKeysWithTail(council, flag, *tail);
 }
 
+std::string FlagIndexValue(const v1::Flag& flag) {
+  return std::string(1, static_cast<char>(flag.state()));
+}
+
+absl::StatusOr<v1::FlagState> FlagIndexEntryState(absl::string_view value,
+                                                  std::optional<v1::Flag>* whole) {
+  whole->reset();
+  if (value.size() == 1) {
+    const int state = static_cast<unsigned char>(value[0]);
+    if (v1::FlagState_IsValid(state) && state != v1::FLAG_STATE_UNSPECIFIED) {
+      return static_cast<v1::FlagState>(state);
+    }
+  } else if (whole->emplace().ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+    return (*whole)->state();
+  }
+  whole->reset();
+  return absl::DataLossError("stored flag_index entry: neither a state nor a flag");
+}
+
 absl::StatusOr<bool> Store::ChangesFlags(const std::string& as_of_text, const std::string& now,
                                          AccountEvaluation* a) {
   std::map<FlagId, v1::Flag> latest;
@@ -376,8 +396,18 @@ absl::StatusOr<Page<v1::Flag>> Store::ListFlags(const std::string& council_id,
     return page;
   }
 
-  std::unique_ptr<rocksdb::Iterator> it(
-      impl_->db()->NewIterator(rocksdb::ReadOptions(), impl_->cf(kFlagIndex)));
+  // The index and the flags it lists, read as of one moment.
+  const rocksdb::Snapshot* snapshot = impl_->db()->GetSnapshot();
+  struct Release {
+    rocksdb::DB* db;
+    const rocksdb::Snapshot* s;
+    ~Release() { db->ReleaseSnapshot(s); }
+  } release{impl_->db(), snapshot};
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db()->NewIterator(ro, impl_->cf(kFlagIndex)));
+  std::optional<v1::Flag> whole;
+  std::string value;
   for (char group : query.groups) {
     if (!after_key.empty() && group_rank(group) < group_rank(after_key[0])) continue;
     std::string prefix = query.kind != v1::FLAG_KIND_UNSPECIFIED
@@ -396,9 +426,35 @@ absl::StatusOr<Page<v1::Flag>> Store::ListFlags(const std::string& council_id,
     for (it->Seek(start); it->Valid() && it->key().starts_with(prefix); it->Next()) {
       absl::string_view tail = View(it->key()).substr(base.size());
       if (resume && tail == absl::string_view(after_key).substr(1)) continue;
-      if (absl::Status s = ParseRecord(View(it->value()), &f, "flag_index"); !s.ok()) return s;
+      absl::StatusOr<v1::FlagState> state = FlagIndexEntryState(View(it->value()), &whole);
+      if (!state.ok()) return state.status();
+      // The key holds the kind and severity (in the prefix when asked for)
+      // and the group; the state is all that is left to filter on.
+      if (!query.states.empty() &&
+          std::find(query.states.begin(), query.states.end(), *state) == query.states.end()) {
+        continue;
+      }
+      // A page full and one more to list: the page is done (next_key: the last kept).
+      if (static_cast<int>(page.items.size()) == limit) return page;
+      if (whole) {
+        f = *std::move(whole);
+      } else {
+        std::optional<keys::FlagIndexKeyParts> parts =
+            keys::DecodeFlagIndex(View(it->key()), council_id);
+        if (!parts) return absl::DataLossError("stored flag_index entry: unreadable key");
+        rocksdb::Status s = impl_->db()->Get(
+            ro, impl_->cf(kFlags),
+            keys::Flag(council_id, parts->account, parts->kind, parts->subject, parts->occurrence),
+            &value);
+        if (s.IsNotFound()) {
+          return absl::DataLossError(absl::StrCat("the flag index lists a ", parts->kind,
+                                                  " flag of account ", parts->account,
+                                                  " that is not stored"));
+        }
+        if (!s.ok()) return FromRocks(s, "reading a listed flag");
+        if (absl::Status p = ParseRecord(value, &f, "flags"); !p.ok()) return p;
+      }
       if (!Matches(query, f)) continue;
-      if (static_cast<int>(page.items.size()) == limit) return page;  // next_key: the last kept
       page.items.push_back(f);
       page.next_key = absl::StrCat(std::string(1, group), tail);
     }

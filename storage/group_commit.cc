@@ -27,13 +27,15 @@ Store::Impl::~Impl() {
 
 absl::Status Store::Impl::Open(const StoreOptions& options) {
   options_ = options;
-  bool upgrade = false;
-  if (absl::Status s = OpenDb(options.path, options.block_cache_bytes, &db_, &cfs_, &upgrade);
+  int upgrade_from = 0;
+  if (absl::Status s = OpenDb(options.path, options.block_cache_bytes, &db_, &cfs_, &upgrade_from);
       !s.ok()) {
     return s;
   }
-  if (upgrade) {
-    if (absl::Status s = BuildAccountIndex(db_.get(), cfs_); !s.ok()) return s;
+  if (upgrade_from != 0) {
+    if (UpgradeBuildsAccountIndex(upgrade_from)) {
+      if (absl::Status s = BuildAccountIndex(db_.get(), cfs_); !s.ok()) return s;
+    }
     if (absl::Status s = WriteSchemaVersion(db_.get(), cfs_[kMeta]); !s.ok()) return s;
   }
   std::string value;

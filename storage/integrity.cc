@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -215,7 +216,13 @@ absl::Status IntegrityChecker::Flags() {
       if (absl::Status st = Get(kFlagIndex, k, &value, &found); !st.ok()) return st;
       if (!found) {
         Problem(account, where, "missing from the flag index");
-      } else if (value != View(s->it->value())) {
+        continue;
+      }
+      // The state it holds, or (written before the index held only the
+      // state) a copy of the whole flag.
+      std::optional<v1::Flag> whole;
+      absl::StatusOr<v1::FlagState> state = FlagIndexEntryState(value, &whole);
+      if (!state.ok() || *state != flag.state() || (whole && value != View(s->it->value()))) {
         Problem(account, where, "the flag index holds another version of it");
       }
     }
@@ -251,31 +258,30 @@ absl::Status IntegrityChecker::FlagIndexEntries(const std::string& prefix) {
   for (; s->it->Valid(); s->it->Next()) {
     const std::string key = s->it->key().ToString();
     const std::string where = "flag_index " + Printable(key.substr(children_.size()));
-    v1::Flag flag;
-    absl::StatusOr<AccountRef> ref = absl::InvalidArgumentError("");
-    if (flag.ParseFromArray(s->it->value().data(), static_cast<int>(s->it->value().size()))) {
-      ref = ParseAccountName(flag.account(), "account");
-    }
-    if (!ref.ok() || ref->council != council_) {
+    std::optional<keys::FlagIndexKeyParts> parts = keys::DecodeFlagIndex(key, council_);
+    std::optional<v1::Flag> whole;
+    absl::StatusOr<v1::FlagState> state = FlagIndexEntryState(View(s->it->value()), &whole);
+    if (!parts || !state.ok()) {
       Problem("", where, "unreadable index entry");
       continue;
     }
     std::string value;
     bool found;
-    if (absl::Status st = Get(kFlags,
-                              keys::Flag(council_, ref->account, v1::FlagKind_Name(flag.kind()),
-                                         flag.subject(), static_cast<uint32_t>(flag.occurrence())),
-                              &value, &found);
+    if (absl::Status st = Get(
+            kFlags,
+            keys::Flag(council_, parts->account, parts->kind, parts->subject, parts->occurrence),
+            &value, &found);
         !st.ok()) {
       return st;
     }
     v1::Flag stored;
     absl::StatusOr<std::vector<std::string>> index =
         found && stored.ParseFromString(value)
-            ? FlagIndexKeys(council_, ref->account, stored)
+            ? FlagIndexKeys(council_, parts->account, stored)
             : absl::StatusOr<std::vector<std::string>>(absl::NotFoundError("no flag"));
-    if (!index.ok() || std::find(index->begin(), index->end(), key) == index->end()) {
-      Problem(ref->account, where, "an entry for a flag not stored so");
+    if (!index.ok() || std::find(index->begin(), index->end(), key) == index->end() ||
+        *state != stored.state()) {
+      Problem(parts->account, where, "an entry for a flag not stored so");
     }
   }
   return FromRocks(s->it->status(), "scanning flag_index");

@@ -101,6 +101,68 @@ TEST_F(IntegrityTest, ACleanStoreReportsNothingAndCountsWhatItRead) {
   EXPECT_FALSE(store_->CheckIntegrity("nowhere", 10).ok());
 }
 
+// The flag index holds each flag's state; a store written before held a
+// copy of the whole flag in each entry. Such entries list the same page and
+// check clean; an entry whose state is not its flag's is reported.
+TEST_F(IntegrityTest, FlagIndexEntriesHoldingWholeFlagsStillListAndCheckClean) {
+  Fill();
+  Store::FlagQuery query;
+  query.groups = "ARX";
+  Store::FlagQuery by_kind = query;
+  by_kind.kind = v1::EVIDENCE_REQUIRED;
+  auto list = [&](const Store::FlagQuery& q) {
+    absl::StatusOr<Page<v1::Flag>> page = store_->ListFlags("c", q, "", 10);
+    EXPECT_TRUE(page.ok()) << page.status();
+    std::vector<std::string> out;
+    if (page.ok()) {
+      for (const v1::Flag& f : page->items) out.push_back(f.SerializeAsString());
+    }
+    return out;
+  };
+  const std::vector<std::string> before = list(query);
+  ASSERT_EQ(before.size(), 1u);
+  ASSERT_EQ(list(by_kind), before);
+  int rewritten = 0;
+  WithRawDb([&](rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*>& h) {
+    std::string flag;
+    ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), h[kFlags],
+                        keys::Flag("c", "A1", "EVIDENCE_REQUIRED", "card:t3", 1), &flag)
+                    .ok());
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), h[kFlagIndex]));
+    for (char form : {'S', 'K'}) {
+      const std::string prefix = std::string("c\0", 2) + form;
+      for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+        ASSERT_EQ(it->value().size(), 1u);  // the state only
+        ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), h[kFlagIndex], it->key(), flag).ok());
+        ++rewritten;
+      }
+    }
+  });
+  ASSERT_EQ(rewritten, 2);  // by group, and by kind
+  Reopen();
+  EXPECT_EQ(list(query), before);
+  EXPECT_EQ(list(by_kind), before);
+  Store::IntegrityReport r = Check();
+  EXPECT_EQ(r.problem_count, 0) << Dump(r);
+
+  // The by-group entry says ACKNOWLEDGED; the flag is OPEN.
+  WithRawDb([&](rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*>& h) {
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), h[kFlagIndex]));
+    const std::string by_group = keys::FlagByGroupPrefix("c", 'A');
+    it->Seek(by_group);
+    ASSERT_TRUE(it->Valid() && it->key().starts_with(by_group));
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), h[kFlagIndex], it->key(),
+                        std::string(1, static_cast<char>(v1::ACKNOWLEDGED)))
+                    .ok());
+  });
+  Reopen();
+  r = Check();
+  const std::string dump = Dump(r);
+  EXPECT_TRUE(Has(r, "A1", "flags A1/EVIDENCE_REQUIRED/card:t3", "another version")) << dump;
+  EXPECT_TRUE(Has(r, "A1", "flag_index", "not stored so")) << dump;
+  EXPECT_EQ(r.problem_count, 2) << dump;
+}
+
 TEST_F(IntegrityTest, EachDamageIsReportedByAccountAndKey) {
   Fill();
   WithRawDb([](rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*>& h) {

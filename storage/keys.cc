@@ -355,6 +355,47 @@ std::optional<std::string> DecodeFlagAccount(absl::string_view key, absl::string
   return std::string(rest->substr(0, sep));
 }
 
+std::optional<FlagIndexKeyParts> DecodeFlagIndex(absl::string_view key, absl::string_view council) {
+  // council \0 'S' group tail | council \0 'K' kind \0 group tail
+  // tail = severity rank, raised_on (4), account \0 kind \0 subject \0 occurrence (4)
+  std::optional<absl::string_view> rest = InCouncil(key, council);
+  if (!rest || rest->empty()) return std::nullopt;
+  FlagIndexKeyParts parts;
+  absl::string_view r = *rest;
+  std::optional<absl::string_view> listed_kind;
+  if (r[0] == 'S') {
+    r.remove_prefix(1);
+  } else if (r[0] == 'K') {
+    const size_t sep = r.find(kSep);
+    if (sep == absl::string_view::npos || sep == 1) return std::nullopt;
+    listed_kind = r.substr(1, sep - 1);
+    r.remove_prefix(sep + 1);
+  } else {
+    return std::nullopt;
+  }
+  // group, severity rank, raised_on, then at least "a\0k\0\0" and the occurrence.
+  if (r.size() < 6 + 5 + 4) return std::nullopt;
+  parts.group = r[0];
+  if (parts.group != 'A' && parts.group != 'R' && parts.group != 'X') return std::nullopt;
+  if (r[1] < '0' || r[1] > '2') return std::nullopt;
+  parts.severity_rank = r[1] - '0';
+  std::optional<Date> raised = DecodeDate(r.substr(2, 4));
+  std::optional<uint32_t> occurrence = DecodeU32(r.substr(r.size() - 4));
+  if (!raised || !occurrence || r[r.size() - 5] != kSep) return std::nullopt;
+  parts.raised_on = *raised;
+  parts.occurrence = *occurrence;
+  absl::string_view names = r.substr(6, r.size() - 6 - 5);  // account \0 kind \0 subject
+  const size_t a = names.find(kSep);
+  if (a == 0 || a == absl::string_view::npos) return std::nullopt;
+  const size_t k = names.find(kSep, a + 1);
+  if (k == absl::string_view::npos || k == a + 1) return std::nullopt;
+  parts.account = std::string(names.substr(0, a));
+  parts.kind = std::string(names.substr(a + 1, k - a - 1));
+  parts.subject = std::string(names.substr(k + 1));
+  if (listed_kind && *listed_kind != parts.kind) return std::nullopt;
+  return parts;
+}
+
 std::string AccountIndexPrefix(absl::string_view council, char kind, absl::string_view value) {
   std::string k = Join({council, ""});
   k.push_back(kind);

@@ -188,6 +188,19 @@ std::optional<SuspenseKeyParts> DecodeSuspense(absl::string_view key, absl::stri
 // flags: the account (the rest is in the flag itself).
 std::optional<std::string> DecodeFlagAccount(absl::string_view key, absl::string_view council);
 
+// flag_index: what an entry's key says of the flag it lists (its 'S' or 'K'
+// form; nullopt for the counts and evaluation records or a malformed key).
+struct FlagIndexKeyParts {
+  char group = 0;
+  int severity_rank = 0;  // 0 CRITICAL .. 2 INFO
+  Date raised_on;
+  std::string account;
+  std::string kind;
+  std::string subject;
+  uint32_t occurrence = 0;
+};
+std::optional<FlagIndexKeyParts> DecodeFlagIndex(absl::string_view key, absl::string_view council);
+
 }  // namespace dpmon::keys
 
 #endif  // DPMON_STORAGE_KEYS_H_

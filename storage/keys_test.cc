@@ -137,5 +137,43 @@ TEST(Keys, TotalsAndMarkKeysDecodeToWhatMadeThem) {
   EXPECT_FALSE(DecodeFlagAccount(Flag("wilts", "A1", "SURPLUS", "", 1), "dorset").has_value());
 }
 
+TEST(Keys, FlagIndexKeysDecodeToWhatMadeThem) {
+  for (int days : {0, 255, 256, 20453, -5}) {
+    const Date d = Date::FromDays(days);
+    for (const std::string& subject :
+         {std::string(), std::string("card:t3"), std::string("a\0b", 3)}) {
+      const std::string tail = keys::FlagIndexTail(2, d, "A1", "SURPLUS", subject, 7);
+      for (char group : {'A', 'R', 'X'}) {
+        for (const std::string& key : {keys::FlagByGroupPrefix("wilts", group) + tail,
+                                       keys::FlagByKindPrefix("wilts", "SURPLUS", group) + tail}) {
+          std::optional<keys::FlagIndexKeyParts> p = keys::DecodeFlagIndex(key, "wilts");
+          ASSERT_TRUE(p) << days;
+          EXPECT_EQ(p->group, group);
+          EXPECT_EQ(p->severity_rank, 1);  // WARNING
+          EXPECT_EQ(p->raised_on, d);
+          EXPECT_EQ(p->account, "A1");
+          EXPECT_EQ(p->kind, "SURPLUS");
+          EXPECT_EQ(p->subject, subject);
+          EXPECT_EQ(p->occurrence, 7u);
+          EXPECT_FALSE(keys::DecodeFlagIndex(key, "wilt"));
+          // Every cut of the key is refused or reads as another flag.
+          for (size_t n = 0; n < key.size(); ++n) {
+            std::optional<keys::FlagIndexKeyParts> cut =
+                keys::DecodeFlagIndex(key.substr(0, n), "wilts");
+            EXPECT_TRUE(!cut || cut->occurrence != 7u || cut->account != "A1") << n;
+          }
+        }
+      }
+    }
+  }
+  // A by-kind entry whose tail names another kind.
+  EXPECT_FALSE(
+      keys::DecodeFlagIndex(keys::FlagByKindPrefix("wilts", "DEFICIT", 'A') +
+                                keys::FlagIndexTail(2, Date::FromDays(1), "A1", "SURPLUS", "", 1),
+                            "wilts"));
+  EXPECT_FALSE(keys::DecodeFlagIndex(keys::FlagCounts("wilts"), "wilts"));
+  EXPECT_FALSE(keys::DecodeFlagIndex(keys::CouncilEvaluation("wilts"), "wilts"));
+}
+
 }  // namespace
 }  // namespace dpmon::keys

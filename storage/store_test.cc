@@ -233,7 +233,7 @@ TEST_F(StoreTest, OpeningASchema3Or4DirectoryBuildsTheAccountIndex) {
   WithRawDb([](rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*>& handles) {
     std::string version;
     ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), handles[kMeta], kMetaSchema, &version).ok());
-    EXPECT_EQ(version, "5");
+    EXPECT_EQ(version, absl::StrCat(kSchemaVersion));
     // A version-4 directory: name words' entries without the name.
     std::unique_ptr<rocksdb::Iterator> it(
         db->NewIterator(rocksdb::ReadOptions(), handles[kAccountIndex]));
@@ -256,10 +256,18 @@ TEST_F(StoreTest, OpeningASchema3Or4DirectoryBuildsTheAccountIndex) {
                   .ok());
   EXPECT_EQ(name_of("smi"), "Smith Ann");
   EXPECT_EQ(name_of("ann"), "Smith Ann");
+  // A version-5 directory is opened as it is and marked 6 (its flag index
+  // entries are read either way: IntegrityTest.FlagIndexEntriesHolding...).
+  WithRawDb([](rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*>& handles) {
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), handles[kMeta], kMetaSchema, "5").ok());
+  });
+  Reopen();
+  EXPECT_EQ(all_hits(), want);
+  EXPECT_EQ(name_of("smi"), "Smith Ann");
   WithRawDb([](rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*>& handles) {
     std::string version;
     ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), handles[kMeta], kMetaSchema, &version).ok());
-    EXPECT_EQ(version, "5");
+    EXPECT_EQ(version, absl::StrCat(kSchemaVersion));
     ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), handles[kMeta], kMetaSchema, "2").ok());
   });
   StoreOptions o;
@@ -773,6 +781,38 @@ TEST(AccountHintPrefix, IsTheAccountsPrefix) {
     EXPECT_EQ(rows.Transform(txn).ToString(), keys::AccountParent("wilts", "A1"));
   }
   EXPECT_FALSE(rows.InDomain("no-separator"));
+}
+
+// The flag index's hints: one run per (group or kind, severity, raised_on),
+// whatever bytes the date holds, and the kind's name never cut short; the
+// family's other keys (counts, evaluation record) are outside the domain.
+TEST(FlagIndexHintPrefix, IsTheRunUpToTheRaisedOnDate) {
+  FlagIndexHintPrefix hint;
+  for (int days : {0, 1, 255, 256, 20453, -5}) {
+    const Date d = Date::FromDays(days);
+    for (int severity : {1, 2, 3}) {
+      const std::string tail = keys::FlagIndexTail(severity, d, "A1", "SURPLUS", "", 1);
+      // The run: the severity rank and the date's 4 bytes, before the account.
+      const std::string run = tail.substr(0, 5);
+      ASSERT_EQ(tail.substr(5, 3), std::string("A1\0", 3));
+      for (char group : {'A', 'R', 'X'}) {
+        for (const std::string& prefix : {keys::FlagByGroupPrefix("wilts", group),
+                                          keys::FlagByKindPrefix("wilts", "SURPLUS", group),
+                                          keys::FlagByKindPrefix("wilts", "S", group)}) {
+          const std::string key = prefix + tail;
+          ASSERT_TRUE(hint.InDomain(key)) << days;
+          EXPECT_EQ(hint.Transform(key).ToString(), prefix + run) << days << " " << severity;
+          // A different account, subject or occurrence: the same run.
+          const std::string other =
+              prefix + keys::FlagIndexTail(severity, d, "B22", "SURPLUS", "x", 2);
+          EXPECT_EQ(hint.Transform(other).ToString(), prefix + run);
+        }
+      }
+    }
+  }
+  EXPECT_FALSE(hint.InDomain(keys::FlagCounts("wilts")));
+  EXPECT_FALSE(hint.InDomain(keys::CouncilEvaluation("wilts")));
+  EXPECT_FALSE(hint.InDomain("no-separator"));
 }
 
 }  // namespace
