@@ -66,7 +66,7 @@ class FlagWriter {
     absl::StatusOr<std::string> tail = TailOf(account_id, now);
     if (!tail.ok()) return tail.status();
     if (old != nullptr) {
-      --deltas_[FlagCountKey(old->kind(), old->state())];
+      --deltas_[{old->kind(), old->state()}];
       if (GroupOf(old->state()) != GroupOf(now.state())) {
         absl::StatusOr<std::string> old_tail = TailOf(account_id, *old);
         if (!old_tail.ok()) return old_tail.status();
@@ -75,7 +75,7 @@ class FlagWriter {
         }
       }
     }
-    ++deltas_[FlagCountKey(now.kind(), now.state())];
+    ++deltas_[{now.kind(), now.state()}];
     const std::string value = now.SerializeAsString();
     if (absl::Status s =
             ctx_.Put(kFlags,
@@ -100,9 +100,10 @@ class FlagWriter {
     const std::string key = keys::FlagCounts(council_);
     if (absl::Status s = ctx_.GetMessage(kFlagIndex, key, &counts, &found); !s.ok()) return s;
     for (const auto& [k, delta] : deltas_) {
-      int64_t& c = (*counts.mutable_counts())[k];
+      const std::string name = FlagCountKey(k.first, k.second);
+      int64_t& c = (*counts.mutable_counts())[name];
       c += delta;
-      if (c == 0) counts.mutable_counts()->erase(k);
+      if (c == 0) counts.mutable_counts()->erase(name);
     }
     deltas_.clear();
     return ctx_.PutMessage(kFlagIndex, key, counts);
@@ -115,7 +116,7 @@ class FlagWriter {
 
   WriteContext& ctx_;
   const std::string& council_;
-  std::map<std::string, int64_t> deltas_;
+  std::map<std::pair<v1::FlagKind, v1::FlagState>, int64_t> deltas_;
 };
 
 using FlagId = std::pair<int, std::string>;  // (kind, subject)
@@ -150,15 +151,19 @@ struct FlagChange {
 
 // What storing `flags` (the rules' flags of one account) over the `latest`
 // stored occurrences changes. No change at all when they already agree.
-absl::Status PlanChanges(const std::map<FlagId, v1::Flag>& latest,
-                         const std::vector<v1::Flag>& flags, const std::string& as_of_text,
-                         const std::string& now, std::vector<FlagChange>* changes,
-                         Store::EvaluationCounts* counts) {
-  std::map<FlagId, const v1::Flag*> found;
-  for (const v1::Flag& f : flags) found[{static_cast<int>(f.kind()), f.subject()}] = &f;
-  auto raise = [&](const v1::Flag& f, int occurrence) {
+// With `consume`, a flag raised is moved out of `flags` into its change.
+absl::Status PlanChanges(const std::map<FlagId, v1::Flag>& latest, std::vector<v1::Flag>& flags,
+                         bool consume, const std::string& as_of_text, const std::string& now,
+                         std::vector<FlagChange>* changes, Store::EvaluationCounts* counts) {
+  std::map<FlagId, v1::Flag*> found;
+  for (v1::Flag& f : flags) found[{static_cast<int>(f.kind()), f.subject()}] = &f;
+  auto raise = [&](v1::Flag& f, int occurrence) {
     FlagChange c;
-    c.next = f;
+    if (consume) {
+      c.next = std::move(f);
+    } else {
+      c.next = f;
+    }
     c.next.set_occurrence(occurrence);
     c.next.set_state(v1::OPEN);
     c.next.set_raised_on(as_of_text);
@@ -258,9 +263,13 @@ absl::StatusOr<bool> Store::ChangesFlags(const std::string& as_of_text, const st
   std::map<FlagId, v1::Flag> latest;
   for (v1::Flag& f : *a->stored) AddLatest(std::move(f), &latest);
   a->stored.reset();
+  // Nothing stored yet (an account's first evaluation): every flag is new.
+  if (latest.empty()) return !a->flags.empty();
   std::vector<FlagChange> changes;
   EvaluationCounts unused;
-  if (absl::Status s = PlanChanges(latest, a->flags, as_of_text, now, &changes, &unused); !s.ok()) {
+  if (absl::Status s =
+          PlanChanges(latest, a->flags, /*consume=*/false, as_of_text, now, &changes, &unused);
+      !s.ok()) {
     return s;
   }
   return !changes.empty();
@@ -297,11 +306,14 @@ absl::StatusOr<Store::EvaluationCounts> Store::ApplyEvaluation(
   absl::Status status = impl_->RunSync([&](WriteContext& ctx) -> absl::Status {
     counts = EvaluationCounts();
     FlagWriter writer(ctx, council_id);
-    for (const AccountEvaluation& a : accounts) {
+    // Each account's flags are planned once (a mutation runs once), so
+    // those raised are moved into their writes.
+    for (AccountEvaluation& a : accounts) {
       std::map<FlagId, v1::Flag> latest;
       if (absl::Status s = LatestFlags(ctx, council_id, a.account_id, &latest); !s.ok()) return s;
       std::vector<FlagChange> changes;
-      if (absl::Status s = PlanChanges(latest, a.flags, as_of_text, now, &changes, &counts);
+      if (absl::Status s =
+              PlanChanges(latest, a.flags, /*consume=*/true, as_of_text, now, &changes, &counts);
           !s.ok()) {
         return s;
       }

@@ -242,7 +242,19 @@ class WriteContext {
         mine = std::move(merged);
       }
     }
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cfs_[cf]));
+    // One iterator a family for the whole group, taken while in use (so
+    // that a scan from within `fn` makes its own): the committed state it
+    // sees is the same throughout, as `committing_` is the same throughout
+    // and overrides it (docs/storage.md).
+    std::unique_ptr<rocksdb::Iterator> it = std::move(scan_iterators_[cf]);
+    if (it == nullptr) it.reset(db_->NewIterator(rocksdb::ReadOptions(), cfs_[cf]));
+    struct GiveBack {
+      std::unique_ptr<rocksdb::Iterator>* it;
+      std::unique_ptr<rocksdb::Iterator>* slot;
+      ~GiveBack() {
+        if ((*it)->status().ok()) *slot = std::move(*it);
+      }
+    } give_back{&it, &scan_iterators_[cf]};
     it->Seek(prefix);
     size_t i = 0;
     for (;;) {
@@ -319,6 +331,7 @@ class WriteContext {
 
   rocksdb::DB* db_;
   const std::vector<rocksdb::ColumnFamilyHandle*>& cfs_;
+  std::unique_ptr<rocksdb::Iterator> scan_iterators_[kCfCount];  // ForEachPrefix's, when idle
   // `key` starts with council \0 account.
   static void Touch(const std::string& key, std::string* last,
                     absl::flat_hash_set<std::string>* set) {
