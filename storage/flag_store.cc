@@ -251,7 +251,9 @@ absl::StatusOr<v1::FlagState> FlagIndexEntryState(absl::string_view value,
     if (v1::FlagState_IsValid(state) && state != v1::FLAG_STATE_UNSPECIFIED) {
       return static_cast<v1::FlagState>(state);
     }
-  } else if (whole->emplace().ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+  } else if (!value.empty() &&
+             whole->emplace().ParseFromArray(value.data(), static_cast<int>(value.size())) &&
+             (*whole)->state() != v1::FLAG_STATE_UNSPECIFIED) {
     return (*whole)->state();
   }
   whole->reset();

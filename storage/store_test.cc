@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
+#include "storage/flag_index.h"
 #include "storage/group_commit.h"
 #include "storage/store_test_util.h"
 
@@ -781,6 +782,37 @@ TEST(AccountHintPrefix, IsTheAccountsPrefix) {
     EXPECT_EQ(rows.Transform(txn).ToString(), keys::AccountParent("wilts", "A1"));
   }
   EXPECT_FALSE(rows.InDomain("no-separator"));
+}
+
+// What a flag_index entry holds: the state in one byte; an entry written
+// before schema 6 holds the whole flag. Anything else is refused.
+TEST(FlagIndexEntry, HoldsTheStateOrAnOlderEntrysWholeFlag) {
+  std::optional<v1::Flag> whole;
+  for (v1::FlagState state : {v1::OPEN, v1::ACKNOWLEDGED, v1::RESOLVED, v1::CLEARED}) {
+    v1::Flag f;
+    f.set_account("councils/c/accounts/A1");
+    f.set_kind(v1::SURPLUS);
+    f.set_state(state);
+    const std::string value = FlagIndexValue(f);
+    EXPECT_EQ(value.size(), 1u);
+    absl::StatusOr<v1::FlagState> read = FlagIndexEntryState(value, &whole);
+    ASSERT_TRUE(read.ok()) << read.status();
+    EXPECT_EQ(*read, state);
+    EXPECT_FALSE(whole);
+    read = FlagIndexEntryState(f.SerializeAsString(), &whole);
+    ASSERT_TRUE(read.ok()) << read.status();
+    EXPECT_EQ(*read, state);
+    ASSERT_TRUE(whole);
+    EXPECT_EQ(whole->SerializeAsString(), f.SerializeAsString());
+  }
+  v1::Flag no_state;
+  no_state.set_kind(v1::SURPLUS);
+  for (const std::string& bad : {std::string(), std::string(1, '\0'), std::string(1, 99),
+                                 std::string("\xff\xff\xff"), no_state.SerializeAsString()}) {
+    absl::StatusOr<v1::FlagState> read = FlagIndexEntryState(bad, &whole);
+    EXPECT_EQ(read.status().code(), absl::StatusCode::kDataLoss) << bad.size();
+    EXPECT_FALSE(whole);
+  }
 }
 
 // The flag index's hints: one run per (group or kind, severity, raised_on),
