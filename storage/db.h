@@ -15,6 +15,7 @@
 #include "common/version.h"
 #include "rocksdb/db.h"
 #include "rocksdb/slice_transform.h"
+#include "storage/keys.h"
 
 namespace dpmon {
 
@@ -119,31 +120,10 @@ class FlagIndexHintPrefix : public rocksdb::SliceTransform {
  public:
   const char* Name() const override { return "dpmon.FlagIndexRunPrefix"; }
   rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
-    return rocksdb::Slice(key.data(), Length(key));
+    return rocksdb::Slice(key.data(), keys::FlagIndexRunLength(View(key)));
   }
-  bool InDomain(const rocksdb::Slice& key) const override { return Length(key) > 0; }
-
- private:
-  static constexpr size_t kDateBytes = 4;
-  // 0 if the key has no such prefix.
-  static size_t Length(const rocksdb::Slice& key) {
-    const char* begin = key.data();
-    const size_t n = key.size();
-    const char* council_end = static_cast<const char*>(memchr(begin, 0, n));
-    if (council_end == nullptr) return 0;
-    size_t at = static_cast<size_t>(council_end - begin) + 1;  // S or K
-    if (at >= n) return 0;
-    if (begin[at] == 'S') {
-      at += 1;
-    } else if (begin[at] == 'K') {
-      const char* kind_end = static_cast<const char*>(memchr(begin + at + 1, 0, n - at - 1));
-      if (kind_end == nullptr) return 0;
-      at = static_cast<size_t>(kind_end - begin) + 1;
-    } else {
-      return 0;
-    }
-    const size_t end = at + 2 + kDateBytes;  // group, severity rank, raised_on
-    return end <= n ? end : 0;
+  bool InDomain(const rocksdb::Slice& key) const override {
+    return keys::FlagIndexRunLength(View(key)) > 0;
   }
 };
 

@@ -396,6 +396,23 @@ std::optional<FlagIndexKeyParts> DecodeFlagIndex(absl::string_view key, absl::st
   return parts;
 }
 
+size_t FlagIndexRunLength(absl::string_view key) {
+  const size_t council_end = key.find(kSep);
+  if (council_end == absl::string_view::npos || council_end + 1 >= key.size()) return 0;
+  size_t at = council_end + 1;  // 'S' or 'K'
+  if (key[at] == 'S') {
+    at += 1;
+  } else if (key[at] == 'K') {
+    const size_t kind_end = key.find(kSep, at + 1);
+    if (kind_end == absl::string_view::npos) return 0;
+    at = kind_end + 1;
+  } else {
+    return 0;
+  }
+  const size_t end = at + 2 + 4;  // group, severity rank, raised_on
+  return end <= key.size() ? end : 0;
+}
+
 std::string AccountIndexPrefix(absl::string_view council, char kind, absl::string_view value) {
   std::string k = Join({council, ""});
   k.push_back(kind);

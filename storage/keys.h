@@ -200,6 +200,10 @@ struct FlagIndexKeyParts {
   uint32_t occurrence = 0;
 };
 std::optional<FlagIndexKeyParts> DecodeFlagIndex(absl::string_view key, absl::string_view council);
+// The length of a flag_index key's run (everything up to and including its
+// raised_on: the memtable's insert hint), without copying; 0 for a key of
+// no such form.
+size_t FlagIndexRunLength(absl::string_view key);
 
 }  // namespace dpmon::keys
 

@@ -245,7 +245,7 @@ class WriteContext {
     // One iterator a family for the whole group, taken while in use (so
     // that a scan from within `fn` makes its own): the committed state it
     // sees is the same throughout, as `committing_` is the same throughout
-    // and overrides it (docs/storage.md).
+    // and overrides it.
     std::unique_ptr<rocksdb::Iterator> it = std::move(scan_iterators_[cf]);
     if (it == nullptr) it.reset(db_->NewIterator(rocksdb::ReadOptions(), cfs_[cf]));
     struct GiveBack {
