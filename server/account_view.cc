@@ -1,6 +1,7 @@
 #include "server/account_view.h"
 
 #include <algorithm>
+#include <iterator>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -111,6 +112,26 @@ absl::Status AccountView::RecoveryProgress(
   for (size_t i = 0; i < list.size(); ++i) {
     RecoveryProgressToProto(list[i], &(*recoveries)[static_cast<int>(i)]);
   }
+  return absl::OkStatus();
+}
+
+absl::Status AccountView::RecoveriesInForce(const std::string& council_id,
+                                            const v1::Account& account,
+                                            const domain::AccountModel& model, Date as_of,
+                                            std::vector<v1::Recovery>* out) const {
+  out->clear();
+  google::protobuf::RepeatedPtrField<v1::Recovery> in_force;
+  for (const v1::Recovery& r : account.recoveries()) {
+    absl::StatusOr<Date> d = Date::Parse(r.date());
+    if (d.ok() && *d <= as_of) *in_force.Add() = r;
+  }
+  if (in_force.empty()) return absl::OkStatus();
+  if (absl::Status s =
+          RecoveryProgress(council_id, LastNameSegment(account.name()), model, as_of, &in_force);
+      !s.ok()) {
+    return s;
+  }
+  out->assign(std::make_move_iterator(in_force.begin()), std::make_move_iterator(in_force.end()));
   return absl::OkStatus();
 }
 

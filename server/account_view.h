@@ -64,6 +64,12 @@ class AccountView {
   absl::Status RecoveryProgress(const std::string& council_id, const std::string& account_id,
                                 const domain::AccountModel& model, Date as_of,
                                 google::protobuf::RepeatedPtrField<v1::Recovery>* recoveries) const;
+  // The account's recoveries dated on or before as_of (in its order), each
+  // with its state and recovered_pence as of then: what the council's list
+  // of recoveries shows of the account.
+  absl::Status RecoveriesInForce(const std::string& council_id, const v1::Account& account,
+                                 const domain::AccountModel& model, Date as_of,
+                                 std::vector<v1::Recovery>* out) const;
 
   // The risk score, from the account's stored flags (its OPEN and
   // ACKNOWLEDGED ones) and its balance.

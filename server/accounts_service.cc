@@ -18,6 +18,7 @@
 #include "server/account_view.h"
 #include "server/auth.h"
 #include "server/clock.h"
+#include "server/due_index.h"
 #include "server/service_util.h"
 #include "server/status_util.h"
 #include "server/validation.h"
@@ -25,7 +26,8 @@
 
 namespace dpmon {
 
-AccountsService::AccountsService(ServiceContext ctx) : ctx_(std::move(ctx)) {
+AccountsService::AccountsService(ServiceContext ctx, DueIndex* due_index)
+    : ctx_(std::move(ctx)), due_index_(due_index) {
   ReadUnary(this, &AccountsService::CreateAccount, "CreateAccount");
   ReadUnary(this, &AccountsService::GetAccount, "GetAccount");
   ReadUnary(this, &AccountsService::ListAccounts, "ListAccounts");
@@ -103,7 +105,7 @@ absl::StatusOr<std::vector<v1::Account>> AccountsOfHits(const ServiceContext& ct
   return ctx.store->GetAccounts(council, ids);
 }
 
-// Offsets into a list computed whole (ListRecoveries, SearchAccounts) as page tokens.
+// Offsets into a list computed whole (SearchAccounts) as page tokens.
 absl::StatusOr<size_t> DecodeOffset(const std::string& token, absl::string_view scope) {
   absl::StatusOr<std::string> after = DecodePageToken(token, scope);
   if (!after.ok()) return after.status();
@@ -458,83 +460,20 @@ grpc::ServerUnaryReactor* AccountsService::ListRecoveries(grpc::CallbackServerCo
         if (!size.ok()) return size.status();
         const std::string scope = absl::StrCat("recoveries\n", request->council(), "\n",
                                                as_of->ToString(), "\n", request->state());
-        absl::StatusOr<size_t> offset = DecodeOffset(request->page_token(), scope);
-        if (!offset.ok()) return offset.status();
-        absl::StatusOr<v1::Council> c = ctx_.store->GetCouncil(*council);
-        if (!c.ok()) return c.status();
-        const AccountView view(ctx_.store, c->policy());
-        // Every account with recoveries (the index), then each one's progress.
-        std::vector<v1::AccountRecovery> all;
-        std::string after;
-        do {
-          absl::StatusOr<Page<Store::IndexHit>> hits = ctx_.store->FindAccounts(
-              *council, Store::IndexKind::kRecoveries, "", false, after, 1000);
-          if (!hits.ok()) return hits.status();
-          absl::StatusOr<std::vector<v1::Account>> accounts =
-              AccountsOfHits(ctx_, *council, hits->items);
-          if (!accounts.ok()) return accounts.status();
-          for (v1::Account& a : *accounts) {
-            const std::string id = LastNameSegment(a.name());
-            google::protobuf::RepeatedPtrField<v1::Recovery> in_force;
-            for (const v1::Recovery& r : a.recoveries()) {
-              absl::StatusOr<Date> d = Date::Parse(r.date());
-              if (d.ok() && *d <= *as_of) *in_force.Add() = r;
-            }
-            if (in_force.empty()) continue;
-            domain::AccountModel model;
-            if (absl::Status s = AccountModelFromProto(a, &model); !s.ok()) return s;
-            if (absl::Status s = view.RecoveryProgress(*council, id, model, *as_of, &in_force);
-                !s.ok()) {
-              return s;
-            }
-            for (v1::Recovery& r : in_force) {
-              if (request->state() != v1::RECOVERY_STATE_UNSPECIFIED &&
-                  r.state() != request->state()) {
-                continue;
-              }
-              v1::AccountRecovery& out = all.emplace_back();
-              out.set_account(a.name());
-              *out.mutable_recovery() = std::move(r);
-            }
-          }
-          after = hits->next_key;
-        } while (!after.empty());
-        // In progress first, oldest first; then completed, newest first.
-        std::sort(all.begin(), all.end(),
-                  [](const v1::AccountRecovery& x, const v1::AccountRecovery& y) {
-                    const bool xp = x.recovery().state() == v1::IN_PROGRESS;
-                    const bool yp = y.recovery().state() == v1::IN_PROGRESS;
-                    if (xp != yp) return xp;
-                    if (x.recovery().date() != y.recovery().date()) {
-                      return xp ? x.recovery().date() < y.recovery().date()
-                                : x.recovery().date() > y.recovery().date();
-                    }
-                    if (x.account() != y.account()) return x.account() < y.account();
-                    return x.recovery().id() < y.recovery().id();
-                  });
-        int64_t outstanding = 0, recovered = 0;
-        for (const v1::AccountRecovery& r : all) {
-          absl::StatusOr<int64_t> back = AddPence(recovered, r.recovery().recovered_pence());
-          if (!back.ok()) return back.status();
-          recovered = *back;
-          if (r.recovery().state() != v1::IN_PROGRESS) continue;
-          absl::StatusOr<int64_t> left =
-              SubPence(r.recovery().amount_pence(), r.recovery().recovered_pence());
-          if (!left.ok()) return left.status();
-          absl::StatusOr<int64_t> sum = AddPence(outstanding, *left);
-          if (!sum.ok()) return sum.status();
-          outstanding = *sum;
+        absl::StatusOr<std::optional<RecoveryKey>> after =
+            DecodePosition<RecoveryKey>(request->page_token(), scope, &ParseRecoveryKey);
+        if (!after.ok()) return after.status();
+        std::optional<RecoveryKey> next;
+        if (absl::Status s = due_index_->ListRecoveries(*council, *as_of, request->state(), *after,
+                                                        *size, response, &next);
+            !s.ok()) {
+          return s;
+        }
+        for (const v1::AccountRecovery& r : response->recoveries()) {
+          call.Show(LastNameSegment(r.account()));
         }
         response->set_as_of_date(as_of->ToString());
-        response->set_in_progress_pence(outstanding);
-        response->set_recovered_pence(recovered);
-        const size_t end = std::min(all.size(), *offset + static_cast<size_t>(*size));
-        for (size_t i = std::min(*offset, all.size()); i < end; ++i) {
-          call.Show(LastNameSegment(all[i].account()));
-          *response->add_recoveries() = std::move(all[i]);
-        }
-        if (end < all.size())
-          response->set_next_page_token(EncodePageToken(scope, absl::StrCat(end)));
+        if (next) response->set_next_page_token(EncodePageToken(scope, RecoveryKeyText(*next)));
         return absl::OkStatus();
       });
 }

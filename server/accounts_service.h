@@ -12,9 +12,12 @@
 
 namespace dpmon {
 
+class DueIndex;
+
 class AccountsService final : public ReadingService<v1::Accounts> {
  public:
-  explicit AccountsService(ServiceContext ctx);
+  // `due_index`: where ListRecoveries reads the council's recoveries.
+  AccountsService(ServiceContext ctx, DueIndex* due_index);
   grpc::ServerUnaryReactor* CreateAccount(grpc::CallbackServerContext* context,
                                           const v1::CreateAccountRequest* request,
                                           v1::Account* response) override;
@@ -63,6 +66,7 @@ class AccountsService final : public ReadingService<v1::Accounts> {
 
  private:
   ServiceContext ctx_;
+  DueIndex* const due_index_;
 };
 
 }  // namespace dpmon

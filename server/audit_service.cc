@@ -60,24 +60,6 @@ absl::Status Planned(const domain::AccountModel& m, Date from, Date to, bool con
   return domain::PlannedOver(m, from, to, contribution, out);
 }
 
-// Page tokens over a survey carry the position of the last entry given
-// (server/audit_survey.h): nullopt for the first page.
-template <typename Key>
-absl::StatusOr<std::optional<Key>> DecodePosition(const std::string& token,
-                                                  const std::string& scope,
-                                                  std::optional<Key> (*parse)(const std::string&)) {
-  absl::StatusOr<std::string> raw = DecodePageToken(token, scope);
-  if (!raw.ok()) return raw.status();
-  if (raw->empty()) return std::optional<Key>();
-  std::optional<Key> key = parse(*raw);
-  if (!key) return InvalidField("page_token", "is not a token this listing gave");
-  return key;
-}
-
-}  // namespace
-
-namespace {
-
 bool InPeriod(const std::string& date, Date from, Date to) {
   absl::StatusOr<Date> d = Date::Parse(date);
   return d.ok() && *d >= from && *d <= to;

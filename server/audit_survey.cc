@@ -9,6 +9,7 @@
 #include "absl/strings/str_split.h"
 #include "common/ids.h"
 #include "common/limits.h"
+#include "common/money.h"
 #include "common/names.h"
 #include "server/account_view.h"
 #include "storage/proto_domain.h"
@@ -48,7 +49,78 @@ std::optional<RiskKey> ParseRiskKey(const std::string& text) {
   return k;
 }
 
+std::string RecoveryKeyText(const RecoveryKey& k) {
+  return absl::StrCat(k.in_progress ? "p" : "c", "\n", k.date.ToString(), "\n", k.account_id, "\n",
+                      k.id);
+}
+
+std::optional<RecoveryKey> ParseRecoveryKey(const std::string& text) {
+  std::vector<std::string> parts = absl::StrSplit(text, '\n');
+  if (parts.size() != 4 || (parts[0] != "p" && parts[0] != "c")) return std::nullopt;
+  absl::StatusOr<Date> date = Date::Parse(parts[1]);
+  if (!date.ok()) return std::nullopt;
+  return RecoveryKey{parts[0] == "p", *date, std::move(parts[2]), std::move(parts[3])};
+}
+
+namespace {
+
+RecoveryKey KeyOf(const std::string& account_id, const v1::Recovery& r) {
+  absl::StatusOr<Date> date = Date::Parse(r.date());
+  return RecoveryKey{r.state() == v1::IN_PROGRESS, date.ok() ? *date : Date(), account_id, r.id()};
+}
+
+}  // namespace
+
+void RecoveryBook::Insert(const std::string& account_id,
+                          const std::vector<v1::Recovery>& recoveries) {
+  for (const v1::Recovery& r : recoveries) entries_.insert_or_assign(KeyOf(account_id, r), r);
+}
+
+void RecoveryBook::Erase(const std::string& account_id,
+                         const std::vector<v1::Recovery>& recoveries) {
+  for (const v1::Recovery& r : recoveries) entries_.erase(KeyOf(account_id, r));
+}
+
+absl::Status RecoveryBook::Page(v1::RecoveryState state, const std::optional<RecoveryKey>& after,
+                                int size, v1::ListRecoveriesResponse* out,
+                                std::optional<RecoveryKey>* next) const {
+  next->reset();
+  size = std::max(size, 1);
+  int64_t outstanding = 0, recovered = 0;
+  int given = 0;
+  bool more = false;
+  const RecoveryKey* last = nullptr;
+  for (const auto& [key, r] : entries_) {
+    if (state != v1::RECOVERY_STATE_UNSPECIFIED && r.state() != state) continue;
+    absl::StatusOr<int64_t> back = AddPence(recovered, r.recovered_pence());
+    if (!back.ok()) return back.status();
+    recovered = *back;
+    if (key.in_progress) {
+      absl::StatusOr<int64_t> left = SubPence(r.amount_pence(), r.recovered_pence());
+      if (!left.ok()) return left.status();
+      absl::StatusOr<int64_t> sum = AddPence(outstanding, *left);
+      if (!sum.ok()) return sum.status();
+      outstanding = *sum;
+    }
+    if (after && !(*after < key)) continue;
+    if (given == size) {
+      more = true;
+      continue;
+    }
+    ++given;
+    last = &key;
+    v1::AccountRecovery* e = out->add_recoveries();
+    e->set_account(AccountName(council_id_, key.account_id));
+    *e->mutable_recovery() = r;
+  }
+  if (more) *next = *last;
+  out->set_in_progress_pence(outstanding);
+  out->set_recovered_pence(recovered);
+  return absl::OkStatus();
+}
+
 void Survey::Remove(const std::string& account_id, const SurveyRow& row) {
+  recoveries_.Erase(account_id, row.recoveries);
   risks_.erase(RiskKey{row.risk.score, account_id});
   for (const domain::Due& d : row.due) {
     due_.erase(DueKey{d.due, row.risk.score, account_id, ToProto(d.kind)});
@@ -73,6 +145,7 @@ void Survey::Put(const std::string& account_id, std::optional<SurveyRow> row) {
   for (const domain::Due& d : r.due) {
     due_.insert(DueKey{d.due, r.risk.score, account_id, ToProto(d.kind)});
   }
+  recoveries_.Insert(account_id, r.recoveries);
 }
 
 void Survey::PageDue(int within_days, const std::optional<DueKey>& after, int size,
@@ -155,6 +228,14 @@ absl::Status ComputeSurveyRows(Store* store, const std::string& council_id,
       row.balance_pence = a.facts.balance_pence;
       row.last_audit_period_end = a.model.LastAuditPeriodEnd(as_of);
       row.due = domain::DueBy(a.model, view.policy(), as_of, limits::kWithinDaysMax);
+      if (!accounts[i].recoveries().empty()) {
+        if (s = view.RecoveriesInForce(council_id, accounts[i], a.model, as_of, &row.recoveries);
+            !s.ok()) {
+          errors[static_cast<size_t>(worker)] = s;
+          next.store(accounts.size());
+          return;
+        }
+      }
     }
   };
   std::vector<std::thread> pool;
@@ -189,6 +270,37 @@ absl::StatusOr<std::unique_ptr<Survey>> BuildSurvey(Store* store, const std::str
     if (after.empty()) break;
   }
   return survey;
+}
+
+absl::StatusOr<std::unique_ptr<RecoveryBook>> BuildRecoveryBook(Store* store,
+                                                                const std::string& council_id,
+                                                                const v1::Policy& policy,
+                                                                Date as_of) {
+  auto book = std::make_unique<RecoveryBook>(council_id);
+  const AccountView view(store, policy);
+  std::vector<v1::Recovery> in_force;
+  std::string after;
+  do {
+    absl::StatusOr<Page<Store::IndexHit>> hits =
+        store->FindAccounts(council_id, Store::IndexKind::kRecoveries, "", false, after, 1000);
+    if (!hits.ok()) return hits.status();
+    std::vector<std::string> ids;
+    ids.reserve(hits->items.size());
+    for (const Store::IndexHit& h : hits->items) ids.push_back(h.account_id);
+    absl::StatusOr<std::vector<v1::Account>> accounts = store->GetAccounts(council_id, ids);
+    if (!accounts.ok()) return accounts.status();
+    for (const v1::Account& a : *accounts) {
+      domain::AccountModel model;
+      if (absl::Status s = AccountModelFromProto(a, &model); !s.ok()) return s;
+      if (absl::Status s = view.RecoveriesInForce(council_id, a, model, as_of, &in_force);
+          !s.ok()) {
+        return s;
+      }
+      book->Insert(LastNameSegment(a.name()), in_force);
+    }
+    after = hits->next_key;
+  } while (!after.empty());
+  return book;
 }
 
 }  // namespace dpmon

@@ -183,6 +183,44 @@ absl::Status DueIndex::ListRisks(const std::string& council_id, Date as_of,
                     [&](const Survey& s) { s.PageRisks(after, size, out, next); });
 }
 
+absl::Status DueIndex::ListRecoveries(const std::string& council_id, Date as_of,
+                                      v1::RecoveryState state,
+                                      const std::optional<RecoveryKey>& after, int size,
+                                      v1::ListRecoveriesResponse* out,
+                                      std::optional<RecoveryKey>* next) {
+  bool built_today = false;
+  if (as_of == today_()) {
+    absl::MutexLock lock(&mu_);
+    auto it = today_surveys_.find(council_id);
+    built_today =
+        it != today_surveys_.end() && it->second.date == as_of && it->second.survey != nullptr;
+  }
+  if (built_today) {
+    // Kept up to date like the rest of today's survey. (Dropped since by a
+    // council change: WithSurvey builds it again.)
+    absl::Status paged;
+    if (absl::Status s = WithSurvey(council_id, as_of, !after.has_value(),
+                                    [&](const Survey& survey) {
+                                      paged =
+                                          survey.recoveries().Page(state, after, size, out, next);
+                                    });
+        !s.ok()) {
+      return s;
+    }
+    return paged;
+  }
+  absl::StatusOr<v1::Council> council = store_->GetCouncil(council_id);
+  if (!council.ok()) return council.status();
+  absl::StatusOr<std::unique_ptr<RecoveryBook>> book =
+      BuildRecoveryBook(store_, council_id, council->policy(), as_of);
+  if (!book.ok()) return book.status();
+  {
+    absl::MutexLock lock(&mu_);
+    ++stats_.recovery_books;
+  }
+  return (*book)->Page(state, after, size, out, next);
+}
+
 absl::Status DueIndex::Warm(const std::string& council_id) {
   absl::Status s = Refresh(council_id, today_());
   return absl::IsAborted(s) ? Refresh(council_id, today_()) : s;

@@ -1,5 +1,6 @@
-// What is due and each account's risk, as indexes: ListAuditsDue and
-// ListAccountRisks read a page of them instead of surveying the council.
+// What is due, each account's risk and the council's recoveries, as
+// indexes: ListAuditsDue, ListAccountRisks and ListRecoveries read a page of
+// them instead of surveying the council.
 //
 // For today (the date the server's clock gives) each council's survey is
 // built once (on its first listing, or by Warm after the nightly
@@ -13,7 +14,10 @@
 // the cost grows with the accounts that changed, not with the council.
 //
 // Past dates are surveyed in full, and a survey is kept for a minute so
-// that its later pages do not recompute it. The survey for a date holds
+// that its later pages do not recompute it. Recoveries are the exception:
+// for a past date, or for today before today's survey has been built, they
+// are read from the accounts that have any (the account index) instead of
+// surveying every account. The survey for a date holds
 // every account's risk and its due entries within limits::kWithinDaysMax:
 // memory grows by about 300 bytes an account (30 MB at 100,000).
 //
@@ -60,13 +64,19 @@ class DueIndex {
                          const std::optional<RiskKey>& after, int size,
                          google::protobuf::RepeatedPtrField<v1::AccountRisk>* out,
                          std::optional<RiskKey>* next);
+  // A page of the council's recoveries as of a date in `state`
+  // (RECOVERY_STATE_UNSPECIFIED: both), with out's totals over all of them.
+  absl::Status ListRecoveries(const std::string& council_id, Date as_of, v1::RecoveryState state,
+                              const std::optional<RecoveryKey>& after, int size,
+                              v1::ListRecoveriesResponse* out, std::optional<RecoveryKey>* next);
 
   // Builds today's survey of the council now, if it is not already there.
   absl::Status Warm(const std::string& council_id);
 
   struct Stats {
-    int64_t builds = 0;      // Full surveys built (today's and past dates').
-    int64_t recomputed = 0;  // Rows recomputed after a change.
+    int64_t builds = 0;          // Full surveys built (today's and past dates').
+    int64_t recomputed = 0;      // Rows recomputed after a change.
+    int64_t recovery_books = 0;  // Recoveries read without a survey.
   };
   Stats stats() const;
 

@@ -8,6 +8,7 @@
 #include "server/due_index.h"
 
 #include <filesystem>
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -103,8 +104,11 @@ class DueIndexTest : public ::testing::Test {
       w.transaction.set_booking_date(d.ToString());
       const bool credit = Pick(3) == 0;
       w.transaction.set_amount_pence(credit ? 100'000 * (1 + Pick(30)) : -1000 * (1 + Pick(500)));
-      w.transaction.set_category(credit ? v1::COUNCIL_PAYMENT
-                                        : (Pick(4) == 0 ? v1::CASH_WITHDRAWAL : v1::PA_WAGES));
+      const int kind = Pick(6);
+      w.transaction.set_category(credit      ? v1::COUNCIL_PAYMENT
+                                 : kind == 0 ? v1::CASH_WITHDRAWAL
+                                 : kind == 1 ? v1::SURPLUS_RETURN
+                                             : v1::PA_WAGES);
       w.date = d;
       response.add_results()->set_index(i);
       items.push_back(std::move(w));
@@ -173,6 +177,11 @@ class DueIndexTest : public ::testing::Test {
             << "\nsurvey: " << want[i].ShortDebugString();
       }
     }
+    for (v1::RecoveryState state :
+         {v1::RECOVERY_STATE_UNSPECIFIED, v1::IN_PROGRESS, v1::COMPLETED}) {
+      ExpectRecoveriesMatch(**fresh, state, page, step);
+      if (HasFatalFailure()) return;
+    }
     google::protobuf::RepeatedPtrField<v1::AccountRisk> want, got;
     std::optional<RiskKey> next, after;
     (*fresh)->PageRisks(std::nullopt, 1'000'000, &want, &next);
@@ -188,6 +197,64 @@ class DueIndexTest : public ::testing::Test {
     }
   }
 
+  // The council's recoveries in `state`, `page` at a time from the index,
+  // against one page of everything read afresh from the accounts that have
+  // any (BuildRecoveryBook, not a survey) and from the fresh survey.
+  void ExpectRecoveriesMatch(const Survey& fresh, v1::RecoveryState state, int page, int step,
+                             Date as_of = kToday) {
+    absl::StatusOr<v1::Council> council = store_->GetCouncil("c");
+    ASSERT_TRUE(council.ok());
+    absl::StatusOr<std::unique_ptr<RecoveryBook>> book =
+        BuildRecoveryBook(store_.get(), "c", council->policy(), as_of);
+    ASSERT_TRUE(book.ok()) << book.status();
+    v1::ListRecoveriesResponse want, from_survey, got;
+    std::optional<RecoveryKey> next, after;
+    ASSERT_TRUE((*book)->Page(state, std::nullopt, 1'000'000, &want, &next).ok());
+    ASSERT_FALSE(next.has_value());
+    ASSERT_TRUE(fresh.recoveries().Page(state, std::nullopt, 1'000'000, &from_survey, &next).ok());
+    EXPECT_EQ(from_survey.SerializeAsString(), want.SerializeAsString()) << "step " << step;
+    int pages = 0;
+    do {
+      v1::ListRecoveriesResponse one;
+      ASSERT_TRUE(index_->ListRecoveries("c", as_of, state, after, page, &one, &next).ok());
+      ASSERT_LE(one.recoveries_size(), page);
+      if (next) {
+        ASSERT_EQ(one.recoveries_size(), page);
+      }
+      // Every page carries the totals over the whole list.
+      ASSERT_EQ(one.in_progress_pence(), want.in_progress_pence()) << "step " << step;
+      ASSERT_EQ(one.recovered_pence(), want.recovered_pence()) << "step " << step;
+      got.mutable_recoveries()->MergeFrom(one.recoveries());
+      after = next;
+      ASSERT_LT(++pages, 10'000);
+    } while (after);
+    got.set_in_progress_pence(want.in_progress_pence());
+    got.set_recovered_pence(want.recovered_pence());
+    ASSERT_EQ(got.recoveries_size(), want.recoveries_size()) << "step " << step;
+    for (int i = 0; i < want.recoveries_size(); ++i) {
+      ASSERT_EQ(got.recoveries(i).SerializeAsString(), want.recoveries(i).SerializeAsString())
+          << "step " << step << " state " << state << " recovery " << i
+          << "\nindex: " << got.recoveries(i).ShortDebugString()
+          << "\nread afresh: " << want.recoveries(i).ShortDebugString();
+      if (state != v1::RECOVERY_STATE_UNSPECIFIED) {
+        ASSERT_EQ(got.recoveries(i).recovery().state(), state);
+      }
+    }
+    recoveries_seen_[state] += want.recoveries_size();
+  }
+
+  void RecordRecovery() {
+    Mutate([&](v1::Account* a, Date start) {
+      v1::Recovery* r = a->add_recoveries();
+      r->set_id(absl::StrCat("R", ++recoveries_));
+      r->set_amount_pence(1000 * (1 + Pick(300)));
+      r->set_method(static_cast<v1::RecoveryMethod>(1 + Pick(3)));
+      // Some from after today: not yet in force.
+      r->set_date(RandomDate(start, kToday.AddDays(20)).ToString());
+      r->set_recorded_by("officer");
+    });
+  }
+
   std::filesystem::path dir_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<DueIndex> index_;
@@ -195,6 +262,8 @@ class DueIndexTest : public ::testing::Test {
   std::vector<std::string> ids_;
   std::vector<Date> starts_;
   int txns_ = 0;
+  int recoveries_ = 0;
+  std::map<v1::RecoveryState, int64_t> recoveries_seen_;
 };
 
 TEST_F(DueIndexTest, MatchesAFullSurveyAfterRandomChanges) {
@@ -208,7 +277,7 @@ TEST_F(DueIndexTest, MatchesAFullSurveyAfterRandomChanges) {
     int policy_changes = 0;
     const DueIndex::Stats before = index_->stats();
     for (int step = 0; step < 150; ++step) {
-      switch (Pick(10)) {
+      switch (Pick(11)) {
         case 0:
         case 1:
           IngestSome();
@@ -267,6 +336,9 @@ TEST_F(DueIndexTest, MatchesAFullSurveyAfterRandomChanges) {
             CreateAccount();
           }
           break;
+        case 9:
+          RecordRecovery();
+          break;
         default:
           break;  // Nothing changes: the index must not either.
       }
@@ -279,7 +351,36 @@ TEST_F(DueIndexTest, MatchesAFullSurveyAfterRandomChanges) {
     EXPECT_EQ(after.builds - before.builds, (before.builds == 0 ? 1 : 0) + policy_changes);
     EXPECT_GT(after.recomputed, before.recomputed);
     EXPECT_LT(after.recomputed - before.recomputed, 150 * 10);
+    // Today's recoveries came from the survey kept up to date, never read
+    // afresh; and there were some, in both states.
+    EXPECT_EQ(after.recovery_books, before.recovery_books);
+    EXPECT_GT(recoveries_seen_[v1::IN_PROGRESS], 0);
+    EXPECT_GT(recoveries_seen_[v1::COMPLETED], 0);
   }
+}
+
+TEST_F(DueIndexTest, RecoveriesBeforeTodaysSurveyAndForPastDatesAreReadFromTheirAccounts) {
+  rng_.seed(11);
+  for (int i = 0; i < 15; ++i) CreateAccount();
+  for (int i = 0; i < 40; ++i) IngestSome();
+  for (int i = 0; i < 25; ++i) RecordRecovery();
+  absl::StatusOr<v1::Council> council = store_->GetCouncil("c");
+  ASSERT_TRUE(council.ok());
+  for (Date as_of : {kToday, D("2025-06-30")}) {
+    absl::StatusOr<std::unique_ptr<Survey>> fresh =
+        BuildSurvey(store_.get(), "c", council->policy(), as_of, 1);
+    ASSERT_TRUE(fresh.ok());
+    for (v1::RecoveryState state :
+         {v1::RECOVERY_STATE_UNSPECIFIED, v1::IN_PROGRESS, v1::COMPLETED}) {
+      ExpectRecoveriesMatch(**fresh, state, 3, 0, as_of);
+      if (HasFatalFailure()) return;
+    }
+  }
+  // Read from the accounts each time, without surveying the council.
+  EXPECT_EQ(index_->stats().builds, 0);
+  EXPECT_GT(index_->stats().recovery_books, 0);
+  EXPECT_GT(recoveries_seen_[v1::IN_PROGRESS], 0);
+  EXPECT_GT(recoveries_seen_[v1::COMPLETED], 0);
 }
 
 TEST_F(DueIndexTest, PastDatesAreSurveyedAndLaterPagesReuseTheSurvey) {

@@ -393,7 +393,6 @@ int main(int argc, char** argv) {
                             metrics.get(),
                             absl::GetFlag(FLAGS_log_calls)};
   dpmon::CouncilsService councils(ctx);
-  dpmon::AccountsService accounts(ctx);
   dpmon::LedgerService ledger(ctx);
   int evaluation_threads = absl::GetFlag(FLAGS_evaluation_threads);
   if (evaluation_threads <= 0) {
@@ -402,6 +401,7 @@ int main(int argc, char** argv) {
   auto due_index =
       std::make_unique<dpmon::DueIndex>(store.get(), &dpmon::TodayInLondon, evaluation_threads);
   due_index_ptr.store(due_index.get());
+  dpmon::AccountsService accounts(ctx, due_index.get());
   auto evaluator = std::make_unique<dpmon::Evaluator>(store.get(), evaluation_threads);
   evaluator_ptr.store(evaluator.get());
   // After the nightly evaluation, today's due and risk indexes are built

@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "common/civil_date.h"
+#include "common/field_error.h"
 #include "common/names.h"
 #include "dpmon/v1/resources.pb.h"
 #include "google/protobuf/field_mask.pb.h"
@@ -73,6 +74,20 @@ absl::StatusOr<int> EffectivePageSize(int32_t page_size);
 // A page token binds the resume key to the request's parameters (`scope`).
 std::string EncodePageToken(absl::string_view scope, absl::string_view resume_key);
 absl::StatusOr<std::string> DecodePageToken(absl::string_view token, absl::string_view scope);
+// Page tokens over a list kept in order (server/audit_survey.h) carry the
+// position of the last entry given, as text `parse` reads back: nullopt
+// for the first page.
+template <typename Key>
+absl::StatusOr<std::optional<Key>> DecodePosition(const std::string& token,
+                                                  const std::string& scope,
+                                                  std::optional<Key> (*parse)(const std::string&)) {
+  absl::StatusOr<std::string> raw = DecodePageToken(token, scope);
+  if (!raw.ok()) return raw.status();
+  if (raw->empty()) return std::optional<Key>();
+  std::optional<Key> key = parse(*raw);
+  if (!key) return InvalidField("page_token", "is not a token this listing gave");
+  return key;
+}
 
 struct AccountFilter {
   std::optional<v1::AccountStatus> status;
