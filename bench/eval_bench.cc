@@ -481,11 +481,11 @@ int Dashboard() {
     r.set_council(council);
     r.set_as_of_date(absl::GetFlag(FLAGS_as_of));
     r.set_page_size(100);
-    // Before today's survey is built (after a restart, until the nightly
-    // evaluation or the first listing of what is due builds it): read from
-    // the accounts that have recoveries. Measured again from the survey below.
+    // From today's survey once the server has built it at start (until then
+    // read from the accounts that have recoveries). Measured again below,
+    // after the listing of what is due has certainly built it.
     unary(
-        "ListRecoveries, before today's survey (Surplus and recoveries)",
+        "ListRecoveries (Surplus and recoveries)",
         [&](auto* c, auto& q, auto* p) { return client.accounts().ListRecoveries(c, q, p); }, r,
         v1::ListRecoveriesResponse());
     v1::ListFlagsRequest f = first;
@@ -534,8 +534,9 @@ int Dashboard() {
          return client.audits().GetAuditPack(&ctx, r, &p);
        });
   // What is due and risk, as of the server's today (start it with
-  // --today=--as_of): the first call builds the council's survey, the rest
-  // read the index. A past date is surveyed in full.
+  // --today=--as_of): the server builds the council's survey when it starts
+  // (or else the first call does), the rest read the index. A past date is
+  // surveyed in full.
   if (ok) {
     ClientOptions slow = options;
     slow.deadline = absl::Seconds(600);
@@ -558,8 +559,10 @@ int Dashboard() {
       std::cerr << "ListAuditsDue: " << s.error_message() << "\n";
       return 1;
     }
-    std::printf("ListAuditsDue, first call (builds the survey of %d accounts): %.0f ms\n", accounts,
-                build_ms);
+    std::printf(
+        "ListAuditsDue, first call (builds the survey of %d accounts if the server has not yet): "
+        "%.0f ms\n",
+        accounts, build_ms);
     ok = measure("ListAuditsDue first page of 50 (audits due)", [&] {
       v1::ListAuditsDueResponse r;
       return list_due(due, &r);

@@ -252,6 +252,9 @@ void Evaluator::BackgroundLoop(int daily_minute, int dirty_delay_ms,
   for (;;) {
     std::map<std::string, std::set<std::string>> batch;
     bool daily = false;
+    // At start, when the daily run is not due now, after_daily is still
+    // called for each council (today's indexes built before anyone asks).
+    const bool starting = first;
     {
       absl::MutexLock lock(&mu_);
       // Wake for changes, or each 20 s for the daily schedule; then let
@@ -287,17 +290,22 @@ void Evaluator::BackgroundLoop(int daily_minute, int dirty_delay_ms,
                                        council, " failed: ", s.ToString()));
       }
     }
-    if (daily) {
+    if (daily || (starting && after_daily)) {
       std::string after;
       for (;;) {
         absl::StatusOr<Page<v1::Council>> councils = store_->ListCouncils(after, 100);
         if (!councils.ok()) {
-          LogEvent("error", absl::StrCat("daily evaluation: ", councils.status().ToString()));
+          LogEvent("error", absl::StrCat(daily ? "daily evaluation: " : "listing councils: ",
+                                         councils.status().ToString()));
           break;
         }
         for (const v1::Council& c : councils->items) {
           if (Stopping()) break;
           const std::string id = LastNameSegment(c.name());
+          if (!daily) {
+            after_daily(id);
+            continue;
+          }
           // Already evaluated today (a restart later in the day): nothing to do.
           absl::StatusOr<storage::EvaluationRecord> last = store_->GetCouncilEvaluation(id);
           if (last.ok() && last->as_of() == today.ToString()) {

@@ -67,7 +67,8 @@ class Evaluator {
   // each day at `daily_minute` minutes after local midnight (Europe/London).
   // `after_daily` (may be empty) is called on the background thread for
   // each council once its daily evaluation is done (or was done already
-  // today when the server started).
+  // today when the server started), and for each council when the server
+  // starts and the daily evaluation is not due then (or is off).
   void StartBackground(int daily_minute, int dirty_delay_ms,
                        std::function<void(const std::string& council_id)> after_daily = {});
   // Queues accounts for re-evaluation; returns at once.

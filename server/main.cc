@@ -404,8 +404,8 @@ int main(int argc, char** argv) {
   dpmon::AccountsService accounts(ctx, due_index.get());
   auto evaluator = std::make_unique<dpmon::Evaluator>(store.get(), evaluation_threads);
   evaluator_ptr.store(evaluator.get());
-  // After the nightly evaluation, today's due and risk indexes are built
-  // before anyone asks.
+  // After the nightly evaluation, and when the server starts, today's due,
+  // risk and recoveries indexes are built before anyone asks.
   evaluator->StartBackground(evaluate_minute, std::max(0, absl::GetFlag(FLAGS_reevaluate_delay_ms)),
                              [&due_index](const std::string& council) {
                                if (absl::Status s = due_index->Warm(council); !s.ok()) {
