@@ -1,8 +1,9 @@
 // A council's audit survey as of a date: every account's due entries, risk
 // and recoveries, held in the orders ListAuditsDue, ListAccountRisks and
-// ListRecoveries page through (docs/audits.md). One account's part is a SurveyRow; a Survey keeps
-// the rows and two ordered indexes over them, and can replace one account's row at a time, which is
-// how server/due_index keeps today's survey up to date.
+// ListRecoveries page through (docs/audits.md). One account's part is a
+// SurveyRow; a Survey keeps the rows and three ordered indexes over them (the
+// third a RecoveryBook), and can replace one account's row at a time, which
+// is how server/due_index keeps today's survey up to date.
 //
 //   absl::StatusOr<std::unique_ptr<Survey>> s = BuildSurvey(store, "wilts", policy, as_of, 2);
 //   (*s)->PageDue(30, after, 50, response->mutable_entries(), &next);
@@ -90,8 +91,6 @@ std::optional<RecoveryKey> ParseRecoveryKey(const std::string& text);
 class RecoveryBook {
  public:
   explicit RecoveryBook(std::string council_id) : council_id_(std::move(council_id)) {}
-
-  size_t size() const { return entries_.size(); }
 
   // Adds or takes away one account's recoveries (as SurveyRow holds them).
   void Insert(const std::string& account_id, const std::vector<v1::Recovery>& recoveries);
