@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "storage/forward_seek_iterator.h"
 #include "storage/group_commit.h"
 #include "storage/store.h"
 
@@ -24,14 +25,17 @@ class FactsReaderImpl : public Store::FactsReader {
     // One iterator a region of the totals (keys are level and period
     // first, then account): as the accounts are read in order, each walks
     // its region forwards, so that RocksDB's readahead sees sequential reads.
-    totals_.reset(db_->NewIterator(ro_, cfs_[kTotals]));
-    years_.reset(db_->NewIterator(ro_, cfs_[kTotals]));
-    months_.reset(db_->NewIterator(ro_, cfs_[kTotals]));
-    days_.reset(db_->NewIterator(ro_, cfs_[kTotals]));
-    window_days_.reset(db_->NewIterator(ro_, cfs_[kTotals]));
-    flags_.reset(db_->NewIterator(ro_, cfs_[kFlags]));
-    marks_.reset(db_->NewIterator(ro_, cfs_[kMarks]));
-    statements_.reset(db_->NewIterator(ro_, cfs_[kStatements]));
+    // Each wrapped so that a seek to where it already stands (the next
+    // account's rows follow this one's) steps there instead.
+    auto forward = [&](Cf cf) { return new ForwardSeekIterator(db_->NewIterator(ro_, cfs_[cf])); };
+    totals_.reset(forward(kTotals));
+    years_.reset(forward(kTotals));
+    months_.reset(forward(kTotals));
+    days_.reset(forward(kTotals));
+    window_days_.reset(forward(kTotals));
+    flags_.reset(forward(kFlags));
+    marks_.reset(forward(kMarks));
+    statements_.reset(forward(kStatements));
   }
   ~FactsReaderImpl() override {
     totals_.reset();
