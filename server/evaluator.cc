@@ -97,6 +97,11 @@ absl::StatusOr<std::vector<Store::AccountEvaluation>> Evaluator::Changes(
   // Each thread works out whether its accounts' flags change, so that only
   // those are gathered and handed to the store (most do not, day to day).
   auto plan = [&](AccountResult& r) -> absl::Status {
+    // Most often the stored flags already agree: told without making flags.
+    if (r.stored && Store::FlagsAgree(*r.stored, r.flags)) {
+      r.stored.reset();
+      return absl::OkStatus();
+    }
     Store::AccountEvaluation e;
     e.account_id = r.account_id;
     e.stored = std::move(r.stored);

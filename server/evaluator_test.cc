@@ -5,8 +5,11 @@
 // from DOMAIN.md's rules in the comments, never by the code under test.
 #include "server/evaluator.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
+#include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -14,6 +17,7 @@
 #include "common/names.h"
 #include "domain/policy.h"
 #include "gtest/gtest.h"
+#include "server/account_view.h"
 #include "storage/proto_domain.h"
 #include "storage/store.h"
 
@@ -155,6 +159,107 @@ TEST_F(EvaluatorTest, StoringRaisesOnceThenChangesFollowTheLedger) {
       EXPECT_EQ(f.amount_pence(), 1'906'000);
     }
   }
+}
+
+}  // namespace
+}  // namespace dpmon
+
+namespace dpmon {
+namespace {
+
+// Store::FlagsAgree, the evaluation threads' quick answer, says yes exactly
+// when ChangesFlags (the writer's own planning) would change nothing, over
+// random stored occurrences (every state, repeated occurrences, cleared or
+// not) and rule flags that mostly repeat what is stored, with one fact or
+// another changed.
+TEST(FlagsAgree, SaysYesExactlyWhenChangesFlagsWouldChangeNothing) {
+  std::mt19937 rng(1201);
+  auto pick = [&](int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng); };
+  const domain::FlagKind kinds[] = {domain::SURPLUS, domain::RESTRICTED_SPEND, domain::FEED_STALE};
+  const char* subjects[] = {"", "card:1", "card:2"};
+  const v1::FlagState states[] = {v1::OPEN, v1::ACKNOWLEDGED, v1::RESOLVED, v1::CLEARED};
+  const domain::Severity severities[] = {domain::WARNING, domain::CRITICAL};
+  int agreed = 0, disagreed = 0, unreadable = 0;
+  for (int round = 0; round < 20000; ++round) {
+    std::vector<v1::Flag> stored;
+    const int n_stored = pick(5);
+    for (int i = 0; i < n_stored; ++i) {
+      v1::Flag f;
+      f.set_kind(ToProto(kinds[pick(3)]));
+      f.set_subject(subjects[pick(3)]);
+      f.set_occurrence(1 + pick(3));
+      f.set_state(pick(60) == 0 ? v1::FLAG_STATE_UNSPECIFIED : states[pick(4)]);
+      if (pick(2) == 0) f.set_cleared_on("2025-11-30");
+      f.set_severity(ToProto(severities[pick(2)]));
+      if (pick(3) != 0) f.set_amount_pence(pick(3) * 100);
+      if (pick(3) != 0) f.set_date(pick(2) == 0 ? "2025-12-01" : "2025-12-02");
+      if (pick(4) == 0) f.set_detail("recovery R1 in progress");
+      stored.push_back(f);
+    }
+    // The rules' flags: most copy a stored flag's facts, some change one;
+    // some are new.
+    std::vector<domain::RuleFlag> flags;
+    for (const v1::Flag& s : stored) {
+      if (pick(3) == 0) continue;
+      domain::RuleFlag f;
+      f.kind = ToDomain(s.kind());
+      f.subject = s.subject();
+      f.severity = ToDomain(s.severity());
+      if (s.has_amount_pence()) f.amount_pence = s.amount_pence();
+      if (!s.date().empty()) f.date = *Date::Parse(s.date());
+      f.detail = s.detail();
+      switch (pick(12)) {
+        case 0:
+          f.severity = f.severity == domain::WARNING ? domain::CRITICAL : domain::WARNING;
+          break;
+        case 1:
+          f.amount_pence = f.amount_pence ? std::nullopt : std::optional<int64_t>(0);
+          break;
+        case 2:
+          f.amount_pence = f.amount_pence.value_or(0) + 1;
+          break;
+        case 3:
+          f.date = f.date ? std::nullopt : std::optional<Date>(*Date::Parse("2025-12-01"));
+          break;
+        case 4:
+          f.detail += "!";
+          break;
+        default:
+          break;
+      }
+      flags.push_back(f);
+    }
+    if (pick(6) == 0) {
+      domain::RuleFlag f;
+      f.kind = kinds[pick(3)];
+      f.subject = subjects[pick(3)];
+      f.severity = severities[pick(2)];
+      flags.push_back(f);
+    }
+    std::shuffle(flags.begin(), flags.end(), rng);
+
+    const bool quick = Store::FlagsAgree(stored, flags);
+    Store::AccountEvaluation e;
+    e.account_id = "A";
+    e.stored = stored;
+    for (const domain::RuleFlag& f : flags) e.flags.push_back(FlagToProto("c", "A", f));
+    absl::StatusOr<bool> changes = Store::ChangesFlags("2025-12-31", "2026-01-01T02:00:00Z", &e);
+    std::string what;
+    for (const v1::Flag& f : stored) absl::StrAppend(&what, "stored ", f.ShortDebugString(), "\n");
+    for (const v1::Flag& f : e.flags) absl::StrAppend(&what, "rule ", f.ShortDebugString(), "\n");
+    if (!changes.ok()) {
+      ++unreadable;
+      EXPECT_FALSE(quick) << what;
+    } else {
+      EXPECT_EQ(quick, !*changes) << what;
+      ++(*changes ? disagreed : agreed);
+    }
+    if (::testing::Test::HasFailure()) break;
+  }
+  // Each answer was reached often.
+  EXPECT_GT(agreed, 2000);
+  EXPECT_GT(disagreed, 2000);
+  EXPECT_GT(unreadable, 50);
 }
 
 }  // namespace

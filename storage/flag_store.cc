@@ -11,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "storage/flag_index.h"
 #include "storage/group_commit.h"
+#include "storage/proto_domain.h"
 #include "storage/store.h"
 
 namespace dpmon {
@@ -275,6 +276,69 @@ absl::StatusOr<bool> Store::ChangesFlags(const std::string& as_of_text, const st
     return s;
   }
   return !changes.empty();
+}
+
+bool Store::FlagsAgree(const std::vector<v1::Flag>& stored,
+                       const std::vector<domain::RuleFlag>& flags) {
+  // PlanChanges' conditions for leaving each flag as it is, over the same
+  // pairing: the latest stored occurrence of each (kind, subject) (the
+  // first of equal occurrences, as AddLatest keeps), and the rules' flag of
+  // each (kind, subject) (the last, as PlanChanges' map keeps). An account
+  // has a handful of flags: lists, not maps.
+  std::vector<const v1::Flag*> latest;
+  latest.reserve(stored.size());
+  for (const v1::Flag& f : stored) {
+    auto same = std::find_if(latest.begin(), latest.end(), [&](const v1::Flag* l) {
+      return l->kind() == f.kind() && l->subject() == f.subject();
+    });
+    if (same == latest.end()) {
+      latest.push_back(&f);
+    } else if ((*same)->occurrence() < f.occurrence()) {
+      *same = &f;
+    }
+  }
+  auto rule_flag = [&](const v1::Flag& l) -> const domain::RuleFlag* {
+    for (auto it = flags.rbegin(); it != flags.rend(); ++it) {
+      if (ToProto(it->kind) == l.kind() && it->subject == l.subject()) return &*it;
+    }
+    return nullptr;
+  };
+  size_t holding = 0;  // stored (kind, subject)s the rules found
+  for (const v1::Flag* l : latest) {
+    const domain::RuleFlag* f = rule_flag(*l);
+    if (f != nullptr) ++holding;
+    switch (l->state()) {
+      case v1::OPEN:
+      case v1::ACKNOWLEDGED:
+        // Still holding, with the same facts (SameFacts of FlagToProto's flag).
+        if (f == nullptr || ToProto(f->severity) != l->severity() ||
+            f->amount_pence.has_value() != l->has_amount_pence() ||
+            f->amount_pence.value_or(0) != l->amount_pence() || f->detail != l->detail()) {
+          return false;
+        }
+        if (f->date ? f->date->ToString() != l->date() : !l->date().empty()) return false;
+        break;
+      case v1::RESOLVED:
+        // Holds and never cleared since, or stopped holding and cleared.
+        if ((f != nullptr) != l->cleared_on().empty()) return false;
+        break;
+      case v1::CLEARED:
+        if (f != nullptr) return false;
+        break;
+      default:
+        return false;
+    }
+  }
+  // Every (kind, subject) the rules found is stored already.
+  size_t found = 0;
+  for (size_t i = 0; i < flags.size(); ++i) {
+    bool repeated = false;  // counted at its last
+    for (size_t j = i + 1; j < flags.size() && !repeated; ++j) {
+      repeated = flags[j].kind == flags[i].kind && flags[j].subject == flags[i].subject;
+    }
+    if (!repeated) ++found;
+  }
+  return found == holding;
 }
 
 absl::StatusOr<Store::EvaluationCounts> Store::ApplyEvaluation(

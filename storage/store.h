@@ -31,6 +31,7 @@
 #include "common/civil_date.h"
 #include "common/histogram.h"
 #include "domain/ledger_facts.h"
+#include "domain/rules.h"
 #include "domain/totals.h"
 #include "dpmon/v1/dpmon.pb.h"
 #include "dpmon/v1/storage.pb.h"
@@ -323,6 +324,14 @@ class Store {
   // own accounts before the results are gathered.
   static absl::StatusOr<bool> ChangesFlags(const std::string& as_of_text, const std::string& now,
                                            AccountEvaluation* a);
+  // Whether the rules' own `flags` agree with `stored` (every stored
+  // occurrence of one account's flags): what ChangesFlags says no to,
+  // worked out without making a v1::Flag of each rule flag, so that an
+  // evaluation in which an account's flags did not change costs no more
+  // than reading them. False when it cannot tell (a stored flag with no
+  // state): the caller then asks ChangesFlags.
+  static bool FlagsAgree(const std::vector<v1::Flag>& stored,
+                         const std::vector<domain::RuleFlag>& flags);
   // Records that a whole-council evaluation finished.
   absl::Status RecordCouncilEvaluation(const std::string& council_id,
                                        const storage::EvaluationRecord& record);
