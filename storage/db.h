@@ -22,10 +22,11 @@ namespace dpmon {
 inline constexpr int kSchemaVersion = kStorageSchemaVersion;
 // Versions Store::Open upgrades in place: 3 and 4 by building account_index
 // from the accounts (version 4 added account_index and notes; version 5
-// keeps the display name in each name word's entry); 5 as it is (version 6
-// writes the flag's state in each flag_index entry instead of a copy of the
-// flag, and reads either).
-inline bool UpgradableSchema(int version) { return version >= 3 && version <= 5; }
+// keeps the display name in each name word's entry); 5 and 6 as they are
+// (version 6 writes the flag's state in each flag_index entry instead of a
+// copy of the flag; version 7 writes a totals row's non-zero slots only;
+// both read either form).
+inline bool UpgradableSchema(int version) { return version >= 3 && version <= 6; }
 // Whether upgrading from `version` rebuilds account_index.
 inline bool UpgradeBuildsAccountIndex(int version) { return version == 3 || version == 4; }
 inline constexpr char kMetaSchema[] = "schema_version";

@@ -1,11 +1,17 @@
 // Store::CheckIntegrity: a clean store reports nothing; each kind of damage
 // to what the store derives from its records is reported by account and key.
 #include <algorithm>
+#include <iterator>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "gtest/gtest.h"
 #include "storage/keys.h"
 #include "storage/store_test_util.h"
+#include "storage/totals_record.h"
 
 namespace dpmon {
 namespace {
@@ -101,6 +107,76 @@ TEST_F(IntegrityTest, ACleanStoreReportsNothingAndCountsWhatItRead) {
   EXPECT_FALSE(store_->CheckIntegrity("nowhere", 10).ok());
 }
 
+// Totals rows as schema 6 wrote them (every slot) are read as they are: the
+// same balances, a clean check, the directory marked 7 on opening; a row
+// that changes is written again with its non-zero slots only.
+TEST_F(IntegrityTest, TotalsRowsWrittenBySchema6AreReadAndRewrittenWhenTheyChange) {
+  Fill();
+  const char* dates[] = {"2025-12-29", "2025-12-30", "2026-01-05", "2026-01-31",
+                         "2026-02-02", "2026-02-28", "2027-01-01"};
+  std::vector<int64_t> before;
+  for (const char* d : dates) before.push_back(Balance("A1", d));
+  auto raw_rows = [this] {
+    std::map<std::string, std::string> rows;
+    WithRawDb([&](rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*>& h) {
+      std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), h[kTotals]));
+      for (it->SeekToFirst(); it->Valid(); it->Next()) {
+        rows[it->key().ToString()] = it->value().ToString();
+      }
+    });
+    Reopen();
+    return rows;
+  };
+  const std::map<std::string, std::string> written = raw_rows();
+  ASSERT_GT(written.size(), 10u);
+  WithRawDb([&](rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*>& h) {
+    for (const auto& [key, value] : written) {
+      storage::TotalsRecord record;
+      ASSERT_TRUE(record.ParseFromString(value));
+      ASSERT_EQ(record.slot_net_pence_size(), 0);  // written in the new form
+      domain::Totals t;
+      ASSERT_TRUE(TotalsFromRecord(record, &t).ok());
+      storage::TotalsRecord old;
+      for (int i = 0; i < domain::kSlotCount; ++i) {
+        old.add_slot_net_pence(t.net_pence[i]);
+        old.add_slot_count(t.count[i]);
+      }
+      ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), h[kTotals], key, old.SerializeAsString()).ok());
+    }
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), h[kMeta], kMetaSchema, "6").ok());
+  });
+  Reopen();
+  for (size_t i = 0; i < std::size(dates); ++i) EXPECT_EQ(Balance("A1", dates[i]), before[i]);
+  Store::IntegrityReport r = Check();
+  EXPECT_EQ(r.problem_count, 0);
+  EXPECT_EQ(r.totals_rows, static_cast<int64_t>(written.size()));
+  // 2026-01-06 changes: its day, month and year rows are written anew.
+  ASSERT_EQ(Ingest({Txn("R1", "t7", "2026-01-06", -250, v1::PA_WAGES)}),
+            (std::vector<O>{O::ACCEPTED}));
+  const std::map<std::string, std::string> now = raw_rows();
+  std::string version;
+  WithRawDb([&](rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*>& h) {
+    ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), h[kMeta], kMetaSchema, &version).ok());
+  });
+  Reopen();
+  EXPECT_EQ(version, absl::StrCat(kSchemaVersion));
+  int rewritten = 0;
+  for (const auto& [key, value] : now) {
+    storage::TotalsRecord record;
+    ASSERT_TRUE(record.ParseFromString(value));
+    const bool changed = key == keys::Totals("c", "A1", keys::Level::kDay, D("2026-01-06")) ||
+                         key == keys::Totals("c", "A1", keys::Level::kMonth, D("2026-01-01")) ||
+                         key == keys::Totals("c", "A1", keys::Level::kYear, D("2026-01-01"));
+    EXPECT_EQ(record.slot_net_pence_size(), changed ? 0 : domain::kSlotCount);
+    EXPECT_EQ(record.slots().empty(), !changed);
+    rewritten += changed;
+  }
+  EXPECT_EQ(rewritten, 3);
+  EXPECT_EQ(Balance("A1", "2026-01-06"), before[2] - 2000 - 250);
+  EXPECT_EQ(Balance("A1", "2027-01-01"), before[6] - 250);
+  EXPECT_EQ(Check().problem_count, 0);
+}
+
 // The flag index holds each flag's state; a store written before held a
 // copy of the whole flag in each entry. Such entries list the same page and
 // check clean; an entry whose state is not its flag's is reported.
@@ -172,10 +248,12 @@ TEST_F(IntegrityTest, EachDamageIsReportedByAccountAndKey) {
     // A1's day row of 2026-01-05 says 1p more.
     const std::string day = keys::Totals("c", "A1", keys::Level::kDay, D("2026-01-05"));
     ASSERT_TRUE(db->Get(ro, h[kTotals], day, &v).ok());
-    storage::TotalsRecord t;
-    ASSERT_TRUE(t.ParseFromString(v));
-    t.set_slot_net_pence(v1::COUNCIL_PAYMENT, t.slot_net_pence(v1::COUNCIL_PAYMENT) + 1);
-    ASSERT_TRUE(db->Put(wo, h[kTotals], day, t.SerializeAsString()).ok());
+    domain::Totals t;
+    ASSERT_TRUE(DecodeTotalsRow(v, &t).ok());
+    ++t.net_pence[v1::COUNCIL_PAYMENT];
+    storage::TotalsRecord record;
+    TotalsToRecord(t, &record);
+    ASSERT_TRUE(db->Put(wo, h[kTotals], day, record.SerializeAsString()).ok());
     // A2's month row is gone; A3, with no transactions, has a year row.
     ASSERT_TRUE(
         db->Delete(wo, h[kTotals], keys::Totals("c", "A2", keys::Level::kMonth, D("2026-02-01")))

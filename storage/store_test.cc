@@ -257,7 +257,7 @@ TEST_F(StoreTest, OpeningASchema3Or4DirectoryBuildsTheAccountIndex) {
                   .ok());
   EXPECT_EQ(name_of("smi"), "Smith Ann");
   EXPECT_EQ(name_of("ann"), "Smith Ann");
-  // A version-5 directory is opened as it is and marked 6 (its flag index
+  // A version-5 directory is opened as it is and marked 7 (its flag index
   // entries are read either way: IntegrityTest.FlagIndexEntriesHolding...).
   WithRawDb([](rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*>& handles) {
     ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), handles[kMeta], kMetaSchema, "5").ok());

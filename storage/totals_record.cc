@@ -11,30 +11,8 @@ namespace dpmon {
 
 using domain::kSlotCount;
 
-void TotalsToRecord(const domain::Totals& totals, storage::TotalsRecord* record) {
-  record->Clear();
-  record->mutable_slot_net_pence()->Reserve(kSlotCount);
-  record->mutable_slot_count()->Reserve(kSlotCount);
-  for (int i = 0; i < kSlotCount; ++i) {
-    record->add_slot_net_pence(totals.net_pence[i]);
-    record->add_slot_count(totals.count[i]);
-  }
-}
-
-absl::Status TotalsFromRecord(const storage::TotalsRecord& record, domain::Totals* out) {
-  if (record.slot_net_pence_size() != kSlotCount || record.slot_count_size() != kSlotCount) {
-    return absl::DataLossError("totals record has the wrong number of slots");
-  }
-  for (int i = 0; i < kSlotCount; ++i) {
-    out->net_pence[i] = record.slot_net_pence(i);
-    out->count[i] = record.slot_count(i);
-  }
-  // Invariant: a count never goes negative. One that has was corrupted.
-  if (out->HasNegativeCount()) return absl::DataLossError("totals record has a negative count");
-  return absl::OkStatus();
-}
-
 namespace {
+
 // One varint at *pos of [*pos, end); false if it runs past the end or past
 // ten bytes.
 bool ReadVarint(const uint8_t** pos, const uint8_t* end, uint64_t* out) {
@@ -50,6 +28,81 @@ bool ReadVarint(const uint8_t** pos, const uint8_t* end, uint64_t* out) {
   return false;
 }
 
+void AppendVarint(uint64_t v, std::string* out) {
+  while (v >= 0x80) {
+    out->push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out->push_back(static_cast<char>(v));
+}
+
+uint64_t ZigZag(int64_t v) {
+  return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
+}
+int64_t UnZigZag(uint64_t u) { return static_cast<int64_t>(u >> 1) ^ -static_cast<int64_t>(u & 1); }
+
+// TotalsRecord.slots into *out (zeros elsewhere). False for anything
+// TotalsToRecord does not write: a slot out of range or out of order, an
+// entry of zeros, a varint cut short.
+bool DecodeSlots(const uint8_t* pos, const uint8_t* end, domain::Totals* out) {
+  *out = domain::Totals();
+  int next = 0;
+  while (pos < end) {
+    const int slot = *pos++;
+    if (slot < next || slot >= kSlotCount) return false;
+    uint64_t net, count;
+    if (!ReadVarint(&pos, end, &net) || !ReadVarint(&pos, end, &count)) return false;
+    if (net == 0 && count == 0) return false;
+    out->net_pence[slot] = UnZigZag(net);
+    out->count[slot] = static_cast<int64_t>(count);  // above INT64_MAX: negative, refused
+    next = slot + 1;
+  }
+  return true;
+}
+
+bool DecodeSlots(absl::string_view bytes, domain::Totals* out) {
+  const uint8_t* pos = reinterpret_cast<const uint8_t*>(bytes.data());
+  return DecodeSlots(pos, pos + bytes.size(), out);
+}
+
+}  // namespace
+
+void TotalsToRecord(const domain::Totals& totals, storage::TotalsRecord* record) {
+  record->Clear();
+  std::string* slots = record->mutable_slots();
+  for (int i = 0; i < kSlotCount; ++i) {
+    if (totals.net_pence[i] == 0 && totals.count[i] == 0) continue;
+    slots->push_back(static_cast<char>(i));
+    AppendVarint(ZigZag(totals.net_pence[i]), slots);
+    AppendVarint(static_cast<uint64_t>(totals.count[i]), slots);
+  }
+}
+
+absl::Status TotalsFromRecord(const storage::TotalsRecord& record, domain::Totals* out) {
+  if (!record.slots().empty()) {
+    if (record.slot_net_pence_size() != 0 || record.slot_count_size() != 0) {
+      return absl::DataLossError("totals record holds its slots twice");
+    }
+    if (!DecodeSlots(record.slots(), out)) {
+      return absl::DataLossError("totals record has unreadable slots");
+    }
+  } else {
+    // As schemas up to 6 wrote it: every slot.
+    if (record.slot_net_pence_size() != kSlotCount || record.slot_count_size() != kSlotCount) {
+      return absl::DataLossError("totals record has the wrong number of slots");
+    }
+    for (int i = 0; i < kSlotCount; ++i) {
+      out->net_pence[i] = record.slot_net_pence(i);
+      out->count[i] = record.slot_count(i);
+    }
+  }
+  // Invariant: a count never goes negative. One that has was corrupted.
+  if (out->HasNegativeCount()) return absl::DataLossError("totals record has a negative count");
+  return absl::OkStatus();
+}
+
+namespace {
+
 // Exactly kSlotCount varints filling [pos, pos + len).
 bool ReadPackedSlots(const uint8_t** pos, const uint8_t* end,
                      std::array<int64_t, kSlotCount>* out) {
@@ -64,12 +117,22 @@ bool ReadPackedSlots(const uint8_t** pos, const uint8_t* end,
   return *pos == field_end;
 }
 
-// The record as TotalsToRecord writes it: field 1 then field 2, each packed
-// with every slot. False for anything else (left to the protobuf parser).
+// The record as TotalsToRecord writes it (field 3 alone), or as schemas up
+// to 6 wrote it (field 1 then field 2, each packed with every slot). False
+// for anything else (left to the protobuf parser).
 bool DecodeAsWritten(absl::string_view bytes, domain::Totals* out) {
   const uint8_t* pos = reinterpret_cast<const uint8_t*>(bytes.data());
   const uint8_t* end = pos + bytes.size();
-  constexpr uint8_t kNetTag = (1 << 3) | 2, kCountTag = (2 << 3) | 2;  // length-delimited
+  constexpr uint8_t kNetTag = (1 << 3) | 2, kCountTag = (2 << 3) | 2,
+                    kSlotsTag = (3 << 3) | 2;  // length-delimited
+  if (pos != end && *pos == kSlotsTag) {
+    ++pos;
+    uint64_t len;
+    if (!ReadVarint(&pos, end, &len) || len != static_cast<uint64_t>(end - pos) || len == 0) {
+      return false;
+    }
+    return DecodeSlots(pos, end, out);
+  }
   if (pos == end || *pos++ != kNetTag || !ReadPackedSlots(&pos, end, &out->net_pence)) {
     return false;
   }

@@ -18,8 +18,11 @@
 
 namespace dpmon {
 
+// Writes the non-zero slots only (TotalsRecord.slots). A row of zeros is
+// never stored (it is deleted), and is refused on read.
 void TotalsToRecord(const domain::Totals& totals, storage::TotalsRecord* record);
-// DataLoss if the record has the wrong shape or a negative count.
+// Either form of the record (the slots, or every slot as schemas up to 6
+// wrote it). DataLoss if it has the wrong shape or a negative count.
 absl::Status TotalsFromRecord(const storage::TotalsRecord& record, domain::Totals* out);
 // The same from a stored row's bytes: decodes the two packed fields straight
 // into *out (every balance and evaluation reads dozens of rows), and falls
