@@ -59,6 +59,9 @@ absl::Status OpenDb(const std::string& path, size_t block_cache_bytes,
     } else if (i == kFlagIndex) {
       o.memtable_insert_with_hint_prefix_extractor = std::make_shared<FlagIndexHintPrefix>();
     }
+    // Flags and their index are read by prefix or by keys that exist: a
+    // memtable filter would only cost each of an evaluation's inserts.
+    if (i == kFlags || i == kFlagIndex) o.memtable_prefix_bloom_size_ratio = 0;
     descriptors.emplace_back(kCfNames[i], o);
   }
   rocksdb::DB* raw = nullptr;
