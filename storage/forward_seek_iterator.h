@@ -13,6 +13,7 @@
 #ifndef DPMON_STORAGE_FORWARD_SEEK_ITERATOR_H_
 #define DPMON_STORAGE_FORWARD_SEEK_ITERATOR_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
