@@ -56,6 +56,9 @@ ABSL_FLAG(int, seed, 20261122, "Random seed.");
 ABSL_FLAG(int, runs, 2,
           "evaluate: evaluations in a row (the first raises every flag of a fresh council, the "
           "rest find nothing changed).");
+ABSL_FLAG(int, next_days, 0,
+          "evaluate: after the runs as of --as_of, this many more, each a day later than the one "
+          "before (the nightly run, nothing ingested in between).");
 ABSL_FLAG(int, recoveries_every, 0,
           "generate: every Nth account gets a recovery (0: none), for the dashboard's pages.");
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "dashboard: dpmon-server address.");
@@ -679,9 +682,11 @@ int Evaluate() {
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   Evaluator evaluator(store.get(), threads);
   const Date as_of = *Date::Parse(absl::GetFlag(FLAGS_as_of));
-  for (int run = 1; run <= absl::GetFlag(FLAGS_runs); ++run) {
+  const int runs = absl::GetFlag(FLAGS_runs), next_days = absl::GetFlag(FLAGS_next_days);
+  for (int run = 1; run <= runs + next_days; ++run) {
     const auto started = std::chrono::steady_clock::now();
-    absl::StatusOr<v1::EvaluateCouncilResponse> r = evaluator.EvaluateCouncil(kCouncil, as_of);
+    const Date date = as_of.AddDays(std::max(0, run - runs));
+    absl::StatusOr<v1::EvaluateCouncilResponse> r = evaluator.EvaluateCouncil(kCouncil, date);
     if (!r.ok()) {
       std::cerr << r.status() << "\n";
       return 1;
@@ -689,8 +694,11 @@ int Evaluate() {
     std::printf(
         "evaluate run %d (%s): %lld accounts as of %s, %d threads: %.2f s; raised %lld, cleared "
         "%lld, updated %lld; peak memory (VmHWM) %s\n",
-        run, run == 1 ? "first: every flag new" : "again: nothing changed",
-        static_cast<long long>(r->accounts()), as_of.ToString().c_str(), threads, Seconds(started),
+        run,
+        run > runs   ? "a day later"
+        : run == 1 ? "first: every flag new"
+                   : "again: nothing changed",
+        static_cast<long long>(r->accounts()), date.ToString().c_str(), threads, Seconds(started),
         static_cast<long long>(r->raised()), static_cast<long long>(r->cleared()),
         static_cast<long long>(r->updated()), PeakMemory().c_str());
   }
