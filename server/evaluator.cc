@@ -5,6 +5,7 @@
 #include <chrono>
 #include <future>
 #include <memory>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -97,10 +98,17 @@ absl::StatusOr<std::vector<Store::AccountEvaluation>> Evaluator::Changes(
   // Each thread works out whether its accounts' flags change, so that only
   // those are gathered and handed to the store (most do not, day to day).
   auto plan = [&](AccountResult& r) -> absl::Status {
-    // Most often the stored flags already agree: told without making flags.
-    if (r.stored && Store::FlagsAgree(*r.stored, r.flags)) {
-      r.stored.reset();
-      return absl::OkStatus();
+    // Told from the rules' flags as they are (most often: no change), and
+    // only an account whose flags change has them made into v1::Flags.
+    std::optional<bool> known;
+    if (r.stored) {
+      absl::StatusOr<bool> c = Store::FlagsChange(*r.stored, r.flags);
+      if (!c.ok()) return c.status();
+      if (!*c) {
+        r.stored.reset();
+        return absl::OkStatus();
+      }
+      known = true;
     }
     Store::AccountEvaluation e;
     e.account_id = r.account_id;
@@ -109,8 +117,9 @@ absl::StatusOr<std::vector<Store::AccountEvaluation>> Evaluator::Changes(
     for (const domain::RuleFlag& f : r.flags) {
       e.flags.push_back(FlagToProto(council_id, r.account_id, f));
     }
-    absl::StatusOr<bool> changes = Store::ChangesFlags(as_of_text, now, &e);
+    absl::StatusOr<bool> changes = known ? *known : Store::ChangesFlags(as_of_text, now, &e);
     if (!changes.ok()) return changes.status();
+    e.stored.reset();
     if (*changes) {
       e.changes = true;
       r.to_store = std::move(e);

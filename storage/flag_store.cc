@@ -278,8 +278,8 @@ absl::StatusOr<bool> Store::ChangesFlags(const std::string& as_of_text, const st
   return !changes.empty();
 }
 
-bool Store::FlagsAgree(const std::vector<v1::Flag>& stored,
-                       const std::vector<domain::RuleFlag>& flags) {
+absl::StatusOr<bool> Store::FlagsChange(const std::vector<v1::Flag>& stored,
+                                         const std::vector<domain::RuleFlag>& flags) {
   // PlanChanges' conditions for leaving each flag as it is, over the same
   // pairing: the latest stored occurrence of each (kind, subject) (the
   // first of equal occurrences, as AddLatest keeps), and the rules' flag of
@@ -303,6 +303,14 @@ bool Store::FlagsAgree(const std::vector<v1::Flag>& stored,
     }
     return nullptr;
   };
+  // As PlanChanges: a latest occurrence without a state is an error,
+  // whatever else changes.
+  for (const v1::Flag* l : latest) {
+    if (l->state() != v1::OPEN && l->state() != v1::ACKNOWLEDGED && l->state() != v1::RESOLVED &&
+        l->state() != v1::CLEARED) {
+      return absl::DataLossError("stored flag without a state");
+    }
+  }
   size_t holding = 0;  // stored (kind, subject)s the rules found
   for (const v1::Flag* l : latest) {
     const domain::RuleFlag* f = rule_flag(*l);
@@ -314,19 +322,19 @@ bool Store::FlagsAgree(const std::vector<v1::Flag>& stored,
         if (f == nullptr || ToProto(f->severity) != l->severity() ||
             f->amount_pence.has_value() != l->has_amount_pence() ||
             f->amount_pence.value_or(0) != l->amount_pence() || f->detail != l->detail()) {
-          return false;
+          return true;
         }
-        if (f->date ? f->date->ToString() != l->date() : !l->date().empty()) return false;
+        if (f->date ? f->date->ToString() != l->date() : !l->date().empty()) return true;
         break;
       case v1::RESOLVED:
         // Holds and never cleared since, or stopped holding and cleared.
-        if ((f != nullptr) != l->cleared_on().empty()) return false;
+        if ((f != nullptr) != l->cleared_on().empty()) return true;
         break;
       case v1::CLEARED:
-        if (f != nullptr) return false;
+        if (f != nullptr) return true;
         break;
       default:
-        return false;
+        return absl::DataLossError("stored flag without a state");
     }
   }
   // Every (kind, subject) the rules found is stored already.
@@ -338,7 +346,7 @@ bool Store::FlagsAgree(const std::vector<v1::Flag>& stored,
     }
     if (!repeated) ++found;
   }
-  return found == holding;
+  return found != holding;
 }
 
 absl::StatusOr<Store::EvaluationCounts> Store::ApplyEvaluation(

@@ -324,14 +324,13 @@ class Store {
   // own accounts before the results are gathered.
   static absl::StatusOr<bool> ChangesFlags(const std::string& as_of_text, const std::string& now,
                                            AccountEvaluation* a);
-  // Whether the rules' own `flags` agree with `stored` (every stored
-  // occurrence of one account's flags): what ChangesFlags says no to,
-  // worked out without making a v1::Flag of each rule flag, so that an
-  // evaluation in which an account's flags did not change costs no more
-  // than reading them. False when it cannot tell (a stored flag with no
-  // state): the caller then asks ChangesFlags.
-  static bool FlagsAgree(const std::vector<v1::Flag>& stored,
-                         const std::vector<domain::RuleFlag>& flags);
+  // What ChangesFlags answers, worked out from the rules' own `flags` and
+  // `stored` (every stored occurrence of one account's flags) without
+  // making a v1::Flag of each rule flag: so that an evaluation thread tells
+  // an account whose flags did not change at the cost of reading them.
+  // DataLoss, as ChangesFlags, for a stored flag with no state.
+  static absl::StatusOr<bool> FlagsChange(const std::vector<v1::Flag>& stored,
+                                          const std::vector<domain::RuleFlag>& flags);
   // Records that a whole-council evaluation finished.
   absl::Status RecordCouncilEvaluation(const std::string& council_id,
                                        const storage::EvaluationRecord& record);
