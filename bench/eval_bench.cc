@@ -695,7 +695,7 @@ int Evaluate() {
         "evaluate run %d (%s): %lld accounts as of %s, %d threads: %.2f s; raised %lld, cleared "
         "%lld, updated %lld; peak memory (VmHWM) %s\n",
         run,
-        run > runs   ? "a day later"
+        run > runs ? "a day later"
         : run == 1 ? "first: every flag new"
                    : "again: nothing changed",
         static_cast<long long>(r->accounts()), date.ToString().c_str(), threads, Seconds(started),

@@ -279,7 +279,7 @@ absl::StatusOr<bool> Store::ChangesFlags(const std::string& as_of_text, const st
 }
 
 absl::StatusOr<bool> Store::FlagsChange(const std::vector<v1::Flag>& stored,
-                                         const std::vector<domain::RuleFlag>& flags) {
+                                        const std::vector<domain::RuleFlag>& flags) {
   // PlanChanges' conditions for leaving each flag as it is, over the same
   // pairing: the latest stored occurrence of each (kind, subject) (the
   // first of equal occurrences, as AddLatest keeps), and the rules' flag of

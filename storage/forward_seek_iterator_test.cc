@@ -24,8 +24,8 @@ namespace {
 class ForwardSeekIteratorTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           absl::StrCat("dpmon_forward_seek_test_", getpid());
+    dir_ =
+        std::filesystem::temp_directory_path() / absl::StrCat("dpmon_forward_seek_test_", getpid());
     std::filesystem::remove_all(dir_);
     rocksdb::Options o;
     o.create_if_missing = true;
@@ -136,7 +136,8 @@ TEST_F(ForwardSeekIteratorTest, StepsToTheNextAccountsRowsInsteadOfSeeking) {
   // to the first key past it, as FactsReader reads them.
   for (int a = 0; a < 20; ++a) {
     for (int row = 0; row < 3; ++row) {
-      ASSERT_TRUE(db_->Put(rocksdb::WriteOptions(), absl::StrCat("acc", a + 10, "/", row), "x").ok());
+      ASSERT_TRUE(
+          db_->Put(rocksdb::WriteOptions(), absl::StrCat("acc", a + 10, "/", row), "x").ok());
     }
   }
   ForwardSeekIterator it(db_->NewIterator(rocksdb::ReadOptions()));

@@ -130,8 +130,8 @@ TEST(TotalsRecord, MalformedSlotsAreDataLoss) {
 // negative, the extremes); every shorter prefix of them is refused.
 TEST(TotalsRecord, DecodingARowsBytesMatchesTheProtobufParser) {
   std::mt19937_64 rng(20261201);
-  const int64_t extremes[] = {0, 1, -1, 63, 64, -64, -65, 127, 128, -128,
-                              INT64_MAX, INT64_MIN, 1LL << 35};
+  const int64_t extremes[] = {0,   1,   -1,   63,        64,        -64,      -65,
+                              127, 128, -128, INT64_MAX, INT64_MIN, 1LL << 35};
   for (int round = 0; round < 1000; ++round) {
     domain::Totals t;
     for (int i = 0; i < domain::kSlotCount; ++i) {
