@@ -5,7 +5,6 @@
 #include <chrono>
 #include <future>
 #include <memory>
-#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -92,38 +91,25 @@ absl::Status Evaluator::ComputeEach(const std::string& council_id, const v1::Pol
 
 absl::StatusOr<std::vector<Store::AccountEvaluation>> Evaluator::Changes(
     const std::string& council_id, const v1::Policy& policy,
-    const std::vector<v1::Account>& accounts, Date as_of, const std::string& now) {
+    const std::vector<v1::Account>& accounts, Date as_of) {
   std::vector<AccountResult> results;
-  const std::string as_of_text = as_of.ToString();  // formatted once, not per account
   // Each thread works out whether its accounts' flags change, so that only
-  // those are gathered and handed to the store (most do not, day to day).
+  // those are gathered and handed to the store (most do not, day to day):
+  // told from the rules' flags as they are (their stored flags were read,
+  // read_stored), and only an account whose flags change has them made
+  // into v1::Flags.
   auto plan = [&](AccountResult& r) -> absl::Status {
-    // Told from the rules' flags as they are (most often: no change), and
-    // only an account whose flags change has them made into v1::Flags.
-    std::optional<bool> known;
-    if (r.stored) {
-      absl::StatusOr<bool> c = Store::FlagsChange(*r.stored, r.flags);
-      if (!c.ok()) return c.status();
-      if (!*c) {
-        r.stored.reset();
-        return absl::OkStatus();
-      }
-      known = true;
-    }
+    absl::StatusOr<bool> changes = Store::FlagsChange(*r.stored, r.flags);
+    r.stored.reset();
+    if (!changes.ok()) return changes.status();
+    if (!*changes) return absl::OkStatus();
     Store::AccountEvaluation e;
     e.account_id = r.account_id;
-    e.stored = std::move(r.stored);
-    r.stored.reset();
     for (const domain::RuleFlag& f : r.flags) {
       e.flags.push_back(FlagToProto(council_id, r.account_id, f));
     }
-    absl::StatusOr<bool> changes = known ? *known : Store::ChangesFlags(as_of_text, now, &e);
-    if (!changes.ok()) return changes.status();
-    e.stored.reset();
-    if (*changes) {
-      e.changes = true;
-      r.to_store = std::move(e);
-    }
+    e.changes = true;
+    r.to_store = std::move(e);
     return absl::OkStatus();
   };
   if (absl::Status s = ComputeEach(council_id, policy, accounts, as_of, &results, true, plan);
@@ -141,7 +127,7 @@ absl::StatusOr<Store::EvaluationCounts> Evaluator::EvaluateAndStore(
     const std::string& council_id, const v1::Policy& policy,
     const std::vector<v1::Account>& accounts, Date as_of, const std::string& now) {
   absl::StatusOr<std::vector<Store::AccountEvaluation>> changed =
-      Changes(council_id, policy, accounts, as_of, now);
+      Changes(council_id, policy, accounts, as_of);
   if (!changed.ok()) return changed.status();
   // The store reads the flags of these again on its writer and plans from
   // what it sees, so a change made since the read above is never lost.
@@ -176,7 +162,7 @@ absl::StatusOr<v1::EvaluateCouncilResponse> Evaluator::EvaluateCouncil(
     std::future<absl::StatusOr<Page<v1::Account>>> next;
     if (!page->next_key.empty()) next = std::async(std::launch::async, list, page->next_key);
     absl::StatusOr<std::vector<Store::AccountEvaluation>> changed =
-        Changes(council_id, council->policy(), page->items, as_of, now);
+        Changes(council_id, council->policy(), page->items, as_of);
     // The page before is stored while this one was evaluated; this one is
     // stored while the next is.
     absl::Status stored = changed.status();

@@ -86,7 +86,7 @@ class Evaluator {
   // Evaluates `accounts`: those whose stored flags would change, to store.
   absl::StatusOr<std::vector<Store::AccountEvaluation>> Changes(
       const std::string& council_id, const v1::Policy& policy,
-      const std::vector<v1::Account>& accounts, Date as_of, const std::string& now);
+      const std::vector<v1::Account>& accounts, Date as_of);
   // Evaluates `accounts` and stores what changed.
   absl::StatusOr<Store::EvaluationCounts> EvaluateAndStore(const std::string& council_id,
                                                            const v1::Policy& policy,

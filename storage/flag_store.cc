@@ -330,11 +330,9 @@ absl::StatusOr<bool> Store::FlagsChange(const std::vector<v1::Flag>& stored,
         // Holds and never cleared since, or stopped holding and cleared.
         if ((f != nullptr) != l->cleared_on().empty()) return true;
         break;
-      case v1::CLEARED:
+      default:  // CLEARED (every other state was refused above)
         if (f != nullptr) return true;
         break;
-      default:
-        return absl::DataLossError("stored flag without a state");
     }
   }
   // Every (kind, subject) the rules found is stored already.

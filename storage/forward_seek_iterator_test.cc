@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <random>
 #include <string>
@@ -92,33 +93,29 @@ TEST_F(ForwardSeekIteratorTest, AnswersAsTheIteratorItWrapsWhateverItIsAsked) {
       std::string target = RandomKey();
       // Most seeks go forwards a little, as an evaluation's do.
       if (op < 50 && !last_target.empty()) target = last_target + target;
+      // The same call on both, written down for a failure's message.
+      auto both = [&](const std::string& what,
+                      const std::function<void(rocksdb::Iterator*)>& call) {
+        call(plain.get());
+        call(&forward);
+        absl::StrAppend(&trail, " ", what);
+      };
+      const std::string at = absl::StrCat("(", absl::CEscape(target), ")");
       if (op < 70) {
-        plain->Seek(target);
-        forward.Seek(target);
+        both("Seek" + at, [&](rocksdb::Iterator* it) { it->Seek(target); });
         last_target = target;
-        absl::StrAppend(&trail, " Seek(", absl::CEscape(target), ")");
       } else if (op < 90) {
         if (!plain->Valid()) continue;
-        plain->Next();
-        forward.Next();
-        absl::StrAppend(&trail, " Next");
+        both("Next", [](rocksdb::Iterator* it) { it->Next(); });
       } else if (op < 94) {
-        plain->SeekForPrev(target);
-        forward.SeekForPrev(target);
-        absl::StrAppend(&trail, " SeekForPrev(", absl::CEscape(target), ")");
+        both("SeekForPrev" + at, [&](rocksdb::Iterator* it) { it->SeekForPrev(target); });
       } else if (op < 97) {
         if (!plain->Valid()) continue;
-        plain->Prev();
-        forward.Prev();
-        absl::StrAppend(&trail, " Prev");
+        both("Prev", [](rocksdb::Iterator* it) { it->Prev(); });
       } else if (op < 99) {
-        plain->SeekToFirst();
-        forward.SeekToFirst();
-        absl::StrAppend(&trail, " SeekToFirst");
+        both("SeekToFirst", [](rocksdb::Iterator* it) { it->SeekToFirst(); });
       } else {
-        plain->SeekToLast();
-        forward.SeekToLast();
-        absl::StrAppend(&trail, " SeekToLast");
+        both("SeekToLast", [](rocksdb::Iterator* it) { it->SeekToLast(); });
       }
       ASSERT_EQ(Position(forward), Position(*plain)) << absl::CEscape(trail);
     }
