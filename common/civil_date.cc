@@ -1,14 +1,50 @@
 #include "common/civil_date.h"
 
 #include "absl/strings/str_format.h"
-#include "absl/time/civil_time.h"
 
 namespace dpmon {
 namespace {
 
-const absl::CivilDay kEpoch(1970, 1, 1);
+// The proleptic Gregorian calendar in closed form (eras of 400 years,
+// 146,097 days, with years starting on 1 March so that the leap day is the
+// last of its year), as in Howard Hinnant's "chrono-Compatible Low-Level
+// Date Algorithms". Exact for every int32 day count; civil_date_test holds
+// it to absl::CivilDay. About a tenth of absl's cost, which an evaluation
+// of every account pays a dozen times an account.
+struct Ymd {
+  int64_t year;
+  int month;  // 1..12
+  int day;    // 1..31
+};
 
-absl::CivilDay ToCivil(Date d) { return kEpoch + d.days(); }
+int64_t DaysFromCivil(int64_t year, int month, int day) {
+  year -= month <= 2;
+  const int64_t era = (year >= 0 ? year : year - 399) / 400;
+  const int64_t yoe = year - era * 400;                                               // [0, 399]
+  const int64_t doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;  // [0, 365]
+  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;                          // [0, 146096]
+  return era * 146097 + doe - 719468;
+}
+
+Ymd CivilFromDays(int64_t days) {
+  days += 719468;
+  const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  const int64_t doe = days - era * 146097;                                    // [0, 146096]
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;  // [0, 399]
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);                // [0, 365]
+  const int64_t mp = (5 * doy + 2) / 153;                                     // [0, 11]
+  Ymd out;
+  out.day = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
+  out.month = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
+  out.year = yoe + era * 400 + (out.month <= 2);
+  return out;
+}
+
+Ymd ToCivil(Date d) { return CivilFromDays(d.days()); }
+
+Date FromCivil(int64_t year, int month, int day) {
+  return Date::FromDays(static_cast<int32_t>(DaysFromCivil(year, month, day)));
+}
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
@@ -39,7 +75,7 @@ absl::StatusOr<Date> Date::FromYmd(int year, int month, int day) {
   if (day < 1 || day > DaysInMonth(year, month)) {
     return absl::InvalidArgumentError(absl::StrFormat("%04d-%02d has no day %d", year, month, day));
   }
-  return Date(static_cast<int32_t>(absl::CivilDay(year, month, day) - kEpoch));
+  return FromCivil(year, month, day);
 }
 
 absl::StatusOr<Date> Date::Parse(absl::string_view text) {
@@ -56,31 +92,27 @@ absl::StatusOr<Date> Date::Parse(absl::string_view text) {
   return FromYmd(Digits(text.substr(0, 4)), Digits(text.substr(5, 2)), Digits(text.substr(8, 2)));
 }
 
-int Date::year() const { return static_cast<int>(ToCivil(*this).year()); }
-int Date::month() const { return ToCivil(*this).month(); }
-int Date::day() const { return ToCivil(*this).day(); }
+int Date::year() const { return static_cast<int>(ToCivil(*this).year); }
+int Date::month() const { return ToCivil(*this).month; }
+int Date::day() const { return ToCivil(*this).day; }
 
 std::string Date::ToString() const {
-  absl::CivilDay c = ToCivil(*this);
-  return absl::StrFormat("%04d-%02d-%02d", c.year(), c.month(), c.day());
+  const Ymd c = ToCivil(*this);
+  return absl::StrFormat("%04d-%02d-%02d", c.year, c.month, c.day);
 }
 
 Date Date::FirstOfMonth() const { return AddDays(1 - day()); }
 
-Date Date::FirstOfYear() const {
-  absl::CivilDay c = ToCivil(*this);
-  return Date(static_cast<int32_t>(absl::CivilDay(c.year(), 1, 1) - kEpoch));
-}
+Date Date::FirstOfYear() const { return FromCivil(ToCivil(*this).year, 1, 1); }
 
 Date AddMonths(Date date, int months) {
-  absl::CivilDay c = ToCivil(date);
-  // Month arithmetic on a zero-based month index avoids absl's own
-  // normalisation, which would roll 31 Feb into March instead of clamping.
-  int64_t index = static_cast<int64_t>(c.year()) * 12 + (c.month() - 1) + months;
-  int year = static_cast<int>(index >= 0 ? index / 12 : (index - 11) / 12);
-  int month = static_cast<int>(index - static_cast<int64_t>(year) * 12) + 1;
-  int day = std::min(c.day(), DaysInMonth(year, month));
-  return Date::FromDays(static_cast<int32_t>(absl::CivilDay(year, month, day) - kEpoch));
+  const Ymd c = ToCivil(date);
+  // On a zero-based month index; the day clamped to the month's last.
+  const int64_t index = c.year * 12 + (c.month - 1) + months;
+  const int64_t year = index >= 0 ? index / 12 : (index - 11) / 12;
+  const int month = static_cast<int>(index - year * 12) + 1;
+  const int day = std::min(c.day, DaysInMonth(static_cast<int>(year), month));
+  return FromCivil(year, month, day);
 }
 
 }  // namespace dpmon

@@ -3,8 +3,10 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
 #include "common/limits.h"
 #include "gtest/gtest.h"
 
@@ -74,6 +76,51 @@ TEST(Date, OrderingAndDifference) {
   EXPECT_EQ(D("2025-03-01") - D("2025-02-01"), 28);
   EXPECT_EQ(D("2024-03-01") - D("2024-02-01"), 29);
   EXPECT_EQ(D("2025-02-28").AddDays(1).ToString(), "2025-03-01");
+}
+
+// The calendar arithmetic is its own (closed form); absl::CivilDay is the
+// reference: every day from 1600 to 2400 and a spread of days out to the
+// ends of the int32 range, through every operation on a Date.
+TEST(Date, AgreesWithAbslCivilDayEverywhere) {
+  const absl::CivilDay epoch(1970, 1, 1);
+  std::vector<int64_t> days;
+  const int64_t from = absl::CivilDay(1600, 1, 1) - epoch,
+                to = absl::CivilDay(2400, 12, 31) - epoch;
+  for (int64_t d = from; d <= to; ++d) days.push_back(d);
+  for (int64_t d = INT32_MIN / 2; d < INT32_MAX / 2; d += 7919 * 13) days.push_back(d);
+  for (int64_t d : {int64_t{INT32_MIN / 2}, int64_t{INT32_MAX / 2}, int64_t{-1}, int64_t{0}}) {
+    days.push_back(d);
+  }
+  int checked = 0;
+  for (int64_t n : days) {
+    const Date d = Date::FromDays(static_cast<int32_t>(n));
+    const absl::CivilDay c = epoch + n;
+    ASSERT_EQ(d.year(), c.year()) << n;
+    ASSERT_EQ(d.month(), c.month()) << n;
+    ASSERT_EQ(d.day(), c.day()) << n;
+    ASSERT_EQ(d.FirstOfMonth().days(), absl::CivilDay(c.year(), c.month(), 1) - epoch) << n;
+    ASSERT_EQ(d.FirstOfYear().days(), absl::CivilDay(c.year(), 1, 1) - epoch) << n;
+    if (c.year() >= 1600 && c.year() <= 2400) {
+      ASSERT_EQ(d.ToString(), absl::FormatCivilTime(c)) << n;
+      absl::StatusOr<Date> parsed = Date::FromYmd(static_cast<int>(c.year()), c.month(), c.day());
+      if (c.year() >= Date::kYearMin && c.year() <= Date::kYearMax) {
+        ASSERT_TRUE(parsed.ok()) << n;
+        ASSERT_EQ(parsed->days(), n);
+      }
+    }
+    // AddMonths against absl's months (normalised to the first) with the
+    // day clamped to the month's last.
+    for (int months : {-25, -12, -1, 1, 2, 6, 11, 12, 13, 120}) {
+      const absl::CivilMonth m = absl::CivilMonth(c) + months;
+      const absl::CivilDay first(m);
+      const int last = static_cast<int>((absl::CivilDay(m + 1) - 1).day());
+      const absl::CivilDay want(m.year(), m.month(), std::min(c.day(), last));
+      ASSERT_EQ(AddMonths(d, months).days(), want - epoch) << n << " + " << months;
+      ASSERT_EQ(first.day(), 1);
+    }
+    ++checked;
+  }
+  EXPECT_GT(checked, 290000);
 }
 
 // The date range is written where a caller meets it: the README's limits
