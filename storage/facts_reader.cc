@@ -3,6 +3,7 @@
 // marks and statements, never from the account's whole history
 // (docs/monitoring.md).
 #include <algorithm>
+#include <array>
 #include <memory>
 #include <optional>
 #include <string>
@@ -28,21 +29,18 @@ class FactsReaderImpl : public Store::FactsReader {
     // Each wrapped so that a seek to where it already stands (the next
     // account's rows follow this one's) steps there instead.
     auto forward = [&](Cf cf) { return new ForwardSeekIterator(db_->NewIterator(ro_, cfs_[cf])); };
-    totals_.reset(forward(kTotals));
     years_.reset(forward(kTotals));
     months_.reset(forward(kTotals));
     days_.reset(forward(kTotals));
-    window_days_.reset(forward(kTotals));
     flags_.reset(forward(kFlags));
     marks_.reset(forward(kMarks));
     statements_.reset(forward(kStatements));
   }
   ~FactsReaderImpl() override {
-    totals_.reset();
+    for (Region& r : regions_) r.it.reset();
     years_.reset();
     months_.reset();
     days_.reset();
-    window_days_.reset();
     flags_.reset();
     marks_.reset();
     statements_.reset();
@@ -102,8 +100,8 @@ class FactsReaderImpl : public Store::FactsReader {
         *at = through;
         if (month_less_after && d < as_of && last_day && *last_day > d) {
           domain::Totals between;  // the days in (d, D], not read yet
-          if (absl::Status s = SumRows(window_days_.get(), council, account, keys::Level::kDay,
-                                       d.AddDays(1), after, &between);
+          if (absl::Status s = SumRows(regions(), council, account, keys::Level::kDay, d.AddDays(1),
+                                       after, &between);
               !s.ok()) {
             return s;
           }
@@ -115,7 +113,8 @@ class FactsReaderImpl : public Store::FactsReader {
         }
         return absl::OkStatus();
       }
-      if (d < year) return SumThroughWith(totals_.get(), council, account, d, at);
+      // An earlier year: its year rows are among those just read.
+      if (d < year) return SumThroughWith(regions(), council, account, d, at, &years_rows_);
       return ThroughEarlierInYear(council, account, d, before_year, at);
     };
     // The window [window_start, D]: the balance less what came before it.
@@ -269,14 +268,14 @@ class FactsReaderImpl : public Store::FactsReader {
     if (next - after < after - d_month) {
       domain::Totals later;
       if (absl::Status s =
-              SumRows(window_days_.get(), council, account, keys::Level::kDay, after, next, &later);
+              SumRows(regions(), council, account, keys::Level::kDay, after, next, &later);
           !s.ok()) {
         return s;
       }
       if (absl::Status s = at->Add(*month_row); !s.ok()) return s;
       return at->Subtract(later);
     }
-    return SumRows(window_days_.get(), council, account, keys::Level::kDay, d_month, after, at);
+    return SumRows(regions(), council, account, keys::Level::kDay, d_month, after, at);
   }
 
   // The latest bucket of an account's rows at `level` in one period.
@@ -286,13 +285,14 @@ class FactsReaderImpl : public Store::FactsReader {
     const std::string prefix = keys::TotalsPrefix(council, account, level, period);
     const Date last =
         level == keys::Level::kDay ? AddMonths(period, 1).AddDays(-1) : AddMonths(period, 11);
-    totals_->SeekForPrev(keys::Totals(council, account, level, last));
+    rocksdb::Iterator* it = RegionIterator(level, period);
+    it->SeekForPrev(keys::Totals(council, account, level, last));
     std::optional<Date> out;
-    if (totals_->Valid() && totals_->key().starts_with(prefix)) {
-      out = keys::DecodeDate(View(totals_->key()).substr(prefix.size()));
+    if (it->Valid() && it->key().starts_with(prefix)) {
+      out = keys::DecodeDate(View(it->key()).substr(prefix.size()));
       if (!out) return absl::DataLossError("unreadable totals key");
     }
-    if (absl::Status s = FromRocks(totals_->status(), "reading totals"); !s.ok()) return s;
+    if (absl::Status s = FromRocks(it->status(), "reading totals"); !s.ok()) return s;
     return out;
   }
 
@@ -329,12 +329,51 @@ class FactsReaderImpl : public Store::FactsReader {
     return FromRocks(it->status(), "reading reversals");
   }
 
+  // The iterator for one region of totals rows (a level and a period) that
+  // the reads beyond D's own year, month and days touch: the window's
+  // start, the latest statement's date, the latest earlier transaction. For
+  // one account they mostly lie in the same regions as for the one before
+  // it, so that each region's iterator moves forwards in its blocks instead
+  // of one iterator seeking back and forth between regions. The least
+  // recently used gives way.
+  rocksdb::Iterator* RegionIterator(keys::Level level, Date period) {
+    Region* oldest = &regions_[0];
+    for (Region& r : regions_) {
+      if (r.it != nullptr && r.level == level && r.period == period) {
+        r.used = ++clock_;
+        return r.it.get();
+      }
+      if (r.used < oldest->used) oldest = &r;
+    }
+    oldest->it.reset(new ForwardSeekIterator(db_->NewIterator(ro_, cfs_[kTotals])));
+    oldest->level = level;
+    oldest->period = period;
+    oldest->used = ++clock_;
+    return oldest->it.get();
+  }
+  // RegionIterator as SumRows and SumThroughWith take it.
+  struct Regions {
+    FactsReaderImpl* reader;
+    rocksdb::Iterator* operator()(keys::Level level, Date period) const {
+      return reader->RegionIterator(level, period);
+    }
+  };
+  const Regions& regions() const { return regions_of_; }
+
   rocksdb::DB* db_;
   const std::vector<rocksdb::ColumnFamilyHandle*>& cfs_;
   const rocksdb::Snapshot* snapshot_;
   rocksdb::ReadOptions ro_;
-  std::unique_ptr<rocksdb::Iterator> totals_;  // The rest: LastBucket, SumThroughWith.
-  std::unique_ptr<rocksdb::Iterator> years_, months_, days_, window_days_;
+  std::unique_ptr<rocksdb::Iterator> years_, months_, days_;  // D's own (Read)
+  struct Region {
+    keys::Level level = keys::Level::kDay;
+    Date period;
+    uint64_t used = 0;
+    std::unique_ptr<rocksdb::Iterator> it;
+  };
+  std::array<Region, 6> regions_;
+  uint64_t clock_ = 0;
+  const Regions regions_of_{this};
   // The rows the running Read read (kept between accounts: no allocation).
   std::vector<std::pair<Date, domain::Totals>> years_rows_, months_rows_, days_rows_;
   std::unique_ptr<rocksdb::Iterator> flags_;

@@ -86,6 +86,10 @@ class FlagWriter {
         !s.ok()) {
       return s;
     }
+    if (old != nullptr && old->state() == now.state() && old->severity() == now.severity() &&
+        old->raised_on() == now.raised_on()) {
+      return absl::OkStatus();
+    }
     const std::string index_value = FlagIndexValue(now);
     for (const std::string& k : IndexKeys(now, *tail)) {
       if (absl::Status s = ctx_.Put(kFlagIndex, k, index_value); !s.ok()) return s;

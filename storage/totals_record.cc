@@ -156,9 +156,17 @@ absl::Status DecodeTotalsRow(absl::string_view bytes, domain::Totals* out) {
 absl::Status SumRows(rocksdb::Iterator* it, const std::string& council_id,
                      const std::string& account_id, keys::Level level, Date from, Date to_exclusive,
                      domain::Totals* sum, std::vector<std::pair<Date, domain::Totals>>* rows) {
+  return SumRows([it](keys::Level, Date) { return it; }, council_id, account_id, level, from,
+                 to_exclusive, sum, rows);
+}
+
+absl::Status SumRows(TotalsRegions regions, const std::string& council_id,
+                     const std::string& account_id, keys::Level level, Date from, Date to_exclusive,
+                     domain::Totals* sum, std::vector<std::pair<Date, domain::Totals>>* rows) {
   if (!(from < to_exclusive)) return absl::OkStatus();
   const bool years = level == keys::Level::kYear;  // one period holds every year
   for (Date period = keys::TotalsPeriod(level, from); years || period < to_exclusive;) {
+    rocksdb::Iterator* it = regions(level, period);
     const std::string prefix = keys::TotalsPrefix(council_id, account_id, level, period);
     const Date start = years ? from : std::max(from, period);
     for (it->Seek(keys::Totals(council_id, account_id, level, start));
@@ -195,6 +203,13 @@ absl::Status SumRows(rocksdb::Iterator* it, const std::string& council_id,
 // reads a handful of rows instead of up to 42.
 absl::Status SumThroughWith(rocksdb::Iterator* it, const std::string& council_id,
                             const std::string& account_id, Date through, domain::Totals* out) {
+  return SumThroughWith([it](keys::Level, Date) { return it; }, council_id, account_id, through,
+                        out);
+}
+
+absl::Status SumThroughWith(TotalsRegions regions, const std::string& council_id,
+                            const std::string& account_id, Date through, domain::Totals* out,
+                            const std::vector<std::pair<Date, domain::Totals>>* years) {
   const Date year = through.FirstOfYear(), next_year = AddMonths(year, 12);
   const Date month = through.FirstOfMonth(), next_month = AddMonths(month, 1);
   const Date after = through.AddDays(1);
@@ -202,13 +217,21 @@ absl::Status SumThroughWith(rocksdb::Iterator* it, const std::string& council_id
   const bool days_from_month = next_month - after < after - month;
   domain::Totals sum, less;
   auto add = [&](keys::Level level, Date from, Date to) {
-    return SumRows(it, council_id, account_id, level, from, to, &sum);
+    return SumRows(regions, council_id, account_id, level, from, to, &sum);
   };
   auto subtract = [&](keys::Level level, Date from, Date to) {
-    return SumRows(it, council_id, account_id, level, from, to, &less);
+    return SumRows(regions, council_id, account_id, level, from, to, &less);
   };
-  absl::Status s =
-      add(keys::Level::kYear, Date::FromDays(INT32_MIN / 2), months_from_year ? next_year : year);
+  const Date years_to = months_from_year ? next_year : year;
+  absl::Status s;
+  if (years == nullptr) {
+    s = add(keys::Level::kYear, Date::FromDays(INT32_MIN / 2), years_to);
+  } else {
+    for (const auto& [y, row] : *years) {
+      if (!(y < years_to) || !s.ok()) break;
+      s = sum.Add(row);
+    }
+  }
   if (s.ok()) {
     if (!months_from_year) {
       s = add(keys::Level::kMonth, year, month);

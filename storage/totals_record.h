@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "common/civil_date.h"
 #include "domain/totals.h"
@@ -30,10 +31,20 @@ absl::Status TotalsFromRecord(const storage::TotalsRecord& record, domain::Total
 // DataLoss as TotalsFromRecord, or if the bytes are not a record.
 absl::Status DecodeTotalsRow(absl::string_view bytes, domain::Totals* out);
 
+// The iterator over `totals` to read one region of rows with (a level and
+// a period: keys.h), so that a caller reading many accounts in key order
+// can keep one iterator a region, each moving forwards.
+using TotalsRegions = absl::FunctionRef<rocksdb::Iterator*(keys::Level level, Date period)>;
+
 // Adds the totals rows of one level of an account with bucket dates in
 // [from, to_exclusive) to *sum, using `it`, an iterator over `totals`; with
 // `rows`, also keeps each row (in date order). One range per period.
 absl::Status SumRows(rocksdb::Iterator* it, const std::string& council_id,
+                     const std::string& account_id, keys::Level level, Date from, Date to_exclusive,
+                     domain::Totals* sum,
+                     std::vector<std::pair<Date, domain::Totals>>* rows = nullptr);
+// The same, each period read with regions(level, period).
+absl::Status SumRows(TotalsRegions regions, const std::string& council_id,
                      const std::string& account_id, keys::Level level, Date from, Date to_exclusive,
                      domain::Totals* sum,
                      std::vector<std::pair<Date, domain::Totals>>* rows = nullptr);
@@ -45,6 +56,12 @@ absl::Status SumRows(rocksdb::Iterator* it, const std::string& council_id,
 // that is fewer rows).
 absl::Status SumThroughWith(rocksdb::Iterator* it, const std::string& council_id,
                             const std::string& account_id, Date through, domain::Totals* out);
+// The same, each region read with `regions`; with `years` (the account's
+// year rows in date order, every one before `through`'s next year), the year
+// rows are taken from there instead of read again.
+absl::Status SumThroughWith(TotalsRegions regions, const std::string& council_id,
+                            const std::string& account_id, Date through, domain::Totals* out,
+                            const std::vector<std::pair<Date, domain::Totals>>* years = nullptr);
 
 }  // namespace dpmon
 
