@@ -16,7 +16,7 @@ namespace dpmon {
 
 // The version of the data directory's layout (storage/db.h checks it on
 // open; docs/storage.md lists what each version changed).
-inline constexpr int kStorageSchemaVersion = 7;
+inline constexpr int kStorageSchemaVersion = 8;
 
 // "0.11.0", and with the commit when built from a clone: "0.11.0 (git
 // c34ace9)".

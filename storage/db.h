@@ -22,13 +22,16 @@ namespace dpmon {
 inline constexpr int kSchemaVersion = kStorageSchemaVersion;
 // Versions Store::Open upgrades in place: 3 and 4 by building account_index
 // from the accounts (version 4 added account_index and notes; version 5
-// keeps the display name in each name word's entry); 5 and 6 as they are
-// (version 6 writes the flag's state in each flag_index entry instead of a
-// copy of the flag; version 7 writes a totals row's non-zero slots only;
-// both read either form).
-inline bool UpgradableSchema(int version) { return version >= 3 && version <= 6; }
+// keeps the display name in each name word's entry); every one before 8 by
+// rebuilding flag_index from the flags (version 8 writes an entry only when
+// its key or state changes, so a copy of the whole flag, as entries written
+// before version 6 hold, would go stale); version 7 writes a totals row's
+// non-zero slots only, and reads either form.
+inline bool UpgradableSchema(int version) { return version >= 3 && version <= 7; }
 // Whether upgrading from `version` rebuilds account_index.
 inline bool UpgradeBuildsAccountIndex(int version) { return version == 3 || version == 4; }
+// Whether upgrading from `version` rebuilds flag_index.
+inline bool UpgradeRebuildsFlagIndex(int version) { return version < 8; }
 inline constexpr char kMetaSchema[] = "schema_version";
 inline constexpr char kMetaNextSeq[] = "next_sequence";
 

@@ -5,13 +5,13 @@
 #ifndef DPMON_STORAGE_FLAG_INDEX_H_
 #define DPMON_STORAGE_FLAG_INDEX_H_
 
-#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "dpmon/v1/resources.pb.h"
+#include "rocksdb/db.h"
 
 namespace dpmon {
 
@@ -25,15 +25,23 @@ absl::StatusOr<std::vector<std::string>> FlagIndexKeys(const std::string& counci
 
 // What an index entry holds: the flag's state, the one thing a listing
 // filters on that the key does not say (one byte); the flag itself is read
-// from `flags` for the entries a page keeps. (Entries written before held a
-// copy of the whole flag: three times the bytes an evaluation wrote.)
+// from `flags` for the entries a page keeps. An entry is written when its
+// flag is listed under a new key or its state changes, not when only the
+// flag's facts do. (Entries written before schema 6 held a copy of the whole
+// flag; the upgrade to 8 rebuilds the index: RebuildFlagIndex.)
 std::string FlagIndexValue(const v1::Flag& flag);
-// The state an index entry records: from FlagIndexValue's byte, or, in an
-// entry written before the index held only the state, from the copy of the
-// whole flag it held (*whole set to that flag; reset otherwise). DataLoss
-// if it is neither.
-absl::StatusOr<v1::FlagState> FlagIndexEntryState(absl::string_view value,
-                                                  std::optional<v1::Flag>* whole);
+// The state an index entry records (FlagIndexValue's byte). DataLoss if it
+// is anything else.
+absl::StatusOr<v1::FlagState> FlagIndexEntryState(absl::string_view value);
+
+// The upgrade from a schema before 8: every flag's entries (by group, and by
+// kind) written afresh from the stored flags, and every other entry
+// removed, in synced batches (an upgrade cut short is simply done again).
+// It replaces the copies of whole flags that entries written before schema
+// 6 hold, and the entries a flag whose severity changed left under its
+// old severity before 8. The counts and evaluation records are kept.
+absl::Status RebuildFlagIndex(rocksdb::DB* db,
+                              const std::vector<rocksdb::ColumnFamilyHandle*>& cfs);
 
 }  // namespace dpmon
 

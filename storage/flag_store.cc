@@ -66,30 +66,33 @@ class FlagWriter {
   absl::Status Write(const std::string& account_id, const v1::Flag* old, const v1::Flag& now) {
     absl::StatusOr<std::string> tail = TailOf(account_id, now);
     if (!tail.ok()) return tail.status();
+    // Listed under the same keys (the same group, severity and raised_on)
+    // with the same state, the index entries stand: the flag's new facts
+    // are read from `flags`. Most of an evaluation's updates are of this
+    // kind, a window's amount moving.
+    bool entries_stand = false;
     if (old != nullptr) {
       --deltas_[{old->kind(), old->state()}];
-      if (GroupOf(old->state()) != GroupOf(now.state())) {
-        absl::StatusOr<std::string> old_tail = TailOf(account_id, *old);
-        if (!old_tail.ok()) return old_tail.status();
+      absl::StatusOr<std::string> old_tail = TailOf(account_id, *old);
+      if (!old_tail.ok()) return old_tail.status();
+      const bool same_keys = GroupOf(old->state()) == GroupOf(now.state()) && *old_tail == *tail;
+      if (!same_keys) {
         for (const std::string& k : IndexKeys(*old, *old_tail)) {
           if (absl::Status s = ctx_.Delete(kFlagIndex, k); !s.ok()) return s;
         }
       }
+      entries_stand = same_keys && old->state() == now.state();
     }
     ++deltas_[{now.kind(), now.state()}];
-    const std::string value = now.SerializeAsString();
     if (absl::Status s =
             ctx_.Put(kFlags,
                      keys::Flag(council_, account_id, KindKey(now.kind()), now.subject(),
                                 static_cast<uint32_t>(now.occurrence())),
-                     value);
+                     now.SerializeAsString());
         !s.ok()) {
       return s;
     }
-    if (old != nullptr && old->state() == now.state() && old->severity() == now.severity() &&
-        old->raised_on() == now.raised_on()) {
-      return absl::OkStatus();
-    }
+    if (entries_stand) return absl::OkStatus();
     const std::string index_value = FlagIndexValue(now);
     for (const std::string& k : IndexKeys(now, *tail)) {
       if (absl::Status s = ctx_.Put(kFlagIndex, k, index_value); !s.ok()) return s;
@@ -148,9 +151,10 @@ bool SameFacts(const v1::Flag& a, const v1::Flag& b) {
          a.amount_pence() == b.amount_pence() && a.date() == b.date() && a.detail() == b.detail();
 }
 
-// One write of an evaluation: `next` replaces `old` (none: a new occurrence).
+// One write of an evaluation: `next` replaces `*old` (null: a new
+// occurrence), which points into the planner's `latest`.
 struct FlagChange {
-  std::optional<v1::Flag> old;
+  const v1::Flag* old = nullptr;
   v1::Flag next;
 };
 
@@ -177,15 +181,17 @@ absl::Status PlanChanges(const std::map<FlagId, v1::Flag>& latest, std::vector<v
     ++counts->raised;
   };
   // What was stored: update, clear, or raise again.
+  // Each flag copied only once it is known to change.
   for (const auto& [id, old] : latest) {
     auto hit = found.find(id);
     const bool holds = hit != found.end();
-    v1::Flag next = old;
+    v1::Flag next;
     switch (old.state()) {
       case v1::OPEN:
       case v1::ACKNOWLEDGED:
         if (holds) {
           if (SameFacts(old, *hit->second)) continue;
+          next = old;
           next.set_severity(hit->second->severity());
           if (hit->second->has_amount_pence()) {
             next.set_amount_pence(hit->second->amount_pence());
@@ -196,6 +202,7 @@ absl::Status PlanChanges(const std::map<FlagId, v1::Flag>& latest, std::vector<v
           next.set_detail(hit->second->detail());
           ++counts->updated;
         } else {
+          next = old;
           next.set_state(v1::CLEARED);
           next.set_cleared_on(as_of_text);
           ++counts->cleared;
@@ -204,12 +211,13 @@ absl::Status PlanChanges(const std::map<FlagId, v1::Flag>& latest, std::vector<v
       case v1::RESOLVED:
         // Resolved stays resolved while it holds; once it has stopped
         // holding, holding again is a new occurrence.
-        if (holds && next.cleared_on().empty()) continue;
+        if (holds && old.cleared_on().empty()) continue;
         if (holds) {
           raise(*hit->second, old.occurrence() + 1);
           continue;
         }
-        if (!next.cleared_on().empty()) continue;
+        if (!old.cleared_on().empty()) continue;
+        next = old;
         next.set_cleared_on(as_of_text);
         break;
       case v1::CLEARED:
@@ -219,7 +227,7 @@ absl::Status PlanChanges(const std::map<FlagId, v1::Flag>& latest, std::vector<v
       default:
         return absl::DataLossError("stored flag without a state");
     }
-    changes->push_back(FlagChange{old, std::move(next)});
+    changes->push_back(FlagChange{&old, std::move(next)});
   }
   // New (kind, subject)s.
   for (const auto& [id, f] : found) {
@@ -248,21 +256,67 @@ std::string FlagIndexValue(const v1::Flag& flag) {
   return std::string(1, static_cast<char>(flag.state()));
 }
 
-absl::StatusOr<v1::FlagState> FlagIndexEntryState(absl::string_view value,
-                                                  std::optional<v1::Flag>* whole) {
-  whole->reset();
+absl::StatusOr<v1::FlagState> FlagIndexEntryState(absl::string_view value) {
   if (value.size() == 1) {
     const int state = static_cast<unsigned char>(value[0]);
     if (v1::FlagState_IsValid(state) && state != v1::FLAG_STATE_UNSPECIFIED) {
       return static_cast<v1::FlagState>(state);
     }
-  } else if (!value.empty() &&
-             whole->emplace().ParseFromArray(value.data(), static_cast<int>(value.size())) &&
-             (*whole)->state() != v1::FLAG_STATE_UNSPECIFIED) {
-    return (*whole)->state();
   }
-  whole->reset();
-  return absl::DataLossError("stored flag_index entry: neither a state nor a flag");
+  return absl::DataLossError("stored flag_index entry: not a flag's state");
+}
+
+absl::Status RebuildFlagIndex(rocksdb::DB* db,
+                              const std::vector<rocksdb::ColumnFamilyHandle*>& cfs) {
+  constexpr int kBatchEntries = 10000;
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  rocksdb::WriteBatch batch;
+  int in_batch = 0;
+  auto add = [&](bool put, const rocksdb::Slice& key, const rocksdb::Slice& value) {
+    rocksdb::Status s =
+        put ? batch.Put(cfs[kFlagIndex], key, value) : batch.Delete(cfs[kFlagIndex], key);
+    if (s.ok() && ++in_batch == kBatchEntries) {
+      s = db->Write(wo, &batch);
+      batch.Clear();
+      in_batch = 0;
+    }
+    return FromRocks(s, "rebuilding the flag index");
+  };
+  // Every entry goes (the counts and evaluation records stay)...
+  {
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cfs[kFlagIndex]));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      const absl::string_view key = View(it->key());
+      const size_t sep = key.find('\0');  // council \0 ...
+      if (sep == absl::string_view::npos || !keys::DecodeFlagIndex(key, key.substr(0, sep))) {
+        continue;
+      }
+      if (absl::Status s = add(false, it->key(), {}); !s.ok()) return s;
+    }
+    if (!it->status().ok()) return FromRocks(it->status(), "reading the flag index");
+  }
+  // ...and each stored flag's are written (after the deletes, in the same
+  // or a later batch: a key both deleted and written ends written).
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cfs[kFlags]));
+  v1::Flag flag;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const absl::string_view key = View(it->key());
+    const size_t sep = key.find('\0');  // council \0 account \0 ...
+    const std::string council(key.substr(0, sep == absl::string_view::npos ? 0 : sep));
+    std::optional<std::string> account = keys::DecodeFlagAccount(key, council);
+    if (!account) return absl::DataLossError("stored flag: unreadable key");
+    if (absl::Status s = ParseRecord(View(it->value()), &flag, "flags"); !s.ok()) return s;
+    absl::StatusOr<std::vector<std::string>> index = FlagIndexKeys(council, *account, flag);
+    if (!index.ok()) return index.status();
+    const std::string value = FlagIndexValue(flag);
+    for (const std::string& k : *index) {
+      if (absl::Status s = add(true, k, value); !s.ok()) return s;
+    }
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "reading flags");
+  if (in_batch == 0) return absl::OkStatus();
+  return FromRocks(db->Write(wo, &batch), "rebuilding the flag index");
 }
 
 absl::StatusOr<bool> Store::ChangesFlags(const std::string& as_of_text, const std::string& now,
@@ -394,8 +448,7 @@ absl::StatusOr<Store::EvaluationCounts> Store::ApplyEvaluation(
         return s;
       }
       for (const FlagChange& c : changes) {
-        if (absl::Status s = writer.Write(a.account_id, c.old ? &*c.old : nullptr, c.next);
-            !s.ok()) {
+        if (absl::Status s = writer.Write(a.account_id, c.old, c.next); !s.ok()) {
           return s;
         }
       }
@@ -494,7 +547,6 @@ absl::StatusOr<Page<v1::Flag>> Store::ListFlags(const std::string& council_id,
   rocksdb::ReadOptions ro;
   ro.snapshot = snapshot;
   std::unique_ptr<rocksdb::Iterator> it(impl_->db()->NewIterator(ro, impl_->cf(kFlagIndex)));
-  std::optional<v1::Flag> whole;
   std::string value;
   for (char group : query.groups) {
     if (!after_key.empty() && group_rank(group) < group_rank(after_key[0])) continue;
@@ -514,7 +566,7 @@ absl::StatusOr<Page<v1::Flag>> Store::ListFlags(const std::string& council_id,
     for (it->Seek(start); it->Valid() && it->key().starts_with(prefix); it->Next()) {
       absl::string_view tail = View(it->key()).substr(base.size());
       if (resume && tail == absl::string_view(after_key).substr(1)) continue;
-      absl::StatusOr<v1::FlagState> state = FlagIndexEntryState(View(it->value()), &whole);
+      absl::StatusOr<v1::FlagState> state = FlagIndexEntryState(View(it->value()));
       if (!state.ok()) return state.status();
       // The key holds the kind and severity (in the prefix when asked for)
       // and the group; the state is all that is left to filter on.
@@ -524,24 +576,20 @@ absl::StatusOr<Page<v1::Flag>> Store::ListFlags(const std::string& council_id,
       }
       // A page full and one more to list: the page is done (next_key: the last kept).
       if (static_cast<int>(page.items.size()) == limit) return page;
-      if (whole) {
-        f = *std::move(whole);
-      } else {
-        std::optional<keys::FlagIndexKeyParts> parts =
-            keys::DecodeFlagIndex(View(it->key()), council_id);
-        if (!parts) return absl::DataLossError("stored flag_index entry: unreadable key");
-        rocksdb::Status s = impl_->db()->Get(
-            ro, impl_->cf(kFlags),
-            keys::Flag(council_id, parts->account, parts->kind, parts->subject, parts->occurrence),
-            &value);
-        if (s.IsNotFound()) {
-          return absl::DataLossError(absl::StrCat("the flag index lists a ", parts->kind,
-                                                  " flag of account ", parts->account,
-                                                  " that is not stored"));
-        }
-        if (!s.ok()) return FromRocks(s, "reading a listed flag");
-        if (absl::Status p = ParseRecord(value, &f, "flags"); !p.ok()) return p;
+      std::optional<keys::FlagIndexKeyParts> parts =
+          keys::DecodeFlagIndex(View(it->key()), council_id);
+      if (!parts) return absl::DataLossError("stored flag_index entry: unreadable key");
+      rocksdb::Status s = impl_->db()->Get(
+          ro, impl_->cf(kFlags),
+          keys::Flag(council_id, parts->account, parts->kind, parts->subject, parts->occurrence),
+          &value);
+      if (s.IsNotFound()) {
+        return absl::DataLossError(absl::StrCat("the flag index lists a ", parts->kind,
+                                                " flag of account ", parts->account,
+                                                " that is not stored"));
       }
+      if (!s.ok()) return FromRocks(s, "reading a listed flag");
+      if (absl::Status p = ParseRecord(value, &f, "flags"); !p.ok()) return p;
       if (!Matches(query, f)) continue;
       page.items.push_back(f);
       page.next_key = absl::StrCat(std::string(1, group), tail);

@@ -1,6 +1,7 @@
 #include "storage/group_commit.h"
 
 #include "storage/account_index.h"
+#include "storage/flag_index.h"
 
 namespace dpmon {
 
@@ -35,6 +36,9 @@ absl::Status Store::Impl::Open(const StoreOptions& options) {
   if (upgrade_from != 0) {
     if (UpgradeBuildsAccountIndex(upgrade_from)) {
       if (absl::Status s = BuildAccountIndex(db_.get(), cfs_); !s.ok()) return s;
+    }
+    if (UpgradeRebuildsFlagIndex(upgrade_from)) {
+      if (absl::Status s = RebuildFlagIndex(db_.get(), cfs_); !s.ok()) return s;
     }
     if (absl::Status s = WriteSchemaVersion(db_.get(), cfs_[kMeta]); !s.ok()) return s;
   }

@@ -218,11 +218,12 @@ absl::Status IntegrityChecker::Flags() {
         Problem(account, where, "missing from the flag index");
         continue;
       }
-      // The state it holds, or (written before the index held only the
-      // state) a copy of the whole flag.
-      std::optional<v1::Flag> whole;
-      absl::StatusOr<v1::FlagState> state = FlagIndexEntryState(value, &whole);
-      if (!state.ok() || *state != flag.state() || (whole && value != View(s->it->value()))) {
+      // The state it holds (a copy of the flag, as written before schema 6,
+      // should have been rewritten by the upgrade to 8).
+      absl::StatusOr<v1::FlagState> state = FlagIndexEntryState(value);
+      if (!state.ok()) {
+        Problem(account, where, "the flag index entry is not a state");
+      } else if (*state != flag.state()) {
         Problem(account, where, "the flag index holds another version of it");
       }
     }
@@ -259,8 +260,7 @@ absl::Status IntegrityChecker::FlagIndexEntries(const std::string& prefix) {
     const std::string key = s->it->key().ToString();
     const std::string where = "flag_index " + Printable(key.substr(children_.size()));
     std::optional<keys::FlagIndexKeyParts> parts = keys::DecodeFlagIndex(key, council_);
-    std::optional<v1::Flag> whole;
-    absl::StatusOr<v1::FlagState> state = FlagIndexEntryState(View(s->it->value()), &whole);
+    absl::StatusOr<v1::FlagState> state = FlagIndexEntryState(View(s->it->value()));
     if (!parts || !state.ok()) {
       Problem("", where, "unreadable index entry");
       continue;

@@ -4,10 +4,13 @@
 #include <iterator>
 #include <map>
 #include <memory>
+#include <random>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "common/ids.h"
 #include "gtest/gtest.h"
 #include "storage/keys.h"
 #include "storage/store_test_util.h"
@@ -107,6 +110,97 @@ TEST_F(IntegrityTest, ACleanStoreReportsNothingAndCountsWhatItRead) {
   EXPECT_FALSE(store_->CheckIntegrity("nowhere", 10).ok());
 }
 
+// The flag index follows every change of a flag: evaluations raising,
+// updating (an amount or date alone leaves the index entries as they are;
+// a severity moves them), clearing and raising again, and officers
+// acknowledging and resolving, at random over a few accounts. After each
+// step the index lists exactly the stored flags (the integrity check reads
+// both ways), every listing agrees with the flags read one account at a
+// time, and the counts add up.
+TEST_F(IntegrityTest, TheFlagIndexFollowsRandomFlagChanges) {
+  for (const char* a : {"A1", "A2", "A3"}) CreateAccount(a, std::string("R") + a);
+  std::mt19937 rng(20261201);
+  auto pick = [&](int n) { return static_cast<int>(rng() % n); };
+  const std::vector<v1::FlagKind> kinds = {v1::SURPLUS, v1::EVIDENCE_REQUIRED, v1::OVERSPEND};
+  const std::vector<v1::Severity> severities = {v1::INFO, v1::WARNING, v1::CRITICAL};
+  Date day = D("2026-01-01");
+  int changes = 0;
+  for (int step = 0; step < 120; ++step) {
+    day = day.AddDays(1 + pick(3));
+    if (pick(4) == 0) {
+      // An officer acts on an open or acknowledged flag, if there is one.
+      Store::FlagQuery q;
+      q.groups = "A";
+      absl::StatusOr<Page<v1::Flag>> open = store_->ListFlags("c", q, "", 100);
+      ASSERT_TRUE(open.ok()) << open.status();
+      if (!open->items.empty()) {
+        const v1::Flag& f = open->items[pick(static_cast<int>(open->items.size()))];
+        v1::FlagAction action;
+        const bool resolve = f.kind() == v1::EVIDENCE_REQUIRED && pick(2) == 0;
+        action.set_state(resolve ? v1::RESOLVED : v1::ACKNOWLEDGED);
+        if (f.state() == v1::ACKNOWLEDGED && !resolve) continue;
+        absl::StatusOr<v1::Flag> acted =
+            store_->ActOnFlag("c", LastNameSegment(f.account()), f.kind(), f.subject(), action, {});
+        ASSERT_TRUE(acted.ok()) << acted.status();
+      }
+    } else {
+      std::vector<Store::AccountEvaluation> e;
+      for (const char* a : {"A1", "A2", "A3"}) {
+        if (pick(3) == 0) continue;
+        Store::AccountEvaluation ae;
+        ae.account_id = a;
+        for (v1::FlagKind kind : kinds) {
+          for (const char* subject : {"", "x"}) {
+            if (pick(3) == 0) continue;  // not holding
+            v1::Flag f;
+            f.set_account(absl::StrCat("councils/c/accounts/", a));
+            f.set_kind(kind);
+            f.set_subject(subject);
+            f.set_severity(severities[pick(pick(4) == 0 ? 3 : 1)]);  // mostly the same
+            if (pick(2) == 0) f.set_amount_pence(100 * pick(5));
+            if (pick(2) == 0) f.set_date(day.AddDays(-pick(3)).ToString());
+            ae.flags.push_back(f);
+          }
+        }
+        e.push_back(std::move(ae));
+      }
+      absl::StatusOr<Store::EvaluationCounts> counts =
+          store_->ApplyEvaluation("c", day, day.ToString() + "T09:00:00Z", e);
+      ASSERT_TRUE(counts.ok()) << counts.status();
+      changes += counts->raised + counts->cleared + counts->updated;
+    }
+    if (step % 10 == 9) Reopen();
+    Store::IntegrityReport r = Check();
+    ASSERT_EQ(r.problem_count, 0) << "step " << step << "\n" << Dump(r);
+    // Every listing, against the flags read account by account.
+    std::vector<v1::Flag> all;
+    for (const char* a : {"A1", "A2", "A3"}) {
+      absl::StatusOr<std::vector<v1::Flag>> flags = store_->GetAccountFlags("c", a);
+      ASSERT_TRUE(flags.ok());
+      all.insert(all.end(), flags->begin(), flags->end());
+    }
+    for (const std::string groups : {"A", "R", "X", "ARX"}) {
+      for (v1::FlagKind kind : {v1::FLAG_KIND_UNSPECIFIED, v1::SURPLUS, v1::OVERSPEND}) {
+        Store::FlagQuery q;
+        q.groups = groups;
+        q.kind = kind;
+        absl::StatusOr<Page<v1::Flag>> page = store_->ListFlags("c", q, "", 1000);
+        ASSERT_TRUE(page.ok()) << page.status();
+        std::multiset<std::string> listed, want;
+        for (const v1::Flag& f : page->items) listed.insert(f.SerializeAsString());
+        for (const v1::Flag& f : all) {
+          const char group = f.state() == v1::RESOLVED ? 'R' : f.state() == v1::CLEARED ? 'X' : 'A';
+          if (groups.find(group) == std::string::npos) continue;
+          if (kind != v1::FLAG_KIND_UNSPECIFIED && f.kind() != kind) continue;
+          want.insert(f.SerializeAsString());
+        }
+        ASSERT_EQ(listed, want) << "step " << step << " groups " << groups << " kind " << kind;
+      }
+    }
+  }
+  EXPECT_GT(changes, 300);
+}
+
 // Totals rows as schema 6 wrote them (every slot) are read as they are: the
 // same balances, a clean check, the directory marked 7 on opening; a row
 // that changes is written again with its non-zero slots only.
@@ -177,10 +271,13 @@ TEST_F(IntegrityTest, TotalsRowsWrittenBySchema6AreReadAndRewrittenWhenTheyChang
   EXPECT_EQ(Check().problem_count, 0);
 }
 
-// The flag index holds each flag's state; a store written before held a
-// copy of the whole flag in each entry. Such entries list the same page and
-// check clean; an entry whose state is not its flag's is reported.
-TEST_F(IntegrityTest, FlagIndexEntriesHoldingWholeFlagsStillListAndCheckClean) {
+// The flag index holds each flag's state; a store written before schema 6
+// held a copy of the whole flag in each entry, and one before 8 left a
+// flag's entries under its old severity when that changed. Opening a
+// directory from before 8 rebuilds the index: the same page, a clean check.
+// In a version 8 directory each is reported; so is an entry whose state is
+// not its flag's.
+TEST_F(IntegrityTest, FlagIndexEntriesHoldingWholeFlagsAreRewrittenWhenOpened) {
   Fill();
   Store::FlagQuery query;
   query.groups = "ARX";
@@ -215,11 +312,48 @@ TEST_F(IntegrityTest, FlagIndexEntriesHoldingWholeFlagsStillListAndCheckClean) {
     }
   });
   ASSERT_EQ(rewritten, 2);  // by group, and by kind
+  WithRawDb([&](rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*>& h) {
+    const std::string stale = keys::FlagByGroupPrefix("c", 'A') +
+                              keys::FlagIndexTail(static_cast<int>(v1::INFO), D("2026-02-28"), "A1",
+                                                  "EVIDENCE_REQUIRED", "card:t3", 1);
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), h[kFlagIndex], stale,
+                        std::string(1, static_cast<char>(v1::OPEN)))
+                    .ok());
+  });
+  // Left in a version 8 directory, a copy is reported (its flag's later
+  // facts would not reach it) and the listing refuses it; so is the entry
+  // under the old severity.
+  Reopen();
+  Store::IntegrityReport r = Check();
+  // Each copy, from the flag and from the index; the stale entry.
+  EXPECT_EQ(r.problem_count, 5) << Dump(r);
+  EXPECT_TRUE(Has(r, "A1", "flag_index", "not stored so")) << Dump(r);
+  EXPECT_TRUE(Has(r, "A1", "flags A1/EVIDENCE_REQUIRED/card:t3", "not a state")) << Dump(r);
+  EXPECT_EQ(store_->ListFlags("c", query, "", 10).status().code(), absl::StatusCode::kDataLoss);
+  // A version 7 directory (or any before it): opening it rebuilds the index.
+  WithRawDb([&](rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*>& h) {
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), h[kMeta], kMetaSchema, "7").ok());
+  });
   Reopen();
   EXPECT_EQ(list(query), before);
   EXPECT_EQ(list(by_kind), before);
-  Store::IntegrityReport r = Check();
+  r = Check();
   EXPECT_EQ(r.problem_count, 0) << Dump(r);
+  WithRawDb([&](rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*>& h) {
+    std::string version;
+    ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), h[kMeta], kMetaSchema, &version).ok());
+    EXPECT_EQ(version, absl::StrCat(kSchemaVersion));
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), h[kFlagIndex]));
+    int states = 0;
+    for (char form : {'S', 'K'}) {
+      const std::string prefix = std::string("c\0", 2) + form;
+      for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+        EXPECT_EQ(it->value().ToString(), std::string(1, static_cast<char>(v1::OPEN)));
+        ++states;
+      }
+    }
+    EXPECT_EQ(states, 2);
+  });
 
   // The by-group entry says ACKNOWLEDGED; the flag is OPEN.
   WithRawDb([&](rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*>& h) {
