@@ -37,20 +37,21 @@ Evaluator::~Evaluator() {
 
 absl::Status Evaluator::Compute(const std::string& council_id, const v1::Policy& policy,
                                 const std::vector<v1::Account>& accounts, Date as_of,
-                                std::vector<AccountResult>* out, bool read_stored) {
-  return ComputeEach(council_id, policy, accounts, as_of, out, read_stored, nullptr);
+                                std::vector<AccountResult>* out) {
+  return ComputeEach(council_id, policy, accounts, as_of, out, nullptr);
 }
 
-absl::Status Evaluator::ComputeEach(const std::string& council_id, const v1::Policy& policy,
-                                    const std::vector<v1::Account>& accounts, Date as_of,
-                                    std::vector<AccountResult>* out, bool read_stored,
-                                    const std::function<absl::Status(AccountResult&)>& each) {
+absl::Status Evaluator::ComputeEach(
+    const std::string& council_id, const v1::Policy& policy,
+    const std::vector<v1::Account>& accounts, Date as_of, std::vector<AccountResult>* out,
+    const std::function<absl::Status(AccountResult&, const std::vector<v1::Flag>& stored)>& each) {
   out->assign(accounts.size(), AccountResult());
   const AccountView view(store_, policy);
   std::atomic<size_t> next{0};
   std::vector<absl::Status> errors(threads_);
   auto work = [&](int worker) {
     std::unique_ptr<Store::FactsReader> reader = store_->NewFactsReader();
+    std::vector<v1::Flag> stored;  // reused from account to account
     // Runs of neighbouring accounts, so that each worker's iterators move
     // to the next account's rows, which are mostly in the block they are on.
     size_t i = 0, run_end = 0;
@@ -65,11 +66,8 @@ absl::Status Evaluator::ComputeEach(const std::string& council_id, const v1::Pol
       absl::Status s = view.Read(reader.get(), council_id, accounts[i], as_of, &a);
       r.account_id = a.account_id;
       if (s.ok() && as_of >= a.model.start_date) s = view.Flags(a, accounts[i], &r.flags);
-      if (s.ok() && read_stored) {
-        r.stored.emplace();
-        s = reader->ReadFlags(council_id, r.account_id, &*r.stored);
-      }
-      if (s.ok() && each) s = each(r);
+      if (s.ok() && each) s = reader->ReadFlags(council_id, r.account_id, &stored);
+      if (s.ok() && each) s = each(r, stored);
       if (!s.ok()) {
         errors[worker] = absl::Status(
             s.code(), absl::StrCat("evaluating account ", r.account_id, ": ", s.message()));
@@ -95,12 +93,10 @@ absl::StatusOr<std::vector<Store::AccountEvaluation>> Evaluator::Changes(
   std::vector<AccountResult> results;
   // Each thread works out whether its accounts' flags change, so that only
   // those are gathered and handed to the store (most do not, day to day):
-  // told from the rules' flags as they are (their stored flags were read,
-  // read_stored), and only an account whose flags change has them made
-  // into v1::Flags.
-  auto plan = [&](AccountResult& r) -> absl::Status {
-    absl::StatusOr<bool> changes = Store::FlagsChange(*r.stored, r.flags);
-    r.stored.reset();
+  // told from the rules' flags as they are, and only an account whose flags
+  // change has them made into v1::Flags.
+  auto plan = [&](AccountResult& r, const std::vector<v1::Flag>& stored) -> absl::Status {
+    absl::StatusOr<bool> changes = Store::FlagsChange(stored, r.flags);
     if (!changes.ok()) return changes.status();
     if (!*changes) return absl::OkStatus();
     Store::AccountEvaluation e;
@@ -112,8 +108,7 @@ absl::StatusOr<std::vector<Store::AccountEvaluation>> Evaluator::Changes(
     r.to_store = std::move(e);
     return absl::OkStatus();
   };
-  if (absl::Status s = ComputeEach(council_id, policy, accounts, as_of, &results, true, plan);
-      !s.ok()) {
+  if (absl::Status s = ComputeEach(council_id, policy, accounts, as_of, &results, plan); !s.ok()) {
     return s;
   }
   std::vector<Store::AccountEvaluation> changed;

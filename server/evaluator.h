@@ -33,7 +33,6 @@ namespace dpmon {
 struct AccountResult {
   std::string account_id;
   std::vector<domain::RuleFlag> flags;
-  std::optional<std::vector<v1::Flag>> stored;  // With Compute(..., read_stored = true).
   // When evaluating to store: what to store, if storing it changes the
   // account's stored flags (worked out by the thread that evaluated it).
   std::optional<Store::AccountEvaluation> to_store;
@@ -49,11 +48,9 @@ class Evaluator {
 
   // The flags of `accounts` (records of one council) as of `as_of`, in the
   // accounts' order. Stores nothing.
-  // With `read_stored`, also reads each account's stored flags (from the
-  // same view), so that storing can leave out those that agree.
   absl::Status Compute(const std::string& council_id, const v1::Policy& policy,
                        const std::vector<v1::Account>& accounts, Date as_of,
-                       std::vector<AccountResult>* out, bool read_stored = false);
+                       std::vector<AccountResult>* out);
 
   // Evaluates every account of the council and stores the flags.
   absl::StatusOr<v1::EvaluateCouncilResponse> EvaluateCouncil(const std::string& council_id,
@@ -77,12 +74,13 @@ class Evaluator {
   void WaitIdle();
 
  private:
-  // Compute, with `each` called on each account's result by the thread
-  // that evaluated it (after its stored flags are read, with read_stored).
-  absl::Status ComputeEach(const std::string& council_id, const v1::Policy& policy,
-                           const std::vector<v1::Account>& accounts, Date as_of,
-                           std::vector<AccountResult>* out, bool read_stored,
-                           const std::function<absl::Status(AccountResult&)>& each);
+  // Compute, with `each` (if given) called on each account's result by the
+  // thread that evaluated it, with the account's stored flags read from the
+  // same view (in a buffer the thread reuses: valid during the call).
+  absl::Status ComputeEach(
+      const std::string& council_id, const v1::Policy& policy,
+      const std::vector<v1::Account>& accounts, Date as_of, std::vector<AccountResult>* out,
+      const std::function<absl::Status(AccountResult&, const std::vector<v1::Flag>& stored)>& each);
   // Evaluates `accounts`: those whose stored flags would change, to store.
   absl::StatusOr<std::vector<Store::AccountEvaluation>> Changes(
       const std::string& council_id, const v1::Policy& policy,

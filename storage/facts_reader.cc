@@ -210,15 +210,17 @@ class FactsReaderImpl : public Store::FactsReader {
 
   absl::Status ReadFlags(const std::string& council, const std::string& account,
                          std::vector<v1::Flag>* out) override {
-    out->clear();
     const std::string prefix = keys::AccountParent(council, account);
+    size_t n = 0;
     for (flags_->Seek(prefix); flags_->Valid() && flags_->key().starts_with(prefix);
-         flags_->Next()) {
-      out->emplace_back();
-      if (absl::Status s = ParseRecord(View(flags_->value()), &out->back(), "flags"); !s.ok()) {
+         flags_->Next(), ++n) {
+      if (n == out->size()) out->emplace_back();
+      if (absl::Status s = ParseRecord(View(flags_->value()), &(*out)[n], "flags"); !s.ok()) {
+        out->clear();
         return s;
       }
     }
+    out->resize(n);
     return FromRocks(flags_->status(), "reading flags");
   }
 

@@ -288,7 +288,9 @@ class Store {
     virtual absl::Status Read(const std::string& council_id, const std::string& account_id,
                               Date as_of, Date window_start, Date lookback_start,
                               domain::LedgerFacts* out) = 0;
-    // Every stored occurrence of the account's flags, in key order.
+    // Every stored occurrence of the account's flags, in key order. The
+    // messages already in *out are reused (an evaluation reads a handful an
+    // account, for every account).
     virtual absl::Status ReadFlags(const std::string& council_id, const std::string& account_id,
                                    std::vector<v1::Flag>* out) = 0;
   };
