@@ -20,8 +20,9 @@ namespace {
 
 class FactsReaderImpl : public Store::FactsReader {
  public:
-  FactsReaderImpl(rocksdb::DB* db, const std::vector<rocksdb::ColumnFamilyHandle*>& cfs)
-      : db_(db), cfs_(cfs), snapshot_(db->GetSnapshot()) {
+  FactsReaderImpl(rocksdb::DB* db, const std::vector<rocksdb::ColumnFamilyHandle*>& cfs,
+                  const ReversedMarkers& reversed)
+      : db_(db), cfs_(cfs), reversed_(reversed), snapshot_(db->GetSnapshot()) {
     ro_.snapshot = snapshot_;
     // One iterator a region of the totals (keys are level and period
     // first, then account): as the accounts are read in order, each walks
@@ -304,9 +305,11 @@ class FactsReaderImpl : public Store::FactsReader {
                         const std::string& source, const std::string& external_id, Date as_of,
                         bool* reversed) {
     *reversed = false;
+    // Most watched debits were never reversed: no read for those.
+    const std::string marker = keys::ReversedMarker(council, source, external_id);
+    if (!reversed_.MaybeContains(marker)) return absl::OkStatus();
     std::string unused;
-    rocksdb::Status s = db_->Get(ro_, cfs_[kReversals],
-                                 keys::ReversedMarker(council, source, external_id), &unused);
+    rocksdb::Status s = db_->Get(ro_, cfs_[kReversals], marker, &unused);
     if (s.IsNotFound()) return absl::OkStatus();
     if (!s.ok()) return FromRocks(s, "reading reversals");
     const std::string prefix = keys::ReversalPrefix(council, source, external_id);
@@ -364,6 +367,7 @@ class FactsReaderImpl : public Store::FactsReader {
 
   rocksdb::DB* db_;
   const std::vector<rocksdb::ColumnFamilyHandle*>& cfs_;
+  const ReversedMarkers& reversed_;
   const rocksdb::Snapshot* snapshot_;
   rocksdb::ReadOptions ro_;
   std::unique_ptr<rocksdb::Iterator> years_, months_, days_;  // D's own (Read)
@@ -386,7 +390,7 @@ class FactsReaderImpl : public Store::FactsReader {
 }  // namespace
 
 std::unique_ptr<Store::FactsReader> Store::NewFactsReader() {
-  return std::make_unique<FactsReaderImpl>(impl_->db(), impl_->cfs());
+  return std::make_unique<FactsReaderImpl>(impl_->db(), impl_->cfs(), impl_->reversed());
 }
 
 }  // namespace dpmon

@@ -58,7 +58,7 @@ absl::Status Store::Impl::Open(const StoreOptions& options) {
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       const rocksdb::Slice k = it->key();
       if (k.size() > 0 && k[k.size() - 1] == keys::kReversedMarkerEnd)
-        reversed_.insert(k.ToString());
+        reversed_.Insert(k.ToString());
     }
     if (!it->status().ok()) return FromRocks(it->status(), "loading reversal markers");
   }

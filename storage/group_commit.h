@@ -99,6 +99,7 @@ class Store::Impl {
   }
 
   rocksdb::DB* db() { return db_.get(); }
+  const ReversedMarkers& reversed() const { return reversed_; }
   bool sync() const { return options_.sync; }
   // The next access log sequence number (auth_store.cc).
   std::atomic<uint64_t> access_seq{1};
@@ -171,9 +172,9 @@ class Store::Impl {
   // next_sequence as the last written group left it (committer thread only
   // after Open).
   uint64_t committed_seq_ = 1;
-  // Every ReversedMarker key in `reversals`: loaded at Open, then kept by the
-  // writer thread alone.
-  std::unordered_set<std::string> reversed_;
+  // Every ReversedMarker key in `reversals`: loaded at Open, then added to
+  // by the writer thread (read by FactsReaders too).
+  ReversedMarkers reversed_;
   // domain::Totals rows as the groups built so far left them, for the writer's
   // reads (at most about kTotalsRowsCachedMax; writer thread only).
   static constexpr size_t kTotalsRowsCachedMax = 200'000;

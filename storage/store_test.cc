@@ -577,6 +577,40 @@ TEST_F(StoreTest, AggregatesEqualBruteForceOverRandomData) {
   EXPECT_EQ(got_suspense, want_suspense);
 }
 
+// A watched debit is reversed as of a date when a reversal of it is booked
+// in the same account on or before that date, as a reader's snapshot has
+// it: not before the reversal is ingested (a reader made earlier keeps its
+// answer), not before the reversal's date, not by a reversal in another
+// account. (The readers skip the read for debits no reversal ever named.)
+TEST_F(StoreTest, LedgerFactsSeeAReversalOfAWatchedDebitFromItsDate) {
+  CreateAccount("A1", "R1");
+  CreateAccount("A2", "R2");
+  Ingest({Txn("R1", "t1", "2026-01-06", -2000, v1::CASH_WITHDRAWAL),
+          Txn("R1", "t2", "2026-01-07", -300, v1::CASH_WITHDRAWAL)});
+  auto watched = [&](Store::FactsReader* reader, const char* as_of) {
+    domain::LedgerFacts f;
+    EXPECT_TRUE(reader->Read("c", "A1", D(as_of), D(as_of).AddDays(-83), D("2026-01-01"), &f).ok());
+    std::string out;
+    for (const domain::WatchedDebit& d : f.watched_debits) {
+      absl::StrAppend(&out, d.external_id, d.reversed ? "=reversed " : "=standing ");
+    }
+    return out;
+  };
+  std::unique_ptr<Store::FactsReader> before = store_->NewFactsReader();
+  EXPECT_EQ(watched(before.get(), "2026-01-31"), "t1=standing t2=standing ");
+  Ingest({Txn("R1", "t9", "2026-01-10", 2000, v1::CATEGORY_UNSPECIFIED, "t1"),
+          Txn("R2", "u9", "2026-01-11", 300, v1::CATEGORY_UNSPECIFIED, "t2")});
+  std::unique_ptr<Store::FactsReader> after = store_->NewFactsReader();
+  EXPECT_EQ(watched(after.get(), "2026-01-31"), "t1=reversed t2=standing ");
+  EXPECT_EQ(watched(after.get(), "2026-01-09"), "t1=standing t2=standing ");
+  EXPECT_EQ(watched(before.get(), "2026-01-31"), "t1=standing t2=standing ");
+  before.reset();
+  after.reset();
+  Reopen();  // the markers loaded when the store opens
+  std::unique_ptr<Store::FactsReader> reopened = store_->NewFactsReader();
+  EXPECT_EQ(watched(reopened.get(), "2026-01-31"), "t1=reversed t2=standing ");
+}
+
 TEST_F(StoreTest, LedgerFactsFindTheLastFeedDayAcrossMonthsAndYears) {
   CreateAccount("A1", "R1");
   CreateAccount("A2", "R2");  // a neighbour whose rows lie between A1's

@@ -18,6 +18,7 @@
 #include "absl/container/node_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "domain/categorise.h"
 #include "domain/policy.h"
 #include "domain/totals.h"
@@ -29,6 +30,28 @@
 #include "storage/totals_record.h"
 
 namespace dpmon {
+
+// Every ReversedMarker key in `reversals` (and, after a rolled-back
+// mutation, perhaps a spare one): loaded at Open, added to by the writer
+// thread, read by it and by the evaluation's FactsReaders. It only grows,
+// so a key it does not hold is in no snapshot either: a watched debit whose
+// marker it lacks was never reversed, with no read of `reversals`.
+class ReversedMarkers {
+ public:
+  void Insert(std::string key) ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
+    keys_.insert(std::move(key));
+  }
+  // False: no reversal names the original. True only means "look".
+  bool MaybeContains(absl::string_view key) const ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::ReaderMutexLock lock(&mu_);
+    return keys_.contains(key);
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  absl::flat_hash_set<std::string> keys_ ABSL_GUARDED_BY(mu_);
+};
 
 // What the writer learns from reads that every later mutation may reuse:
 // which account holds a reference, which accounts exist, each account's
@@ -101,8 +124,7 @@ class WriteContext {
 
   WriteContext(rocksdb::DB* db, const std::vector<rocksdb::ColumnFamilyHandle*>& cfs,
                GroupWrites* writes, const GroupWrites* committing, uint64_t* next_seq,
-               std::unordered_set<std::string>* reversed, TotalsRows* rows, uint64_t group,
-               WriterCaches* caches)
+               ReversedMarkers* reversed, TotalsRows* rows, uint64_t group, WriterCaches* caches)
       : db_(db),
         cfs_(cfs),
         writes_(writes),
@@ -201,7 +223,7 @@ class WriteContext {
     if (cf == kFlags) Touch(key, &last_flags_touched_, &flags_touched_);
     if (cf == kCouncils) councils_touched_.insert(key);
     if (cf == kReversals && !key.empty() && key.back() == keys::kReversedMarkerEnd) {
-      reversed_->insert(key);
+      reversed_->Insert(key);
     }
     caches_->Forget(cf, key);
     writes_->Put(cf, key, std::move(value));
@@ -296,7 +318,7 @@ class WriteContext {
   // is. (A rolled-back mutation may leave a spare entry: true only means
   // "look".)
   bool MaybeReversed(const std::string& marker_key) const {
-    return reversed_->count(marker_key) > 0;
+    return reversed_->MaybeContains(marker_key);
   }
 
   // Accounts (council \0 account) whose ledger or record this group wrote.
@@ -348,7 +370,7 @@ class WriteContext {
   GroupWrites* writes_;
   const GroupWrites* committing_;  // the group before, while it is written; or null
   uint64_t* next_seq_;
-  std::unordered_set<std::string>* reversed_;
+  ReversedMarkers* reversed_;
   TotalsRows* rows_;
   const uint64_t group_;
   WriterCaches* caches_;
