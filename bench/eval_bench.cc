@@ -709,8 +709,9 @@ int Evaluate() {
         : run == 1 ? "first: every flag new"
                    : "again: nothing changed",
         static_cast<long long>(r->accounts()), date.ToString().c_str(), threads, Seconds(started),
-        CpuSeconds() - cpu_before, static_cast<long long>(r->raised()), static_cast<long long>(r->cleared()),
-        static_cast<long long>(r->updated()), PeakMemory().c_str());
+        CpuSeconds() - cpu_before, static_cast<long long>(r->raised()),
+        static_cast<long long>(r->cleared()), static_cast<long long>(r->updated()),
+        PeakMemory().c_str());
   }
   return 0;
 }
