@@ -64,8 +64,6 @@ class FlagWriter {
   FlagWriter(WriteContext& ctx, const std::string& council) : ctx_(ctx), council_(council) {}
 
   absl::Status Write(const std::string& account_id, const v1::Flag* old, const v1::Flag& now) {
-    absl::StatusOr<std::string> tail = TailOf(account_id, now);
-    if (!tail.ok()) return tail.status();
     // Listed under the same keys (the same group, severity and raised_on)
     // with the same state, the index entries stand: the flag's new facts
     // are read from `flags`. Most of an evaluation's updates are of this
@@ -73,10 +71,14 @@ class FlagWriter {
     bool entries_stand = false;
     if (old != nullptr) {
       --deltas_[{old->kind(), old->state()}];
-      absl::StatusOr<std::string> old_tail = TailOf(account_id, *old);
-      if (!old_tail.ok()) return old_tail.status();
-      const bool same_keys = GroupOf(old->state()) == GroupOf(now.state()) && *old_tail == *tail;
+      // The same occurrence: its keys differ only in group, severity and
+      // raised_on (the old tail is made only when they moved).
+      const bool same_keys = GroupOf(old->state()) == GroupOf(now.state()) &&
+                             old->severity() == now.severity() &&
+                             old->raised_on() == now.raised_on();
       if (!same_keys) {
+        absl::StatusOr<std::string> old_tail = TailOf(account_id, *old);
+        if (!old_tail.ok()) return old_tail.status();
         for (const std::string& k : IndexKeys(*old, *old_tail)) {
           if (absl::Status s = ctx_.Delete(kFlagIndex, k); !s.ok()) return s;
         }
@@ -93,6 +95,8 @@ class FlagWriter {
       return s;
     }
     if (entries_stand) return absl::OkStatus();
+    absl::StatusOr<std::string> tail = TailOf(account_id, now);
+    if (!tail.ok()) return tail.status();  // the mutation fails whole
     const std::string index_value = FlagIndexValue(now);
     for (const std::string& k : IndexKeys(now, *tail)) {
       if (absl::Status s = ctx_.Put(kFlagIndex, k, index_value); !s.ok()) return s;

@@ -18,7 +18,6 @@
 #include <optional>
 #include <string>
 #include <thread>
-#include <unordered_set>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
