@@ -53,6 +53,13 @@ struct LedgerFacts {
   // Debits booked in (D − transaction_flag_lookback_days, D] that may be
   // restricted or need evidence (others may be included; the rules filter).
   std::vector<WatchedDebit> watched_debits;
+  // For FlagsStandUntil (domain/rules.h), each no later than what it names
+  // (an earlier date only makes the evaluator read the account sooner):
+  // the first day after D with a transaction or a statement (nullopt:
+  // none), and the first day in [window start, D] with a transaction
+  // (nullopt: none).
+  std::optional<Date> next_entry;
+  std::optional<Date> first_in_window;
 
   // Rule 14's last sign of a live feed on or before D: the later of the last
   // transaction and the last statement; nullopt if neither.

@@ -356,4 +356,66 @@ absl::Status EvaluateAccount(const AccountModel& account, const Policy& policy, 
   return absl::OkStatus();
 }
 
+Date FlagsStandUntil(const AccountModel& account, const Policy& policy, Date as_of,
+                     const LedgerFacts& facts) {
+  const Date next_day = as_of.AddDays(1);
+  Date until = as_of.AddDays(366);
+  // The flags may change from day d on (a day not after D has passed).
+  auto from = [&](Date d) {
+    if (d > as_of && d < until) until = d;
+  };
+  if (as_of < account.start_date) {  // nothing until the account starts
+    from(account.start_date);
+    return until;
+  }
+  // The record's dated changes still to come.
+  for (const AccountModel::StatusChange& c : account.status_changes) from(c.date);
+  for (const AccountModel::PlanVersion& p : account.plan_versions) from(p.effective_from);
+  for (const AccountModel::Earmark& e : account.earmarks) {
+    from(e.from);
+    from(e.until.AddDays(1));
+  }
+  for (Date d : account.review_dates) from(d);
+  for (const AccountModel::Audit& a : account.audits) from(a.date);
+  // A due date's flag starts due_soon_days before it and turns overdue the
+  // day after it.
+  auto due = [&](Date d) {
+    from(d.AddDays(-policy.due_soon_days));
+    from(d.AddDays(1));
+  };
+  if (std::optional<Date> since = account.ClosedSince(as_of)) {
+    if (std::optional<Date> audit = AuditDue(account, policy, as_of)) due(*audit);
+    from(since->AddDays(policy.closure_settlement_days + 1));
+  } else {
+    due(ReviewDue(account, policy, as_of));
+    if (std::optional<Date> audit = AuditDue(account, policy, as_of)) due(*audit);
+  }
+  // The trend window: growing (the account younger than it) or with a plan
+  // change inside it, its planned amounts move every day; else its sums
+  // move when its first day with transactions leaves it.
+  const Window w = EvaluationWindow(account, policy, as_of);
+  if (as_of.AddDays(-(policy.trend_window_days - 1)) < account.start_date) from(next_day);
+  for (const AccountModel::PlanVersion& p : account.plan_versions) {
+    if (p.effective_from > w.start && p.effective_from <= as_of) from(next_day);
+  }
+  if (facts.first_in_window) from(facts.first_in_window->AddDays(policy.trend_window_days));
+  // Rule 7's threshold after the latest council payment, and rule 14's
+  // after the latest sign of a feed.
+  if (const AccountModel::PlanVersion* plan = account.PlanAt(as_of)) {
+    const Date last = facts.last_council_payment.value_or(account.start_date);
+    from(last.AddDays(CycleDays(plan->payment_cycle) + policy.payment_grace_days + 1));
+  }
+  const int stale =
+      account.holding == BANK_ACCOUNT ? policy.feed_stale_days_bank : policy.feed_stale_days_card;
+  from(facts.LastFeedDate(as_of).value_or(account.start_date).AddDays(stale + 1));
+  // Each watched debit leaves the lookback; what is booked after D (a
+  // debit, its reversal, a statement) counts from its day.
+  for (const WatchedDebit& t : facts.watched_debits) {
+    from(
+        t.booking_date.AddDays(t.booking_date > as_of ? 0 : policy.transaction_flag_lookback_days));
+  }
+  if (facts.next_entry) from(std::max(*facts.next_entry, next_day));
+  return until;
+}
+
 }  // namespace dpmon::domain

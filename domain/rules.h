@@ -86,6 +86,19 @@ bool IsPerTransaction(FlagKind kind);
 absl::Status EvaluateAccount(const AccountModel& account, const Policy& policy, Date as_of,
                              const LedgerFacts& facts, std::vector<RuleFlag>* flags);
 
+// The first date after D from which EvaluateAccount may answer otherwise
+// than as of D (other flags, or other amounts or dates) while the account's
+// record, the policy and the ledger stay as they are: for every D' in
+// [D, result), the flags as of D' are those as of D. Worked out from every
+// date a rule reads: the record's dated changes, the due dates and their
+// due-soon windows, the missed payment and stale feed thresholds, the
+// lookback of each watched debit, the window's first day with transactions
+// leaving it (facts.first_in_window), the next entry (facts.next_entry);
+// the next day while the window is still growing or a plan change lies
+// inside it. At most a year ahead. `facts` as of D.
+Date FlagsStandUntil(const AccountModel& account, const Policy& policy, Date as_of,
+                     const LedgerFacts& facts);
+
 }  // namespace dpmon::domain
 
 #endif  // DPMON_DOMAIN_RULES_H_

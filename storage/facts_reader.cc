@@ -124,6 +124,48 @@ class FactsReaderImpl : public Store::FactsReader {
       if (absl::Status s = through_earlier(window_start.AddDays(-1), &before); !s.ok()) return s;
       out->window = through;
       if (absl::Status s = out->window.Subtract(before); !s.ok()) return s;
+      // Its first day with transactions: in window_start's month, where the
+      // read above left that month's iterator, or the next; failing both,
+      // the month after (no later than the first day, as asked).
+      for (Date from = window_start; !out->first_in_window && from <= as_of;) {
+        const Date next = AddMonths(from.FirstOfMonth(), 1);
+        absl::StatusOr<std::optional<Date>> d =
+            FirstBucket(RegionIterator(keys::Level::kDay, from.FirstOfMonth()), council, account,
+                        keys::Level::kDay, from);
+        if (!d.ok()) return d.status();
+        if (*d) {
+          if (**d <= as_of) out->first_in_window = *d;
+          break;
+        }
+        if (from > window_start) {  // two months read
+          if (next <= as_of) out->first_in_window = next;
+          break;
+        }
+        from = next;
+      }
+    }
+    // The first day after D with transactions: of D's month (the days read
+    // above, or the next day row), else of the first later month of D's
+    // year with a row (its first day), else of the first later year.
+    if (month_less_after) {
+      if (!days_rows_.empty()) out->next_entry = days_rows_.front().first;
+    } else if (after < next_month) {
+      absl::StatusOr<std::optional<Date>> d =
+          FirstBucket(days_.get(), council, account, keys::Level::kDay, after);
+      if (!d.ok()) return d.status();
+      out->next_entry = *d;
+    }
+    if (!out->next_entry && next_month.FirstOfYear() == year) {
+      absl::StatusOr<std::optional<Date>> m =
+          FirstBucket(months_.get(), council, account, keys::Level::kMonth, next_month);
+      if (!m.ok()) return m.status();
+      out->next_entry = *m;
+    }
+    if (!out->next_entry) {
+      absl::StatusOr<std::optional<Date>> y =
+          FirstBucket(years_.get(), council, account, keys::Level::kYear, AddMonths(year, 12));
+      if (!y.ok()) return y.status();
+      out->next_entry = *y;
     }
     // Latest council payment on or before as_of.
     {
@@ -175,6 +217,21 @@ class FactsReaderImpl : public Store::FactsReader {
         if (absl::Status s = through_earlier(*date, &at); !s.ok()) return s;
         if (absl::Status s = at.NetPence(&st.ledger_balance_pence); !s.ok()) return s;
         out->last_statement = st;
+      }
+      if (absl::Status s = FromRocks(statements_->status(), "reading statements"); !s.ok()) {
+        return s;
+      }
+      // The first statement after D: the key after the one found, if the
+      // account's (no key lies between that one and D's).
+      if (statements_->Valid()) {
+        statements_->Next();
+      } else {
+        statements_->Seek(keys::Statement(council, account, as_of.AddDays(1)));
+      }
+      if (statements_->Valid() && statements_->key().starts_with(prefix)) {
+        std::optional<Date> date = keys::DecodeDate(View(statements_->key()).substr(prefix.size()));
+        if (!date) return absl::DataLossError("unreadable statement key");
+        if (!out->next_entry || *date < *out->next_entry) out->next_entry = date;
       }
       if (absl::Status s = FromRocks(statements_->status(), "reading statements"); !s.ok()) {
         return s;
@@ -279,6 +336,24 @@ class FactsReaderImpl : public Store::FactsReader {
       return at->Subtract(later);
     }
     return SumRows(regions(), council, account, keys::Level::kDay, d_month, after, at);
+  }
+
+  // The first bucket on or after `from` of an account's rows at `level` in
+  // `from`'s period, read with `it`.
+  static absl::StatusOr<std::optional<Date>> FirstBucket(rocksdb::Iterator* it,
+                                                         const std::string& council,
+                                                         const std::string& account,
+                                                         keys::Level level, Date from) {
+    const std::string prefix =
+        keys::TotalsPrefix(council, account, level, keys::TotalsPeriod(level, from));
+    it->Seek(keys::Totals(council, account, level, from));
+    std::optional<Date> out;
+    if (it->Valid() && it->key().starts_with(prefix)) {
+      out = keys::DecodeDate(View(it->key()).substr(prefix.size()));
+      if (!out) return absl::DataLossError("unreadable totals key");
+    }
+    if (absl::Status s = FromRocks(it->status(), "reading totals"); !s.ok()) return s;
+    return out;
   }
 
   // The latest bucket of an account's rows at `level` in one period.

@@ -752,6 +752,40 @@ TEST_F(StoreTest, LedgerFactsAgreeWithSumsOfTheItemsOnEveryDate) {
       EXPECT_EQ(f.window.count[wages], wages_count);
       EXPECT_EQ(f.window.net_pence[pay], pay_net);
       EXPECT_EQ(f.last_transaction, last);
+      // What FlagsStandUntil reads: no later than the first transaction or
+      // statement after D (exact in D's month, the first of its month in
+      // D's year, of its year after it; a statement exact), and no later
+      // than the first transaction in the window (exact in its first two
+      // months, else the first of its third month).
+      std::optional<Date> next_txn, next_stmt, first_in;
+      for (const Item& i : items) {
+        const Date d = D(i.date.c_str());
+        if (d > as_of && (!next_txn || d < *next_txn)) next_txn = d;
+        if (d >= ws && d <= as_of && (!first_in || d < *first_in)) first_in = d;
+      }
+      for (const auto& st : statements) {
+        const Date d = D(st.first.c_str());
+        if (d > as_of && (!next_stmt || d < *next_stmt)) next_stmt = d;
+      }
+      std::optional<Date> next = next_stmt;
+      if (next_txn) {
+        Date bound = *next_txn;
+        if (next_txn->FirstOfYear() != as_of.FirstOfYear()) {
+          bound = next_txn->FirstOfYear();
+        } else if (next_txn->FirstOfMonth() != as_of.FirstOfMonth()) {
+          bound = next_txn->FirstOfMonth();
+        }
+        if (!next || bound < *next) next = bound;
+      }
+      EXPECT_EQ(f.next_entry, next);
+      const Date third = AddMonths(ws.FirstOfMonth(), 2);
+      if (first_in && *first_in < third) {
+        EXPECT_EQ(f.first_in_window, first_in);
+      } else if (third <= as_of) {
+        EXPECT_EQ(f.first_in_window, third);
+      } else {
+        EXPECT_EQ(f.first_in_window, std::nullopt);
+      }
       const std::pair<std::string, int64_t>* st = nullptr;
       for (const auto& s : statements) {
         if (s.first <= to) st = &s;
