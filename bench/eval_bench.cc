@@ -56,6 +56,9 @@ ABSL_FLAG(int, seed, 20261122, "Random seed.");
 ABSL_FLAG(int, runs, 2,
           "evaluate: evaluations in a row (the first raises every flag of a fresh council, the "
           "rest find nothing changed).");
+ABSL_FLAG(bool, remember, true,
+          "evaluate: one evaluator for every run, as in the server (false: a new one each run, "
+          "as after a restart: no account is left unread).");
 ABSL_FLAG(int, next_days, 0,
           "evaluate: after the runs as of --as_of, this many more, each a day later than the one "
           "before (the nightly run, nothing ingested in between).");
@@ -689,21 +692,25 @@ int Evaluate() {
   }
   int threads = absl::GetFlag(FLAGS_threads);
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  Evaluator evaluator(store.get(), threads);
+  // Each run with an evaluator of its own when told not to remember: as
+  // after a restart, every account is read.
+  const bool remember = absl::GetFlag(FLAGS_remember);
+  auto evaluator = std::make_unique<Evaluator>(store.get(), threads);
   const Date as_of = *Date::Parse(absl::GetFlag(FLAGS_as_of));
   const int runs = absl::GetFlag(FLAGS_runs), next_days = absl::GetFlag(FLAGS_next_days);
   for (int run = 1; run <= runs + next_days; ++run) {
     const auto started = std::chrono::steady_clock::now();
     const double cpu_before = CpuSeconds();
     const Date date = as_of.AddDays(std::max(0, run - runs));
-    absl::StatusOr<v1::EvaluateCouncilResponse> r = evaluator.EvaluateCouncil(kCouncil, date);
+    if (!remember) evaluator = std::make_unique<Evaluator>(store.get(), threads);
+    absl::StatusOr<v1::EvaluateCouncilResponse> r = evaluator->EvaluateCouncil(kCouncil, date);
     if (!r.ok()) {
       std::cerr << r.status() << "\n";
       return 1;
     }
     std::printf(
         "evaluate run %d (%s): %lld accounts as of %s, %d threads: %.2f s (CPU %.2f s); raised "
-        "%lld, cleared %lld, updated %lld; peak memory (VmHWM) %s\n",
+        "%lld, cleared %lld, updated %lld; %lld unchanged (not read); peak memory (VmHWM) %s\n",
         run,
         run > runs ? "a day later"
         : run == 1 ? "first: every flag new"
@@ -711,7 +718,7 @@ int Evaluate() {
         static_cast<long long>(r->accounts()), date.ToString().c_str(), threads, Seconds(started),
         CpuSeconds() - cpu_before, static_cast<long long>(r->raised()),
         static_cast<long long>(r->cleared()), static_cast<long long>(r->updated()),
-        PeakMemory().c_str());
+        static_cast<long long>(r->unchanged()), PeakMemory().c_str());
   }
   return 0;
 }

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/civil_date.h"
@@ -25,6 +26,9 @@ namespace dpmon::domain {
 // that evaluation finds them without scanning the account.
 bool IsWatchedDebit(const Policy& policy, bool is_reversal, Direction direction,
                     Category effective_category, const std::string* mcc);
+
+// How many of the window's first days LedgerFacts::window_leaving holds.
+inline constexpr int kWindowLeavingDays = 7;
 
 // A debit booked in the transaction-flag lookback that rules 8 and 9 look at:
 // not itself a reversal, with an MCC or counting as CASH_WITHDRAWAL.
@@ -53,13 +57,16 @@ struct LedgerFacts {
   // Debits booked in (D − transaction_flag_lookback_days, D] that may be
   // restricted or need evidence (others may be included; the rules filter).
   std::vector<WatchedDebit> watched_debits;
-  // For FlagsStandUntil (domain/rules.h), each no later than what it names
-  // (an earlier date only makes the evaluator read the account sooner):
-  // the first day after D with a transaction or a statement (nullopt:
-  // none), and the first day in [window start, D] with a transaction
-  // (nullopt: none).
+  // For FlagsStandUntil (domain/rules.h). No later than the first day
+  // after D with a transaction or a statement (nullopt: none); an earlier
+  // date only makes the evaluator read the account sooner.
   std::optional<Date> next_entry;
-  std::optional<Date> first_in_window;
+  // The window's first days, what leaves it on the days to come: the sums
+  // of each day with transactions in [window start, window start +
+  // kWindowLeavingDays) and not after D, in date order; then no later than
+  // the first day after those with transactions, up to D (nullopt: none).
+  std::vector<std::pair<Date, Totals>> window_leaving;
+  std::optional<Date> later_in_window;
 
   // Rule 14's last sign of a live feed on or before D: the later of the last
   // transaction and the last statement; nullopt if neither.

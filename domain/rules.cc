@@ -357,7 +357,7 @@ absl::Status EvaluateAccount(const AccountModel& account, const Policy& policy, 
 }
 
 Date FlagsStandUntil(const AccountModel& account, const Policy& policy, Date as_of,
-                     const LedgerFacts& facts) {
+                     const LedgerFacts& facts, const std::vector<RuleFlag>& flags) {
   const Date next_day = as_of.AddDays(1);
   Date until = as_of.AddDays(366);
   // The flags may change from day d on (a day not after D has passed).
@@ -392,13 +392,13 @@ Date FlagsStandUntil(const AccountModel& account, const Policy& policy, Date as_
   }
   // The trend window: growing (the account younger than it) or with a plan
   // change inside it, its planned amounts move every day; else its sums
-  // move when its first day with transactions leaves it.
+  // move as its days with transactions leave it (below).
   const Window w = EvaluationWindow(account, policy, as_of);
   if (as_of.AddDays(-(policy.trend_window_days - 1)) < account.start_date) from(next_day);
   for (const AccountModel::PlanVersion& p : account.plan_versions) {
     if (p.effective_from > w.start && p.effective_from <= as_of) from(next_day);
   }
-  if (facts.first_in_window) from(facts.first_in_window->AddDays(policy.trend_window_days));
+  if (facts.later_in_window) from(facts.later_in_window->AddDays(policy.trend_window_days));
   // Rule 7's threshold after the latest council payment, and rule 14's
   // after the latest sign of a feed.
   if (const AccountModel::PlanVersion* plan = account.PlanAt(as_of)) {
@@ -415,6 +415,22 @@ Date FlagsStandUntil(const AccountModel& account, const Policy& policy, Date as_
         t.booking_date.AddDays(t.booking_date > as_of ? 0 : policy.transaction_flag_lookback_days));
   }
   if (facts.next_entry) from(std::max(*facts.next_entry, next_day));
+  // Before then, only the window moves, when a day with transactions leaves
+  // it: the rules again as of each such day, with the window less what has
+  // left, until they answer otherwise.
+  if (!facts.window_leaving.empty() && until > next_day) {
+    LedgerFacts later = facts;
+    std::vector<RuleFlag> again;
+    for (const auto& [day, row] : facts.window_leaving) {
+      const Date leaves = day.AddDays(policy.trend_window_days);
+      if (!(leaves < until)) break;
+      if (!later.window.Subtract(row).ok() ||
+          !EvaluateAccount(account, policy, leaves, later, &again).ok() || again != flags) {
+        from(std::max(leaves, next_day));
+        break;
+      }
+    }
+  }
   return until;
 }
 

@@ -62,7 +62,17 @@ struct Ledger {
       f.balance_pence += t.amount;
       if (t.date >= w.start) {
         EXPECT_TRUE(f.window.AddTransaction(SlotOfTxn(t), t.amount, 1).ok());
-        if (!f.first_in_window || t.date < *f.first_in_window) f.first_in_window = t.date;
+        if (t.date < w.start.AddDays(kWindowLeavingDays)) {
+          auto row = std::find_if(f.window_leaving.begin(), f.window_leaving.end(),
+                                  [&](const auto& r) { return r.first == t.date; });
+          if (row == f.window_leaving.end()) {
+            f.window_leaving.emplace_back(t.date, Totals());
+            row = f.window_leaving.end() - 1;
+          }
+          EXPECT_TRUE(row->second.AddTransaction(SlotOfTxn(t), t.amount, 1).ok());
+        } else if (!f.later_in_window || t.date < *f.later_in_window) {
+          f.later_in_window = t.date;
+        }
       }
       if (!f.last_transaction || t.date > *f.last_transaction) f.last_transaction = t.date;
       if (t.reverses < 0 && t.category == COUNCIL_PAYMENT && t.amount > 0 &&
@@ -84,6 +94,8 @@ struct Ledger {
         f.watched_debits.push_back(d);
       }
     }
+    std::sort(f.window_leaving.begin(), f.window_leaving.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
     for (const Stmt& s : statements) {
       if (s.date > as_of) {
         if (!f.next_entry || s.date < *f.next_entry) f.next_entry = s.date;
@@ -223,7 +235,7 @@ TEST(FlagsStandUntil, TheFlagsOfEveryDayBeforeItAreTheFlagsOfD) {
       const LedgerFacts facts = ledger.FactsAsOf(a, policy, d);
       std::vector<RuleFlag> flags;
       ASSERT_TRUE(EvaluateAccount(a, policy, d, facts, &flags).ok());
-      const Date until = FlagsStandUntil(a, policy, d, facts);
+      const Date until = FlagsStandUntil(a, policy, d, facts, flags);
       ASSERT_GT(until, d);
       ASSERT_LE(until, d.AddDays(366));
       ++evaluations;
@@ -267,23 +279,41 @@ TEST(FlagsStandUntil, StopsAtTheFirstDateARuleReads) {
   f.last_council_payment = *Date::Parse("2025-09-25");
   // Rule 7: a monthly cycle (31 days) and 5 days' grace after 25 September:
   // 36 days later is 31 October, flagged the day after.
-  EXPECT_EQ(FlagsStandUntil(a, p, d, f), *Date::Parse("2025-11-01"));
-  // A transaction on 10 July leaves the 84-day window when it starts on
-  // 11 July: as of 2 October.
-  f.first_in_window = *Date::Parse("2025-07-10");
-  EXPECT_EQ(FlagsStandUntil(a, p, d, f), *Date::Parse("2025-10-02"));
+  EXPECT_EQ(FlagsStandUntil(a, p, d, f, {}), *Date::Parse("2025-11-01"));
+  // A day with transactions after the window's first week, 10 July, leaves
+  // the 84-day window when it starts on 11 July: as of 2 October.
+  f.later_in_window = *Date::Parse("2025-07-10");
+  EXPECT_EQ(FlagsStandUntil(a, p, d, f, {}), *Date::Parse("2025-10-02"));
   // Something booked tomorrow.
   f.next_entry = *Date::Parse("2025-10-01");
-  EXPECT_EQ(FlagsStandUntil(a, p, d, f), *Date::Parse("2025-10-01"));
+  EXPECT_EQ(FlagsStandUntil(a, p, d, f, {}), *Date::Parse("2025-10-01"));
+  // The window (84 days) as of 30 September starts on 9 July. Spend 84,000,
+  // as planned (84 days of £70 a week). 42,000 of it, on 9 July, leaves on
+  // 1 October: 42,000 is not below half the plan (rule 5), no flag then;
+  // 1,000 more, on 10 July, leaves on 2 October: 41,000 is: UNDERSPEND.
+  f = LedgerFacts();
+  f.last_transaction = d;
+  f.last_council_payment = *Date::Parse("2025-09-25");
+  f.window.net_pence[SlotOf(PA_WAGES, DEBIT)] = -84000;
+  std::vector<RuleFlag> flags;
+  ASSERT_TRUE(EvaluateAccount(a, p, d, f, &flags).ok());
+  ASSERT_TRUE(flags.empty());
+  Totals first, second;
+  first.net_pence[SlotOf(PA_WAGES, DEBIT)] = -42000;
+  second.net_pence[SlotOf(PA_WAGES, DEBIT)] = -1000;
+  f.window_leaving = {{*Date::Parse("2025-07-09"), first}, {*Date::Parse("2025-07-10"), second}};
+  EXPECT_EQ(FlagsStandUntil(a, p, d, f, flags), *Date::Parse("2025-10-02"));
+  f.window_leaving.pop_back();  // without the second, until the payment is missed
+  EXPECT_EQ(FlagsStandUntil(a, p, d, f, flags), *Date::Parse("2025-11-01"));
   // The audit due on 31 May 2026 (a year after the audited period) is due
   // soon 28 days before it, from 3 May; the review due on 1 June a day later.
   f = LedgerFacts();
   f.last_transaction = *Date::Parse("2026-04-20");
   f.last_council_payment = *Date::Parse("2026-04-20");
-  EXPECT_EQ(FlagsStandUntil(a, p, *Date::Parse("2026-04-25"), f), *Date::Parse("2026-05-03"));
+  EXPECT_EQ(FlagsStandUntil(a, p, *Date::Parse("2026-04-25"), f, {}), *Date::Parse("2026-05-03"));
   a.audits.clear();
   a.audits.push_back({*Date::Parse("2025-06-01"), *Date::Parse("2025-06-30")});
-  EXPECT_EQ(FlagsStandUntil(a, p, *Date::Parse("2026-04-25"), f), *Date::Parse("2026-05-04"));
+  EXPECT_EQ(FlagsStandUntil(a, p, *Date::Parse("2026-04-25"), f, {}), *Date::Parse("2026-05-04"));
 }
 
 }  // namespace

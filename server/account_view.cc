@@ -85,6 +85,12 @@ absl::Status AccountView::Flags(const AccountAsOf& a, const v1::Account& account
   return absl::OkStatus();
 }
 
+Date AccountView::FlagsStandUntil(const AccountAsOf& a, const v1::Account& account,
+                                  const std::vector<domain::RuleFlag>& flags) const {
+  if (!account.recoveries().empty()) return a.as_of.AddDays(1);
+  return domain::FlagsStandUntil(a.model, policy_, a.as_of, a.facts, flags);
+}
+
 absl::Status AccountView::RecoveryProgress(
     const std::string& council_id, const std::string& account_id, const domain::AccountModel& model,
     Date as_of, google::protobuf::RepeatedPtrField<v1::Recovery>* recoveries) const {

@@ -44,7 +44,8 @@ absl::Status Evaluator::Compute(const std::string& council_id, const v1::Policy&
 absl::Status Evaluator::ComputeEach(
     const std::string& council_id, const v1::Policy& policy,
     const std::vector<v1::Account>& accounts, Date as_of, std::vector<AccountResult>* out,
-    const std::function<absl::Status(AccountResult&, const std::vector<v1::Flag>& stored)>& each) {
+    const std::function<absl::Status(AccountResult&, const std::vector<v1::Flag>& stored)>& each,
+    const std::function<bool(const std::string& account_id)>& skip) {
   out->assign(accounts.size(), AccountResult());
   const AccountView view(store_, policy);
   std::atomic<size_t> next{0};
@@ -62,10 +63,18 @@ absl::Status Evaluator::ComputeEach(
       }
       if (i >= accounts.size()) return;
       AccountResult& r = (*out)[i];
+      if (skip) {
+        r.account_id = std::string(LastNameSegment(accounts[i].name()));
+        if (skip(r.account_id)) {
+          r.unchanged = true;
+          continue;
+        }
+      }
       AccountAsOf a;
       absl::Status s = view.Read(reader.get(), council_id, accounts[i], as_of, &a);
       r.account_id = a.account_id;
       if (s.ok() && as_of >= a.model.start_date) s = view.Flags(a, accounts[i], &r.flags);
+      if (s.ok() && each) r.stands_until = view.FlagsStandUntil(a, accounts[i], r.flags);
       if (s.ok() && each) s = reader->ReadFlags(council_id, r.account_id, &stored);
       if (s.ok() && each) s = each(r, stored);
       if (!s.ok()) {
@@ -87,9 +96,10 @@ absl::Status Evaluator::ComputeEach(
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<Store::AccountEvaluation>> Evaluator::Changes(
-    const std::string& council_id, const v1::Policy& policy,
-    const std::vector<v1::Account>& accounts, Date as_of) {
+absl::StatusOr<Evaluator::Found> Evaluator::Changes(const std::string& council_id,
+                                                    const v1::Policy& policy,
+                                                    const std::vector<v1::Account>& accounts,
+                                                    Date as_of) {
   std::vector<AccountResult> results;
   // Each thread works out whether its accounts' flags change, so that only
   // those are gathered and handed to the store (most do not, day to day):
@@ -108,38 +118,88 @@ absl::StatusOr<std::vector<Store::AccountEvaluation>> Evaluator::Changes(
     r.to_store = std::move(e);
     return absl::OkStatus();
   };
-  if (absl::Status s = ComputeEach(council_id, policy, accounts, as_of, &results, plan); !s.ok()) {
+  // An account whose last stored evaluation still stands is not read.
+  const std::string policy_bytes = policy.SerializeAsString();
+  auto skip = [&](const std::string& account_id) {
+    return Stands(council_id, policy_bytes, account_id, as_of);
+  };
+  if (absl::Status s = ComputeEach(council_id, policy, accounts, as_of, &results, plan, skip);
+      !s.ok()) {
     return s;
   }
-  std::vector<Store::AccountEvaluation> changed;
+  Found found;
   for (AccountResult& r : results) {
-    if (r.to_store) changed.push_back(*std::move(r.to_store));
+    if (r.unchanged) ++found.unchanged;
+    if (r.stands_until) found.stand.emplace_back(r.account_id, *r.stands_until);
+    if (r.to_store) found.changed.push_back(*std::move(r.to_store));
   }
-  return changed;
+  return found;
+}
+
+bool Evaluator::Stands(const std::string& council_id, const std::string& policy,
+                       const std::string& account, Date as_of) {
+  uint64_t read_at = 0;
+  {
+    absl::ReaderMutexLock lock(&standing_mu_);
+    auto c = standing_.find(council_id);
+    if (c == standing_.end() || c->second.policy != policy) return false;
+    auto a = c->second.accounts.find(account);
+    if (a == c->second.accounts.end()) return false;
+    const Standing& st = a->second;
+    if (as_of < st.as_of || !(as_of < st.until)) return false;
+    read_at = st.read_at;
+  }
+  return store_->AccountWrittenAt(council_id, account) <= read_at;
+}
+
+void Evaluator::Record(const std::string& council_id, const std::string& policy, Date as_of,
+                       uint64_t read_at, const std::vector<std::pair<std::string, Date>>& stand) {
+  absl::MutexLock lock(&standing_mu_);
+  CouncilStanding& c = standing_[council_id];
+  if (c.policy != policy) {  // what was found under another policy no longer holds
+    c.policy = policy;
+    c.accounts.clear();
+  }
+  for (const auto& [account, until] : stand) {
+    c.accounts[account] = Standing{as_of, until, read_at};
+  }
 }
 
 absl::StatusOr<Store::EvaluationCounts> Evaluator::EvaluateAndStore(
     const std::string& council_id, const v1::Policy& policy,
-    const std::vector<v1::Account>& accounts, Date as_of, const std::string& now) {
-  absl::StatusOr<std::vector<Store::AccountEvaluation>> changed =
-      Changes(council_id, policy, accounts, as_of);
-  if (!changed.ok()) return changed.status();
+    const std::vector<v1::Account>& accounts, Date as_of, const std::string& now,
+    uint64_t read_at) {
+  absl::StatusOr<Found> found = Changes(council_id, policy, accounts, as_of);
+  if (!found.ok()) return found.status();
   // The store reads the flags of these again on its writer and plans from
   // what it sees, so a change made since the read above is never lost.
-  return store_->ApplyEvaluation(council_id, as_of, now, *std::move(changed));
+  absl::StatusOr<Store::EvaluationCounts> counts =
+      store_->ApplyEvaluation(council_id, as_of, now, std::move(found->changed));
+  if (counts.ok()) Record(council_id, policy.SerializeAsString(), as_of, read_at, found->stand);
+  return counts;
 }
 
 absl::StatusOr<v1::EvaluateCouncilResponse> Evaluator::EvaluateCouncil(
     const std::string& council_id, Date as_of) {
+  absl::MutexLock storing_lock(&storing_mu_);
   const auto started = std::chrono::steady_clock::now();
   absl::StatusOr<v1::Council> council = store_->GetCouncil(council_id);
   if (!council.ok()) return council.status();
+  const std::string policy_bytes = council->policy().SerializeAsString();
   const std::string now = NowRfc3339();
   v1::EvaluateCouncilResponse response;
   response.set_as_of_date(as_of.ToString());
+  // A page of accounts, and the store's write clock before it was read.
+  struct Listed {
+    uint64_t read_at = 0;
+    absl::StatusOr<Page<v1::Account>> page;
+  };
   auto list = [this, &council_id](std::string after) {
-    return store_->ListAccounts(council_id, after, kPageAccounts,
-                                [](const v1::Account&) { return true; });
+    Listed l;
+    l.read_at = store_->WriteClock();
+    l.page = store_->ListAccounts(council_id, after, kPageAccounts,
+                                  [](const v1::Account&) { return true; });
+    return l;
   };
   auto add = [&response](absl::StatusOr<Store::EvaluationCounts> counts) -> absl::Status {
     if (!counts.ok()) return counts.status();
@@ -150,17 +210,17 @@ absl::StatusOr<v1::EvaluateCouncilResponse> Evaluator::EvaluateCouncil(
   };
   // Declared after what it refers to: destroyed (waited for) first.
   std::future<absl::StatusOr<Store::EvaluationCounts>> storing;
-  absl::StatusOr<Page<v1::Account>> page = list("");
+  Listed listed = list("");
   for (;;) {
-    if (!page.ok()) return page.status();
+    if (!listed.page.ok()) return listed.page.status();
+    const Page<v1::Account>& page = *listed.page;
     // Read the next page while this one is evaluated.
-    std::future<absl::StatusOr<Page<v1::Account>>> next;
-    if (!page->next_key.empty()) next = std::async(std::launch::async, list, page->next_key);
-    absl::StatusOr<std::vector<Store::AccountEvaluation>> changed =
-        Changes(council_id, council->policy(), page->items, as_of);
+    std::future<Listed> next;
+    if (!page.next_key.empty()) next = std::async(std::launch::async, list, page.next_key);
+    absl::StatusOr<Found> found = Changes(council_id, council->policy(), page.items, as_of);
     // The page before is stored while this one was evaluated; this one is
     // stored while the next is.
-    absl::Status stored = changed.status();
+    absl::Status stored = found.status();
     if (storing.valid()) {
       absl::Status s = add(storing.get());
       if (stored.ok()) stored = s;
@@ -169,13 +229,20 @@ absl::StatusOr<v1::EvaluateCouncilResponse> Evaluator::EvaluateCouncil(
       if (next.valid()) next.wait();
       return stored;
     }
-    storing = std::async(std::launch::async,
-                         [this, &council_id, as_of, &now, c = *std::move(changed)]() mutable {
-                           return store_->ApplyEvaluation(council_id, as_of, now, std::move(c));
-                         });
-    response.set_accounts(response.accounts() + static_cast<int64_t>(page->items.size()));
+    response.set_unchanged(response.unchanged() + found->unchanged);
+    // Once stored, what each account's flags were found to stand until is
+    // recorded with the write clock read before the page was.
+    storing =
+        std::async(std::launch::async, [this, &council_id, &policy_bytes, as_of, &now,
+                                        read_at = listed.read_at, f = *std::move(found)]() mutable {
+          absl::StatusOr<Store::EvaluationCounts> counts =
+              store_->ApplyEvaluation(council_id, as_of, now, std::move(f.changed));
+          if (counts.ok()) Record(council_id, policy_bytes, as_of, read_at, f.stand);
+          return counts;
+        });
+    response.set_accounts(response.accounts() + static_cast<int64_t>(page.items.size()));
     if (!next.valid()) break;
-    page = next.get();
+    listed = next.get();
     if (Stopping()) {
       return absl::CancelledError(absl::StrCat("evaluation of council ", council_id,
                                                " stopped: the server is shutting down"));
@@ -200,6 +267,8 @@ absl::StatusOr<v1::EvaluateCouncilResponse> Evaluator::EvaluateCouncil(
 
 absl::Status Evaluator::EvaluateAccounts(const std::string& council_id,
                                          const std::vector<std::string>& account_ids, Date as_of) {
+  absl::MutexLock storing_lock(&storing_mu_);
+  const uint64_t read_at = store_->WriteClock();
   absl::StatusOr<v1::Council> council = store_->GetCouncil(council_id);
   if (!council.ok()) return council.status();
   std::vector<v1::Account> accounts;
@@ -209,7 +278,8 @@ absl::Status Evaluator::EvaluateAccounts(const std::string& council_id,
     if (!a.ok()) return a.status();
     accounts.push_back(*std::move(a));
   }
-  return EvaluateAndStore(council_id, council->policy(), accounts, as_of, NowRfc3339()).status();
+  return EvaluateAndStore(council_id, council->policy(), accounts, as_of, NowRfc3339(), read_at)
+      .status();
 }
 
 bool Evaluator::Stopping() {

@@ -17,9 +17,11 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -34,8 +36,13 @@ struct AccountResult {
   std::string account_id;
   std::vector<domain::RuleFlag> flags;
   // When evaluating to store: what to store, if storing it changes the
-  // account's stored flags (worked out by the thread that evaluated it).
+  // account's stored flags (worked out by the thread that evaluated it),
+  // and until when the flags stand (AccountView::FlagsStandUntil).
   std::optional<Store::AccountEvaluation> to_store;
+  std::optional<Date> stands_until;
+  // Not read: its stored flags are those of an earlier evaluation that
+  // still stands (flags empty).
+  bool unchanged = false;
 };
 
 class Evaluator {
@@ -77,19 +84,39 @@ class Evaluator {
   // Compute, with `each` (if given) called on each account's result by the
   // thread that evaluated it, with the account's stored flags read from the
   // same view (in a buffer the thread reuses: valid during the call).
+  // With `skip`, an account it names is not read (marked unchanged).
   absl::Status ComputeEach(
       const std::string& council_id, const v1::Policy& policy,
       const std::vector<v1::Account>& accounts, Date as_of, std::vector<AccountResult>* out,
-      const std::function<absl::Status(AccountResult&, const std::vector<v1::Flag>& stored)>& each);
-  // Evaluates `accounts`: those whose stored flags would change, to store.
-  absl::StatusOr<std::vector<Store::AccountEvaluation>> Changes(
-      const std::string& council_id, const v1::Policy& policy,
-      const std::vector<v1::Account>& accounts, Date as_of);
-  // Evaluates `accounts` and stores what changed.
+      const std::function<absl::Status(AccountResult&, const std::vector<v1::Flag>& stored)>& each,
+      const std::function<bool(const std::string& account_id)>& skip = nullptr);
+  // What evaluating some accounts to store found: those whose stored flags
+  // change, until when each account's flags stand, how many were not read.
+  struct Found {
+    std::vector<Store::AccountEvaluation> changed;
+    std::vector<std::pair<std::string, Date>> stand;
+    int64_t unchanged = 0;
+  };
+  // Evaluates `accounts`, leaving out those whose last stored evaluation
+  // stands (Stands).
+  absl::StatusOr<Found> Changes(const std::string& council_id, const v1::Policy& policy,
+                                const std::vector<v1::Account>& accounts, Date as_of);
+  // Whether the flags stored for the account by an earlier evaluation are
+  // those the rules raise as of `as_of`: it stands until after as_of, and
+  // nothing the account's flags depend on was written since it was read.
+  bool Stands(const std::string& council_id, const std::string& policy, const std::string& account,
+              Date as_of) ABSL_LOCKS_EXCLUDED(standing_mu_);
+  // After what `found` holds is stored.
+  void Record(const std::string& council_id, const std::string& policy, Date as_of,
+              uint64_t read_at, const std::vector<std::pair<std::string, Date>>& stand)
+      ABSL_LOCKS_EXCLUDED(standing_mu_);
+  // Evaluates `accounts` (read after the store's WriteClock was
+  // `read_at`) and stores what changed.
   absl::StatusOr<Store::EvaluationCounts> EvaluateAndStore(const std::string& council_id,
                                                            const v1::Policy& policy,
                                                            const std::vector<v1::Account>& accounts,
-                                                           Date as_of, const std::string& now);
+                                                           Date as_of, const std::string& now,
+                                                           uint64_t read_at);
   void BackgroundLoop(int daily_minute, int dirty_delay_ms,
                       const std::function<void(const std::string&)>& after_daily);
   // Set once the destructor runs: a long evaluation stops between pages.
@@ -103,6 +130,28 @@ class Evaluator {
   std::map<std::string, std::set<std::string>> dirty_ ABSL_GUARDED_BY(mu_);
   bool busy_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+
+  // One evaluation that stores at a time: what standing_ says of an
+  // account is then what its stored flags hold (officers' actions leave
+  // them agreeing with the same rules' flags).
+  absl::Mutex storing_mu_;
+  // What the last stored evaluation of each account found: its flags as of
+  // `as_of` stand until `until` (exclusive) if nothing was written to the
+  // account after the store's WriteClock was `read_at`, with the policy
+  // (serialized) it was evaluated under. Kept while the server runs: the
+  // first evaluation after a start reads every account.
+  struct Standing {
+    Date as_of;
+    Date until;
+    uint64_t read_at = 0;
+  };
+  struct CouncilStanding {
+    std::string policy;
+    absl::flat_hash_map<std::string, Standing> accounts;
+  };
+  absl::Mutex standing_mu_;
+  absl::flat_hash_map<std::string, CouncilStanding> standing_ ABSL_GUARDED_BY(standing_mu_);
+
   std::thread background_;
 };
 

@@ -124,25 +124,39 @@ class FactsReaderImpl : public Store::FactsReader {
       if (absl::Status s = through_earlier(window_start.AddDays(-1), &before); !s.ok()) return s;
       out->window = through;
       if (absl::Status s = out->window.Subtract(before); !s.ok()) return s;
-      // Its first day with transactions: in window_start's month, where the
-      // read above left that month's iterator, or the next; failing both,
-      // the month after (no later than the first day, as asked).
-      for (Date from = window_start; !out->first_in_window && from <= as_of;) {
-        const Date next = AddMonths(from.FirstOfMonth(), 1);
-        absl::StatusOr<std::optional<Date>> d =
-            FirstBucket(RegionIterator(keys::Level::kDay, from.FirstOfMonth()), council, account,
-                        keys::Level::kDay, from);
-        if (!d.ok()) return d.status();
-        if (*d) {
-          if (**d <= as_of) out->first_in_window = *d;
-          break;
+      // Its first days: the rows of [window_start, + kWindowLeavingDays)
+      // (in window_start's month, where the read above left that month's
+      // iterator, or the next), then the first day after those, looked for
+      // in two months at most (else the first of the month after: no later
+      // than it, as asked).
+      const Date span_end =
+          std::min(window_start.AddDays(domain::kWindowLeavingDays), as_of.AddDays(1));
+      bool found = false;
+      Date from = window_start;
+      for (int months = 0; !found && from <= as_of && months < 2; ++months) {
+        const std::string prefix =
+            keys::TotalsPrefix(council, account, keys::Level::kDay, from.FirstOfMonth());
+        rocksdb::Iterator* it = RegionIterator(keys::Level::kDay, from.FirstOfMonth());
+        for (it->Seek(keys::Totals(council, account, keys::Level::kDay, from));
+             it->Valid() && it->key().starts_with(prefix); it->Next()) {
+          std::optional<Date> d = keys::DecodeDate(View(it->key()).substr(prefix.size()));
+          if (!d) return absl::DataLossError("unreadable totals key");
+          if (!(*d < span_end)) {
+            if (*d <= as_of) out->later_in_window = d;
+            found = true;
+            break;
+          }
+          out->window_leaving.emplace_back(*d, domain::Totals());
+          if (absl::Status s =
+                  DecodeTotalsRow(View(it->value()), &out->window_leaving.back().second);
+              !s.ok()) {
+            return s;
+          }
         }
-        if (from > window_start) {  // two months read
-          if (next <= as_of) out->first_in_window = next;
-          break;
-        }
-        from = next;
+        if (absl::Status s = FromRocks(it->status(), "reading totals"); !s.ok()) return s;
+        from = AddMonths(from.FirstOfMonth(), 1);
       }
+      if (!found && from <= as_of) out->later_in_window = from;
     }
     // The first day after D with transactions: of D's month (the days read
     // above, or the next day row), else of the first later month of D's
@@ -463,6 +477,13 @@ class FactsReaderImpl : public Store::FactsReader {
 };
 
 }  // namespace
+
+uint64_t Store::WriteClock() const { return impl_->write_clock().Now(); }
+
+uint64_t Store::AccountWrittenAt(const std::string& council_id,
+                                 const std::string& account_id) const {
+  return impl_->write_clock().LastWritten(keys::Account(council_id, account_id));
+}
 
 std::unique_ptr<Store::FactsReader> Store::NewFactsReader() {
   return std::make_unique<FactsReaderImpl>(impl_->db(), impl_->cfs(), impl_->reversed());

@@ -272,6 +272,8 @@ absl::Status Store::Impl::Commit(Built* built) {
     counters.failed_writes.fetch_add(1, std::memory_order_relaxed);
   }
   if (write_status.ok()) committed_seq_ = built->seq_after;
+  // Before anyone is answered, as the indexes below.
+  if (write_status.ok() && !built->touched.empty()) write_clock_.Written(built->touched);
   // Indexes outside the store learn of the write before anyone is answered.
   if (write_status.ok() && options_.on_written) {
     WrittenKeys written;

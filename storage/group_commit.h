@@ -99,6 +99,7 @@ class Store::Impl {
 
   rocksdb::DB* db() { return db_.get(); }
   const ReversedMarkers& reversed() const { return reversed_; }
+  const AccountWriteClock& write_clock() const { return write_clock_; }
   bool sync() const { return options_.sync; }
   // The next access log sequence number (auth_store.cc).
   std::atomic<uint64_t> access_seq{1};
@@ -174,6 +175,8 @@ class Store::Impl {
   // Every ReversedMarker key in `reversals`: loaded at Open, then added to
   // by the writer thread (read by FactsReaders too).
   ReversedMarkers reversed_;
+  // Told of the accounts each durable write changed (committer thread).
+  AccountWriteClock write_clock_;
   // domain::Totals rows as the groups built so far left them, for the writer's
   // reads (at most about kTotalsRowsCachedMax; writer thread only).
   static constexpr size_t kTotalsRowsCachedMax = 200'000;

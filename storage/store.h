@@ -277,6 +277,15 @@ class Store {
   absl::StatusOr<domain::Totals> SumRange(const std::string& council_id,
                                           const std::string& account_id, Date from, Date to);
 
+  // ---- what changed since (the evaluator's skipping) ----
+  // A count that moves on with every durable write that changes an
+  // account's ledger, statements or record. Read before reading an account:
+  // if AccountWrittenAt(it) is not later than the count read, every write
+  // that changed the account is in what was read after.
+  uint64_t WriteClock() const;
+  // The count when the account was last changed; 0 if not since opening.
+  uint64_t AccountWrittenAt(const std::string& council_id, const std::string& account_id) const;
+
   // ---- monitoring (flag_store.cc) ----
   // Reads domain::LedgerFacts for many accounts from one consistent view of the
   // store. Not thread-safe: one per thread.

@@ -754,14 +754,21 @@ TEST_F(StoreTest, LedgerFactsAgreeWithSumsOfTheItemsOnEveryDate) {
       EXPECT_EQ(f.last_transaction, last);
       // What FlagsStandUntil reads: no later than the first transaction or
       // statement after D (exact in D's month, the first of its month in
-      // D's year, of its year after it; a statement exact), and no later
-      // than the first transaction in the window (exact in its first two
-      // months, else the first of its third month).
-      std::optional<Date> next_txn, next_stmt, first_in;
+      // D's year, of its year after it; a statement exact); the rows of the
+      // window's first kWindowLeavingDays days; no later than the first
+      // transaction in the window after those (exact in the window's first
+      // two months, else the first of its third month).
+      std::optional<Date> next_txn, next_stmt, later_in;
+      std::map<Date, std::pair<int64_t, int64_t>> leaving;  // wages, pay
       for (const Item& i : items) {
         const Date d = D(i.date.c_str());
         if (d > as_of && (!next_txn || d < *next_txn)) next_txn = d;
-        if (d >= ws && d <= as_of && (!first_in || d < *first_in)) first_in = d;
+        if (d < ws || d > as_of) continue;
+        if (d < ws.AddDays(domain::kWindowLeavingDays)) {
+          (i.category == v1::PA_WAGES ? leaving[d].first : leaving[d].second) += i.amount;
+        } else if (!later_in || d < *later_in) {
+          later_in = d;
+        }
       }
       for (const auto& st : statements) {
         const Date d = D(st.first.c_str());
@@ -778,13 +785,21 @@ TEST_F(StoreTest, LedgerFactsAgreeWithSumsOfTheItemsOnEveryDate) {
         if (!next || bound < *next) next = bound;
       }
       EXPECT_EQ(f.next_entry, next);
+      ASSERT_EQ(f.window_leaving.size(), leaving.size());
+      size_t k = 0;
+      for (const auto& [day, sums] : leaving) {
+        EXPECT_EQ(f.window_leaving[k].first, day);
+        EXPECT_EQ(f.window_leaving[k].second.net_pence[wages], sums.first);
+        EXPECT_EQ(f.window_leaving[k].second.net_pence[pay], sums.second);
+        ++k;
+      }
       const Date third = AddMonths(ws.FirstOfMonth(), 2);
-      if (first_in && *first_in < third) {
-        EXPECT_EQ(f.first_in_window, first_in);
+      if (later_in && *later_in < third) {
+        EXPECT_EQ(f.later_in_window, later_in);
       } else if (third <= as_of) {
-        EXPECT_EQ(f.first_in_window, third);
+        EXPECT_EQ(f.later_in_window, third);
       } else {
-        EXPECT_EQ(f.first_in_window, std::nullopt);
+        EXPECT_EQ(f.later_in_window, std::nullopt);
       }
       const std::pair<std::string, int64_t>* st = nullptr;
       for (const auto& s : statements) {

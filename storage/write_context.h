@@ -52,6 +52,36 @@ class ReversedMarkers {
   absl::flat_hash_set<std::string> keys_ ABSL_GUARDED_BY(mu_);
 };
 
+// When each account's ledger, statements or record was last written: a
+// clock that moves on with every durable write that changes an account,
+// and for each account (council \0 account) the clock of the last write
+// that changed it (only those written since the store was opened). Told by
+// the committer after each write, before anyone is answered; read by the
+// evaluator (Store::WriteClock).
+class AccountWriteClock {
+ public:
+  void Written(const absl::flat_hash_set<std::string>& accounts) ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
+    ++now_;
+    for (const std::string& a : accounts) written_[a] = now_;
+  }
+  uint64_t Now() const ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::ReaderMutexLock lock(&mu_);
+    return now_;
+  }
+  // 0: not written since the store was opened.
+  uint64_t LastWritten(absl::string_view account_key) const ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::ReaderMutexLock lock(&mu_);
+    auto it = written_.find(account_key);
+    return it == written_.end() ? 0 : it->second;
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  uint64_t now_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::flat_hash_map<std::string, uint64_t> written_ ABSL_GUARDED_BY(mu_);
+};
+
 // What the writer learns from reads that every later mutation may reuse:
 // which account holds a reference, which accounts exist, each account's
 // categorisation rules, by council. An entry is forgotten when its record is
