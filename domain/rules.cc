@@ -357,7 +357,7 @@ absl::Status EvaluateAccount(const AccountModel& account, const Policy& policy, 
 }
 
 Date FlagsStandUntil(const AccountModel& account, const Policy& policy, Date as_of,
-                     const LedgerFacts& facts, const std::vector<RuleFlag>& flags) {
+                     const LedgerFacts& facts) {
   const Date next_day = as_of.AddDays(1);
   Date until = as_of.AddDays(366);
   // The flags may change from day d on (a day not after D has passed).
@@ -390,15 +390,21 @@ Date FlagsStandUntil(const AccountModel& account, const Policy& policy, Date as_
     due(ReviewDue(account, policy, as_of));
     if (std::optional<Date> audit = AuditDue(account, policy, as_of)) due(*audit);
   }
-  // The trend window: growing (the account younger than it) or with a plan
-  // change inside it, its planned amounts move every day; else its sums
-  // move as its days with transactions leave it (below).
-  const Window w = EvaluationWindow(account, policy, as_of);
-  if (as_of.AddDays(-(policy.trend_window_days - 1)) < account.start_date) from(next_day);
-  for (const AccountModel::PlanVersion& p : account.plan_versions) {
-    if (p.effective_from > w.start && p.effective_from <= as_of) from(next_day);
+  // The trend window matters only to the trend rules (4 to 7 and 10), for
+  // an ACTIVE account with a plan (either changes on a date above). Growing
+  // (the account younger than it) or with a plan change inside it, its
+  // planned amounts move every day; else its sums move as its days with
+  // transactions leave it (below).
+  const AccountModel::PlanVersion* trend_plan =
+      account.StatusAt(as_of) == ACTIVE ? account.PlanAt(as_of) : nullptr;
+  if (trend_plan != nullptr) {
+    const Window w = EvaluationWindow(account, policy, as_of);
+    if (as_of.AddDays(-(policy.trend_window_days - 1)) < account.start_date) from(next_day);
+    for (const AccountModel::PlanVersion& p : account.plan_versions) {
+      if (p.effective_from > w.start && p.effective_from <= as_of) from(next_day);
+    }
+    if (facts.later_in_window) from(facts.later_in_window->AddDays(policy.trend_window_days));
   }
-  if (facts.later_in_window) from(facts.later_in_window->AddDays(policy.trend_window_days));
   // Rule 7's threshold after the latest council payment, and rule 14's
   // after the latest sign of a feed.
   if (const AccountModel::PlanVersion* plan = account.PlanAt(as_of)) {
@@ -416,16 +422,22 @@ Date FlagsStandUntil(const AccountModel& account, const Policy& policy, Date as_
   }
   if (facts.next_entry) from(std::max(*facts.next_entry, next_day));
   // Before then, only the window moves, when a day with transactions leaves
-  // it: the rules again as of each such day, with the window less what has
-  // left, until they answer otherwise.
-  if (!facts.window_leaving.empty() && until > next_day) {
-    LedgerFacts later = facts;
-    std::vector<RuleFlag> again;
+  // it, and only the trend rules read it: those again as of each such day,
+  // with the window less what has left, until they answer otherwise.
+  if (trend_plan != nullptr && !facts.window_leaving.empty() && until > next_day) {
+    LedgerFacts trend;  // what the trend rules read
+    trend.window = facts.window;
+    trend.last_council_payment = facts.last_council_payment;
+    std::vector<RuleFlag> at_d, again;
+    Evaluation e{account, policy, as_of, trend, &at_d, {}};
+    if (!TrendRules(e, *trend_plan).ok() || !e.c.status("").ok()) return next_day;
     for (const auto& [day, row] : facts.window_leaving) {
       const Date leaves = day.AddDays(policy.trend_window_days);
       if (!(leaves < until)) break;
-      if (!later.window.Subtract(row).ok() ||
-          !EvaluateAccount(account, policy, leaves, later, &again).ok() || again != flags) {
+      again.clear();
+      Evaluation later{account, policy, leaves, trend, &again, {}};
+      if (!trend.window.Subtract(row).ok() || !TrendRules(later, *trend_plan).ok() ||
+          !later.c.status("").ok() || again != at_d) {
         from(std::max(leaves, next_day));
         break;
       }

@@ -89,16 +89,17 @@ absl::Status EvaluateAccount(const AccountModel& account, const Policy& policy, 
 // The first date after D from which EvaluateAccount may answer otherwise
 // than as of D (other flags, or other amounts or dates) while the account's
 // record, the policy and the ledger stay as they are: for every D' in
-// [D, result), the flags as of D' are `flags`, those as of D. Worked out
-// from every date a rule reads (the record's dated changes, the due dates
-// and their due-soon windows, the missed payment and stale feed
-// thresholds, the lookback of each watched debit, the next entry), the
-// next day while the window is still growing or a plan change lies inside
-// it, and the rules again on each day a row of facts.window_leaving leaves
-// the window (the window less what has left by then), then the day
-// facts.later_in_window leaves it. At most a year ahead. `facts` as of D.
+// [D, result), the flags as of D' are those as of D. Worked out from every
+// date a rule reads (the record's dated changes, the due dates and their
+// due-soon windows, the missed payment and stale feed thresholds, the
+// lookback of each watched debit, the next entry) and, for the trend rules
+// (an ACTIVE account with a plan), the next day while the window is still
+// growing or a plan change lies inside it, else those rules again on each
+// day a row of facts.window_leaving leaves the window (the window less
+// what has left by then), then the day facts.later_in_window leaves it.
+// At most a year ahead. `facts` as of D.
 Date FlagsStandUntil(const AccountModel& account, const Policy& policy, Date as_of,
-                     const LedgerFacts& facts, const std::vector<RuleFlag>& flags);
+                     const LedgerFacts& facts);
 
 }  // namespace dpmon::domain
 

@@ -85,10 +85,9 @@ absl::Status AccountView::Flags(const AccountAsOf& a, const v1::Account& account
   return absl::OkStatus();
 }
 
-Date AccountView::FlagsStandUntil(const AccountAsOf& a, const v1::Account& account,
-                                  const std::vector<domain::RuleFlag>& flags) const {
+Date AccountView::FlagsStandUntil(const AccountAsOf& a, const v1::Account& account) const {
   if (!account.recoveries().empty()) return a.as_of.AddDays(1);
-  return domain::FlagsStandUntil(a.model, policy_, a.as_of, a.facts, flags);
+  return domain::FlagsStandUntil(a.model, policy_, a.as_of, a.facts);
 }
 
 absl::Status AccountView::RecoveryProgress(

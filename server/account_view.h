@@ -59,12 +59,10 @@ class AccountView {
   // recoveries in progress.
   absl::Status Flags(const AccountAsOf& a, const v1::Account& account,
                      std::vector<domain::RuleFlag>* out) const;
-  // Until when (exclusive) Flags stays `flags` (its answer as of a.as_of)
-  // while the account's ledger and record stay as they are
-  // (domain::FlagsStandUntil); the next day for an account with
-  // recoveries, whose progress moves with each day.
-  Date FlagsStandUntil(const AccountAsOf& a, const v1::Account& account,
-                       const std::vector<domain::RuleFlag>& flags) const;
+  // Until when (exclusive) Flags stays as it is as of a.as_of while the
+  // account's ledger and record do (domain::FlagsStandUntil); the next day
+  // for an account with recoveries, whose progress moves with each day.
+  Date FlagsStandUntil(const AccountAsOf& a, const v1::Account& account) const;
 
   // Sets state and recovered_pence of each recovery as of the date.
   absl::Status RecoveryProgress(const std::string& council_id, const std::string& account_id,

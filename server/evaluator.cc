@@ -74,7 +74,7 @@ absl::Status Evaluator::ComputeEach(
       absl::Status s = view.Read(reader.get(), council_id, accounts[i], as_of, &a);
       r.account_id = a.account_id;
       if (s.ok() && as_of >= a.model.start_date) s = view.Flags(a, accounts[i], &r.flags);
-      if (s.ok() && each) r.stands_until = view.FlagsStandUntil(a, accounts[i], r.flags);
+      if (s.ok() && each) r.stands_until = view.FlagsStandUntil(a, accounts[i]);
       if (s.ok() && each) s = reader->ReadFlags(council_id, r.account_id, &stored);
       if (s.ok() && each) s = each(r, stored);
       if (!s.ok()) {
