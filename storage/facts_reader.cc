@@ -36,6 +36,7 @@ class FactsReaderImpl : public Store::FactsReader {
     flags_.reset(forward(kFlags));
     marks_.reset(forward(kMarks));
     statements_.reset(forward(kStatements));
+    statements_after_.reset(forward(kStatements));
   }
   ~FactsReaderImpl() override {
     for (Region& r : regions_) r.it.reset();
@@ -45,6 +46,7 @@ class FactsReaderImpl : public Store::FactsReader {
     flags_.reset();
     marks_.reset();
     statements_.reset();
+    statements_after_.reset();
     db_->ReleaseSnapshot(snapshot_);
   }
 
@@ -126,14 +128,15 @@ class FactsReaderImpl : public Store::FactsReader {
       if (absl::Status s = out->window.Subtract(before); !s.ok()) return s;
       // Its first days: the rows of [window_start, + kWindowLeavingDays)
       // (in window_start's month, where the read above left that month's
-      // iterator, or the next), then the first day after those, looked for
-      // in two months at most (else the first of the month after: no later
-      // than it, as asked).
+      // iterator, and the next if they run into it), then the first day
+      // after those in the same months (else the first of the month after
+      // them: no later than it, as asked).
       const Date span_end =
           std::min(window_start.AddDays(domain::kWindowLeavingDays), as_of.AddDays(1));
       bool found = false;
       Date from = window_start;
-      for (int months = 0; !found && from <= as_of && months < 2; ++months) {
+      for (bool first = true; !found && from <= as_of && (first || from < span_end);
+           first = false) {
         const std::string prefix =
             keys::TotalsPrefix(council, account, keys::Level::kDay, from.FirstOfMonth());
         rocksdb::Iterator* it = RegionIterator(keys::Level::kDay, from.FirstOfMonth());
@@ -235,19 +238,17 @@ class FactsReaderImpl : public Store::FactsReader {
       if (absl::Status s = FromRocks(statements_->status(), "reading statements"); !s.ok()) {
         return s;
       }
-      // The first statement after D: the key after the one found, if the
-      // account's (no key lies between that one and D's).
-      if (statements_->Valid()) {
-        statements_->Next();
-      } else {
-        statements_->Seek(keys::Statement(council, account, as_of.AddDays(1)));
-      }
-      if (statements_->Valid() && statements_->key().starts_with(prefix)) {
-        std::optional<Date> date = keys::DecodeDate(View(statements_->key()).substr(prefix.size()));
+      // The first statement after D: with an iterator of its own that only
+      // ever moves forwards (from the one above, Next would turn RocksDB's
+      // iterator round: a seek every account).
+      statements_after_->Seek(keys::Statement(council, account, as_of.AddDays(1)));
+      if (statements_after_->Valid() && statements_after_->key().starts_with(prefix)) {
+        std::optional<Date> date =
+            keys::DecodeDate(View(statements_after_->key()).substr(prefix.size()));
         if (!date) return absl::DataLossError("unreadable statement key");
         if (!out->next_entry || *date < *out->next_entry) out->next_entry = date;
       }
-      if (absl::Status s = FromRocks(statements_->status(), "reading statements"); !s.ok()) {
+      if (absl::Status s = FromRocks(statements_after_->status(), "reading statements"); !s.ok()) {
         return s;
       }
     }
@@ -474,6 +475,7 @@ class FactsReaderImpl : public Store::FactsReader {
   std::unique_ptr<rocksdb::Iterator> flags_;
   std::unique_ptr<rocksdb::Iterator> marks_;
   std::unique_ptr<rocksdb::Iterator> statements_;
+  std::unique_ptr<rocksdb::Iterator> statements_after_;
 };
 
 }  // namespace
