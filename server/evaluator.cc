@@ -379,10 +379,10 @@ void Evaluator::BackgroundLoop(int daily_minute, int dirty_delay_ms,
           }
           absl::StatusOr<v1::EvaluateCouncilResponse> r = EvaluateCouncil(id, today);
           if (r.ok()) {
-            LogEvent("info",
-                     absl::StrCat("daily evaluation of ", id, " as of ", today.ToString(), ": ",
-                                  r->accounts(), " accounts, ", r->raised(), " raised, ",
-                                  r->cleared(), " cleared, ", r->duration_ms(), " ms"));
+            LogEvent("info", absl::StrCat("daily evaluation of ", id, " as of ", today.ToString(),
+                                          ": ", r->accounts(), " accounts (", r->unchanged(),
+                                          " unchanged, not read), ", r->raised(), " raised, ",
+                                          r->cleared(), " cleared, ", r->duration_ms(), " ms"));
           } else {
             LogEvent("error",
                      absl::StrCat("daily evaluation of ", id, " failed: ", r.status().ToString()));

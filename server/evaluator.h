@@ -6,6 +6,12 @@
 // are processed a page of accounts at a time, so memory stays bounded
 // whatever the council's size.
 //
+// An account whose last stored evaluation still stands (nothing written to
+// it since, no date a rule reads come round: domain::FlagsStandUntil) is
+// left out of a later run; what the evaluator remembers of each is right
+// only while no other Evaluator stores flags into the same Store (a server
+// has one).
+//
 // Thread-safety: every method may be called from any thread.
 #ifndef DPMON_SERVER_EVALUATOR_H_
 #define DPMON_SERVER_EVALUATOR_H_

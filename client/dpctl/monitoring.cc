@@ -50,10 +50,11 @@ int Evaluate(dpmon::Client& client) {
   } else {
     std::printf(
         "evaluated %lld accounts of %s as of %s in %lld ms: %lld raised, %lld cleared, "
-        "%lld updated\n",
+        "%lld updated; %lld unchanged since the server's last run (not read)\n",
         static_cast<long long>(out.accounts()), r.council().c_str(), out.as_of_date().c_str(),
         static_cast<long long>(out.duration_ms()), static_cast<long long>(out.raised()),
-        static_cast<long long>(out.cleared()), static_cast<long long>(out.updated()));
+        static_cast<long long>(out.cleared()), static_cast<long long>(out.updated()),
+        static_cast<long long>(out.unchanged()));
   }
   return 0;
 }
