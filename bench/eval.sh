@@ -3,9 +3,12 @@
 #   bench/eval.sh [DATA_DIR] [--accounts=N] [--months=M]
 # Generates the council into DATA_DIR if it is not there yet (minutes at
 # 100,000 accounts), evaluates every account twice in a fresh process (the
-# first run stores every flag, the second finds nothing changed) with its
-# peak memory, then starts dpmon-server on the directory and measures the
-# dashboard's calls over gRPC.
+# first run stores every flag, the second leaves out every account: nothing
+# changed) with its peak memory, once more in another process (as after a
+# restart: every account read, nothing changed), then starts dpmon-server on
+# the directory and measures the dashboard's calls over gRPC. The nights
+# after: docs/benchmarks.md (dpmon-bench-eval evaluate --next_days=N on a
+# copy).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir="${1:-$(mktemp -d)/bench-council}"
@@ -18,6 +21,7 @@ if [ ! -d "$dir" ]; then
   ./build/dpmon-bench-eval generate --data_dir="$dir" "$@"
 fi
 ./build/dpmon-bench-eval evaluate --data_dir="$dir"
+./build/dpmon-bench-eval evaluate --data_dir="$dir" --runs=1
 run=$(mktemp -d)
 trap 'kill $pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$run"' EXIT
 # The server takes the history's last day as today, so that the dashboard's
