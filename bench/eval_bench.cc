@@ -713,7 +713,7 @@ int Evaluate() {
         "%lld, cleared %lld, updated %lld; %lld unchanged (not read); peak memory (VmHWM) %s\n",
         run,
         run > runs ? "a day later"
-        : run == 1 ? "first: every flag new"
+        : run == 1 ? "first in this process"
                    : "again: nothing changed",
         static_cast<long long>(r->accounts()), date.ToString().c_str(), threads, Seconds(started),
         CpuSeconds() - cpu_before, static_cast<long long>(r->raised()),
