@@ -262,6 +262,8 @@ class WriteContext {
     return Put(cf, key, msg.SerializeAsString());
   }
   absl::Status Delete(Cf cf, const std::string& key) {
+    // As Put: a record taken out of an account changes it too.
+    if (cf == kTxns || cf == kStatements || cf == kAccounts) Touch(key, &last_touched_, &touched_);
     if (cf == kFlags) Touch(key, &last_flags_touched_, &flags_touched_);
     caches_->Forget(cf, key);
     writes_->Delete(cf, key);
