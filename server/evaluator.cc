@@ -99,7 +99,7 @@ absl::Status Evaluator::ComputeEach(
 absl::StatusOr<Evaluator::Found> Evaluator::Changes(const std::string& council_id,
                                                     const v1::Policy& policy,
                                                     const std::vector<v1::Account>& accounts,
-                                                    Date as_of) {
+                                                    Date as_of, const std::string& policy_bytes) {
   std::vector<AccountResult> results;
   // Each thread works out whether its accounts' flags change, so that only
   // those are gathered and handed to the store (most do not, day to day):
@@ -119,7 +119,6 @@ absl::StatusOr<Evaluator::Found> Evaluator::Changes(const std::string& council_i
     return absl::OkStatus();
   };
   // An account whose last stored evaluation still stands is not read.
-  const std::string policy_bytes = policy.SerializeAsString();
   auto skip = [&](const std::string& account_id) {
     return Stands(council_id, policy_bytes, account_id, as_of);
   };
@@ -169,13 +168,14 @@ absl::StatusOr<Store::EvaluationCounts> Evaluator::EvaluateAndStore(
     const std::string& council_id, const v1::Policy& policy,
     const std::vector<v1::Account>& accounts, Date as_of, const std::string& now,
     uint64_t read_at) {
-  absl::StatusOr<Found> found = Changes(council_id, policy, accounts, as_of);
+  const std::string policy_bytes = policy.SerializeAsString();
+  absl::StatusOr<Found> found = Changes(council_id, policy, accounts, as_of, policy_bytes);
   if (!found.ok()) return found.status();
   // The store reads the flags of these again on its writer and plans from
   // what it sees, so a change made since the read above is never lost.
   absl::StatusOr<Store::EvaluationCounts> counts =
       store_->ApplyEvaluation(council_id, as_of, now, std::move(found->changed));
-  if (counts.ok()) Record(council_id, policy.SerializeAsString(), as_of, read_at, found->stand);
+  if (counts.ok()) Record(council_id, policy_bytes, as_of, read_at, found->stand);
   return counts;
 }
 
@@ -217,7 +217,8 @@ absl::StatusOr<v1::EvaluateCouncilResponse> Evaluator::EvaluateCouncil(
     // Read the next page while this one is evaluated.
     std::future<Listed> next;
     if (!page.next_key.empty()) next = std::async(std::launch::async, list, page.next_key);
-    absl::StatusOr<Found> found = Changes(council_id, council->policy(), page.items, as_of);
+    absl::StatusOr<Found> found =
+        Changes(council_id, council->policy(), page.items, as_of, policy_bytes);
     // The page before is stored while this one was evaluated; this one is
     // stored while the next is.
     absl::Status stored = found.status();

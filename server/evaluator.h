@@ -104,9 +104,10 @@ class Evaluator {
     int64_t unchanged = 0;
   };
   // Evaluates `accounts`, leaving out those whose last stored evaluation
-  // stands (Stands).
+  // stands (Stands; `policy_bytes`: `policy` serialized).
   absl::StatusOr<Found> Changes(const std::string& council_id, const v1::Policy& policy,
-                                const std::vector<v1::Account>& accounts, Date as_of);
+                                const std::vector<v1::Account>& accounts, Date as_of,
+                                const std::string& policy_bytes);
   // Whether the flags stored for the account by an earlier evaluation are
   // those the rules raise as of `as_of`: it stands until after as_of, and
   // nothing the account's flags depend on was written since it was read.

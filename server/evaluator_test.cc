@@ -45,24 +45,29 @@ class EvaluatorTest : public ::testing::Test {
     // Two card accounts from 2025-01-01, each with a plan of £70 a week
     // (all PA_WAGES), paid monthly, no client contribution.
     for (const char* id : {"A", "B"}) {
-      v1::Account a;
-      a.set_start_date("2025-01-01");
-      a.set_holding(v1::PREPAID_CARD);
-      a.set_management(v1::SELF);
-      a.set_recipient(v1::SERVICE_USER);
-      v1::ExternalRef* r = a.add_external_refs();
-      r->set_source("card");
-      r->set_ref(absl::StrCat("CARD-", id));
-      v1::PlanVersion* p = a.add_plan_versions();
-      p->set_effective_from("2025-01-01");
-      p->set_weekly_dp_pence(7000);
-      p->set_payment_cycle(v1::MONTHLY);
-      v1::PlanLine* l = p->add_lines();
-      l->set_category(v1::PA_WAGES);
-      l->set_weekly_pence(7000);
-      a.set_name(AccountName("c", id));
-      ASSERT_TRUE(store_->CreateAccount("c", id, a, {}).ok());
+      ASSERT_TRUE(store_->CreateAccount("c", id, CardAccount(id, "2025-01-01", 7000), {}).ok());
     }
+  }
+  // A card account (ref CARD-id) from `start` with a plan from then of
+  // `weekly` a week, all PA_WAGES, paid monthly, no client contribution.
+  static v1::Account CardAccount(const std::string& id, const std::string& start, int64_t weekly) {
+    v1::Account a;
+    a.set_start_date(start);
+    a.set_holding(v1::PREPAID_CARD);
+    a.set_management(v1::SELF);
+    a.set_recipient(v1::SERVICE_USER);
+    v1::ExternalRef* r = a.add_external_refs();
+    r->set_source("card");
+    r->set_ref(absl::StrCat("CARD-", id));
+    v1::PlanVersion* p = a.add_plan_versions();
+    p->set_effective_from(start);
+    p->set_weekly_dp_pence(weekly);
+    p->set_payment_cycle(v1::MONTHLY);
+    v1::PlanLine* l = p->add_lines();
+    l->set_category(v1::PA_WAGES);
+    l->set_weekly_pence(weekly);
+    a.set_name(AccountName("c", id));
+    return a;
   }
   void TearDown() override {
     store_.reset();
@@ -175,23 +180,14 @@ TEST_F(EvaluatorTest, LeavingOutAccountsWhoseFlagsStandChangesNoStoredFlag) {
   std::vector<std::string> ids = {"A", "B"};
   for (int i = 0; i < 10; ++i) {
     const std::string id = absl::StrCat("X", i);
-    v1::Account a;
-    a.set_start_date(D("2025-01-01").AddDays(pick(60)).ToString());
-    a.set_holding(pick(2) == 0 ? v1::PREPAID_CARD : v1::BANK_ACCOUNT);
-    a.set_management(v1::SELF);
-    a.set_recipient(v1::SERVICE_USER);
-    v1::ExternalRef* r = a.add_external_refs();
-    r->set_source("card");
-    r->set_ref(absl::StrCat("CARD-", id));
-    v1::PlanVersion* p = a.add_plan_versions();
-    p->set_effective_from(a.start_date());
-    p->set_weekly_dp_pence(pick(2) == 0 ? 7000 : 14000);
+    const std::string start = D("2025-01-01").AddDays(pick(60)).ToString();
+    const v1::Holding holding = pick(2) == 0 ? v1::PREPAID_CARD : v1::BANK_ACCOUNT;
+    const int64_t weekly = pick(2) == 0 ? 7000 : 14000;
+    v1::Account a = CardAccount(id, start, weekly);
+    a.set_holding(holding);
+    v1::PlanVersion* p = a.mutable_plan_versions(0);
     p->set_weekly_client_contribution_pence(pick(3) == 0 ? 1000 : 0);
     p->set_payment_cycle(pick(2) == 0 ? v1::MONTHLY : v1::FOUR_WEEKLY);
-    v1::PlanLine* l = p->add_lines();
-    l->set_category(v1::PA_WAGES);
-    l->set_weekly_pence(p->weekly_dp_pence());
-    a.set_name(AccountName("c", id));
     ASSERT_TRUE(store_->CreateAccount("c", id, a, {}).ok());
     ids.push_back(id);
   }

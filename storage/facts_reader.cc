@@ -362,6 +362,12 @@ class FactsReaderImpl : public Store::FactsReader {
     const std::string prefix =
         keys::TotalsPrefix(council, account, level, keys::TotalsPeriod(level, from));
     it->Seek(keys::Totals(council, account, level, from));
+    return BucketAt(it, prefix);
+  }
+
+  // The bucket of the row `it` stands on if it has `prefix`, else nullopt.
+  static absl::StatusOr<std::optional<Date>> BucketAt(rocksdb::Iterator* it,
+                                                      const std::string& prefix) {
     std::optional<Date> out;
     if (it->Valid() && it->key().starts_with(prefix)) {
       out = keys::DecodeDate(View(it->key()).substr(prefix.size()));
@@ -380,13 +386,7 @@ class FactsReaderImpl : public Store::FactsReader {
         level == keys::Level::kDay ? AddMonths(period, 1).AddDays(-1) : AddMonths(period, 11);
     rocksdb::Iterator* it = RegionIterator(level, period);
     it->SeekForPrev(keys::Totals(council, account, level, last));
-    std::optional<Date> out;
-    if (it->Valid() && it->key().starts_with(prefix)) {
-      out = keys::DecodeDate(View(it->key()).substr(prefix.size()));
-      if (!out) return absl::DataLossError("unreadable totals key");
-    }
-    if (absl::Status s = FromRocks(it->status(), "reading totals"); !s.ok()) return s;
-    return out;
+    return BucketAt(it, prefix);
   }
 
   // Whether a reversal of (source, external_id) in the same account is
