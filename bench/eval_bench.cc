@@ -59,6 +59,11 @@ ABSL_FLAG(int, runs, 2,
 ABSL_FLAG(bool, remember, true,
           "evaluate: one evaluator for every run, as in the server (false: a new one each run, "
           "as after a restart: no account is left unread).");
+ABSL_FLAG(std::string, restart, "none",
+          "evaluate: before each run after the first, the store closes and opens again with a "
+          "new evaluator (and a cold block cache), as a server restarting: \"clean\" (the "
+          "evaluator keeps what it knows and the new one takes it, as at a server's shutdown and "
+          "start) or \"crash\" (nothing kept, as after kill -9); \"none\": no restart.");
 ABSL_FLAG(int, next_days, 0,
           "evaluate: after the runs as of --as_of, this many more, each a day later than the one "
           "before (the nightly run, nothing ingested in between).");
@@ -695,14 +700,32 @@ int Evaluate() {
   // Each run with an evaluator of its own when told not to remember: as
   // after a restart, every account is read.
   const bool remember = absl::GetFlag(FLAGS_remember);
+  const std::string restart = absl::GetFlag(FLAGS_restart);
+  if (restart != "none" && restart != "clean" && restart != "crash") {
+    std::cerr << "--restart: none, clean or crash, not \"" << restart << "\"\n";
+    return 2;
+  }
   auto evaluator = std::make_unique<Evaluator>(store.get(), threads);
   const Date as_of = *Date::Parse(absl::GetFlag(FLAGS_as_of));
   const int runs = absl::GetFlag(FLAGS_runs), next_days = absl::GetFlag(FLAGS_next_days);
   for (int run = 1; run <= runs + next_days; ++run) {
+    const Date date = as_of.AddDays(std::max(0, run - runs));
+    if (run > 1 && restart != "none") {
+      if (restart == "clean") evaluator->StopAndKeep();
+      evaluator.reset();
+      store.reset();
+      if (absl::Status s = Store::Open(options, &store); !s.ok()) {
+        std::cerr << s << "\n";
+        return 1;
+      }
+      evaluator = std::make_unique<Evaluator>(store.get(), threads);
+      std::printf("restarted: %lld accounts known\n",
+                  static_cast<long long>(evaluator->Recalled()));
+    } else if (!remember) {
+      evaluator = std::make_unique<Evaluator>(store.get(), threads);
+    }
     const auto started = std::chrono::steady_clock::now();
     const double cpu_before = CpuSeconds();
-    const Date date = as_of.AddDays(std::max(0, run - runs));
-    if (!remember) evaluator = std::make_unique<Evaluator>(store.get(), threads);
     absl::StatusOr<v1::EvaluateCouncilResponse> r = evaluator->EvaluateCouncil(kCouncil, date);
     if (!r.ok()) {
       std::cerr << r.status() << "\n";

@@ -23,6 +23,9 @@ inline constexpr int kStorageSchemaVersion = 8;
 std::string DpmonVersion();
 // "RelWithDebInfo".
 std::string BuildType();
+// The running program's build ID (the linker's GNU build-id note), in hex:
+// differs whenever its code does. Empty when the program has none.
+std::string BuildId();
 
 // What `program --version` prints: its version and build, the storage
 // schema, and each (library, version) it links, a line each.

@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "common/ids.h"
 #include "common/money.h"
+#include "common/version.h"
 #include "server/account_view.h"
 #include "server/clock.h"
 #include "server/server_log.h"
@@ -24,15 +25,68 @@ constexpr size_t kRunAccounts = 50;
 
 }  // namespace
 
-Evaluator::Evaluator(Store* store, int threads) : store_(store), threads_(std::max(1, threads)) {}
+Evaluator::Evaluator(Store* store, int threads) : store_(store), threads_(std::max(1, threads)) {
+  Recall();
+}
 
-Evaluator::~Evaluator() {
+Evaluator::~Evaluator() { Stop(); }
+
+void Evaluator::Stop() {
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
     cv_.SignalAll();
   }
   if (background_.joinable()) background_.join();
+}
+
+void Evaluator::StopAndKeep() {
+  Stop();
+  const std::string build = BuildId();
+  if (build.empty()) return;  // another program could not tell it is not its own
+  absl::MutexLock storing_lock(&storing_mu_);
+  // Read first: a write after it voids what is kept (the store checks).
+  const uint64_t clock = store_->WriteClock();
+  storage::EvaluatorMemory memory;
+  memory.set_build_id(build);
+  {
+    absl::ReaderMutexLock lock(&standing_mu_);
+    for (const auto& [council_id, c] : standing_) {
+      storage::CouncilStanding* out = memory.add_councils();
+      out->set_council_id(council_id);
+      out->set_policy(c.policy);
+      for (const auto& [account, st] : c.accounts) {
+        if (store_->AccountWrittenAt(council_id, account) > st.read_at) continue;  // no longer
+        out->add_account_ids(account);
+        out->add_as_of(st.as_of.days());
+        out->add_until(st.until.days());
+      }
+    }
+  }
+  store_->KeepEvaluatorMemory(memory.SerializeAsString(), clock);
+}
+
+void Evaluator::Recall() {
+  std::optional<std::string> bytes = store_->TakeEvaluatorMemory();
+  storage::EvaluatorMemory memory;
+  // Another program's rules may answer otherwise.
+  if (!bytes || !memory.ParseFromString(*bytes) || memory.build_id().empty() ||
+      memory.build_id() != BuildId()) {
+    return;
+  }
+  absl::MutexLock lock(&standing_mu_);
+  for (const storage::CouncilStanding& in : memory.councils()) {
+    const int n = in.account_ids_size();
+    if (in.as_of_size() != n || in.until_size() != n) continue;
+    CouncilStanding& c = standing_[in.council_id()];
+    c.policy = in.policy();
+    for (int i = 0; i < n; ++i) {
+      // read_at 0: a write to the account since the store opened voids it.
+      c.accounts[in.account_ids(i)] =
+          Standing{Date::FromDays(in.as_of(i)), Date::FromDays(in.until(i)), 0};
+    }
+    recalled_ += n;
+  }
 }
 
 absl::Status Evaluator::Compute(const std::string& council_id, const v1::Policy& policy,

@@ -10,7 +10,9 @@
 // it since, no date a rule reads come round: domain::FlagsStandUntil) is
 // left out of a later run; what the evaluator remembers of each is right
 // only while no other Evaluator stores flags into the same Store (a server
-// has one).
+// has one). It is kept across a clean restart (StopAndKeep, then the
+// next Evaluator on the reopened store), by the same program only, and only
+// if nothing was written to the directory in between.
 //
 // Thread-safety: every method may be called from any thread.
 #ifndef DPMON_SERVER_EVALUATOR_H_
@@ -81,6 +83,15 @@ class Evaluator {
   // starts and the daily evaluation is not due then (or is off).
   void StartBackground(int daily_minute, int dirty_delay_ms,
                        std::function<void(const std::string& council_id)> after_daily = {});
+  // Stops the background work (an evaluation in progress finishes) and
+  // hands what it knows of each account to the store, which keeps it
+  // across a clean restart (Store::KeepEvaluatorMemory). At shutdown, once
+  // nothing else writes: nothing may evaluate after it.
+  void StopAndKeep();
+  // How many accounts' standings this evaluator took from the store when
+  // it was made (kept by the last clean shutdown).
+  int64_t Recalled() const { return recalled_; }
+
   // Queues accounts for re-evaluation; returns at once.
   void MarkChanged(const std::string& council_id, const std::vector<std::string>& account_ids);
   // Waits until every account marked so far has been re-evaluated (tests).
@@ -128,6 +139,9 @@ class Evaluator {
                       const std::function<void(const std::string&)>& after_daily);
   // Set once the destructor runs: a long evaluation stops between pages.
   bool Stopping();
+  void Stop();
+  // What the store kept at the last clean shutdown, if this program kept it.
+  void Recall() ABSL_LOCKS_EXCLUDED(standing_mu_);
 
   Store* store_;
   int threads_;
@@ -145,8 +159,10 @@ class Evaluator {
   // What the last stored evaluation of each account found: its flags as of
   // `as_of` stand until `until` (exclusive) if nothing was written to the
   // account after the store's WriteClock was `read_at`, with the policy
-  // (serialized) it was evaluated under. Kept while the server runs: the
-  // first evaluation after a start reads every account.
+  // (serialized) it was evaluated under. Kept while the server runs and
+  // across a clean restart (read_at 0: nothing written since the store
+  // opened); otherwise the first evaluation after a start reads every
+  // account.
   struct Standing {
     Date as_of;
     Date until;
@@ -159,6 +175,7 @@ class Evaluator {
   absl::Mutex standing_mu_;
   absl::flat_hash_map<std::string, CouncilStanding> standing_ ABSL_GUARDED_BY(standing_mu_);
 
+  int64_t recalled_ = 0;
   std::thread background_;
 };
 

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <random>
 #include <string>
@@ -15,6 +16,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/names.h"
+#include "common/version.h"
 #include "domain/policy.h"
 #include "gtest/gtest.h"
 #include "server/account_view.h"
@@ -68,6 +70,13 @@ class EvaluatorTest : public ::testing::Test {
     l->set_weekly_pence(weekly);
     a.set_name(AccountName("c", id));
     return a;
+  }
+  // Closes the store and opens it again.
+  void Reopen() {
+    store_.reset();
+    StoreOptions o;
+    o.path = dir_.string();
+    ASSERT_TRUE(Store::Open(o, &store_).ok());
   }
   void TearDown() override {
     store_.reset();
@@ -229,8 +238,9 @@ TEST_F(EvaluatorTest, LeavingOutAccountsWhoseFlagsStandChangesNoStoredFlag) {
                              << ": the stored flags are not those the rules raise";
     }
   };
-  Evaluator ev(store_.get(), 2);
-  int64_t unchanged = 0, accounts = 0;
+  auto ev = std::make_unique<Evaluator>(store_.get(), 2);
+  int64_t unchanged = 0, accounts = 0, recalled = 0, unchanged_after_restart = 0;
+  bool restarted = false;
   Date day = D("2025-05-01");
   for (int night = 0; night < 90; ++night) {
     SCOPED_TRACE(absl::StrCat("night ", night, ", ", day.ToString()));
@@ -333,21 +343,128 @@ TEST_F(EvaluatorTest, LeavingOutAccountsWhoseFlagsStandChangesNoStoredFlag) {
           break;
       }
     }
+    // After the day's writes,
+    restarted = false;
+    if (pick(6) == 0) {         // the server restarts: cleanly, or killed, or cleanly and then
+      const int how = pick(4);  // another program writes to the directory before it starts
+      if (how != 1) ev->StopAndKeep();
+      ev.reset();
+      Reopen();
+      if (how == 3) {
+        txn(ids[pick(static_cast<int>(ids.size()))], day.AddDays(-pick(5)));
+        Reopen();
+      }
+      ev = std::make_unique<Evaluator>(store_.get(), 2);
+      if (how == 1 || how == 3) {
+        EXPECT_EQ(ev->Recalled(), 0) << "kept though the server did not stop cleanly, or "
+                                        "something was written after";
+      }
+      recalled += ev->Recalled();
+      restarted = true;
+    }
     if (pick(12) == 0) {  // someone evaluates as of an earlier date
       const Date earlier = day.AddDays(-1 - pick(10));
-      ASSERT_TRUE(ev.EvaluateCouncil("c", earlier).ok());
+      ASSERT_TRUE(ev->EvaluateCouncil("c", earlier).ok());
       check(earlier);
+      restarted = false;
     }
-    absl::StatusOr<v1::EvaluateCouncilResponse> r = ev.EvaluateCouncil("c", day);
+    absl::StatusOr<v1::EvaluateCouncilResponse> r = ev->EvaluateCouncil("c", day);
     ASSERT_TRUE(r.ok()) << r.status();
     unchanged += r->unchanged();
     accounts += r->accounts();
+    if (restarted) unchanged_after_restart += r->unchanged();
     check(day);
     if (pick(8) != 0) day = day.AddDays(1 + (pick(6) == 0 ? 1 : 0));  // else the same date again
   }
-  // Not vacuous: many accounts were left out.
+  // Not vacuous: many accounts were left out, some on the first night after
+  // a clean restart.
   EXPECT_GT(unchanged, accounts / 4);
+  EXPECT_GT(recalled, 0);
+  EXPECT_GT(unchanged_after_restart, 0);
   RecordProperty("unchanged", static_cast<int>(unchanged));
+  RecordProperty("unchanged_after_restart", static_cast<int>(unchanged_after_restart));
+}
+
+// What the evaluator knows is kept across a clean restart only: stopped with
+// StopAndKeep, the store closed and opened again with nothing written in
+// between, by the same program.
+TEST_F(EvaluatorTest, WhatItKnowsIsKeptAcrossACleanRestartOnly) {
+  for (const char* id : {"A", "B"}) {
+    Ingest(absl::StrCat("CARD-", id), absl::StrCat("pay-", id), "2025-03-01", 30'000,
+           v1::COUNCIL_PAYMENT);
+  }
+  auto ev = std::make_unique<Evaluator>(store_.get(), 2);
+  EXPECT_EQ(ev->Recalled(), 0);
+  ASSERT_TRUE(ev->EvaluateCouncil("c", D("2025-03-10")).ok());
+  auto restart = [&](bool keep) {
+    if (keep) ev->StopAndKeep();
+    ev.reset();
+    Reopen();
+    ev = std::make_unique<Evaluator>(store_.get(), 2);
+  };
+  // Clean: both accounts known, and evaluating the same date again leaves
+  // them out (what is known of an account holds from its date to a later one).
+  restart(true);
+  EXPECT_EQ(ev->Recalled(), 2);
+  absl::StatusOr<v1::EvaluateCouncilResponse> r = ev->EvaluateCouncil("c", D("2025-03-10"));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->unchanged(), 2);
+  // Taken once: a second evaluator on the same store knows nothing.
+  EXPECT_EQ(Evaluator(store_.get(), 1).Recalled(), 0);
+
+  // An account written since it was evaluated is not kept; the other is.
+  Ingest("CARD-A", "day", "2025-03-10", -500, v1::PA_WAGES);
+  restart(true);
+  EXPECT_EQ(ev->Recalled(), 1);
+  r = ev->EvaluateCouncil("c", D("2025-03-10"));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->unchanged(), 1);
+
+  // Killed (no StopAndKeep): nothing.
+  restart(false);
+  EXPECT_EQ(ev->Recalled(), 0);
+  ASSERT_TRUE(ev->EvaluateCouncil("c", D("2025-03-11")).ok());
+
+  // Kept, then an account written before the store closed: nothing kept.
+  ev->StopAndKeep();
+  Ingest("CARD-A", "late", "2025-03-11", -500, v1::PA_WAGES);
+  ev.reset();
+  Reopen();
+  ev = std::make_unique<Evaluator>(store_.get(), 2);
+  EXPECT_EQ(ev->Recalled(), 0);
+  ASSERT_TRUE(ev->EvaluateCouncil("c", D("2025-03-11")).ok());
+
+  // Kept, then the directory opened and written by another program before
+  // the server starts again: nothing.
+  ev->StopAndKeep();
+  ev.reset();
+  Reopen();
+  Ingest("CARD-B", "offline", "2025-03-11", -700, v1::PA_WAGES);
+  restart(false);
+  EXPECT_EQ(ev->Recalled(), 0);
+  // ... though opening it without writing leaves it as it was.
+  ASSERT_TRUE(ev->EvaluateCouncil("c", D("2025-03-11")).ok());
+  restart(true);
+  EXPECT_EQ(ev->Recalled(), 2);
+
+  // Kept by another program (another build ID): not taken. The same bytes
+  // under this program's build ID are.
+  ev->StopAndKeep();
+  ev.reset();
+  Reopen();
+  std::optional<std::string> kept = store_->TakeEvaluatorMemory();
+  ASSERT_TRUE(kept.has_value());
+  storage::EvaluatorMemory memory;
+  ASSERT_TRUE(memory.ParseFromString(*kept));
+  EXPECT_EQ(memory.build_id(), BuildId());
+  EXPECT_FALSE(memory.build_id().empty());
+  for (const std::string& build : {std::string("0123456789abcdef"), memory.build_id()}) {
+    storage::EvaluatorMemory m = memory;
+    m.set_build_id(build);
+    store_->KeepEvaluatorMemory(m.SerializeAsString(), store_->WriteClock());
+    Reopen();
+    EXPECT_EQ(Evaluator(store_.get(), 1).Recalled(), build == BuildId() ? 2 : 0) << build;
+  }
 }
 
 }  // namespace

@@ -404,6 +404,12 @@ int main(int argc, char** argv) {
   dpmon::AccountsService accounts(ctx, due_index.get());
   auto evaluator = std::make_unique<dpmon::Evaluator>(store.get(), evaluation_threads);
   evaluator_ptr.store(evaluator.get());
+  Log(evaluator->Recalled() > 0
+          ? absl::StrCat("evaluation: ", evaluator->Recalled(),
+                         " accounts' flags known from the last clean shutdown; the first "
+                         "evaluation reads only those that may have changed")
+          : "evaluation: nothing known from a clean shutdown; the first evaluation reads every "
+            "account");
   // After the nightly evaluation, and when the server starts, today's due,
   // risk and recoveries indexes are built before anyone asks.
   evaluator->StartBackground(evaluate_minute, std::max(0, absl::GetFlag(FLAGS_reevaluate_delay_ms)),
@@ -554,8 +560,11 @@ int main(int argc, char** argv) {
   operations.reset();  // Finishes a backup or check in progress.
   access_log.reset();  // Writes the last entries.
   evaluator_ptr.store(nullptr);
-  evaluator.reset();  // Stops background evaluation (an evaluation in progress finishes).
-  store.reset();      // Writes what was queued (telling the due index), then closes.
+  // Stops background evaluation (an evaluation in progress finishes); what
+  // it knows is kept for the next start, written as the store closes.
+  evaluator->StopAndKeep();
+  evaluator.reset();
+  store.reset();  // Writes what was queued (telling the due index), then closes.
   due_index_ptr.store(nullptr);
   due_index.reset();
   Log("stopped cleanly");

@@ -34,6 +34,9 @@ inline bool UpgradeBuildsAccountIndex(int version) { return version == 3 || vers
 inline bool UpgradeRebuildsFlagIndex(int version) { return version < 8; }
 inline constexpr char kMetaSchema[] = "schema_version";
 inline constexpr char kMetaNextSeq[] = "next_sequence";
+// RocksDB's sequence number once this is written (8 bytes), then the
+// evaluator's memory (Store::KeepEvaluatorMemory).
+inline constexpr char kMetaEvaluatorMemory[] = "evaluator_memory";
 
 enum Cf : int {
   kMeta = 0,  // the default column family

@@ -487,6 +487,12 @@ uint64_t Store::AccountWrittenAt(const std::string& council_id,
   return impl_->write_clock().LastWritten(keys::Account(council_id, account_id));
 }
 
+void Store::KeepEvaluatorMemory(std::string memory, uint64_t write_clock) {
+  impl_->KeepEvaluatorMemory(std::move(memory), write_clock);
+}
+
+std::optional<std::string> Store::TakeEvaluatorMemory() { return impl_->TakeEvaluatorMemory(); }
+
 std::unique_ptr<Store::FactsReader> Store::NewFactsReader() {
   return std::make_unique<FactsReaderImpl>(impl_->db(), impl_->cfs(), impl_->reversed());
 }

@@ -18,6 +18,7 @@ Store::Impl::~Impl() {
     commit_cv_.SignalAll();
   }
   if (committer_.joinable()) committer_.join();
+  if (db_ != nullptr) WriteEvaluatorMemory();
   if (db_ != nullptr) {
     for (rocksdb::ColumnFamilyHandle* h : cfs_) {
       if (h != nullptr) db_->DestroyColumnFamilyHandle(h);
@@ -62,9 +63,58 @@ absl::Status Store::Impl::Open(const StoreOptions& options) {
     }
     if (!it->status().ok()) return FromRocks(it->status(), "loading reversal markers");
   }
+  if (absl::Status s = LoadEvaluatorMemory(); !s.ok()) return s;
   committer_ = std::thread([this] { CommitterLoop(); });
   writer_ = std::thread([this] { WriterLoop(); });
   return absl::OkStatus();
+}
+
+void Store::Impl::KeepEvaluatorMemory(std::string memory, uint64_t write_clock) {
+  absl::MutexLock lock(&memory_mu_);
+  memory_to_keep_ = std::move(memory);
+  memory_clock_ = write_clock;
+}
+
+std::optional<std::string> Store::Impl::TakeEvaluatorMemory() {
+  absl::MutexLock lock(&memory_mu_);
+  std::optional<std::string> out = std::move(memory_found_);
+  memory_found_.reset();
+  return out;
+}
+
+absl::Status Store::Impl::LoadEvaluatorMemory() {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cfs_[kMeta], kMetaEvaluatorMemory, &value);
+  if (s.IsNotFound()) return absl::OkStatus();
+  if (!s.ok()) return FromRocks(s, "reading evaluator_memory");
+  std::optional<uint64_t> written_at =
+      value.size() >= 8 ? keys::DecodeU64(absl::string_view(value).substr(0, 8)) : std::nullopt;
+  // Anything written after it (another program, an upgrade) may have
+  // changed what it says of an account: it is then void.
+  if (written_at && *written_at == db_->GetLatestSequenceNumber()) {
+    absl::MutexLock lock(&memory_mu_);
+    memory_found_ = value.substr(8);
+  }
+  rocksdb::WriteOptions wo;
+  wo.sync = options_.sync;
+  return FromRocks(db_->Delete(wo, cfs_[kMeta], kMetaEvaluatorMemory), "deleting evaluator_memory");
+}
+
+void Store::Impl::WriteEvaluatorMemory() {
+  absl::MutexLock lock(&memory_mu_);
+  // An account written after the memory was made: what it says may be wrong.
+  if (!memory_to_keep_ || write_clock_.Now() != memory_clock_) return;
+  const uint64_t expected = db_->GetLatestSequenceNumber() + 1;  // one Put
+  std::string value;
+  keys::AppendU64(&value, expected);
+  value.append(*memory_to_keep_);
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  if (!db_->Put(wo, cfs_[kMeta], kMetaEvaluatorMemory, value).ok()) return;
+  // Something else wrote at the same moment: it would never be taken.
+  if (db_->GetLatestSequenceNumber() != expected) {
+    db_->Delete(wo, cfs_[kMeta], kMetaEvaluatorMemory);
+  }
 }
 
 void Store::Impl::Submit(Apply apply, Done done, int weight) {

@@ -121,7 +121,17 @@ class Store::Impl {
   rocksdb::ColumnFamilyHandle* cf(Cf c) { return cfs_[c]; }
   const std::vector<rocksdb::ColumnFamilyHandle*>& cfs() const { return cfs_; }
 
+  // Store::KeepEvaluatorMemory, TakeEvaluatorMemory.
+  void KeepEvaluatorMemory(std::string memory, uint64_t write_clock)
+      ABSL_LOCKS_EXCLUDED(memory_mu_);
+  std::optional<std::string> TakeEvaluatorMemory() ABSL_LOCKS_EXCLUDED(memory_mu_);
+
  private:
+  // At Open, after any upgrade: takes the evaluator's memory if RocksDB's
+  // sequence number is where writing it left it, and deletes it.
+  absl::Status LoadEvaluatorMemory();
+  // At close, once every write is done: the store's last write.
+  void WriteEvaluatorMemory();
   struct Pending {
     Apply apply;
     Done done;
@@ -193,6 +203,11 @@ class Store::Impl {
   absl::Status commit_status_ ABSL_GUARDED_BY(commit_mu_);
   uint64_t failed_seq_before_ ABSL_GUARDED_BY(commit_mu_) = 0;
   bool committer_stopping_ ABSL_GUARDED_BY(commit_mu_) = false;
+
+  absl::Mutex memory_mu_;
+  std::optional<std::string> memory_to_keep_ ABSL_GUARDED_BY(memory_mu_);
+  uint64_t memory_clock_ ABSL_GUARDED_BY(memory_mu_) = 0;
+  std::optional<std::string> memory_found_ ABSL_GUARDED_BY(memory_mu_);
 
   absl::Mutex mu_;
   absl::CondVar cv_;

@@ -285,6 +285,15 @@ class Store {
   uint64_t WriteClock() const;
   // The count when the account was last changed; 0 if not since opening.
   uint64_t AccountWrittenAt(const std::string& council_id, const std::string& account_id) const;
+  // What the evaluator knew, kept across a clean restart: given at
+  // shutdown with the WriteClock it holds for, it is written as the
+  // store's last write when the store closes, unless an account was
+  // written after that clock. The next Open takes it only if nothing at all
+  // was written to the directory after it (RocksDB's sequence number),
+  // and deletes it; TakeEvaluatorMemory then answers it once. Anything
+  // else that opens and writes the directory in between makes it void.
+  void KeepEvaluatorMemory(std::string memory, uint64_t write_clock);
+  std::optional<std::string> TakeEvaluatorMemory();
 
   // ---- monitoring (flag_store.cc) ----
   // Reads domain::LedgerFacts for many accounts from one consistent view of the

@@ -943,3 +943,59 @@ TEST(FlagIndexHintPrefix, IsTheRunUpToTheRaisedOnDate) {
 
 }  // namespace
 }  // namespace dpmon
+
+namespace dpmon {
+namespace {
+
+// What the evaluator keeps at a clean shutdown is written as the store's
+// last write and taken by the next Open only if nothing at all was written
+// to the directory after it: a program that does not know of it (an older
+// dpmon, a RocksDB tool) writing in between makes it void; opening without
+// writing does not. Taken once.
+TEST_F(StoreTest, EvaluatorMemoryIsTakenOnlyIfNothingWasWrittenAfterIt) {
+  // Opens the directory with RocksDB alone, as another program would, and
+  // writes a key of its own to the default family if told.
+  auto other_program = [this](bool write) {
+    store_.reset();
+    rocksdb::Options o;
+    std::vector<rocksdb::ColumnFamilyDescriptor> families;
+    for (const char* name : kCfNames) families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* db = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(o, dir_.string(), families, &handles, &db).ok());
+    if (write) {
+      ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), "other", "1").ok());
+    }
+    for (rocksdb::ColumnFamilyHandle* h : handles) db->DestroyColumnFamilyHandle(h);
+    delete db;
+  };
+  EXPECT_FALSE(store_->TakeEvaluatorMemory().has_value());
+  for (int round = 0; round < 3; ++round) {
+    SCOPED_TRACE(round);
+    store_->KeepEvaluatorMemory(absl::StrCat("known ", round), store_->WriteClock());
+    if (round == 1) other_program(false);
+    if (round == 2) other_program(true);
+    Reopen();
+    std::optional<std::string> taken = store_->TakeEvaluatorMemory();
+    if (round == 2) {
+      EXPECT_FALSE(taken.has_value());
+    } else {
+      ASSERT_TRUE(taken.has_value());
+      EXPECT_EQ(*taken, absl::StrCat("known ", round));
+    }
+    EXPECT_FALSE(store_->TakeEvaluatorMemory().has_value());
+    // Deleted when taken: the next opening finds nothing.
+    Reopen();
+    EXPECT_FALSE(store_->TakeEvaluatorMemory().has_value());
+  }
+  // Kept at a clock an account was written after: not written at all.
+  CreateAccount("A", "CARD-A");
+  const uint64_t clock = store_->WriteClock();
+  CreateAccount("B", "CARD-B");
+  store_->KeepEvaluatorMemory("stale", clock);
+  Reopen();
+  EXPECT_FALSE(store_->TakeEvaluatorMemory().has_value());
+}
+
+}  // namespace
+}  // namespace dpmon
