@@ -360,6 +360,37 @@ TEST_F(Monitoring, DailyEvaluationRunsWhenTheServerStartsAfterItsTime) {
   EXPECT_EQ(Keys(Active("edge")), Keys(Report("edge", today)));
 }
 
+// What the evaluator knows of each account survives a clean stop (SIGTERM)
+// and not a kill -9: after a clean restart the same date evaluated again
+// reads no account and changes no flag; after a kill, every account is read.
+TEST_F(Monitoring, AfterACleanRestartTheEvaluationReadsOnlyWhatMayHaveChanged) {
+  const std::vector<std::string> flags = {"--evaluate_at=off", "--reevaluate_delay_ms=3600000"};
+  StartWith(flags);
+  Import(kEdges);
+  const v1::EvaluateCouncilResponse first = Evaluate("edge", "2025-10-05");
+  ASSERT_GT(first.accounts(), 0);
+  EXPECT_EQ(first.unchanged(), 0);
+  const auto flags_stored = Keys(Active("edge"));
+  ASSERT_TRUE(server_.Terminate());
+  StartWith(flags);
+  EXPECT_NE(server_.Log().find(absl::StrCat("evaluation: ", first.accounts(),
+                                            " accounts' flags known from the last clean shutdown")),
+            std::string::npos)
+      << server_.Log();
+  v1::EvaluateCouncilResponse again = Evaluate("edge", "2025-10-05");
+  EXPECT_EQ(again.accounts(), first.accounts());
+  EXPECT_EQ(again.unchanged(), first.accounts());
+  EXPECT_EQ(again.raised() + again.cleared() + again.updated(), 0);
+  EXPECT_EQ(Keys(Active("edge")), flags_stored);
+
+  server_.Kill9();
+  StartWith(flags);
+  again = Evaluate("edge", "2025-10-05");
+  EXPECT_EQ(again.unchanged(), 0);
+  EXPECT_EQ(again.raised() + again.cleared() + again.updated(), 0);
+  EXPECT_EQ(Keys(Active("edge")), flags_stored);
+}
+
 TEST_F(Monitoring, OverviewShowsTheWholePicture) {
   StartWith({"--evaluate_at=off", "--reevaluate_delay_ms=3600000"});
   Import(kEdges);
