@@ -7,8 +7,9 @@
 # changed) with its peak memory, once more in another process (as after a
 # restart: every account read, nothing changed), then starts dpmon-server on
 # the directory and measures the dashboard's calls over gRPC. The nights
-# after: docs/benchmarks.md (dpmon-bench-eval evaluate --next_days=N on a
-# copy).
+# after: bench/nights.sh DATA_DIR (the server's nightly run across clean and
+# killed restarts) and docs/benchmarks.md (dpmon-bench-eval evaluate
+# --next_days=N [--restart=clean|crash] on a copy).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir="${1:-$(mktemp -d)/bench-council}"
