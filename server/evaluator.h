@@ -137,8 +137,10 @@ class Evaluator {
                                                            uint64_t read_at);
   void BackgroundLoop(int daily_minute, int dirty_delay_ms,
                       const std::function<void(const std::string&)>& after_daily);
-  // Set once the destructor runs: a long evaluation stops between pages.
+  // Set once Stop runs: a long evaluation stops between pages.
   bool Stopping();
+  // Stops the background thread (its evaluation in progress finishes);
+  // StopAndKeep and the destructor.
   void Stop();
   // What the store kept at the last clean shutdown, if this program kept it.
   void Recall() ABSL_LOCKS_EXCLUDED(standing_mu_);
