@@ -6,7 +6,7 @@
 # nights run on a hard-linked copy. Starts dpmon-server on the copy, waits
 # for its start-up work (today's audit survey of each council) to finish,
 # and asks for the evaluation of the next date with `dpctl evaluate`:
-#   night 1: the first start (nothing known from a clean shutdown)
+#   night 1: the first start (what a clean shutdown before the copy kept, if any)
 #   night 2: after a clean stop (SIGTERM) and start: what the evaluator knew is kept
 #   night 3: the same process, the next night
 #   night 4: after kill -9 and start: nothing kept, every account read
@@ -46,11 +46,16 @@ start() {
   done
   grep -o 'evaluation: [^;]*' "$run/server.log" | tail -n1
 }
+# The admin key the server wrote when it first started on the directory
+# (beside the original, or beside the copy if this is its first start).
+key="$src-admin.key"
+[ -f "$key" ] || key="$run/council-admin.key"
 night() {
-  local date
+  local date out
   date=$(date -d "$as_of + $1 day" +%F)
-  echo "night $1 ($2): $(./build/dpctl --server="$(head -n1 "$run/ready")" \
-    --key_file="$run/council-admin.key" evaluate --council="$council" --as_of="$date")"
+  out=$(./build/dpctl --server="$(head -n1 "$run/ready")" --key_file="$key" \
+    evaluate --council="$council" --as_of="$date")
+  echo "night $1 ($2): $out"
 }
 start
 night 1 "first start"

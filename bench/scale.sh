@@ -4,7 +4,8 @@
 # DIR_PREFIX-N if it is not there), the daily evaluation (first run and the
 # run when nothing changed), bytes on disk per account, then the server on
 # the directory (today = the history's last day) and every call the
-# dashboard's pages make, p50/p99.
+# dashboard's pages make, p50/p99; then the server's next nights across a
+# clean restart and kill -9 (bench/nights.sh, on a copy).
 #   bench/scale.sh [DIR_PREFIX] [SIZES...]     default sizes: 2500 20000 100000
 # Each size's full output goes to DIR_PREFIX-N.log; the summary to stdout.
 set -euo pipefail
@@ -35,6 +36,7 @@ for n in "${sizes[@]}"; do
   kill "$pid"
   wait "$pid" 2>/dev/null || true
   rm -rf "$run"
+  bench/nights.sh "$dir" >>"$log" 2>&1 || true
   echo "== $n accounts: $((bytes / n)) bytes on disk an account"
-  grep -E "^evaluat|accounts in|ListAuditsDue|ListAccountRisks|SearchAccounts|ListFlags first|GetAccountOverview|GetAuditPack" "$log" || true
+  grep -E "^evaluat|accounts in|ListAuditsDue|ListAccountRisks|SearchAccounts|ListFlags first|GetAccountOverview|GetAuditPack|^night" "$log" || true
 done
