@@ -691,10 +691,13 @@ int Evaluate() {
   options.block_cache_bytes =
       cache_mib <= 0 ? DefaultBlockCacheBytes() : static_cast<size_t>(cache_mib) << 20;
   std::cerr << "block cache: " << (options.block_cache_bytes >> 20) << " MiB\n";
-  if (absl::Status s = Store::Open(options, &store); !s.ok()) {
-    std::cerr << s << "\n";
-    return 1;
-  }
+  auto open = [&] {
+    store.reset();  // closed first: one store a directory
+    absl::Status s = Store::Open(options, &store);
+    if (!s.ok()) std::cerr << s << "\n";
+    return s.ok();
+  };
+  if (!open()) return 1;
   int threads = absl::GetFlag(FLAGS_threads);
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   // Each run with an evaluator of its own when told not to remember: as
@@ -713,11 +716,7 @@ int Evaluate() {
     if (run > 1 && restart != "none") {
       if (restart == "clean") evaluator->StopAndKeep();
       evaluator.reset();
-      store.reset();
-      if (absl::Status s = Store::Open(options, &store); !s.ok()) {
-        std::cerr << s << "\n";
-        return 1;
-      }
+      if (!open()) return 1;
       evaluator = std::make_unique<Evaluator>(store.get(), threads);
       std::printf("restarted: %lld accounts known\n",
                   static_cast<long long>(evaluator->Recalled()));

@@ -36,9 +36,7 @@ class EvaluatorTest : public ::testing::Test {
                         ::testing::UnitTest::GetInstance()->current_test_info()->name(), "_",
                         getpid());
     std::filesystem::remove_all(dir_);
-    StoreOptions o;
-    o.path = dir_.string();
-    ASSERT_TRUE(Store::Open(o, &store_).ok());
+    Reopen();
     v1::Council c;
     c.set_name(CouncilName("c"));
     c.set_display_name("Test Council");
@@ -71,7 +69,7 @@ class EvaluatorTest : public ::testing::Test {
     a.set_name(AccountName("c", id));
     return a;
   }
-  // Closes the store and opens it again.
+  // Closes the store (if open) and opens it again.
   void Reopen() {
     store_.reset();
     StoreOptions o;
